@@ -1,0 +1,93 @@
+//! Versioned migrations, embedded in the binary, one SQL file per version and backend.
+
+use sqlx::{AnyPool, Row};
+
+use crate::{Backend, Error, Result};
+
+struct Migration {
+    version: i64,
+    name: &'static str,
+    sqlite: &'static str,
+    mysql: &'static str,
+}
+
+const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    name: "0001_init",
+    sqlite: include_str!("../migrations/sqlite/0001_init.sql"),
+    mysql: include_str!("../migrations/mysql/0001_init.sql"),
+}];
+
+/// The schema version this binary expects.
+pub fn latest() -> i64 {
+    MIGRATIONS.last().map(|m| m.version).unwrap_or(0)
+}
+
+async fn ensure_table(pool: &AnyPool) -> Result<()> {
+    sqlx::raw_sql(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (\
+         version BIGINT NOT NULL PRIMARY KEY, name VARCHAR(100) NOT NULL, applied_at BIGINT NOT NULL)",
+    )
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// The highest applied version, 0 for an empty database.
+pub async fn current(pool: &AnyPool) -> Result<i64> {
+    let row = sqlx::query("SELECT COALESCE(MAX(version), 0) FROM schema_migrations")
+        .fetch_one(pool)
+        .await?;
+    Ok(row.try_get::<i64, _>(0)?)
+}
+
+/// Applies every migration newer than the database, each in its own transaction
+/// (SQLite rolls a failed one back whole; MySQL commits DDL as it goes).
+pub async fn run(pool: &AnyPool, backend: Backend) -> Result<()> {
+    ensure_table(pool).await?;
+    let have = current(pool).await?;
+    if have > latest() {
+        return Err(Error::SchemaAhead {
+            have,
+            want: latest(),
+        });
+    }
+    for m in MIGRATIONS.iter().filter(|m| m.version > have) {
+        let sql = match backend {
+            Backend::Sqlite => m.sqlite,
+            Backend::MySql => m.mysql,
+        };
+        let wrap = |source| Error::Migration {
+            version: m.version,
+            name: m.name,
+            source,
+        };
+        let mut tx = pool.begin().await?;
+        sqlx::raw_sql(sql).execute(&mut *tx).await.map_err(wrap)?;
+        sqlx::query("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)")
+            .bind(m.version)
+            .bind(m.name)
+            .bind(crate::now())
+            .execute(&mut *tx)
+            .await
+            .map_err(wrap)?;
+        tx.commit().await.map_err(wrap)?;
+        tracing::info!(
+            migration.version = m.version,
+            migration.name = m.name,
+            "applied migration"
+        );
+    }
+    Ok(())
+}
+
+/// Fails unless the schema is exactly the version this binary carries.
+pub async fn check_current(pool: &AnyPool, _backend: Backend) -> Result<()> {
+    let have = current(pool).await?;
+    let want = latest();
+    match have.cmp(&want) {
+        std::cmp::Ordering::Less => Err(Error::SchemaBehind { have, want }),
+        std::cmp::Ordering::Greater => Err(Error::SchemaAhead { have, want }),
+        std::cmp::Ordering::Equal => Ok(()),
+    }
+}

@@ -1,0 +1,85 @@
+use sqlx::{AnyPool, Row};
+
+use crate::Result;
+
+/// Append-only access to the security events and the audit log.
+///
+/// It can add rows and read them back, never change or delete them; on MySQL its user has only
+/// INSERT and SELECT on these tables.
+#[derive(Clone, Debug)]
+pub struct Recorder {
+    pool: AnyPool,
+}
+
+/// One line of the audit log.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuditEntry {
+    /// Unix seconds.
+    pub at: i64,
+    /// Who did it (`cli`, a user name).
+    pub actor: String,
+    /// What (`page.put`, `site.create`).
+    pub action: String,
+    /// Details safe to show administrators.
+    pub detail: String,
+}
+
+impl Recorder {
+    pub(crate) fn new(pool: AnyPool) -> Recorder {
+        Recorder { pool }
+    }
+
+    pub(crate) fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// Appends a security event (a block, a ban, a refused request).
+    pub async fn security_event(
+        &self,
+        kind: &str,
+        client_ip: Option<&str>,
+        detail: &str,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO security_events (at, kind, client_ip, detail) VALUES (?, ?, ?, ?)",
+        )
+        .bind(crate::now())
+        .bind(kind)
+        .bind(client_ip)
+        .bind(detail)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Appends a line to the audit log.
+    pub async fn audit(&self, actor: &str, action: &str, detail: &str) -> Result<()> {
+        sqlx::query("INSERT INTO audit_log (at, actor, action, detail) VALUES (?, ?, ?, ?)")
+            .bind(crate::now())
+            .bind(actor)
+            .bind(action)
+            .bind(detail)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// The newest audit lines first.
+    pub async fn recent_audit(&self, limit: i64) -> Result<Vec<AuditEntry>> {
+        let rows =
+            sqlx::query("SELECT at, actor, action, detail FROM audit_log ORDER BY id DESC LIMIT ?")
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(AuditEntry {
+                    at: r.try_get(0)?,
+                    actor: r.try_get(1)?,
+                    action: r.try_get(2)?,
+                    detail: r.try_get(3)?,
+                })
+            })
+            .collect()
+    }
+}

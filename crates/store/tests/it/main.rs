@@ -1,0 +1,18 @@
+//! Store integration tests against real databases: a SQLite file and a MariaDB server.
+
+mod mysql;
+mod sqlite;
+
+use store::{NewPage, PageKind};
+
+pub fn page(slug: &str, title: &str, published: bool) -> NewPage {
+    NewPage {
+        kind: PageKind::Page,
+        slug: slug.into(),
+        title: title.into(),
+        summary: String::new(),
+        body_md: format!("# {title}\n\nBody of {slug}."),
+        published,
+        published_at: None,
+    }
+}
