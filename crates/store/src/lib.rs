@@ -32,7 +32,7 @@ use sqlx::any::AnyPoolOptions;
 pub use config::DatabaseConfig;
 pub use editor::Editor;
 pub use error::{Error, Result};
-pub use model::{MenuItem, NewPage, Page, PageKind, PageSummary, Site};
+pub use model::{MenuItem, NewPage, Page, PageKind, PageSummary, Site, validate_slug};
 pub use reader::Reader;
 pub use recorder::{AuditEntry, Recorder};
 

@@ -1,0 +1,190 @@
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+use store::{Page, PageKind, Reader};
+
+use crate::cache::{PageCache, Rendered};
+use crate::theme::{Chrome, Theme};
+
+/// Why a page could not be produced. Never the visitor's fault: a missing page is a 404
+/// [`Rendered`], not an error.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The database did not answer.
+    #[error(transparent)]
+    Store(#[from] store::Error),
+    /// A template failed to render (a bug in the theme).
+    #[error("template: {0}")]
+    Template(#[from] minijinja::Error),
+}
+
+/// Number of posts on the home page and in the news list.
+const HOME_POSTS: i64 = 3;
+const NEWS_POSTS: i64 = 50;
+/// Key of a site's not-found page in the cache; no real path contains a NUL.
+const NOT_FOUND_KEY: &str = "\0404";
+
+/// The public side of the CMS: finds the site for a host and the page for a path.
+pub struct Cms {
+    reader: Reader,
+    theme: Theme,
+    cache: PageCache,
+    hosts: RwLock<HashMap<String, i64>>,
+}
+
+impl Cms {
+    /// Loads hosts and the theme.
+    pub async fn new(reader: Reader) -> Result<Cms, Error> {
+        let cms = Cms {
+            reader,
+            theme: Theme::builtin()?,
+            cache: PageCache::default(),
+            hosts: RwLock::default(),
+        };
+        cms.reload().await?;
+        Ok(cms)
+    }
+
+    async fn reload(&self) -> Result<(), Error> {
+        let version = self.reader.content_version().await?;
+        let hosts: HashMap<String, i64> = self.reader.hosts().await?.into_iter().collect();
+        *self.hosts.write().unwrap_or_else(|p| p.into_inner()) = hosts;
+        self.cache.reset(version);
+        Ok(())
+    }
+
+    /// Checks the content version and, if it moved, drops every cached page and reloads the
+    /// host table. Returns whether anything changed. Called on a short timer by the server, so
+    /// an edit made by another process (the CLI, another node) shows within that period.
+    pub async fn refresh(&self) -> Result<bool, Error> {
+        let version = self.reader.content_version().await?;
+        if version == self.cache.version() {
+            return Ok(false);
+        }
+        self.reload().await?;
+        Ok(true)
+    }
+
+    /// The site that answers for `host` (lower-case, without port).
+    pub fn site_for_host(&self, host: &str) -> Option<i64> {
+        self.hosts.read().unwrap_or_else(|p| p.into_inner()).get(host).copied()
+    }
+
+    /// Number of cached pages (for metrics and tests).
+    pub fn cached_pages(&self) -> usize {
+        self.cache.len()
+    }
+
+    /// The page at `path` (already normalised by [`normalize_path`]), or the site's 404 page.
+    pub async fn page(&self, site_id: i64, path: &str) -> Result<Arc<Rendered>, Error> {
+        if let Some(hit) = self.cache.get(site_id, path) {
+            return Ok(hit);
+        }
+        let version = self.cache.version();
+        match self.render(site_id, path).await? {
+            Some(html) => {
+                let page = Arc::new(Rendered::new(200, html));
+                self.cache.put(version, site_id, path, page.clone());
+                Ok(page)
+            }
+            None => self.not_found(site_id).await,
+        }
+    }
+
+    /// The site's not-found page (status 404).
+    pub async fn not_found(&self, site_id: i64) -> Result<Arc<Rendered>, Error> {
+        if let Some(hit) = self.cache.get(site_id, NOT_FOUND_KEY) {
+            return Ok(hit);
+        }
+        let version = self.cache.version();
+        let Some(site) = self.reader.site(site_id).await? else {
+            return Ok(Arc::new(Rendered::new(404, "Not found".into())));
+        };
+        let menu = self.reader.menu(site_id).await?;
+        let chrome = Chrome { site: &site, menu: &menu, year: crate::date::year(store::now()) };
+        let page = Arc::new(Rendered::new(404, self.theme.not_found(&chrome)?));
+        self.cache.put(version, site_id, NOT_FOUND_KEY, page.clone());
+        Ok(page)
+    }
+
+    async fn render(&self, site_id: i64, path: &str) -> Result<Option<String>, Error> {
+        let Some(site) = self.reader.site(site_id).await? else {
+            return Ok(None);
+        };
+        let page = self.reader.page(site_id, path).await?;
+        let is_news = path == "/news";
+        if page.is_none() && !is_news {
+            return Ok(None);
+        }
+        let menu = self.reader.menu(site_id).await?;
+        let chrome = Chrome { site: &site, menu: &menu, year: crate::date::year(store::now()) };
+        let html = match page {
+            _ if is_news => {
+                let posts = self.reader.posts(site_id, NEWS_POSTS).await?;
+                self.theme.news(&chrome, page.as_ref(), &posts)?
+            }
+            Some(p @ Page { kind: PageKind::Post, .. }) => self.theme.post(&chrome, &p)?,
+            Some(p) => {
+                let recent = if p.slug == "/" {
+                    self.reader.posts(site_id, HOME_POSTS).await?
+                } else {
+                    Vec::new()
+                };
+                self.theme.page(&chrome, &p, &recent)?
+            }
+            None => return Ok(None),
+        };
+        Ok(Some(html))
+    }
+}
+
+/// Turns a request path into the stored slug form: percent-decoded, one trailing `/` dropped
+/// (except for `/`). `None` for paths no page can have (bad encoding, `..`, control characters),
+/// which the caller answers with the not-found page.
+pub fn normalize_path(raw: &str) -> Option<String> {
+    let decoded = percent_decode(raw)?;
+    let path = if decoded.len() > 1 {
+        decoded.strip_suffix('/').unwrap_or(&decoded)
+    } else {
+        &decoded
+    };
+    store::validate_slug(path).ok()?;
+    Some(path.to_string())
+}
+
+fn percent_decode(s: &str) -> Option<String> {
+    if !s.contains('%') {
+        return Some(s.to_string());
+    }
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = bytes.get(i + 1..i + 3)?;
+            let hex = std::str::from_utf8(hex).ok()?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::normalize_path;
+
+    #[test]
+    fn paths() {
+        assert_eq!(normalize_path("/").as_deref(), Some("/"));
+        assert_eq!(normalize_path("/about/").as_deref(), Some("/about"));
+        assert_eq!(normalize_path("/caf%C3%A9").as_deref(), Some("/café"));
+        assert_eq!(normalize_path("/a/%2e%2e/b"), None);
+        assert_eq!(normalize_path("/%ff"), None);
+        assert_eq!(normalize_path("/%4"), None);
+        assert_eq!(normalize_path("//x"), None);
+    }
+}

@@ -1,0 +1,194 @@
+//! The default theme: minijinja templates compiled into the binary, HTML auto-escaped.
+//!
+//! minijinja (not askama) because templates are loaded at run time: a later admin-editable
+//! theme needs no rebuild, and auto-escaping is on for every `.html` template.
+
+use minijinja::value::{Serde, Value};
+use minijinja::{Environment, context};
+use serde::Serialize;
+use store::{MenuItem, Page, PageSummary, Site};
+
+use crate::{date, markdown};
+
+/// The stylesheet every page links to (`/assets/site.css`); external, because the CSP
+/// allows no inline style.
+pub const STYLESHEET: &str = include_str!("../theme/site.css");
+
+const TEMPLATES: &[(&str, &str)] = &[
+    ("base.html", include_str!("../theme/base.html")),
+    ("page.html", include_str!("../theme/page.html")),
+    ("post.html", include_str!("../theme/post.html")),
+    ("news.html", include_str!("../theme/news.html")),
+    ("not_found.html", include_str!("../theme/not_found.html")),
+];
+
+/// A short hash of the stylesheet, used as `?v=` so browsers may cache it for long.
+pub fn stylesheet_version() -> String {
+    use std::hash::{DefaultHasher, Hash, Hasher};
+    let mut h = DefaultHasher::new();
+    STYLESHEET.hash(&mut h);
+    format!("{:08x}", h.finish() as u32)
+}
+
+/// A post as the templates list it.
+#[derive(Serialize)]
+struct PostCard<'a> {
+    slug: &'a str,
+    title: &'a str,
+    summary: &'a str,
+    date: String,
+    date_iso: String,
+}
+
+impl<'a> From<&'a PageSummary> for PostCard<'a> {
+    fn from(p: &'a PageSummary) -> Self {
+        let t = p.published_at.unwrap_or(p.updated_at);
+        PostCard {
+            slug: &p.slug,
+            title: &p.title,
+            summary: &p.summary,
+            date: date::long(t),
+            date_iso: date::iso(t),
+        }
+    }
+}
+
+/// What every page of a site shares.
+pub struct Chrome<'a> {
+    /// The site.
+    pub site: &'a Site,
+    /// Its menu.
+    pub menu: &'a [MenuItem],
+    /// Current year for the footer.
+    pub year: i64,
+}
+
+/// The loaded templates.
+pub struct Theme {
+    env: Environment<'static>,
+    css_version: String,
+}
+
+impl Theme {
+    /// Loads the built-in theme. The templates are part of the binary and tested, so a
+    /// failure here is a bug in this crate, reported as an error all the same.
+    pub fn builtin() -> Result<Theme, minijinja::Error> {
+        let mut env = Environment::new();
+        for (name, source) in TEMPLATES {
+            env.add_template(name, source)?;
+        }
+        Ok(Theme {
+            env,
+            css_version: stylesheet_version(),
+        })
+    }
+
+    fn render(&self, name: &str, chrome: &Chrome, current: &str, description: &str, ctx: Value) -> Result<String, minijinja::Error> {
+        let base = context! {
+            lang => "en",
+            site => Value::from(Serde(chrome.site)),
+            menu => Value::from(Serde(chrome.menu)),
+            year => chrome.year,
+            css_version => &self.css_version,
+            current => current,
+            description => description,
+        };
+        self.env
+            .get_template(name)?
+            .render(context! { ..ctx, ..base })
+    }
+
+    /// A page; the home page also lists the latest posts.
+    pub fn page(&self, chrome: &Chrome, page: &Page, recent: &[PageSummary]) -> Result<String, minijinja::Error> {
+        let recent: Vec<PostCard> = recent.iter().map(PostCard::from).collect();
+        let ctx = context! {
+            page => Value::from(Serde(page)),
+            body => Value::from_safe_string(markdown::to_safe_html(&page.body_md)),
+            recent => Value::from(Serde(&recent)),
+        };
+        self.render("page.html", chrome, &page.slug, &page.summary, ctx)
+    }
+
+    /// A dated post.
+    pub fn post(&self, chrome: &Chrome, page: &Page) -> Result<String, minijinja::Error> {
+        let t = page.published_at.unwrap_or(page.updated_at);
+        let ctx = context! {
+            page => Value::from(Serde(page)),
+            body => Value::from_safe_string(markdown::to_safe_html(&page.body_md)),
+            date => date::long(t),
+            date_iso => date::iso(t),
+        };
+        self.render("post.html", chrome, "/news", &page.summary, ctx)
+    }
+
+    /// The news list, with the optional intro page stored at `/news`.
+    pub fn news(&self, chrome: &Chrome, intro: Option<&Page>, posts: &[PageSummary]) -> Result<String, minijinja::Error> {
+        let posts: Vec<PostCard> = posts.iter().map(PostCard::from).collect();
+        let body = intro.map(|p| Value::from_safe_string(markdown::to_safe_html(&p.body_md)));
+        let ctx = context! {
+            title => intro.map(|p| p.title.as_str()).unwrap_or("News"),
+            body => body,
+            posts => Value::from(Serde(&posts)),
+        };
+        let description = intro.map(|p| p.summary.as_str()).unwrap_or("");
+        self.render("news.html", chrome, "/news", description, ctx)
+    }
+
+    /// The site's own not-found page.
+    pub fn not_found(&self, chrome: &Chrome) -> Result<String, minijinja::Error> {
+        self.render("not_found.html", chrome, "", "", context! {})
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use store::PageKind;
+
+    fn site() -> Site {
+        Site {
+            id: 1,
+            name: "t".into(),
+            title: "Bakkerij <Jansen> & Zn".into(),
+            tagline: "\"Vers\" brood".into(),
+        }
+    }
+
+    #[test]
+    fn every_field_is_escaped() {
+        let theme = Theme::builtin().unwrap();
+        let site = site();
+        let menu = vec![MenuItem {
+            label: "<b>x</b>".into(),
+            href: "\" onmouseover=\"alert(1)".into(),
+        }];
+        let chrome = Chrome { site: &site, menu: &menu, year: 2026 };
+        let page = Page {
+            id: 1,
+            kind: PageKind::Page,
+            slug: "/x".into(),
+            title: "<script>alert(1)</script>".into(),
+            summary: "\"><script>".into(),
+            body_md: "<script>alert(2)</script>ok".into(),
+            published_at: None,
+            updated_at: 0,
+        };
+        let html = theme.page(&chrome, &page, &[]).unwrap();
+        assert!(!html.contains("<script"), "{html}");
+        assert!(!html.contains("\" onmouseover"), "{html}");
+        assert!(html.contains("Bakkerij &lt;Jansen&gt; &amp; Zn"), "{html}");
+        assert!(html.contains("&lt;script&gt;alert(1)"), "{html}");
+    }
+
+    #[test]
+    fn no_inline_script_or_style_and_no_third_parties() {
+        let theme = Theme::builtin().unwrap();
+        let site = site();
+        let chrome = Chrome { site: &site, menu: &[], year: 2026 };
+        let html = theme.not_found(&chrome).unwrap();
+        for bad in ["<script", "<style", " style=", "http://", "https://"] {
+            assert!(!html.contains(bad), "{bad} in {html}");
+        }
+        assert!(!STYLESHEET.contains("@import") && !STYLESHEET.contains("url("));
+    }
+}
