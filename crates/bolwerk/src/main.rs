@@ -1,1 +1,216 @@
-fn main() {}
+//! The `bolwerk` command: `demo`, `serve`, `config check`, `db`, `page`.
+
+mod cli;
+mod content;
+mod demo;
+mod logging;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::Parser;
+use server::config::{Config, LogFormat};
+use server::{Listeners, Running};
+
+use crate::cli::{Cli, Command, ConfigCommand, DataArgs, DbCommand};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        Command::Demo(args) => demo::run(args),
+        Command::Serve { config, log_format } => {
+            let mut config = Config::load(&config)?;
+            if let Some(f) = log_format {
+                config.log.format = f;
+            }
+            logging::init(&config.log)?;
+            runtime(config.server.workers)?.block_on(serve_until_signal(config))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Config {
+            command: ConfigCommand::Check { file },
+        } => {
+            Config::load(&file)?;
+            println!("{}: OK", file.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Db { command } => {
+            quiet_logging();
+            runtime(1)?.block_on(db(command))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Page { data, command } => {
+            quiet_logging();
+            let config = data_config(&data)?;
+            runtime(1)?.block_on(content::run(config, command))
+        }
+    }
+}
+
+fn quiet_logging() {
+    let _ = logging::init(&server::config::LogConfig {
+        format: LogFormat::Human,
+        level: "warn".into(),
+    });
+}
+
+/// A multi-threaded runtime with `workers` threads (0: one per core).
+fn runtime(workers: usize) -> Result<tokio::runtime::Runtime> {
+    let mut b = tokio::runtime::Builder::new_multi_thread();
+    if workers > 0 {
+        b.worker_threads(workers);
+    }
+    b.enable_all().build().context("starting the async runtime")
+}
+
+/// The config a data command works on: `--config FILE`, or the SQLite database in
+/// `--data-dir DIR` (default `./bolwerk-data`, the demo's).
+pub fn data_config(data: &DataArgs) -> Result<Config> {
+    match (&data.config, &data.data_dir) {
+        (Some(file), _) => Ok(Config::load(file)?),
+        (None, dir) => Ok(Config {
+            data_dir: dir
+                .clone()
+                .unwrap_or_else(|| PathBuf::from(demo::DEFAULT_DATA_DIR)),
+            ..Config::default()
+        }),
+    }
+}
+
+/// Binds, prepares, serves, and waits for Ctrl-C or SIGTERM.
+async fn serve_until_signal(config: Config) -> Result<()> {
+    let listeners = Listeners::bind(&config).await?;
+    let prepared = server::prepare(config).await?;
+    serve_prepared(prepared, listeners).await
+}
+
+/// Serves an already prepared database, prints where, and waits for Ctrl-C or SIGTERM.
+pub async fn serve_prepared(prepared: server::Prepared, listeners: Listeners) -> Result<()> {
+    let data_dir = prepared.config.data_dir.clone();
+    let hosts: Vec<String> = prepared
+        .config
+        .sites
+        .iter()
+        .flat_map(|s| s.hosts.clone())
+        .collect();
+    let running = prepared.serve(listeners).await?;
+    print_urls(&running, &hosts, &data_dir);
+    wait_for_signal().await;
+    tracing::info!("shutting down");
+    running.shutdown().await;
+    Ok(())
+}
+
+fn print_urls(running: &Running, hosts: &[String], data_dir: &Path) {
+    let host = hosts.first().map(String::as_str).unwrap_or("localhost");
+    let host = if host.contains(':') {
+        format!("[{host}]")
+    } else {
+        host.to_string()
+    };
+    println!("Bolwerk is running.");
+    if let Some(a) = running.http {
+        println!("  http://{host}:{}/", a.port());
+    }
+    if let Some(a) = running.https {
+        println!("  https://{host}:{}/", a.port());
+    }
+    println!("  data: {}", data_dir.display());
+    println!("Stop with Ctrl-C.");
+}
+
+async fn wait_for_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = ctrl_c => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = ctrl_c.await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = ctrl_c.await;
+    }
+}
+
+async fn db(command: DbCommand) -> Result<()> {
+    match command {
+        DbCommand::Init {
+            admin_url,
+            database,
+            user_prefix,
+            user_host,
+            secrets_dir,
+        } => {
+            let opts = store::mysql::InitOptions {
+                database,
+                user_prefix,
+                user_host,
+            };
+            let creds = store::mysql::init(&admin_url, &opts).await?;
+            std::fs::create_dir_all(&secrets_dir)
+                .with_context(|| format!("creating {}", secrets_dir.display()))?;
+            let mut paths = Vec::new();
+            for (role, url) in [
+                ("reader", &creds.reader_url),
+                ("recorder", &creds.recorder_url),
+                ("editor", &creds.editor_url),
+            ] {
+                let path = secrets_dir.join(format!("db-{role}.url"));
+                write_secret(&path, url)?;
+                paths.push(std::path::absolute(&path).unwrap_or(path));
+            }
+            println!(
+                "Created database {} with users {}_reader, {}_recorder, {}_editor.",
+                opts.database, opts.user_prefix, opts.user_prefix, opts.user_prefix
+            );
+            println!(
+                "Their URLs are in {} (mode 0600). Put this in your config file:\n",
+                secrets_dir.display()
+            );
+            println!("[database]\nkind = \"mysql\"");
+            println!("reader_url_file = {:?}", paths[0]);
+            println!("recorder_url_file = {:?}", paths[1]);
+            println!("editor_url_file = {:?}", paths[2]);
+            Ok(())
+        }
+        DbCommand::Migrate { admin_url } => {
+            store::mysql::migrate(&admin_url).await?;
+            println!("Schema is current.");
+            Ok(())
+        }
+    }
+}
+
+fn write_secret(path: &Path, data: &str) -> Result<()> {
+    use std::io::Write;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+    let mut f = opts
+        .open(path)
+        .with_context(|| format!("writing {}", path.display()))?;
+    f.write_all(data.as_bytes())
+        .with_context(|| format!("writing {}", path.display()))?;
+    Ok(())
+}

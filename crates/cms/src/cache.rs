@@ -53,7 +53,11 @@ impl PageCache {
     pub(crate) fn put(&self, version: i64, site: i64, path: &str, page: Arc<Rendered>) {
         let mut inner = self.inner.write().unwrap_or_else(|p| p.into_inner());
         if inner.version == version {
-            inner.sites.entry(site).or_default().insert(path.into(), page);
+            inner
+                .sites
+                .entry(site)
+                .or_default()
+                .insert(path.into(), page);
         }
     }
 

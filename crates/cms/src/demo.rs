@@ -32,24 +32,65 @@ pub async fn seed(editor: &Editor, site_id: i64) -> Result<bool, store::Error> {
         return Ok(false);
     }
     let pages = [
-        page("/", "Welcome to Stichting De Linde", "A neighbourhood foundation for culture, care and green spaces.", HOME),
+        page(
+            "/",
+            "Welcome to Stichting De Linde",
+            "A neighbourhood foundation for culture, care and green spaces.",
+            HOME,
+        ),
         page("/about", "About us", "Who we are and what we do.", ABOUT),
         page("/contact", "Contact", "How to reach us.", CONTACT),
-        page("/news", "News", "What is happening at De Linde.", "The latest from the foundation and the neighbourhood."),
-        post("/news/spring-market", "Spring market on 12 April", "Forty stalls, music and a repair café.", 3, SPRING),
-        post("/news/new-garden", "Our new community garden", "Twelve raised beds, open to every neighbour.", 20, GARDEN),
-        post("/news/annual-report", "Annual report published", "Read what we did with your support last year.", 45, REPORT),
+        page(
+            "/news",
+            "News",
+            "What is happening at De Linde.",
+            "The latest from the foundation and the neighbourhood.",
+        ),
+        post(
+            "/news/spring-market",
+            "Spring market on 12 April",
+            "Forty stalls, music and a repair café.",
+            3,
+            SPRING,
+        ),
+        post(
+            "/news/new-garden",
+            "Our new community garden",
+            "Twelve raised beds, open to every neighbour.",
+            20,
+            GARDEN,
+        ),
+        post(
+            "/news/annual-report",
+            "Annual report published",
+            "Read what we did with your support last year.",
+            45,
+            REPORT,
+        ),
     ];
     for p in pages {
         editor.put_page(site_id, p).await?;
     }
-    let mut draft = page("/draft-plans", "Draft: plans for next year", "", "Not ready yet.");
+    let mut draft = page(
+        "/draft-plans",
+        "Draft: plans for next year",
+        "",
+        "Not ready yet.",
+    );
     draft.published = false;
     editor.put_page(site_id, draft).await?;
-    let menu = [("Home", "/"), ("About", "/about"), ("News", "/news"), ("Contact", "/contact")];
+    let menu = [
+        ("Home", "/"),
+        ("About", "/about"),
+        ("News", "/news"),
+        ("Contact", "/contact"),
+    ];
     let menu: Vec<MenuItem> = menu
         .iter()
-        .map(|(label, href)| MenuItem { label: (*label).into(), href: (*href).into() })
+        .map(|(label, href)| MenuItem {
+            label: (*label).into(),
+            href: (*href).into(),
+        })
         .collect();
     editor.set_menu(site_id, &menu).await?;
     Ok(true)

@@ -29,7 +29,10 @@ mod tests {
         let html = to_safe_html("# Hi\n\nSome *text* and [a link](/about).");
         assert!(html.contains("<h1>Hi</h1>"), "{html}");
         assert!(html.contains("<em>text</em>"), "{html}");
-        assert!(html.contains(r#"<a href="/about" rel="noopener noreferrer">a link</a>"#), "{html}");
+        assert!(
+            html.contains(r#"<a href="/about" rel="noopener noreferrer">a link</a>"#),
+            "{html}"
+        );
     }
 
     #[test]
@@ -45,7 +48,14 @@ mod tests {
         ] {
             let html = to_safe_html(evil);
             let lower = html.to_lowercase();
-            for bad in ["<script", "onerror", "javascript:", "<iframe", "onbegin", "<style"] {
+            for bad in [
+                "<script",
+                "onerror",
+                "javascript:",
+                "<iframe",
+                "onbegin",
+                "<style",
+            ] {
                 assert!(!lower.contains(bad), "{evil:?} gave {html:?}");
             }
         }

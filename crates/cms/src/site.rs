@@ -67,7 +67,11 @@ impl Cms {
 
     /// The site that answers for `host` (lower-case, without port).
     pub fn site_for_host(&self, host: &str) -> Option<i64> {
-        self.hosts.read().unwrap_or_else(|p| p.into_inner()).get(host).copied()
+        self.hosts
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(host)
+            .copied()
     }
 
     /// Number of cached pages (for metrics and tests).
@@ -101,9 +105,14 @@ impl Cms {
             return Ok(Arc::new(Rendered::new(404, "Not found".into())));
         };
         let menu = self.reader.menu(site_id).await?;
-        let chrome = Chrome { site: &site, menu: &menu, year: crate::date::year(store::now()) };
+        let chrome = Chrome {
+            site: &site,
+            menu: &menu,
+            year: crate::date::year(store::now()),
+        };
         let page = Arc::new(Rendered::new(404, self.theme.not_found(&chrome)?));
-        self.cache.put(version, site_id, NOT_FOUND_KEY, page.clone());
+        self.cache
+            .put(version, site_id, NOT_FOUND_KEY, page.clone());
         Ok(page)
     }
 
@@ -117,13 +126,22 @@ impl Cms {
             return Ok(None);
         }
         let menu = self.reader.menu(site_id).await?;
-        let chrome = Chrome { site: &site, menu: &menu, year: crate::date::year(store::now()) };
+        let chrome = Chrome {
+            site: &site,
+            menu: &menu,
+            year: crate::date::year(store::now()),
+        };
         let html = match page {
             _ if is_news => {
                 let posts = self.reader.posts(site_id, NEWS_POSTS).await?;
                 self.theme.news(&chrome, page.as_ref(), &posts)?
             }
-            Some(p @ Page { kind: PageKind::Post, .. }) => self.theme.post(&chrome, &p)?,
+            Some(
+                p @ Page {
+                    kind: PageKind::Post,
+                    ..
+                },
+            ) => self.theme.post(&chrome, &p)?,
             Some(p) => {
                 let recent = if p.slug == "/" {
                     self.reader.posts(site_id, HOME_POSTS).await?

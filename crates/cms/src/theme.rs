@@ -83,7 +83,14 @@ impl Theme {
         })
     }
 
-    fn render(&self, name: &str, chrome: &Chrome, current: &str, description: &str, ctx: Value) -> Result<String, minijinja::Error> {
+    fn render(
+        &self,
+        name: &str,
+        chrome: &Chrome,
+        current: &str,
+        description: &str,
+        ctx: Value,
+    ) -> Result<String, minijinja::Error> {
         let base = context! {
             lang => "en",
             site => Value::from(Serde(chrome.site)),
@@ -99,7 +106,12 @@ impl Theme {
     }
 
     /// A page; the home page also lists the latest posts.
-    pub fn page(&self, chrome: &Chrome, page: &Page, recent: &[PageSummary]) -> Result<String, minijinja::Error> {
+    pub fn page(
+        &self,
+        chrome: &Chrome,
+        page: &Page,
+        recent: &[PageSummary],
+    ) -> Result<String, minijinja::Error> {
         let recent: Vec<PostCard> = recent.iter().map(PostCard::from).collect();
         let ctx = context! {
             page => Value::from(Serde(page)),
@@ -122,7 +134,12 @@ impl Theme {
     }
 
     /// The news list, with the optional intro page stored at `/news`.
-    pub fn news(&self, chrome: &Chrome, intro: Option<&Page>, posts: &[PageSummary]) -> Result<String, minijinja::Error> {
+    pub fn news(
+        &self,
+        chrome: &Chrome,
+        intro: Option<&Page>,
+        posts: &[PageSummary],
+    ) -> Result<String, minijinja::Error> {
         let posts: Vec<PostCard> = posts.iter().map(PostCard::from).collect();
         let body = intro.map(|p| Value::from_safe_string(markdown::to_safe_html(&p.body_md)));
         let ctx = context! {
@@ -162,7 +179,11 @@ mod tests {
             label: "<b>x</b>".into(),
             href: "\" onmouseover=\"alert(1)".into(),
         }];
-        let chrome = Chrome { site: &site, menu: &menu, year: 2026 };
+        let chrome = Chrome {
+            site: &site,
+            menu: &menu,
+            year: 2026,
+        };
         let page = Page {
             id: 1,
             kind: PageKind::Page,
@@ -184,7 +205,11 @@ mod tests {
     fn no_inline_script_or_style_and_no_third_parties() {
         let theme = Theme::builtin().unwrap();
         let site = site();
-        let chrome = Chrome { site: &site, menu: &[], year: 2026 };
+        let chrome = Chrome {
+            site: &site,
+            menu: &[],
+            year: 2026,
+        };
         let html = theme.not_found(&chrome).unwrap();
         for bad in ["<script", "<style", " style=", "http://", "https://"] {
             assert!(!html.contains(bad), "{bad} in {html}");

@@ -1,1 +1,16 @@
-//! server
+//! The HTTP(S) server: listeners with limits and timeouts, TLS with SNI, security headers on
+//! every response, and the public routes, which can only read.
+//!
+//! The binary and the test kit both start it through [`app::prepare`] and
+//! [`app::Prepared::serve`], so tests run exactly what production runs.
+
+pub mod app;
+pub mod config;
+mod error;
+pub mod headers;
+pub mod listen;
+pub mod routes;
+pub mod tls;
+
+pub use app::{Listeners, Prepared, Running, prepare};
+pub use config::Config;

@@ -1,0 +1,85 @@
+//! `bolwerk page ...`: content from the command line, through the editor handle. A running
+//! server sees the change within `server.content_poll_ms`.
+
+use std::io::Read;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, anyhow};
+use server::config::Config;
+use store::{NewPage, PageKind, Store};
+
+use crate::cli::PageCommand;
+
+pub async fn run(config: Config, command: PageCommand) -> Result<ExitCode> {
+    let store = Store::open(&config.database, &config.data_dir)
+        .await
+        .context("opening the database")?;
+    let site_id = |name: String| {
+        let store = &store;
+        async move {
+            store
+                .editor
+                .site_by_name(&name)
+                .await?
+                .map(|s| s.id)
+                .ok_or_else(|| anyhow!("no site named {name:?}"))
+        }
+    };
+    match command {
+        PageCommand::List { site } => {
+            let id = site_id(site).await?;
+            for p in store.editor.pages(id).await? {
+                let state = if p.published { "published" } else { "draft" };
+                let kind = match p.kind {
+                    PageKind::Page => "page",
+                    PageKind::Post => "post",
+                };
+                println!("{:<30} {kind:<5} {state:<9} {}", p.slug, p.title);
+            }
+        }
+        PageCommand::Put {
+            site,
+            slug,
+            title,
+            file,
+            summary,
+            post,
+            draft,
+        } => {
+            let id = site_id(site).await?;
+            let mut body = String::new();
+            if file.as_os_str() == "-" {
+                std::io::stdin()
+                    .read_to_string(&mut body)
+                    .context("reading standard input")?;
+            } else {
+                body = std::fs::read_to_string(&file)
+                    .with_context(|| format!("reading {}", file.display()))?;
+            }
+            let page = NewPage {
+                kind: if post { PageKind::Post } else { PageKind::Page },
+                slug: slug.clone(),
+                title,
+                summary,
+                body_md: body,
+                published: !draft,
+                published_at: None,
+            };
+            store.editor.put_page(id, page).await?;
+            store.recorder.audit("cli", "page.put", &slug).await?;
+            println!("saved {slug}");
+        }
+        PageCommand::Delete { site, slug } => {
+            let id = site_id(site).await?;
+            if !store.editor.delete_page(id, &slug).await? {
+                eprintln!("no page at {slug}");
+                store.close().await;
+                return Ok(ExitCode::FAILURE);
+            }
+            store.recorder.audit("cli", "page.delete", &slug).await?;
+            println!("deleted {slug}");
+        }
+    }
+    store.close().await;
+    Ok(ExitCode::SUCCESS)
+}

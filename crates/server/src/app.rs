@@ -1,0 +1,225 @@
+//! Start-up in two steps: [`prepare`] opens the database and brings the sites in line with
+//! the config; [`Prepared::serve`] binds nothing itself (listeners are passed in, so tests can
+//! use port 0) and runs until shut down.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use cms::Cms;
+use store::{NewPage, PageKind, Store};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+use tokio_rustls::TlsAcceptor;
+
+use crate::config::Config;
+use crate::routes::{PublicState, router};
+use crate::tls;
+
+/// Bound sockets for the listeners the config asks for.
+pub struct Listeners {
+    /// Plain HTTP.
+    pub http: Option<TcpListener>,
+    /// HTTPS.
+    pub https: Option<TcpListener>,
+}
+
+impl Listeners {
+    /// Binds the addresses in `config.server`.
+    pub async fn bind(config: &Config) -> Result<Listeners> {
+        async fn bind(addr: Option<SocketAddr>, what: &str) -> Result<Option<TcpListener>> {
+            match addr {
+                None => Ok(None),
+                Some(a) => TcpListener::bind(a)
+                    .await
+                    .map(Some)
+                    .with_context(|| format!("cannot listen for {what} on {a}")),
+            }
+        }
+        Ok(Listeners {
+            http: bind(config.server.http, "HTTP").await?,
+            https: bind(config.server.https, "HTTPS").await?,
+        })
+    }
+}
+
+/// An open database whose sites match the config.
+pub struct Prepared {
+    /// The config it was prepared from.
+    pub config: Config,
+    /// All three handles; only the reader goes on to the public routes.
+    pub store: Store,
+}
+
+/// Opens the database (migrating it) and creates or updates each configured site's hosts.
+pub async fn prepare(config: Config) -> Result<Prepared> {
+    let store = Store::open(&config.database, &config.data_dir)
+        .await
+        .context("opening the database")?;
+    for site in &config.sites {
+        let title = site.title.clone().unwrap_or_else(|| site.name.clone());
+        let (s, created) = store
+            .editor
+            .ensure_site(&site.name, &title, "")
+            .await
+            .with_context(|| format!("creating site {}", site.name))?;
+        store
+            .editor
+            .set_hosts(s.id, &site.hosts)
+            .await
+            .with_context(|| format!("setting the hosts of site {}", site.name))?;
+        if created {
+            tracing::info!(site = %site.name, "created site");
+            store
+                .recorder
+                .audit("config", "site.create", &site.name)
+                .await?;
+        }
+    }
+    Ok(Prepared { config, store })
+}
+
+/// A running server.
+pub struct Running {
+    /// Where HTTP listens, if it does.
+    pub http: Option<SocketAddr>,
+    /// Where HTTPS listens, if it does.
+    pub https: Option<SocketAddr>,
+    /// The CMS, for tests that look at the cache.
+    pub cms: Arc<Cms>,
+    shutdown: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<()>>,
+    store: Store,
+}
+
+impl Prepared {
+    /// Gives every site without content a placeholder home page, then serves.
+    pub async fn serve(self, listeners: Listeners) -> Result<Running> {
+        let Prepared { config, store } = self;
+        for site in store.editor.sites().await? {
+            if store.editor.pages(site.id).await?.is_empty() {
+                store
+                    .editor
+                    .put_page(site.id, placeholder(&site.title))
+                    .await?;
+            }
+        }
+        let tls = match &listeners.https {
+            None => None,
+            Some(_) => Some(TlsAcceptor::from(tls_config(&config)?)),
+        };
+        let cms = Arc::new(
+            Cms::new(store.reader.clone())
+                .await
+                .context("loading sites")?,
+        );
+        let (shutdown, rx) = watch::channel(false);
+        let mut tasks = Vec::new();
+        tasks.push(tokio::spawn(refresh_loop(
+            cms.clone(),
+            Duration::from_millis(config.server.content_poll_ms),
+            rx.clone(),
+        )));
+        let app = router(PublicState { cms: cms.clone() }, &config.server);
+        let mut running = Running {
+            http: None,
+            https: None,
+            cms,
+            shutdown,
+            tasks: Vec::new(),
+            store,
+        };
+        if let Some(l) = listeners.http {
+            running.http = Some(l.local_addr()?);
+            tasks.push(tokio::spawn(crate::listen::serve(
+                l,
+                None,
+                app.clone(),
+                config.server.clone(),
+                rx.clone(),
+            )));
+        }
+        if let Some(l) = listeners.https {
+            running.https = Some(l.local_addr()?);
+            tasks.push(tokio::spawn(crate::listen::serve(
+                l,
+                tls,
+                app,
+                config.server.clone(),
+                rx.clone(),
+            )));
+        }
+        running.tasks = tasks;
+        Ok(running)
+    }
+}
+
+impl Running {
+    /// Stops accepting, lets requests in flight finish, closes the database.
+    pub async fn shutdown(self) {
+        let _ = self.shutdown.send(true);
+        for t in self.tasks {
+            let _ = t.await;
+        }
+        self.store.close().await;
+    }
+}
+
+fn tls_config(config: &Config) -> Result<Arc<rustls::ServerConfig>> {
+    let mut resolver = tls::SniResolver::default();
+    for site in &config.sites {
+        let (Some(cert), Some(key)) = (&site.tls_cert_file, &site.tls_key_file) else {
+            anyhow::bail!(
+                "site {} has no tls_cert_file/tls_key_file but HTTPS is on",
+                site.name
+            );
+        };
+        let ck = tls::load_certified_key(cert, key)
+            .with_context(|| format!("TLS certificate of site {}", site.name))?;
+        resolver.add(&site.hosts, ck);
+    }
+    tls::server_config(resolver)
+}
+
+/// Polls the content version so edits from other processes reach the page cache.
+async fn refresh_loop(cms: Arc<Cms>, every: Duration, mut shutdown: watch::Receiver<bool>) {
+    let mut tick = tokio::time::interval(every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut failing = false;
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {}
+            _ = shutdown.changed() => return,
+        }
+        match cms.refresh().await {
+            Ok(changed) => {
+                if changed {
+                    tracing::debug!("content changed; page cache emptied");
+                }
+                if failing {
+                    tracing::info!("database reachable again");
+                    failing = false;
+                }
+            }
+            Err(e) if !failing => {
+                tracing::warn!(error = %e, "cannot check for content changes");
+                failing = true;
+            }
+            Err(_) => {}
+        }
+    }
+}
+
+fn placeholder(title: &str) -> NewPage {
+    NewPage {
+        kind: PageKind::Page,
+        slug: "/".into(),
+        title: title.into(),
+        summary: String::new(),
+        body_md: "This website is being built. Please come back soon.".into(),
+        published: true,
+        published_at: None,
+    }
+}

@@ -1,0 +1,446 @@
+//! The config file (`bolwerk.toml`): one struct per section, every key documented in
+//! `docs/config.md`. Values are checked when the file is read, and every problem is reported
+//! at once with the file, the key and what is wrong.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+pub use store::DatabaseConfig;
+
+/// The whole config file.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Directory for the SQLite database, generated certificates and other state.
+    #[serde(default = "default_data_dir")]
+    pub data_dir: PathBuf,
+    /// Listeners, limits and timeouts.
+    #[serde(default)]
+    pub server: ServerConfig,
+    /// Log output.
+    #[serde(default)]
+    pub log: LogConfig,
+    /// Where content lives.
+    #[serde(default)]
+    pub database: DatabaseConfig,
+    /// The hosted websites.
+    #[serde(default, rename = "site")]
+    pub sites: Vec<SiteConfig>,
+}
+
+fn default_data_dir() -> PathBuf {
+    PathBuf::from("/var/lib/bolwerk")
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            data_dir: default_data_dir(),
+            server: ServerConfig::default(),
+            log: LogConfig::default(),
+            database: DatabaseConfig::default(),
+            sites: Vec::new(),
+        }
+    }
+}
+
+/// `[server]`: listeners, limits and timeouts.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerConfig {
+    /// Plain HTTP listener, e.g. `"0.0.0.0:80"`. Omit to not listen on HTTP.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub http: Option<SocketAddr>,
+    /// HTTPS listener, e.g. `"0.0.0.0:443"`. Needs a certificate for every site.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub https: Option<SocketAddr>,
+    /// Worker threads; 0 means one per CPU core.
+    pub workers: usize,
+    /// Open connections at most; further clients wait in the kernel's backlog.
+    pub max_connections: usize,
+    /// Seconds a client may take to send the request headers, also the keep-alive idle time
+    /// (defends against slowloris).
+    pub header_read_timeout_s: u64,
+    /// Seconds a TLS handshake may take.
+    pub tls_handshake_timeout_s: u64,
+    /// Seconds a request may take from headers to response (408 after).
+    pub request_timeout_s: u64,
+    /// Largest request body in bytes (413 above).
+    pub max_body_bytes: usize,
+    /// Largest request head (request line plus headers) in bytes.
+    pub max_header_bytes: usize,
+    /// Seconds to let requests in flight finish on shutdown.
+    pub shutdown_grace_s: u64,
+    /// How often, in milliseconds, to look for content changed by another process.
+    pub content_poll_ms: u64,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            http: None,
+            https: None,
+            workers: 0,
+            max_connections: 10_000,
+            header_read_timeout_s: 10,
+            tls_handshake_timeout_s: 10,
+            request_timeout_s: 30,
+            max_body_bytes: 1 << 20,
+            max_header_bytes: 16 << 10,
+            shutdown_grace_s: 10,
+            content_poll_ms: 500,
+        }
+    }
+}
+
+/// `[log]`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LogConfig {
+    /// `human` (readable, for a terminal) or `json` (one object per line, for log shippers).
+    pub format: LogFormat,
+    /// Filter in `RUST_LOG` syntax: `info`, `warn`, `info,access=off`.
+    pub level: String,
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        LogConfig {
+            format: LogFormat::Human,
+            level: "info".into(),
+        }
+    }
+}
+
+/// Log line format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Readable lines.
+    Human,
+    /// One JSON object per line.
+    Json,
+}
+
+impl std::str::FromStr for LogFormat {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "human" => Ok(LogFormat::Human),
+            "json" => Ok(LogFormat::Json),
+            other => Err(format!("unknown log format {other:?}: use human or json")),
+        }
+    }
+}
+
+/// `[[site]]`: one hosted website.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SiteConfig {
+    /// Short unique name (`bakkerij-jansen`): letters, digits and `-`.
+    pub name: String,
+    /// Title used when the site is first created; afterwards it is edited as content.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// Host names this site answers for (`example.nl`, `www.example.nl`). Requests for any
+    /// other host get 421, never another site's content.
+    pub hosts: Vec<String>,
+    /// PEM certificate chain for HTTPS.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls_cert_file: Option<PathBuf>,
+    /// PEM private key for HTTPS (PKCS#8, PKCS#1 or SEC1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls_key_file: Option<PathBuf>,
+}
+
+/// A config file that cannot be used, with every problem found.
+#[derive(Debug)]
+pub struct ConfigError {
+    /// The file.
+    pub file: PathBuf,
+    /// One entry per problem: key path and message.
+    pub problems: Vec<(String, String)>,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "config file {} is invalid:", self.file.display())?;
+        for (key, msg) in &self.problems {
+            if key.is_empty() {
+                write!(f, "\n  - {msg}")?;
+            } else {
+                write!(f, "\n  - {key}: {msg}")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+impl Config {
+    /// Reads and checks a config file.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        Self::load_over(None, path)
+    }
+
+    /// Reads a config file whose keys override `base` (how `demo --config` works): tables merge
+    /// key by key, everything else (including the `[[site]]` list) is replaced.
+    pub fn load_over(base: Option<&Config>, path: &Path) -> Result<Config, ConfigError> {
+        let fail = |key: &str, msg: String| ConfigError {
+            file: path.to_path_buf(),
+            problems: vec![(key.to_string(), msg)],
+        };
+        let text =
+            std::fs::read_to_string(path).map_err(|e| fail("", format!("cannot read: {e}")))?;
+        let mut value: toml::Table =
+            toml::from_str(&text).map_err(|e| fail("", syntax_message(&e)))?;
+        if let Some(base) = base {
+            let mut merged = toml::Table::try_from(base).map_err(|e| fail("", e.to_string()))?;
+            merge(&mut merged, value);
+            value = merged;
+        }
+        let config: Config =
+            serde_path_to_error::deserialize(toml::Value::Table(value)).map_err(|e| {
+                let key = e.path().to_string();
+                let key = if key == "." { String::new() } else { key };
+                fail(&key, e.into_inner().to_string())
+            })?;
+        config.validate(path)?;
+        Ok(config)
+    }
+
+    /// Checks what types alone cannot: names, hosts, certificate pairs, duplicates.
+    pub fn validate(&self, file: &Path) -> Result<(), ConfigError> {
+        let mut problems = Vec::new();
+        let mut seen_names = std::collections::HashSet::new();
+        let mut seen_hosts = std::collections::HashMap::new();
+        if self.server.http.is_none() && self.server.https.is_none() {
+            problems.push((
+                "server".into(),
+                "set server.http and/or server.https: nothing to listen on".into(),
+            ));
+        }
+        if self.server.max_connections == 0 {
+            problems.push(("server.max_connections".into(), "must be at least 1".into()));
+        }
+        if self.server.max_header_bytes < 8192 {
+            problems.push((
+                "server.max_header_bytes".into(),
+                "must be at least 8192".into(),
+            ));
+        }
+        for (key, v) in [
+            (
+                "server.header_read_timeout_s",
+                self.server.header_read_timeout_s,
+            ),
+            (
+                "server.tls_handshake_timeout_s",
+                self.server.tls_handshake_timeout_s,
+            ),
+            ("server.request_timeout_s", self.server.request_timeout_s),
+            ("server.content_poll_ms", self.server.content_poll_ms),
+        ] {
+            if v == 0 {
+                problems.push((key.into(), "must be greater than 0".into()));
+            }
+        }
+        if let Err(e) = self.log.level.parse::<tracing_level::Filter>() {
+            problems.push(("log.level".into(), e));
+        }
+        if self.sites.is_empty() {
+            problems.push((
+                "site".into(),
+                "add at least one [[site]] with a name and hosts".into(),
+            ));
+        }
+        for (i, site) in self.sites.iter().enumerate() {
+            let at = |k: &str| format!("site[{i}].{k}");
+            let name_ok = !site.name.is_empty()
+                && site.name.len() <= 64
+                && site
+                    .name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+            if !name_ok {
+                problems.push((
+                    at("name"),
+                    format!("{:?}: use 1-64 letters, digits, - or _", site.name),
+                ));
+            }
+            if !seen_names.insert(site.name.clone()) {
+                problems.push((at("name"), format!("{:?} is used by two sites", site.name)));
+            }
+            if site.hosts.is_empty() {
+                problems.push((at("hosts"), "list at least one host name".into()));
+            }
+            for host in &site.hosts {
+                match normalize_host(host) {
+                    Some(h) if h == *host => {
+                        if let Some(other) = seen_hosts.insert(h.clone(), i) {
+                            problems.push((
+                                at("hosts"),
+                                format!("{host} is also a host of site[{other}]"),
+                            ));
+                        }
+                    }
+                    Some(h) => problems.push((
+                        at("hosts"),
+                        format!("write {host:?} as {h:?} (lower case, no port)"),
+                    )),
+                    None => problems.push((
+                        at("hosts"),
+                        format!("{host:?} is not a host name or IP address"),
+                    )),
+                }
+            }
+            match (&site.tls_cert_file, &site.tls_key_file) {
+                (Some(_), None) => problems.push((
+                    at("tls_key_file"),
+                    "tls_cert_file needs tls_key_file".into(),
+                )),
+                (None, Some(_)) => problems.push((
+                    at("tls_cert_file"),
+                    "tls_key_file needs tls_cert_file".into(),
+                )),
+                (None, None) if self.server.https.is_some() => problems.push((
+                    at("tls_cert_file"),
+                    "server.https is set, so every site needs tls_cert_file and tls_key_file"
+                        .into(),
+                )),
+                _ => {}
+            }
+            for (k, f) in [
+                ("tls_cert_file", &site.tls_cert_file),
+                ("tls_key_file", &site.tls_key_file),
+            ] {
+                if let Some(f) = f {
+                    if !f.is_file() {
+                        problems.push((
+                            at(k),
+                            format!("{} does not exist or is not a file", f.display()),
+                        ));
+                    }
+                }
+            }
+        }
+        if let DatabaseConfig::MySql {
+            reader_url_file,
+            recorder_url_file,
+            editor_url_file,
+            admin_url_file,
+        } = &self.database
+        {
+            let files = [
+                ("database.reader_url_file", Some(reader_url_file)),
+                ("database.recorder_url_file", Some(recorder_url_file)),
+                ("database.editor_url_file", Some(editor_url_file)),
+                ("database.admin_url_file", admin_url_file.as_ref()),
+            ];
+            for (k, f) in files {
+                if let Some(f) = f.filter(|f| !f.is_file()) {
+                    problems.push((
+                        k.into(),
+                        format!("{} does not exist or is not a file", f.display()),
+                    ));
+                }
+            }
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(ConfigError {
+                file: file.to_path_buf(),
+                problems,
+            })
+        }
+    }
+}
+
+/// A TOML syntax error without the multi-line source excerpt, which repeats the file back.
+fn syntax_message(e: &toml::de::Error) -> String {
+    let msg = e.message().trim();
+    match e.span() {
+        Some(_) => format!(
+            "{} ({})",
+            msg,
+            e.to_string().lines().next().unwrap_or("").trim()
+        ),
+        None => msg.to_string(),
+    }
+}
+
+fn merge(base: &mut toml::Table, over: toml::Table) {
+    for (k, v) in over {
+        match (base.get_mut(&k), v) {
+            (Some(toml::Value::Table(b)), toml::Value::Table(o)) => merge(b, o),
+            (_, v) => {
+                base.insert(k, v);
+            }
+        }
+    }
+}
+
+/// Lower-cases a host, strips a trailing dot and IPv6 brackets; `None` if it is not a DNS name
+/// or IP literal. Used for config and for the `Host` of every request.
+pub fn normalize_host(host: &str) -> Option<String> {
+    let h = host.trim_end_matches('.');
+    let h = h
+        .strip_prefix('[')
+        .and_then(|x| x.strip_suffix(']'))
+        .unwrap_or(h);
+    if h.parse::<std::net::IpAddr>().is_ok() {
+        return Some(h.to_ascii_lowercase());
+    }
+    let ok = !h.is_empty()
+        && h.len() <= 253
+        && h.split('.').all(|label| {
+            !label.is_empty()
+                && label.len() <= 63
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+                && label
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        });
+    ok.then(|| h.to_ascii_lowercase())
+}
+
+/// Checks a log filter without installing it.
+mod tracing_level {
+    pub struct Filter;
+    impl std::str::FromStr for Filter {
+        type Err = String;
+        fn from_str(s: &str) -> Result<Self, String> {
+            const LEVELS: [&str; 6] = ["trace", "debug", "info", "warn", "error", "off"];
+            for directive in s.split(',').map(str::trim).filter(|d| !d.is_empty()) {
+                let level = directive.rsplit('=').next().unwrap_or(directive);
+                if !LEVELS.contains(&level.to_ascii_lowercase().as_str()) {
+                    return Err(format!(
+                        "{directive:?}: level must be one of {}",
+                        LEVELS.join(", ")
+                    ));
+                }
+            }
+            Ok(Filter)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hosts() {
+        assert_eq!(normalize_host("Example.NL.").as_deref(), Some("example.nl"));
+        assert_eq!(normalize_host("[::1]").as_deref(), Some("::1"));
+        assert_eq!(normalize_host("127.0.0.1").as_deref(), Some("127.0.0.1"));
+        assert_eq!(normalize_host("a b"), None);
+        assert_eq!(normalize_host("-x.nl"), None);
+        assert_eq!(normalize_host(""), None);
+    }
+}

@@ -1,0 +1,133 @@
+//! The accept loop: connection limit, TLS handshake with a deadline, HTTP/1.1 and HTTP/2 with
+//! bounded headers and a header/idle timeout, graceful shutdown.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use hyper::Request;
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto::Builder;
+use hyper_util::server::graceful::GracefulShutdown;
+use tokio::net::TcpListener;
+use tokio::sync::{Semaphore, watch};
+use tokio_rustls::TlsAcceptor;
+use tower::ServiceExt;
+
+use crate::config::ServerConfig;
+
+/// The peer address of the connection a request came on; the shield keys on it.
+#[derive(Clone, Copy, Debug)]
+pub struct ClientAddr(pub SocketAddr);
+
+/// Whether a request arrived over TLS.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Tls(pub bool);
+
+/// Serves `router` on `listener` until `shutdown` turns true, then lets requests in flight
+/// finish for up to `shutdown_grace_s`.
+pub async fn serve(
+    listener: TcpListener,
+    tls: Option<TlsAcceptor>,
+    router: Router,
+    config: ServerConfig,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let builder = Arc::new(http_builder(&config));
+    let permits = Arc::new(Semaphore::new(config.max_connections));
+    let graceful = GracefulShutdown::new();
+    let handshake_timeout = Duration::from_secs(config.tls_handshake_timeout_s);
+    loop {
+        let permit = tokio::select! {
+            p = permits.clone().acquire_owned() => match p {
+                Ok(p) => p,
+                Err(_) => break,
+            },
+            _ = shutdown.changed() => break,
+        };
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(a) => a,
+                Err(e) => {
+                    // Usually EMFILE or a connection reset before accept: back off briefly.
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                    continue;
+                }
+            },
+            _ = shutdown.changed() => break,
+        };
+        let _ = stream.set_nodelay(true);
+        let watcher = graceful.watcher();
+        let builder = builder.clone();
+        let router = router.clone();
+        let tls = tls.clone();
+        tokio::spawn(async move {
+            let _permit = permit;
+            match tls {
+                None => serve_conn(&builder, stream, peer, false, router, watcher).await,
+                Some(acceptor) => {
+                    match tokio::time::timeout(handshake_timeout, acceptor.accept(stream)).await {
+                        Ok(Ok(tls_stream)) => {
+                            serve_conn(&builder, tls_stream, peer, true, router, watcher).await
+                        }
+                        Ok(Err(e)) => {
+                            tracing::debug!(client.ip = %peer.ip(), error = %e, "TLS handshake failed")
+                        }
+                        Err(_) => {
+                            tracing::debug!(client.ip = %peer.ip(), "TLS handshake timed out")
+                        }
+                    }
+                }
+            }
+        });
+    }
+    drop(listener);
+    let grace = Duration::from_secs(config.shutdown_grace_s);
+    if tokio::time::timeout(grace, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!("connections still open after the shutdown grace period; closing them");
+    }
+}
+
+fn http_builder(config: &ServerConfig) -> Builder<TokioExecutor> {
+    let mut b = Builder::new(TokioExecutor::new());
+    b.http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(Duration::from_secs(config.header_read_timeout_s))
+        .max_buf_size(config.max_header_bytes)
+        .max_headers(100)
+        .keep_alive(true);
+    b.http2()
+        .timer(TokioTimer::new())
+        .max_header_list_size(config.max_header_bytes as u32)
+        .max_concurrent_streams(100)
+        .keep_alive_interval(Duration::from_secs(30))
+        .keep_alive_timeout(Duration::from_secs(10));
+    b
+}
+
+async fn serve_conn<S>(
+    builder: &Builder<TokioExecutor>,
+    stream: S,
+    peer: SocketAddr,
+    tls: bool,
+    router: Router,
+    watcher: hyper_util::server::graceful::Watcher,
+) where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let service = hyper::service::service_fn(move |mut req: Request<Incoming>| {
+        req.extensions_mut().insert(ClientAddr(peer));
+        req.extensions_mut().insert(Tls(tls));
+        router.clone().oneshot(req)
+    });
+    let conn = builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
+    if let Err(e) = watcher.watch(conn.into_owned()).await {
+        tracing::debug!(client.ip = %peer.ip(), error = %e, "connection ended with an error");
+    }
+}

@@ -1,0 +1,171 @@
+//! All routes in one list and the middleware order in one place.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use cms::Cms;
+use tower::ServiceBuilder;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::TimeoutLayer;
+
+use crate::config::{ServerConfig, normalize_host};
+use crate::error::{AppError, plain_page};
+use crate::headers::security_headers;
+use crate::listen::ClientAddr;
+
+/// What public handlers may use. It holds the CMS, which reads through a `store::Reader`
+/// only: nothing reachable from here can write content.
+#[derive(Clone)]
+pub struct PublicState {
+    /// Pages and sites.
+    pub cms: Arc<Cms>,
+}
+
+/// The router with its middleware, outermost first: access log, security headers, request
+/// timeout, body limit.
+pub fn router(state: PublicState, config: &ServerConfig) -> Router {
+    let routes = Router::new()
+        .route("/assets/site.css", get(stylesheet))
+        .fallback(public_page)
+        .with_state(state);
+    routes.layer(
+        ServiceBuilder::new()
+            .layer(middleware::from_fn(access_log))
+            .layer(middleware::from_fn(security_headers))
+            .layer(TimeoutLayer::with_status_code(
+                StatusCode::REQUEST_TIMEOUT,
+                Duration::from_secs(config.request_timeout_s),
+            ))
+            .layer(RequestBodyLimitLayer::new(config.max_body_bytes)),
+    )
+}
+
+/// The request's host: the URI authority (HTTP/2, absolute-form) or the `Host` header,
+/// lower-cased, without port.
+pub fn request_host(req_uri: &axum::http::Uri, headers: &HeaderMap) -> Option<String> {
+    if let Some(h) = req_uri.host() {
+        return normalize_host(h);
+    }
+    let raw = headers.get(header::HOST)?.to_str().ok()?;
+    let host = match raw.rsplit_once(':') {
+        Some((h, port)) if port.bytes().all(|b| b.is_ascii_digit()) && !h.ends_with(':') => h,
+        _ => raw,
+    };
+    normalize_host(host)
+}
+
+async fn public_page(State(state): State<PublicState>, req: Request) -> Result<Response, AppError> {
+    if req.method() != Method::GET && req.method() != Method::HEAD {
+        let mut res = plain_page(StatusCode::METHOD_NOT_ALLOWED, "Method not allowed");
+        res.headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
+        return Ok(res);
+    }
+    let Some(host) = request_host(req.uri(), req.headers()) else {
+        return Ok(plain_page(StatusCode::BAD_REQUEST, "Bad request"));
+    };
+    let Some(site) = state.cms.site_for_host(&host) else {
+        // Never another site's content: the client asked a host we do not serve.
+        return Ok(plain_page(StatusCode::MISDIRECTED_REQUEST, "Unknown host"));
+    };
+    let page = match cms::normalize_path(req.uri().path()) {
+        Some(path) => state.cms.page(site, &path).await?,
+        None => state.cms.not_found(site).await?,
+    };
+    let etag = HeaderValue::from_str(&page.etag).ok();
+    let status = StatusCode::from_u16(page.status).unwrap_or(StatusCode::OK);
+    if status == StatusCode::OK {
+        if let (Some(etag), Some(inm)) = (&etag, req.headers().get(header::IF_NONE_MATCH)) {
+            if inm
+                .as_bytes()
+                .split(|b| *b == b',')
+                .any(|t| t.trim_ascii() == etag.as_bytes() || t.trim_ascii() == b"*")
+            {
+                let mut res = StatusCode::NOT_MODIFIED.into_response();
+                res.headers_mut().insert(header::ETAG, etag.clone());
+                return Ok(res);
+            }
+        }
+    }
+    let mut res = (status, page.body.clone()).into_response();
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    if let (Some(etag), StatusCode::OK) = (etag, status) {
+        h.insert(header::ETAG, etag);
+    }
+    Ok(res)
+}
+
+async fn stylesheet() -> Response {
+    let mut res = cms::theme::STYLESHEET.into_response();
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/css; charset=utf-8"),
+    );
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=31536000, immutable"),
+    );
+    res
+}
+
+static REQUEST_ID: AtomicU64 = AtomicU64::new(1);
+
+/// One line per request: method, host, path, status, duration and client IP.
+async fn access_log(req: Request, next: Next) -> Response {
+    let start = Instant::now();
+    let id = REQUEST_ID.fetch_add(1, Ordering::Relaxed);
+    let method = req.method().clone();
+    let path = req.uri().path().to_owned();
+    let host = request_host(req.uri(), req.headers()).unwrap_or_default();
+    let ip = req.extensions().get::<ClientAddr>().map(|c| c.0.ip());
+    let version = req.version();
+    let res = next.run(req).await;
+    tracing::info!(
+        target: "access",
+        request_id = id,
+        http.method = %method,
+        http.host = %host,
+        http.path = %path,
+        http.version = ?version,
+        http.status = res.status().as_u16(),
+        duration_us = start.elapsed().as_micros() as u64,
+        client.ip = ip.map(|i| i.to_string()).unwrap_or_default(),
+        "{method} {host}{path} {}", res.status().as_u16()
+    );
+    res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn host_from_header() {
+        let uri: axum::http::Uri = "/x".parse().unwrap();
+        let mut h = HeaderMap::new();
+        h.insert(header::HOST, HeaderValue::from_static("Example.NL:8443"));
+        assert_eq!(request_host(&uri, &h).as_deref(), Some("example.nl"));
+        h.insert(header::HOST, HeaderValue::from_static("[::1]:8080"));
+        assert_eq!(request_host(&uri, &h).as_deref(), Some("::1"));
+        h.insert(header::HOST, HeaderValue::from_static("evil host"));
+        assert_eq!(request_host(&uri, &h), None);
+        let abs: axum::http::Uri = "https://a.example:1/x".parse().unwrap();
+        assert_eq!(
+            request_host(&abs, &HeaderMap::new()).as_deref(),
+            Some("a.example")
+        );
+    }
+}
