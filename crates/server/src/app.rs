@@ -157,6 +157,11 @@ impl Prepared {
 }
 
 impl Running {
+    /// Asks the listeners to stop without waiting (for `Drop` in tests).
+    pub fn signal_shutdown(&self) {
+        let _ = self.shutdown.send(true);
+    }
+
     /// Stops accepting, lets requests in flight finish, closes the database.
     pub async fn shutdown(self) {
         let _ = self.shutdown.send(true);

@@ -1,1 +1,219 @@
-//! testkit
+//! Test support: the real server on ephemeral loopback ports with a temporary data directory,
+//! and HTTP clients that trust its self-signed certificate.
+//!
+//! `TestServer::start()` runs the same `prepare` and `serve` the binary runs; only the ports
+//! (0) and the data directory (a temp dir) differ.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Once};
+
+use rustls_pki_types::CertificateDer;
+use rustls_pki_types::pem::PemObject;
+use server::config::{Config, ServerConfig, SiteConfig};
+use server::{Listeners, Running};
+use store::Store;
+use tempfile::TempDir;
+
+/// Host names of the test site (the demo's).
+pub const HOSTS: [&str; 2] = ["localhost", "127.0.0.1"];
+
+/// A running server and clients for it. Dropping it stops the server.
+pub struct TestServer {
+    /// `http://127.0.0.1:PORT`
+    pub http_url: String,
+    /// `https://localhost:PORT` (resolved to 127.0.0.1 by the clients)
+    pub https_url: String,
+    /// Where HTTP listens.
+    pub http_addr: SocketAddr,
+    /// Where HTTPS listens.
+    pub https_addr: SocketAddr,
+    /// Client for plain HTTP (no redirects followed, no cookies kept).
+    pub client: reqwest::Client,
+    /// Client for HTTPS that trusts the server's self-signed certificate.
+    pub tls_client: reqwest::Client,
+    /// The config the server runs with.
+    pub config: Config,
+    running: Option<Running>,
+    dir: Arc<TempDir>,
+}
+
+/// Installs a test log subscriber once (`RUST_LOG` to see server logs).
+pub fn init_for_test() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        // The plain client builds a rustls config too; ring is our one provider.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let filter = std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".into());
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+            .with_test_writer()
+            .try_init();
+    });
+}
+
+/// The demo-like config for a data directory: loopback port 0 for both listeners.
+pub fn test_config(data_dir: &Path) -> Config {
+    let hosts: Vec<String> = HOSTS.iter().map(|h| h.to_string()).collect();
+    let (cert, key) = server::tls::ensure_self_signed(&data_dir.join("tls"), &hosts)
+        .expect("self-signed certificate");
+    let any = "127.0.0.1:0".parse().expect("address");
+    Config {
+        data_dir: data_dir.to_path_buf(),
+        server: ServerConfig {
+            http: Some(any),
+            https: Some(any),
+            content_poll_ms: 50,
+            ..ServerConfig::default()
+        },
+        sites: vec![SiteConfig {
+            name: cms::demo::SITE.into(),
+            title: Some("Stichting De Linde".into()),
+            hosts,
+            tls_cert_file: Some(cert),
+            tls_key_file: Some(key),
+        }],
+        ..Config::default()
+    }
+}
+
+impl TestServer {
+    /// Starts a server with the demo site and its content in a fresh temp dir.
+    pub async fn start() -> TestServer {
+        let dir = Arc::new(tempfile::tempdir().expect("temp dir"));
+        let config = test_config(dir.path());
+        Self::start_in(dir, config).await
+    }
+
+    /// Starts a server with `config` (its data dir should live in `dir`), seeding the demo
+    /// content into the site called `demo` if there is one.
+    pub async fn start_in(dir: Arc<TempDir>, config: Config) -> TestServer {
+        init_for_test();
+        let listeners = Listeners::bind(&config)
+            .await
+            .expect("bind loopback port 0");
+        let prepared = server::prepare(config.clone()).await.expect("prepare");
+        if let Some(site) = prepared
+            .store
+            .editor
+            .site_by_name(cms::demo::SITE)
+            .await
+            .expect("site")
+        {
+            cms::demo::seed(&prepared.store.editor, site.id)
+                .await
+                .expect("seed demo");
+        }
+        let running = prepared.serve(listeners).await.expect("serve");
+        let http_addr = running.http.expect("http listener");
+        let https_addr = running.https.expect("https listener");
+        let cert = config.sites[0].tls_cert_file.clone().expect("cert file");
+        TestServer {
+            http_url: format!("http://127.0.0.1:{}", http_addr.port()),
+            https_url: format!("https://localhost:{}", https_addr.port()),
+            http_addr,
+            https_addr,
+            client: plain_client(),
+            tls_client: tls_client(&cert, https_addr),
+            config,
+            running: Some(running),
+            dir,
+        }
+    }
+
+    /// Stops the server and starts a new one on the same data directory (new ports).
+    pub async fn restart(mut self) -> TestServer {
+        if let Some(r) = self.running.take() {
+            r.shutdown().await;
+        }
+        let mut config = self.config.clone();
+        let any = "127.0.0.1:0".parse().expect("address");
+        config.server.http = Some(any);
+        config.server.https = Some(any);
+        Self::start_in(self.dir.clone(), config).await
+    }
+
+    /// Stops the server gracefully.
+    pub async fn stop(mut self) {
+        if let Some(r) = self.running.take() {
+            r.shutdown().await;
+        }
+    }
+
+    /// The server's data directory.
+    pub fn data_dir(&self) -> PathBuf {
+        self.config.data_dir.clone()
+    }
+
+    /// The page cache size of the running server.
+    pub fn cached_pages(&self) -> usize {
+        self.running
+            .as_ref()
+            .map(|r| r.cms.cached_pages())
+            .unwrap_or(0)
+    }
+
+    /// Opens the database a second time, as the CLI in another process would.
+    pub async fn open_store(&self) -> Store {
+        Store::open(&self.config.database, &self.config.data_dir)
+            .await
+            .expect("open store")
+    }
+
+    /// GET over plain HTTP.
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(format!("{}{path}", self.http_url))
+            .send()
+            .await
+            .expect("GET")
+    }
+
+    /// GET over HTTPS.
+    pub async fn get_tls(&self, path: &str) -> reqwest::Response {
+        self.tls_client
+            .get(format!("{}{path}", self.https_url))
+            .send()
+            .await
+            .expect("GET https")
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(r) = &self.running {
+            r.signal_shutdown();
+        }
+    }
+}
+
+fn plain_client() -> reqwest::Client {
+    init_for_test();
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .no_proxy()
+        .build()
+        .expect("client")
+}
+
+/// A client that trusts exactly the server's certificate and resolves `localhost` to it.
+pub fn tls_client(cert_file: &Path, addr: SocketAddr) -> reqwest::Client {
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in CertificateDer::pem_file_iter(cert_file).expect("read cert") {
+        roots.add(cert.expect("parse cert")).expect("add root");
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut tls = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .expect("versions")
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    tls.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    reqwest::Client::builder()
+        .tls_backend_preconfigured(tls)
+        .resolve("localhost", addr)
+        .redirect(reqwest::redirect::Policy::none())
+        .no_proxy()
+        .build()
+        .expect("tls client")
+}

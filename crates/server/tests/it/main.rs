@@ -1,0 +1,25 @@
+//! The real server on ephemeral loopback ports, talked to over HTTP and HTTPS.
+
+mod cache;
+mod headers;
+mod hosts;
+mod limits;
+mod pages;
+mod tls;
+
+/// Retries `check` until it returns true or five seconds pass; for changes that reach the
+/// server through its content poll (50 ms in tests). Not a timing assertion: the bound only
+/// keeps a broken build from hanging.
+pub async fn eventually<F, Fut>(mut check: F) -> bool
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    for _ in 0..100 {
+        if check().await {
+            return true;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    false
+}
