@@ -61,10 +61,10 @@ pub fn run(args: DemoArgs) -> Result<std::process::ExitCode> {
     crate::runtime(config.server.workers)?.block_on(async move {
         let listeners = Listeners::bind(&config).await?;
         let prepared = server::prepare(config).await?;
-        if let Some(site) = prepared.store.editor.site_by_name(cms::demo::SITE).await? {
-            if cms::demo::seed(&prepared.store.editor, site.id).await? {
-                tracing::info!("demo content created");
-            }
+        if let Some(site) = prepared.store.editor.site_by_name(cms::demo::SITE).await?
+            && cms::demo::seed(&prepared.store.editor, site.id).await?
+        {
+            tracing::info!("demo content created");
         }
         crate::serve_prepared(prepared, listeners).await
     })?;

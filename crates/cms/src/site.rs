@@ -22,7 +22,7 @@ pub enum Error {
 const HOME_POSTS: i64 = 3;
 const NEWS_POSTS: i64 = 50;
 /// Key of a site's not-found page in the cache; no real path contains a NUL.
-const NOT_FOUND_KEY: &str = "\0404";
+const NOT_FOUND_KEY: &str = "\0not-found";
 
 /// The public side of the CMS: finds the site for a host and the page for a path.
 pub struct Cms {

@@ -317,13 +317,11 @@ impl Config {
                 ("tls_cert_file", &site.tls_cert_file),
                 ("tls_key_file", &site.tls_key_file),
             ] {
-                if let Some(f) = f {
-                    if !f.is_file() {
-                        problems.push((
-                            at(k),
-                            format!("{} does not exist or is not a file", f.display()),
-                        ));
-                    }
+                if let Some(f) = f.as_ref().filter(|f| !f.is_file()) {
+                    problems.push((
+                        at(k),
+                        format!("{} does not exist or is not a file", f.display()),
+                    ));
                 }
             }
         }

@@ -81,18 +81,16 @@ async fn public_page(State(state): State<PublicState>, req: Request) -> Result<R
     };
     let etag = HeaderValue::from_str(&page.etag).ok();
     let status = StatusCode::from_u16(page.status).unwrap_or(StatusCode::OK);
-    if status == StatusCode::OK {
-        if let (Some(etag), Some(inm)) = (&etag, req.headers().get(header::IF_NONE_MATCH)) {
-            if inm
-                .as_bytes()
-                .split(|b| *b == b',')
-                .any(|t| t.trim_ascii() == etag.as_bytes() || t.trim_ascii() == b"*")
-            {
-                let mut res = StatusCode::NOT_MODIFIED.into_response();
-                res.headers_mut().insert(header::ETAG, etag.clone());
-                return Ok(res);
-            }
-        }
+    if let (StatusCode::OK, Some(etag), Some(inm)) =
+        (status, &etag, req.headers().get(header::IF_NONE_MATCH))
+        && inm
+            .as_bytes()
+            .split(|b| *b == b',')
+            .any(|t| t.trim_ascii() == etag.as_bytes() || t.trim_ascii() == b"*")
+    {
+        let mut res = StatusCode::NOT_MODIFIED.into_response();
+        res.headers_mut().insert(header::ETAG, etag.clone());
+        return Ok(res);
     }
     let mut res = (status, page.body.clone()).into_response();
     let h = res.headers_mut();

@@ -1,5 +1,7 @@
 //! The real server on ephemeral loopback ports, talked to over HTTP and HTTPS.
 
+#![allow(clippy::unwrap_used)] // tests fail loudly on the first surprise
+
 mod cache;
 mod headers;
 mod hosts;

@@ -1,5 +1,7 @@
 //! Store integration tests against real databases: a SQLite file and a MariaDB server.
 
+#![allow(clippy::unwrap_used)] // tests fail loudly on the first surprise
+
 mod mysql;
 mod sqlite;
 
