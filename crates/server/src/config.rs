@@ -206,7 +206,9 @@ impl Config {
             serde_path_to_error::deserialize(toml::Value::Table(value)).map_err(|e| {
                 let key = e.path().to_string();
                 let key = if key == "." { String::new() } else { key };
-                fail(&key, e.into_inner().to_string())
+                // toml appends "in `key`" on a second line; the key is already in front.
+                let msg = e.into_inner().to_string();
+                fail(&key, msg.lines().next().unwrap_or("").trim().to_string())
             })?;
         config.validate(path)?;
         Ok(config)

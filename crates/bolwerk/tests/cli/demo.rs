@@ -1,0 +1,205 @@
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::{bolwerk, path};
+
+struct Demo {
+    child: Child,
+    http_port: u16,
+    https_port: u16,
+}
+
+impl Demo {
+    /// Starts `bolwerk demo` on free ports and waits for it to print its URLs.
+    fn start(data_dir: &std::path::Path, extra: &[&str], stderr: &std::path::Path) -> Demo {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_bolwerk"))
+            .args([
+                "demo",
+                "--data-dir",
+                path(data_dir),
+                "--http",
+                "127.0.0.1:0",
+                "--https",
+                "127.0.0.1:0",
+            ])
+            .args(extra)
+            .stdout(Stdio::piped())
+            .stderr(std::fs::File::create(stderr).unwrap())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (mut http_port, mut https_port) = (0, 0);
+        for line in BufReader::new(stdout).lines() {
+            let line = line.unwrap();
+            let port = |l: &str| {
+                l.trim()
+                    .trim_end_matches('/')
+                    .rsplit(':')
+                    .next()
+                    .unwrap()
+                    .parse::<u16>()
+                    .unwrap()
+            };
+            if line.trim().starts_with("http://") {
+                http_port = port(&line);
+            } else if line.trim().starts_with("https://") {
+                https_port = port(&line);
+            } else if line.contains("Stop with Ctrl-C") {
+                break;
+            }
+        }
+        assert!(
+            http_port > 0 && https_port > 0,
+            "demo printed its URLs; stderr: {}",
+            std::fs::read_to_string(stderr).unwrap()
+        );
+        Demo {
+            child,
+            http_port,
+            https_port,
+        }
+    }
+
+    fn get(&self, path: &str) -> String {
+        let mut tcp = TcpStream::connect(("127.0.0.1", self.http_port)).unwrap();
+        write!(
+            tcp,
+            "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+        )
+        .unwrap();
+        let mut out = String::new();
+        tcp.read_to_string(&mut out).unwrap();
+        out
+    }
+
+    /// SIGTERM, as systemd sends it; the demo must exit cleanly.
+    fn stop(mut self) {
+        let pid = self.child.id().to_string();
+        assert!(
+            Command::new("kill")
+                .args(["-TERM", &pid])
+                .status()
+                .unwrap()
+                .success()
+        );
+        let status = self.child.wait().unwrap();
+        assert!(status.success(), "clean exit on SIGTERM: {status:?}");
+    }
+}
+
+#[test]
+fn demo_serves_reuses_its_data_and_sees_cli_edits() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let log = dir.path().join("stderr.log");
+    let demo = Demo::start(&data, &["--log-format", "json"], &log);
+    assert!(data.join("bolwerk.db").is_file() && data.join("tls/self-signed-cert.pem").is_file());
+    let home = demo.get("/");
+    assert!(home.starts_with("HTTP/1.1 200"), "{home}");
+    assert!(home.contains("Stichting De Linde"));
+    assert!(!home.to_lowercase().contains("set-cookie"));
+    assert!(TcpStream::connect(("127.0.0.1", demo.https_port)).is_ok());
+
+    // An edit from the CLI while the server runs shows up without a restart.
+    let body = dir.path().join("about.md");
+    std::fs::write(&body, "We moved to a new building.").unwrap();
+    let out = bolwerk(&[
+        "page",
+        "put",
+        "--data-dir",
+        path(&data),
+        "/about",
+        "--title",
+        "About the new De Linde",
+        "--file",
+        path(&body),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !demo.get("/about").contains("About the new De Linde") {
+        assert!(
+            Instant::now() < deadline,
+            "edit never showed: {}",
+            demo.get("/about")
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    demo.stop();
+
+    // JSON logs: one object per line, with the request fields.
+    let logs = std::fs::read_to_string(&log).unwrap();
+    let access = logs
+        .lines()
+        .find(|l| l.contains("\"http.status\""))
+        .expect("an access log line");
+    assert!(
+        access.starts_with('{')
+            && access.contains("\"http.path\":\"/\"")
+            && access.contains("\"client.ip\":\"127.0.0.1\""),
+        "{access}"
+    );
+
+    // Second run: same data, nothing reset.
+    let demo = Demo::start(&data, &[], &log);
+    assert!(demo.get("/about").contains("About the new De Linde"));
+    let list = bolwerk(&["page", "list", "--data-dir", path(&data)]);
+    let list = String::from_utf8_lossy(&list.stdout);
+    assert!(
+        list.contains("/draft-plans") && list.contains("draft"),
+        "{list}"
+    );
+    demo.stop();
+}
+
+#[test]
+fn demo_config_file_overrides_defaults() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let cfg = dir.path().join("demo.toml");
+    // Only HTTP on a free port: the file drops the HTTPS listener of the demo defaults.
+    std::fs::write(
+        &cfg,
+        "[server]\nheader_read_timeout_s = 3\n[log]\nlevel = \"warn\"\n",
+    )
+    .unwrap();
+    let log = dir.path().join("stderr.log");
+    let demo = Demo::start(&data, &["--config", path(&cfg)], &log);
+    assert!(demo.get("/news").contains("Spring market"));
+    demo.stop();
+    let logs = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        !logs.contains("GET"),
+        "level warn from the file hides access lines: {logs}"
+    );
+}
+
+#[test]
+fn port_in_use_is_a_clear_error() {
+    let busy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = busy.local_addr().unwrap().port().to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_bolwerk"))
+        .args([
+            "demo",
+            "--data-dir",
+            path(dir.path()),
+            "--http",
+            &format!("127.0.0.1:{port}"),
+            "--https",
+            "127.0.0.1:0",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!("cannot listen for HTTP on 127.0.0.1:{port}")),
+        "{err}"
+    );
+}

@@ -1,0 +1,20 @@
+//! The `bolwerk` binary as an operator runs it.
+
+#![allow(clippy::unwrap_used)] // tests fail loudly on the first surprise
+
+mod config;
+mod demo;
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+pub fn bolwerk(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_bolwerk"))
+        .args(args)
+        .output()
+        .expect("run bolwerk")
+}
+
+pub fn path(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
