@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Runs the whole test suite on a fresh Debian machine: installs and starts what the tests need
+# (OpenSSL's command-line client, a MariaDB server on 127.0.0.1:3306), then `cargo test`.
+# A service that cannot be started makes this script fail; no test is skipped.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+log() { printf '==> %s\n' "$*"; }
+
+apt_install() {
+    local missing=()
+    for pkg in "$@"; do
+        dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+    done
+    if [ ${#missing[@]} -gt 0 ]; then
+        log "installing ${missing[*]}"
+        local sudo=""
+        [ "$(id -u)" -eq 0 ] || sudo="sudo"
+        $sudo apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    fi
+}
+
+mysql_url="${BOLWERK_TEST_MYSQL_URL:-mysql://root@127.0.0.1:3306/}"
+
+mariadb_answers() {
+    command -v mariadb >/dev/null 2>&1 || command -v mysql >/dev/null 2>&1 || return 1
+    local client; client=$(command -v mariadb || command -v mysql)
+    "$client" --protocol=tcp -h 127.0.0.1 -P 3306 -u root -e 'SELECT 1' >/dev/null 2>&1
+}
+
+ensure_mariadb() {
+    if [ -n "${BOLWERK_TEST_MYSQL_URL:-}" ]; then
+        log "using MariaDB at the given BOLWERK_TEST_MYSQL_URL"
+        return
+    fi
+    if mariadb_answers; then
+        log "MariaDB answers on 127.0.0.1:3306"
+        return
+    fi
+    apt_install mariadb-server mariadb-client
+    if ! mariadb-admin --protocol=socket ping >/dev/null 2>&1; then
+        log "starting MariaDB"
+        mkdir -p /run/mysqld && chown mysql:mysql /run/mysqld 2>/dev/null || true
+        start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd -- --user=mysql --bind-address=127.0.0.1
+        for _ in $(seq 1 60); do
+            mariadb-admin --protocol=socket ping >/dev/null 2>&1 && break
+            sleep 0.5
+        done
+    fi
+    if ! mariadb_answers; then
+        # Debian's root logs in through the Unix socket only; let it log in over TCP from
+        # loopback without a password too, as the tests expect (a throwaway test server).
+        log "allowing root over TCP from loopback"
+        mariadb --protocol=socket -u root -e "ALTER USER 'root'@'localhost' IDENTIFIED VIA unix_socket OR mysql_native_password USING PASSWORD(''); FLUSH PRIVILEGES;"
+    fi
+    mariadb_answers || { echo "error: MariaDB does not answer on 127.0.0.1:3306 as root" >&2; exit 1; }
+}
+
+command -v openssl >/dev/null 2>&1 || apt_install openssl
+ensure_mariadb
+export BOLWERK_TEST_MYSQL_URL="$mysql_url"
+
+log "cargo test --workspace"
+cargo test --workspace --locked "$@"
