@@ -158,6 +158,42 @@ fn demo_serves_reuses_its_data_and_sees_cli_edits() {
 }
 
 #[test]
+fn a_crash_keeps_committed_content() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let log = dir.path().join("stderr.log");
+    let mut demo = Demo::start(&data, &[], &log);
+    let body = dir.path().join("hours.md");
+    std::fs::write(&body, "Open every day.").unwrap();
+    let out = bolwerk(&[
+        "page",
+        "put",
+        "--data-dir",
+        path(&data),
+        "/hours",
+        "--title",
+        "Hours",
+        "--file",
+        path(&body),
+    ]);
+    assert!(out.status.success());
+    // SIGKILL: no shutdown code runs at all.
+    demo.child.kill().unwrap();
+    demo.child.wait().unwrap();
+    let demo = Demo::start(&data, &[], &log);
+    let page = demo.get("/hours");
+    assert!(
+        page.starts_with("HTTP/1.1 200") && page.contains("Open every day."),
+        "{page}"
+    );
+    assert!(
+        demo.get("/about").contains("About us"),
+        "demo content intact"
+    );
+    demo.stop();
+}
+
+#[test]
 fn demo_config_file_overrides_defaults() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");

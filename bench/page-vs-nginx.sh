@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# Cached page throughput: Bolwerk vs nginx serving the same HTML from a file, in one run.
+#
+# Both servers get core 0 (taskset), one worker each (nginx worker_processes 1, Bolwerk
+# server.workers = 1); wrk gets core 1. Both send the same security headers and neither
+# writes an access log. Rounds alternate nginx/Bolwerk so machine noise hits both alike;
+# the median of each is reported, with the ratio.
+#
+# Usage: bench/page-vs-nginx.sh [rounds=3] [seconds=10] [connections=50]
+# Needs: wrk, nginx (Debian packages; installed if missing), a release build.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROUNDS=${1:-3}
+SECS=${2:-10}
+CONNS=${3:-50}
+PAGE=/about
+BOLWERK_PORT=18180
+NGINX_PORT=18181
+
+for cmd in wrk nginx taskset; do
+    command -v "$cmd" >/dev/null || { apt-get update -qq && apt-get install -y -qq --no-install-recommends wrk nginx-light >/dev/null; break; }
+done
+cargo build --release -q -p bolwerk
+BIN=target/release/bolwerk
+
+RUN=$(mktemp -d /tmp/bolwerk-bench.XXXXXX)
+cleanup() {
+    [ -n "${BPID:-}" ] && kill "$BPID" 2>/dev/null || true
+    [ -f "$RUN/nginx.pid" ] && kill "$(cat "$RUN/nginx.pid")" 2>/dev/null || true
+    sleep 0.3
+    rm -rf "$RUN"
+}
+trap cleanup EXIT
+
+# Bolwerk: the demo site, HTTP only, one worker, no access log.
+cat > "$RUN/bolwerk.toml" <<TOML
+[server]
+workers = 1
+[log]
+level = "warn"
+TOML
+taskset -c 0 "$BIN" demo --data-dir "$RUN/data" --config "$RUN/bolwerk.toml" \
+    --http "127.0.0.1:$BOLWERK_PORT" --https 127.0.0.1:0 >"$RUN/bolwerk.out" 2>&1 &
+BPID=$!
+for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$BOLWERK_PORT$PAGE" -H 'Host: localhost' -o /dev/null && break; sleep 0.1; done
+
+# nginx: the very same bytes from a file, with the same headers.
+mkdir -p "$RUN/www" "$RUN/logs" "$RUN/tmp"
+curl -fs "http://127.0.0.1:$BOLWERK_PORT$PAGE" -H 'Host: localhost' -o "$RUN/www/about.html"
+CSP="default-src 'self'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'; object-src 'none'"
+cat > "$RUN/nginx.conf" <<NGINX
+worker_processes 1;
+pid $RUN/nginx.pid;
+error_log $RUN/logs/error.log warn;
+events { worker_connections 1024; }
+http {
+    access_log off;
+    server_tokens off;
+    sendfile on;
+    tcp_nopush on;
+    keepalive_requests 1000000;
+    client_body_temp_path $RUN/tmp/body;
+    proxy_temp_path $RUN/tmp/proxy;
+    fastcgi_temp_path $RUN/tmp/fastcgi;
+    uwsgi_temp_path $RUN/tmp/uwsgi;
+    scgi_temp_path $RUN/tmp/scgi;
+    server {
+        listen 127.0.0.1:$NGINX_PORT;
+        root $RUN/www;
+        location = $PAGE {
+            default_type "text/html; charset=utf-8";
+            add_header Cache-Control "no-cache" always;
+            add_header Content-Security-Policy "$CSP" always;
+            add_header X-Content-Type-Options nosniff always;
+            add_header Referrer-Policy same-origin always;
+            add_header Permissions-Policy "accelerometer=(), autoplay=(), camera=(), display-capture=(), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), midi=(), payment=(), usb=(), xr-spatial-tracking=()" always;
+            add_header X-Frame-Options DENY always;
+            add_header Cross-Origin-Opener-Policy same-origin always;
+            add_header Cross-Origin-Resource-Policy same-origin always;
+            try_files /about.html =404;
+        }
+    }
+}
+NGINX
+taskset -c 0 nginx -p "$RUN/" -c "$RUN/nginx.conf"
+for _ in $(seq 1 50); do curl -fs "http://127.0.0.1:$NGINX_PORT$PAGE" -o /dev/null && break; sleep 0.1; done
+
+b_size=$(curl -s "http://127.0.0.1:$BOLWERK_PORT$PAGE" -H 'Host: localhost' | wc -c)
+n_size=$(curl -s "http://127.0.0.1:$NGINX_PORT$PAGE" | wc -c)
+[ "$b_size" = "$n_size" ] || { echo "bodies differ: bolwerk $b_size bytes, nginx $n_size bytes" >&2; exit 1; }
+
+measure() { # url -> requests/s
+    taskset -c 1 wrk -t1 -c"$CONNS" -d"${SECS}s" -H 'Host: localhost' "$1" | awk '/Requests\/sec/ {print $2}'
+}
+median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+
+echo "page $PAGE, $b_size bytes; wrk -t1 -c$CONNS -d${SECS}s on core 1; servers on core 0; $ROUNDS rounds"
+: > "$RUN/n.txt"; : > "$RUN/b.txt"
+for r in $(seq 1 "$ROUNDS"); do
+    n=$(measure "http://127.0.0.1:$NGINX_PORT$PAGE"); echo "$n" >> "$RUN/n.txt"
+    b=$(measure "http://127.0.0.1:$BOLWERK_PORT$PAGE"); echo "$b" >> "$RUN/b.txt"
+    printf 'round %d: nginx %10.0f req/s   bolwerk %10.0f req/s\n' "$r" "$n" "$b"
+done
+N=$(median < "$RUN/n.txt"); B=$(median < "$RUN/b.txt")
+awk -v n="$N" -v b="$B" 'BEGIN { printf "median: nginx %.0f req/s, bolwerk %.0f req/s, ratio bolwerk/nginx = %.2f\n", n, b, b / n }'
