@@ -46,6 +46,7 @@ for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$BOLWERK_PORT$PAGE" -H 'Hos
 
 # nginx: the very same bytes from a file, with the same headers.
 mkdir -p "$RUN/www" "$RUN/logs" "$RUN/tmp"
+chmod 755 "$RUN" "$RUN/www"  # nginx workers run as an unprivileged user
 curl -fs "http://127.0.0.1:$BOLWERK_PORT$PAGE" -H 'Host: localhost' -o "$RUN/www/about.html"
 CSP="default-src 'self'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'; object-src 'none'"
 cat > "$RUN/nginx.conf" <<NGINX
@@ -59,6 +60,7 @@ http {
     sendfile on;
     tcp_nopush on;
     keepalive_requests 1000000;
+    open_file_cache max=100 inactive=60s;  # a tuned peer: no open()/stat() per request
     client_body_temp_path $RUN/tmp/body;
     proxy_temp_path $RUN/tmp/proxy;
     fastcgi_temp_path $RUN/tmp/fastcgi;
@@ -87,7 +89,7 @@ for _ in $(seq 1 50); do curl -fs "http://127.0.0.1:$NGINX_PORT$PAGE" -o /dev/nu
 
 b_size=$(curl -s "http://127.0.0.1:$BOLWERK_PORT$PAGE" -H 'Host: localhost' | wc -c)
 n_size=$(curl -s "http://127.0.0.1:$NGINX_PORT$PAGE" | wc -c)
-[ "$b_size" = "$n_size" ] || { echo "bodies differ: bolwerk $b_size bytes, nginx $n_size bytes" >&2; exit 1; }
+[ "$b_size" = "$n_size" ] || { echo "bodies differ: bolwerk $b_size bytes, nginx $n_size bytes" >&2; curl -si "http://127.0.0.1:$NGINX_PORT$PAGE"; cat "$RUN/logs/error.log"; exit 1; }
 
 measure() { # url -> requests/s
     taskset -c 1 wrk -t1 -c"$CONNS" -d"${SECS}s" -H 'Host: localhost' "$1" | awk '/Requests\/sec/ {print $2}'

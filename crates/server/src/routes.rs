@@ -123,6 +123,10 @@ static REQUEST_ID: AtomicU64 = AtomicU64::new(1);
 
 /// One line per request: method, host, path, status, duration and client IP.
 async fn access_log(req: Request, next: Next) -> Response {
+    // With access lines filtered out (`log.level = "warn"` or `access=off`), skip the copies.
+    if !tracing::enabled!(target: "access", tracing::Level::INFO) {
+        return next.run(req).await;
+    }
     let start = Instant::now();
     let id = REQUEST_ID.fetch_add(1, Ordering::Relaxed);
     let method = req.method().clone();
