@@ -4,6 +4,7 @@
 
 mod config;
 mod demo;
+mod mariadb;
 
 use std::path::Path;
 use std::process::{Command, Output};

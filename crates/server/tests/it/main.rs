@@ -6,6 +6,7 @@ mod cache;
 mod headers;
 mod hosts;
 mod limits;
+mod mariadb;
 mod pages;
 mod tls;
 

@@ -1,0 +1,61 @@
+//! The same server on MariaDB with one database user per role.
+
+use std::sync::Arc;
+
+use reqwest::StatusCode;
+use store::DatabaseConfig;
+use store::mysql::{InitOptions, drop_all, init};
+use testkit::TestServer;
+
+use crate::eventually;
+
+fn admin_url() -> String {
+    std::env::var("BOLWERK_TEST_MYSQL_URL")
+        .unwrap_or_else(|_| "mysql://root@127.0.0.1:3306/".into())
+}
+
+#[tokio::test]
+async fn serves_from_mariadb_role_users() {
+    let n = std::process::id();
+    let opts = InitOptions {
+        database: format!("bwsrv_{n}"),
+        user_prefix: format!("bws{n}"),
+        user_host: "%".into(),
+    };
+    let creds = init(&admin_url(), &opts)
+        .await
+        .unwrap_or_else(|e| panic!("MariaDB must answer at {}: {e}", admin_url()));
+    let dir = Arc::new(tempfile::tempdir().unwrap());
+    let write = |name: &str, url: &str| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, url).unwrap();
+        p
+    };
+    let mut config = testkit::test_config(dir.path());
+    config.database = DatabaseConfig::MySql {
+        reader_url_file: write("reader.url", &creds.reader_url),
+        recorder_url_file: write("recorder.url", &creds.recorder_url),
+        editor_url_file: write("editor.url", &creds.editor_url),
+        admin_url_file: None,
+    };
+    let s = TestServer::start_in(dir.clone(), config).await;
+
+    let about = s.get("/about").await;
+    assert_eq!(about.status(), StatusCode::OK);
+    assert!(about.text().await.unwrap().contains("<h1>About us</h1>"));
+    assert_eq!(s.get("/draft-plans").await.status(), StatusCode::NOT_FOUND);
+    assert_eq!(s.get_tls("/news").await.status(), StatusCode::OK);
+
+    let store = s.open_store().await;
+    let site = store.editor.site_by_name("demo").await.unwrap().unwrap();
+    store
+        .editor
+        .set_published(site.id, "/draft-plans", true)
+        .await
+        .unwrap();
+    assert!(eventually(|| async { s.get("/draft-plans").await.status() == StatusCode::OK }).await);
+    store.close().await;
+
+    s.stop().await;
+    drop_all(&admin_url(), &opts).await.unwrap();
+}
