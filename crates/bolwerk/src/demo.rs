@@ -1,10 +1,8 @@
 //! `bolwerk demo`: a ready-to-click site on localhost.
 
-use std::net::SocketAddr;
-
 use anyhow::Result;
-use server::config::{Config, ServerConfig, SiteConfig};
-use server::{Listeners, tls};
+use server::Listeners;
+use server::config::Config;
 
 use crate::cli::DemoArgs;
 
@@ -13,28 +11,9 @@ pub const DEFAULT_DATA_DIR: &str = "bolwerk-data";
 const HTTP: &str = "127.0.0.1:8080";
 const HTTPS: &str = "127.0.0.1:8443";
 
-/// The demo's config before `--config` and flags: SQLite in the data dir, both listeners on
-/// loopback, one site for `localhost` and `127.0.0.1` with a self-signed certificate.
+/// The demo's config before `--config` and flags (see `server::app::demo_config`).
 fn defaults(args: &DemoArgs) -> Result<Config> {
-    let hosts = vec!["localhost".to_string(), "127.0.0.1".to_string()];
-    let (cert, key) = tls::ensure_self_signed(&args.data_dir.join("tls"), &hosts)?;
-    let parse = |s: &str| s.parse::<SocketAddr>();
-    Ok(Config {
-        data_dir: args.data_dir.clone(),
-        server: ServerConfig {
-            http: Some(parse(HTTP)?),
-            https: Some(parse(HTTPS)?),
-            ..ServerConfig::default()
-        },
-        sites: vec![SiteConfig {
-            name: cms::demo::SITE.into(),
-            title: Some("Stichting De Linde".into()),
-            hosts,
-            tls_cert_file: Some(cert),
-            tls_key_file: Some(key),
-        }],
-        ..Config::default()
-    })
+    server::app::demo_config(&args.data_dir, HTTP.parse()?, HTTPS.parse()?)
 }
 
 /// Builds the demo config, seeds the demo content once, serves until Ctrl-C.

@@ -176,7 +176,7 @@ async fn db(command: DbCommand) -> Result<()> {
                 ("editor", &creds.editor_url),
             ] {
                 let path = secrets_dir.join(format!("db-{role}.url"));
-                write_secret(&path, url)?;
+                server::tls::write_private(&path, url.as_bytes())?;
                 paths.push(std::path::absolute(&path).unwrap_or(path));
             }
             println!(
@@ -199,18 +199,4 @@ async fn db(command: DbCommand) -> Result<()> {
             Ok(())
         }
     }
-}
-
-fn write_secret(path: &Path, data: &str) -> Result<()> {
-    use std::io::Write;
-    let mut opts = std::fs::OpenOptions::new();
-    opts.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
-    let mut f = opts
-        .open(path)
-        .with_context(|| format!("writing {}", path.display()))?;
-    f.write_all(data.as_bytes())
-        .with_context(|| format!("writing {}", path.display()))?;
-    Ok(())
 }

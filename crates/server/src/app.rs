@@ -3,6 +3,7 @@
 //! use port 0) and runs until shut down.
 
 use std::net::SocketAddr;
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -14,7 +15,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tokio_rustls::TlsAcceptor;
 
-use crate::config::Config;
+use crate::config::{Config, ServerConfig, SiteConfig};
 use crate::routes::{PublicState, router};
 use crate::tls;
 
@@ -43,6 +44,30 @@ impl Listeners {
             https: bind(config.server.https, "HTTPS").await?,
         })
     }
+}
+
+/// The demo's config: SQLite in `data_dir`, both listeners, and one site, `demo`, for
+/// `localhost` and `127.0.0.1` with a self-signed certificate made on first use. The binary's
+/// `demo` command and the test kit both start from it.
+pub fn demo_config(data_dir: &Path, http: SocketAddr, https: SocketAddr) -> Result<Config> {
+    let hosts = vec!["localhost".to_string(), "127.0.0.1".to_string()];
+    let (cert, key) = tls::ensure_self_signed(&data_dir.join("tls"), &hosts)?;
+    Ok(Config {
+        data_dir: data_dir.to_path_buf(),
+        server: ServerConfig {
+            http: Some(http),
+            https: Some(https),
+            ..ServerConfig::default()
+        },
+        sites: vec![SiteConfig {
+            name: cms::demo::SITE.into(),
+            title: Some("Stichting De Linde".into()),
+            hosts,
+            tls_cert_file: Some(cert),
+            tls_key_file: Some(key),
+        }],
+        ..Config::default()
+    })
 }
 
 /// An open database whose sites match the config.

@@ -106,7 +106,8 @@ pub fn ensure_self_signed(dir: &Path, hosts: &[String]) -> Result<(PathBuf, Path
     Ok((cert_path, key_path))
 }
 
-fn write_private(path: &Path, data: &[u8]) -> Result<()> {
+/// Writes a file only its owner can read (mode 0600): private keys, database URLs.
+pub fn write_private(path: &Path, data: &[u8]) -> Result<()> {
     use std::io::Write;
     let mut opts = std::fs::OpenOptions::new();
     opts.write(true).create(true).truncate(true);

@@ -10,13 +10,10 @@ use std::sync::{Arc, Once};
 
 use rustls_pki_types::CertificateDer;
 use rustls_pki_types::pem::PemObject;
-use server::config::{Config, ServerConfig, SiteConfig};
+use server::config::Config;
 use server::{Listeners, Running};
 use store::Store;
 use tempfile::TempDir;
-
-/// Host names of the test site (the demo's).
-pub const HOSTS: [&str; 2] = ["localhost", "127.0.0.1"];
 
 /// A running server and clients for it. Dropping it stops the server.
 pub struct TestServer {
@@ -52,29 +49,13 @@ pub fn init_for_test() {
     });
 }
 
-/// The demo-like config for a data directory: loopback port 0 for both listeners.
+/// The demo's config for a data directory, both listeners on loopback port 0, and a 50 ms
+/// content poll so edits show quickly.
 pub fn test_config(data_dir: &Path) -> Config {
-    let hosts: Vec<String> = HOSTS.iter().map(|h| h.to_string()).collect();
-    let (cert, key) = server::tls::ensure_self_signed(&data_dir.join("tls"), &hosts)
-        .expect("self-signed certificate");
     let any = "127.0.0.1:0".parse().expect("address");
-    Config {
-        data_dir: data_dir.to_path_buf(),
-        server: ServerConfig {
-            http: Some(any),
-            https: Some(any),
-            content_poll_ms: 50,
-            ..ServerConfig::default()
-        },
-        sites: vec![SiteConfig {
-            name: cms::demo::SITE.into(),
-            title: Some("Stichting De Linde".into()),
-            hosts,
-            tls_cert_file: Some(cert),
-            tls_key_file: Some(key),
-        }],
-        ..Config::default()
-    }
+    let mut config = server::app::demo_config(data_dir, any, any).expect("demo config");
+    config.server.content_poll_ms = 50;
+    config
 }
 
 impl TestServer {
