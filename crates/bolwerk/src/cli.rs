@@ -85,31 +85,48 @@ pub enum ConfigCommand {
     },
 }
 
+/// Which database and role users `db` commands work on.
+#[derive(Args, Debug)]
+pub struct DbTarget {
+    /// An account that may create databases and users, e.g. mysql://root@127.0.0.1:3306/.
+    #[arg(long)]
+    pub admin_url: String,
+    /// Database name.
+    #[arg(long, default_value = "bolwerk")]
+    pub database: String,
+    /// Prefix of the user names (`bolwerk` gives bolwerk_reader, _recorder, _editor).
+    #[arg(long, default_value = "bolwerk")]
+    pub user_prefix: String,
+    /// Host part of the users ('%' = any, or the web server's address).
+    #[arg(long, default_value = "%")]
+    pub user_host: String,
+}
+
+impl DbTarget {
+    pub fn options(&self) -> store::mysql::InitOptions {
+        store::mysql::InitOptions {
+            database: self.database.clone(),
+            user_prefix: self.user_prefix.clone(),
+            user_host: self.user_host.clone(),
+        }
+    }
+}
+
 #[derive(Subcommand, Debug)]
 pub enum DbCommand {
-    /// Create the database, its schema and the reader, recorder and editor users.
+    /// Create the database, its schema and the reader, recorder and editor users (new
+    /// passwords each time).
     Init {
-        /// An account that may create databases and users, e.g. mysql://root@127.0.0.1:3306/.
-        #[arg(long)]
-        admin_url: String,
-        /// Database name.
-        #[arg(long, default_value = "bolwerk")]
-        database: String,
-        /// Prefix of the user names.
-        #[arg(long, default_value = "bolwerk")]
-        user_prefix: String,
-        /// Host part of the users ('%' = any, or the web server's address).
-        #[arg(long, default_value = "%")]
-        user_host: String,
+        #[command(flatten)]
+        target: DbTarget,
         /// Where to write the three URL files (mode 0600).
         #[arg(long, default_value = "/etc/bolwerk")]
         secrets_dir: PathBuf,
     },
-    /// Apply pending schema migrations.
+    /// After an upgrade: apply pending schema migrations and re-apply the users' GRANTs.
     Migrate {
-        /// Admin URL including the database, e.g. mysql://root@127.0.0.1:3306/bolwerk.
-        #[arg(long)]
-        admin_url: String,
+        #[command(flatten)]
+        target: DbTarget,
     },
 }
 

@@ -66,7 +66,7 @@ pub async fn run(config: Config, command: PageCommand) -> Result<ExitCode> {
                 published_at: None,
             };
             store.editor.put_page(id, page).await?;
-            store.recorder.audit("cli", "page.put", &slug).await?;
+            store.recorder.audit("cli", None, "page.put", &slug).await?;
             println!("saved {slug}");
         }
         PageCommand::Delete { site, slug } => {
@@ -76,7 +76,10 @@ pub async fn run(config: Config, command: PageCommand) -> Result<ExitCode> {
                 store.close().await;
                 return Ok(ExitCode::FAILURE);
             }
-            store.recorder.audit("cli", "page.delete", &slug).await?;
+            store
+                .recorder
+                .audit("cli", None, "page.delete", &slug)
+                .await?;
             println!("deleted {slug}");
         }
     }

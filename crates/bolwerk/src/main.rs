@@ -155,18 +155,11 @@ async fn wait_for_signal() {
 async fn db(command: DbCommand) -> Result<()> {
     match command {
         DbCommand::Init {
-            admin_url,
-            database,
-            user_prefix,
-            user_host,
+            target,
             secrets_dir,
         } => {
-            let opts = store::mysql::InitOptions {
-                database,
-                user_prefix,
-                user_host,
-            };
-            let creds = store::mysql::init(&admin_url, &opts).await?;
+            let opts = target.options();
+            let creds = store::mysql::init(&target.admin_url, &opts).await?;
             std::fs::create_dir_all(&secrets_dir)
                 .with_context(|| format!("creating {}", secrets_dir.display()))?;
             let mut paths = Vec::new();
@@ -193,8 +186,8 @@ async fn db(command: DbCommand) -> Result<()> {
             println!("editor_url_file = {:?}", paths[2]);
             Ok(())
         }
-        DbCommand::Migrate { admin_url } => {
-            store::mysql::migrate(&admin_url).await?;
+        DbCommand::Migrate { target } => {
+            store::mysql::migrate(&target.admin_url, &target.options()).await?;
             println!("Schema is current.");
             Ok(())
         }

@@ -99,7 +99,7 @@ pub async fn prepare(config: Config) -> Result<Prepared> {
             tracing::info!(site = %site.name, "created site");
             store
                 .recorder
-                .audit("config", "site.create", &site.name)
+                .audit("config", None, "site.create", &site.name)
                 .await?;
         }
     }

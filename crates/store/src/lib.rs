@@ -22,6 +22,7 @@ mod model;
 pub mod mysql;
 mod reader;
 mod recorder;
+mod users;
 
 use std::path::Path;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -35,6 +36,9 @@ pub use error::{Error, Result};
 pub use model::{MenuItem, NewPage, Page, PageKind, PageSummary, Site, validate_slug};
 pub use reader::Reader;
 pub use recorder::{AuditEntry, Recorder};
+pub use users::{
+    LoginAttempt, LoginFilter, LoginResult, NewSession, Role, Session, SessionStage, User, clip,
+};
 
 /// The database engine behind the handles; SQL differs between them only in migrations.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -11,12 +11,20 @@ struct Migration {
     mysql: &'static str,
 }
 
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "0001_init",
-    sqlite: include_str!("../migrations/sqlite/0001_init.sql"),
-    mysql: include_str!("../migrations/mysql/0001_init.sql"),
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "0001_init",
+        sqlite: include_str!("../migrations/sqlite/0001_init.sql"),
+        mysql: include_str!("../migrations/mysql/0001_init.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "0002_admin",
+        sqlite: include_str!("../migrations/sqlite/0002_admin.sql"),
+        mysql: include_str!("../migrations/mysql/0002_admin.sql"),
+    },
+];
 
 /// The schema version this binary expects.
 pub fn latest() -> i64 {

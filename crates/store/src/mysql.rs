@@ -3,8 +3,8 @@
 //! | user             | may                                                              |
 //! |------------------|------------------------------------------------------------------|
 //! | `<prefix>_reader`   | SELECT on `published_pages`, `sites`, `site_hosts`, `menu_items`, `content_version`, `schema_migrations` |
-//! | `<prefix>_recorder` | SELECT, INSERT on `security_events`, `audit_log`                   |
-//! | `<prefix>_editor`   | SELECT, INSERT, UPDATE, DELETE on content; SELECT on the rest       |
+//! | `<prefix>_recorder` | SELECT, INSERT on `security_events`, `audit_log`, `login_attempts` |
+//! | `<prefix>_editor`   | SELECT, INSERT, UPDATE, DELETE on content, `users`, `sessions`; SELECT on the rest |
 //!
 //! The reader cannot see drafts (no SELECT on `pages`, only on the view) and cannot write
 //! anything; the recorder cannot rewrite history.
@@ -24,7 +24,7 @@ const READER_TABLES: &[&str] = &[
     "schema_migrations",
 ];
 /// Append-only tables.
-const RECORDER_TABLES: &[&str] = &["security_events", "audit_log"];
+const RECORDER_TABLES: &[&str] = &["security_events", "audit_log", "login_attempts"];
 /// Content tables the editor changes.
 const EDITOR_TABLES: &[&str] = &[
     "sites",
@@ -109,15 +109,10 @@ pub async fn init(admin_url: &str, opts: &InitOptions) -> Result<Credentials> {
     migrate::run(&admin, Backend::MySql).await?;
 
     let mut urls = Vec::new();
-    for (role, grants) in [
-        ("reader", reader_grants(db)),
-        ("recorder", recorder_grants(db)),
-        ("editor", editor_grants(db)),
-    ] {
+    for role in ROLES {
         let user = format!("{}_{role}", opts.user_prefix);
         let password = Alphanumeric.sample_string(&mut rand::rng(), 32);
-        let host = &opts.user_host;
-        let account = format!("'{user}'@'{host}'");
+        let account = format!("'{user}'@'{}'", opts.user_host);
         // Passwords are alphanumeric, so quoting them inline is safe.
         exec(&admin, &format!("DROP USER IF EXISTS {account}")).await?;
         exec(
@@ -125,11 +120,9 @@ pub async fn init(admin_url: &str, opts: &InitOptions) -> Result<Credentials> {
             &format!("CREATE USER {account} IDENTIFIED BY '{password}'"),
         )
         .await?;
-        for grant in grants {
-            exec(&admin, &format!("{grant} TO {account}")).await?;
-        }
         urls.push(role_url(admin_url, &user, &password, db));
     }
+    apply_grants(&admin, opts).await?;
     exec(&admin, "FLUSH PRIVILEGES").await?;
     admin.close().await;
     let mut urls = urls.into_iter();
@@ -141,11 +134,34 @@ pub async fn init(admin_url: &str, opts: &InitOptions) -> Result<Credentials> {
     })
 }
 
-/// Runs pending migrations with an admin URL (`bolwerk db migrate`).
-pub async fn migrate(admin_url: &str) -> Result<()> {
-    let admin = crate::connect(admin_url, 1).await?;
+/// Runs pending migrations with an admin URL and re-applies the role users' GRANTs, so tables
+/// added by an upgrade are reachable (`bolwerk db migrate`). Passwords stay as they are.
+pub async fn migrate(admin_url: &str, opts: &InitOptions) -> Result<()> {
+    check_ident("database", &opts.database)?;
+    check_ident("user prefix", &opts.user_prefix)?;
+    check_host(&opts.user_host)?;
+    let admin = crate::connect(&with_database(admin_url, &opts.database), 1).await?;
     migrate::run(&admin, Backend::MySql).await?;
+    apply_grants(&admin, opts).await?;
+    exec(&admin, "FLUSH PRIVILEGES").await?;
     admin.close().await;
+    Ok(())
+}
+
+const ROLES: [&str; 3] = ["reader", "recorder", "editor"];
+
+async fn apply_grants(admin: &AnyPool, opts: &InitOptions) -> Result<()> {
+    let db = &opts.database;
+    for (role, grants) in [
+        ("reader", reader_grants(db)),
+        ("recorder", recorder_grants(db)),
+        ("editor", editor_grants(db)),
+    ] {
+        let account = format!("'{}_{role}'@'{}'", opts.user_prefix, opts.user_host);
+        for grant in grants {
+            exec(admin, &format!("{grant} TO {account}")).await?;
+        }
+    }
     Ok(())
 }
 
@@ -155,7 +171,7 @@ pub async fn drop_all(admin_url: &str, opts: &InitOptions) -> Result<()> {
     check_ident("user prefix", &opts.user_prefix)?;
     check_host(&opts.user_host)?;
     let admin = crate::connect(admin_url, 1).await?;
-    for role in ["reader", "recorder", "editor"] {
+    for role in ROLES {
         let account = format!("'{}_{role}'@'{}'", opts.user_prefix, opts.user_host);
         exec(&admin, &format!("DROP USER IF EXISTS {account}")).await?;
     }

@@ -18,6 +18,8 @@ pub struct AuditEntry {
     pub at: i64,
     /// Who did it (`cli`, a user name).
     pub actor: String,
+    /// Client address, for changes made in the browser.
+    pub ip: Option<String>,
     /// What (`page.put`, `site.create`).
     pub action: String,
     /// Details safe to show administrators.
@@ -52,11 +54,18 @@ impl Recorder {
         Ok(())
     }
 
-    /// Appends a line to the audit log.
-    pub async fn audit(&self, actor: &str, action: &str, detail: &str) -> Result<()> {
-        sqlx::query("INSERT INTO audit_log (at, actor, action, detail) VALUES (?, ?, ?, ?)")
+    /// Appends a line to the audit log: who (`cli`, a user name), from where, what, details.
+    pub async fn audit(
+        &self,
+        actor: &str,
+        ip: Option<&str>,
+        action: &str,
+        detail: &str,
+    ) -> Result<()> {
+        sqlx::query("INSERT INTO audit_log (at, actor, ip, action, detail) VALUES (?, ?, ?, ?, ?)")
             .bind(crate::now())
             .bind(actor)
+            .bind(ip)
             .bind(action)
             .bind(detail)
             .execute(&self.pool)
@@ -66,18 +75,20 @@ impl Recorder {
 
     /// The newest audit lines first.
     pub async fn recent_audit(&self, limit: i64) -> Result<Vec<AuditEntry>> {
-        let rows =
-            sqlx::query("SELECT at, actor, action, detail FROM audit_log ORDER BY id DESC LIMIT ?")
-                .bind(limit)
-                .fetch_all(&self.pool)
-                .await?;
+        let rows = sqlx::query(
+            "SELECT at, actor, ip, action, detail FROM audit_log ORDER BY id DESC LIMIT ?",
+        )
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
         rows.iter()
             .map(|r| {
                 Ok(AuditEntry {
                     at: r.try_get(0)?,
                     actor: r.try_get(1)?,
-                    action: r.try_get(2)?,
-                    detail: r.try_get(3)?,
+                    ip: r.try_get(2)?,
+                    action: r.try_get(3)?,
+                    detail: r.try_get(4)?,
                 })
             })
             .collect()

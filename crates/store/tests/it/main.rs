@@ -4,6 +4,7 @@
 
 mod mysql;
 mod sqlite;
+mod users;
 
 use store::{NewPage, PageKind};
 

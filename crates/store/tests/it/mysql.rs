@@ -63,7 +63,7 @@ async fn role_users_have_only_their_grants() {
         .unwrap();
     store
         .recorder
-        .audit("test", "page.put", "/a")
+        .audit("test", None, "page.put", "/a")
         .await
         .unwrap();
 
@@ -94,6 +94,9 @@ async fn role_users_have_only_their_grants() {
         "INSERT INTO audit_log (at, actor, action, detail) VALUES (0, 'x', 'x', 'x')",
         "SELECT * FROM pages",
         "SELECT * FROM audit_log",
+        "SELECT * FROM users",
+        "SELECT * FROM sessions",
+        "SELECT * FROM login_attempts",
         "DROP TABLE sites",
     ] {
         let err = store.reader.execute_raw_for_test(sql).await.expect_err(sql);

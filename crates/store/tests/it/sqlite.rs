@@ -105,7 +105,7 @@ async fn content_survives_reopen() {
             .unwrap();
         store
             .recorder
-            .audit("cli", "page.put", "/kept")
+            .audit("cli", None, "page.put", "/kept")
             .await
             .unwrap();
         store.close().await;

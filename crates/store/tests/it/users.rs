@@ -1,0 +1,188 @@
+use store::{
+    DatabaseConfig, LoginAttempt, LoginFilter, LoginResult, NewSession, Role, SessionStage, Store,
+};
+
+async fn open(dir: &std::path::Path) -> Store {
+    Store::open(&DatabaseConfig::default(), dir).await.unwrap()
+}
+
+fn attempt(user: &str, ip: &str, result: LoginResult, at: i64) -> LoginAttempt {
+    LoginAttempt {
+        id: 0,
+        at,
+        user_name: user.into(),
+        user_id: None,
+        ip: ip.into(),
+        user_agent: "ua".into(),
+        result,
+    }
+}
+
+#[tokio::test]
+async fn users_and_sessions() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path()).await;
+    let id = store
+        .editor
+        .create_user("anneke", Role::Admin, "$argon2id$x", true)
+        .await
+        .unwrap();
+    assert!(
+        store
+            .editor
+            .create_user("anneke", Role::Editor, "h", false)
+            .await
+            .is_err(),
+        "names are unique"
+    );
+    let u = store.editor.user_by_name("anneke").await.unwrap().unwrap();
+    assert_eq!(
+        (u.id, u.role, u.must_change_password, u.disabled),
+        (id, Role::Admin, true, false)
+    );
+
+    for (token, ua) in [("t1", "firefox"), ("t2", "chrome")] {
+        let s = NewSession {
+            token_hash: token.into(),
+            user_id: id,
+            csrf_token: "c".into(),
+            stage: SessionStage::ChangePassword,
+            network: "192.0.2.0/24".into(),
+            ip: "192.0.2.7".into(),
+            user_agent: ua.into(),
+        };
+        store.editor.create_session(&s).await.unwrap();
+    }
+    let s = store.editor.session("t1").await.unwrap().unwrap();
+    assert_eq!(
+        (s.user.name.as_str(), s.stage, s.user_agent.as_str()),
+        ("anneke", SessionStage::ChangePassword, "firefox")
+    );
+    store
+        .editor
+        .set_session_stage("t1", SessionStage::Full)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.editor.session("t1").await.unwrap().unwrap().stage,
+        SessionStage::Full
+    );
+    assert_eq!(store.editor.sessions(Some(id)).await.unwrap().len(), 2);
+
+    assert_eq!(
+        store
+            .editor
+            .delete_sessions_of(id, Some("t1"))
+            .await
+            .unwrap(),
+        1,
+        "sign out elsewhere keeps this one"
+    );
+    assert!(store.editor.session("t2").await.unwrap().is_none());
+    store
+        .editor
+        .set_password(id, "$argon2id$y", false)
+        .await
+        .unwrap();
+    assert!(
+        store.editor.session("t1").await.unwrap().is_none(),
+        "a new password ends every session"
+    );
+    store.editor.set_disabled(id, true).await.unwrap();
+    assert!(
+        store
+            .editor
+            .user_by_name("anneke")
+            .await
+            .unwrap()
+            .unwrap()
+            .disabled
+    );
+}
+
+#[tokio::test]
+async fn login_history_counts_and_filters() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path()).await;
+    let r = &store.recorder;
+    r.login_attempt(&attempt(
+        "anneke",
+        "192.0.2.1",
+        LoginResult::WrongPassword,
+        100,
+    ))
+    .await
+    .unwrap();
+    r.login_attempt(&attempt(
+        "anneke",
+        "192.0.2.1",
+        LoginResult::WrongPassword,
+        110,
+    ))
+    .await
+    .unwrap();
+    assert_eq!(r.account_failures("anneke", 0).await.unwrap(), 2);
+    assert_eq!(
+        r.account_failures("anneke", 105).await.unwrap(),
+        1,
+        "window"
+    );
+    r.login_attempt(&attempt("anneke", "192.0.2.1", LoginResult::Success, 120))
+        .await
+        .unwrap();
+    assert_eq!(
+        r.account_failures("anneke", 0).await.unwrap(),
+        0,
+        "a success resets the account count"
+    );
+    assert_eq!(
+        r.ip_failures("192.0.2.1", 0).await.unwrap(),
+        2,
+        "but not the IP count"
+    );
+    r.login_attempt(&attempt(
+        "ghost",
+        "198.51.100.9",
+        LoginResult::UnknownUser,
+        130,
+    ))
+    .await
+    .unwrap();
+
+    let all = r
+        .login_history(&LoginFilter::default(), 10, 0)
+        .await
+        .unwrap();
+    assert_eq!(all.len(), 4);
+    assert_eq!(all[0].user_name, "ghost", "newest first");
+    let failed = LoginFilter {
+        result: Some(LoginResult::WrongPassword),
+        ..Default::default()
+    };
+    assert_eq!(r.login_history(&failed, 10, 0).await.unwrap().len(), 2);
+    let by_ip = LoginFilter {
+        ip: Some("198.51.100.9".into()),
+        ..Default::default()
+    };
+    assert_eq!(
+        r.login_history(&by_ip, 10, 0).await.unwrap()[0].result,
+        LoginResult::UnknownUser
+    );
+    let window = LoginFilter {
+        since: Some(105),
+        until: Some(125),
+        ..Default::default()
+    };
+    assert_eq!(r.login_history(&window, 10, 0).await.unwrap().len(), 2);
+
+    let success_id = all[1].id;
+    assert!(
+        !r.known_ip("anneke", "192.0.2.1", success_id).await.unwrap(),
+        "first success from this IP"
+    );
+    assert!(
+        r.known_ip("anneke", "192.0.2.1", success_id + 1)
+            .await
+            .unwrap()
+    );
+}
