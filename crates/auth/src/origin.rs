@@ -6,10 +6,8 @@
 /// with `Sec-Fetch-Site` other than `same-origin`, or with an `Origin` whose host is not the
 /// request's host, is refused; so is one with neither (not a browser form of ours).
 pub fn is_same_origin(origin: Option<&str>, sec_fetch_site: Option<&str>, host: &str) -> bool {
-    if let Some(site) = sec_fetch_site {
-        if site != "same-origin" {
-            return false;
-        }
+    if sec_fetch_site.is_some_and(|site| site != "same-origin") {
+        return false;
     }
     match origin {
         Some(o) => origin_host(o).is_some_and(|h| h.eq_ignore_ascii_case(host)),
