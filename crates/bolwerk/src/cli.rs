@@ -37,6 +37,13 @@ pub enum Command {
         #[command(subcommand)]
         command: DbCommand,
     },
+    /// Manage admin accounts (works while the server runs).
+    User {
+        #[command(flatten)]
+        data: DataArgs,
+        #[command(subcommand)]
+        command: UserCommand,
+    },
     /// List and edit pages (works while the server runs).
     Page {
         #[command(flatten)]
@@ -169,4 +176,37 @@ pub enum PageCommand {
         /// Path of the page.
         slug: String,
     },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum UserCommand {
+    /// Create an account. The password is asked on the terminal, or read from standard input
+    /// when that is not a terminal; never from the command line.
+    Add {
+        /// Login name.
+        name: String,
+        /// admin (everything) or editor (content only).
+        #[arg(long, value_parser = ["admin", "editor"])]
+        role: String,
+    },
+    /// Set a new password (asked like `add`); ends the account's sessions.
+    Passwd {
+        /// Login name.
+        name: String,
+        /// Make the user choose a new password at the next login.
+        #[arg(long)]
+        temporary: bool,
+    },
+    /// Disable an account and end its sessions.
+    Disable {
+        /// Login name.
+        name: String,
+    },
+    /// Enable a disabled account.
+    Enable {
+        /// Login name.
+        name: String,
+    },
+    /// List accounts.
+    List,
 }

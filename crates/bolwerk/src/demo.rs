@@ -45,7 +45,27 @@ pub fn run(args: DemoArgs) -> Result<std::process::ExitCode> {
         {
             tracing::info!("demo content created");
         }
-        crate::serve_prepared(prepared, listeners).await
+        let first_admin = create_first_admin(&prepared.store).await?;
+        crate::serve_prepared(prepared, listeners, first_admin).await
     })?;
     Ok(std::process::ExitCode::SUCCESS)
+}
+
+/// On the demo's first run (no accounts yet) creates `admin` with a random one-time password
+/// that must be changed at the first sign-in. Returns it so it can be shown, once.
+async fn create_first_admin(store: &store::Store) -> Result<Option<(String, String)>> {
+    if store.editor.user_count().await? > 0 {
+        return Ok(None);
+    }
+    let password = auth::password::generate();
+    let hash = auth::password::hash(&password)?;
+    store
+        .editor
+        .create_user("admin", store::Role::Admin, &hash, true)
+        .await?;
+    store
+        .recorder
+        .audit("demo", None, "user.add", "admin (admin, one-time password)")
+        .await?;
+    Ok(Some(("admin".into(), password)))
 }

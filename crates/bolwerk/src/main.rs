@@ -4,6 +4,7 @@ mod cli;
 mod content;
 mod demo;
 mod logging;
+mod user;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -50,6 +51,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
             runtime(1)?.block_on(db(command))?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::User { data, command } => {
+            quiet_logging();
+            let config = data_config(&data)?;
+            runtime(1)?.block_on(user::run(config, command))
+        }
         Command::Page { data, command } => {
             quiet_logging();
             let config = data_config(&data)?;
@@ -92,11 +98,16 @@ pub fn data_config(data: &DataArgs) -> Result<Config> {
 async fn serve_until_signal(config: Config) -> Result<()> {
     let listeners = Listeners::bind(&config).await?;
     let prepared = server::prepare(config).await?;
-    serve_prepared(prepared, listeners).await
+    serve_prepared(prepared, listeners, None).await
 }
 
 /// Serves an already prepared database, prints where, and waits for Ctrl-C or SIGTERM.
-pub async fn serve_prepared(prepared: server::Prepared, listeners: Listeners) -> Result<()> {
+/// `first_admin`: a one-time password to show once (the demo's new admin account).
+pub async fn serve_prepared(
+    prepared: server::Prepared,
+    listeners: Listeners,
+    first_admin: Option<(String, String)>,
+) -> Result<()> {
     let data_dir = prepared.config.data_dir.clone();
     let hosts: Vec<String> = prepared
         .config
@@ -104,15 +115,22 @@ pub async fn serve_prepared(prepared: server::Prepared, listeners: Listeners) ->
         .iter()
         .flat_map(|s| s.hosts.clone())
         .collect();
+    let admin_path = prepared.config.admin.path.clone();
     let running = prepared.serve(listeners).await?;
-    print_urls(&running, &hosts, &data_dir);
+    print_urls(&running, &hosts, &data_dir, &admin_path, first_admin);
     wait_for_signal().await;
     tracing::info!("shutting down");
     running.shutdown().await;
     Ok(())
 }
 
-fn print_urls(running: &Running, hosts: &[String], data_dir: &Path) {
+fn print_urls(
+    running: &Running,
+    hosts: &[String],
+    data_dir: &Path,
+    admin_path: &str,
+    first_admin: Option<(String, String)>,
+) {
     let host = hosts.first().map(String::as_str).unwrap_or("localhost");
     let host = if host.contains(':') {
         format!("[{host}]")
@@ -125,6 +143,14 @@ fn print_urls(running: &Running, hosts: &[String], data_dir: &Path) {
     }
     if let Some(a) = running.https {
         println!("  https://{host}:{}/", a.port());
+    }
+    if let Some(a) = running.https {
+        println!("  admin: https://{host}:{}{admin_path}/", a.port());
+    }
+    if let Some((user, password)) = first_admin {
+        println!(
+            "  admin user: {user}   one-time password: {password}   (shown once; change it at first sign-in)"
+        );
     }
     println!("  data: {}", data_dir.display());
     println!("Stop with Ctrl-C.");

@@ -14,6 +14,37 @@ pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
     (year, month, day)
 }
 
+/// Days since 1970-01-01 of a calendar date (the inverse of [`civil_from_days`]).
+pub fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let m = i64::from(month);
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(day) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// Parses `YYYY-MM-DD` to the Unix time of that day's midnight (UTC); `None` if invalid.
+pub fn parse_iso(s: &str) -> Option<i64> {
+    let mut parts = s.splitn(3, '-');
+    let y: i64 = parts.next()?.parse().ok()?;
+    let m: u32 = parts.next()?.parse().ok()?;
+    let d: u32 = parts.next()?.parse().ok()?;
+    if !(1..=9999).contains(&y) || !(1..=12).contains(&m) || !(1..=31).contains(&d) {
+        return None;
+    }
+    let days = days_from_civil(y, m, d);
+    // Reject dates like 2026-02-31 that roll over into the next month.
+    (civil_from_days(days) == (y, m, d)).then_some(days * 86_400)
+}
+
+/// `2026-11-27 14:05`, UTC, for logs and tables.
+pub fn iso_minute(unix: i64) -> String {
+    let secs = unix.rem_euclid(86_400);
+    format!("{} {:02}:{:02}", iso(unix), secs / 3600, (secs % 3600) / 60)
+}
+
 const MONTHS: [&str; 12] = [
     "January",
     "February",
@@ -58,5 +89,20 @@ mod tests {
         assert_eq!(long(1_795_737_600), "27 November 2026");
         assert_eq!(iso(-86_400), "1969-12-31");
         assert_eq!(year(1_795_737_600), 2026);
+        assert_eq!(
+            iso_minute(1_795_737_600 + 14 * 3600 + 5 * 60 + 59),
+            "2026-11-27 14:05"
+        );
+    }
+
+    #[test]
+    fn parse_round_trip() {
+        assert_eq!(parse_iso("2026-11-27"), Some(1_795_737_600));
+        assert_eq!(parse_iso("1970-01-01"), Some(0));
+        assert_eq!(parse_iso("2000-02-29"), Some(951_782_400));
+        assert_eq!(parse_iso("2026-02-31"), None);
+        assert_eq!(parse_iso("2026-13-01"), None);
+        assert_eq!(parse_iso("yesterday"), None);
+        assert_eq!(parse_iso("2026-11-27T00"), None);
     }
 }

@@ -15,6 +15,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tokio_rustls::TlsAcceptor;
 
+use crate::admin::AdminState;
 use crate::config::{Config, ServerConfig, SiteConfig};
 use crate::routes::{PublicState, router};
 use crate::tls;
@@ -147,7 +148,19 @@ impl Prepared {
             Duration::from_millis(config.server.content_poll_ms),
             rx.clone(),
         )));
-        let app = router(PublicState { cms: cms.clone() }, &config.server);
+        let https_port = listeners
+            .https
+            .as_ref()
+            .and_then(|l| l.local_addr().ok())
+            .map(|a| a.port());
+        let admin = AdminState::new(
+            store.editor.clone(),
+            store.recorder.clone(),
+            config.admin.clone(),
+            https_port,
+        )
+        .context("loading the admin templates")?;
+        let app = router(PublicState { cms: cms.clone() }, admin, &config.server);
         let mut running = Running {
             http: None,
             https: None,

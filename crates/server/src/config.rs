@@ -25,6 +25,9 @@ pub struct Config {
     /// Where content lives.
     #[serde(default)]
     pub database: DatabaseConfig,
+    /// The admin interface.
+    #[serde(default)]
+    pub admin: AdminConfig,
     /// The hosted websites.
     #[serde(default, rename = "site")]
     pub sites: Vec<SiteConfig>,
@@ -41,6 +44,7 @@ impl Default for Config {
             server: ServerConfig::default(),
             log: LogConfig::default(),
             database: DatabaseConfig::default(),
+            admin: AdminConfig::default(),
             sites: Vec::new(),
         }
     }
@@ -91,6 +95,36 @@ impl Default for ServerConfig {
             max_header_bytes: 16 << 10,
             shutdown_grace_s: 10,
             content_poll_ms: 500,
+        }
+    }
+}
+
+/// `[admin]`: the admin interface and its sessions.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AdminConfig {
+    /// Where the admin interface lives on every site, e.g. `/_admin`. Changing it hides the
+    /// entrance from scanners that probe well-known paths.
+    pub path: String,
+    /// Minutes without a request after which a session ends.
+    pub session_idle_timeout_min: u64,
+    /// Hours after login after which a session ends, active or not.
+    pub session_lifetime_h: u64,
+    /// A session is bound to the client's IPv4 network of this prefix length (32 = exact
+    /// address); a cookie replayed from another network is refused.
+    pub session_network_v4_prefix: u8,
+    /// The same for IPv6 (64 = the client's subnet).
+    pub session_network_v6_prefix: u8,
+}
+
+impl Default for AdminConfig {
+    fn default() -> Self {
+        AdminConfig {
+            path: "/_admin".into(),
+            session_idle_timeout_min: 30,
+            session_lifetime_h: 12,
+            session_network_v4_prefix: 24,
+            session_network_v6_prefix: 64,
         }
     }
 }
@@ -249,6 +283,43 @@ impl Config {
             if v == 0 {
                 problems.push((key.into(), "must be greater than 0".into()));
             }
+        }
+        let admin = &self.admin;
+        let path_ok = admin.path.len() > 1
+            && admin.path.len() <= 64
+            && admin.path.starts_with('/')
+            && !admin.path.ends_with('/')
+            && !admin.path.contains("//")
+            && admin.path[1..]
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_/".contains(c))
+            && !admin.path.starts_with("/assets");
+        if !path_ok {
+            problems.push((
+                "admin.path".into(),
+                format!(
+                    "{:?}: use a path like \"/_admin\" (letters, digits, - _ /; not / or /assets)",
+                    admin.path
+                ),
+            ));
+        }
+        if admin.session_idle_timeout_min == 0 || admin.session_lifetime_h == 0 {
+            problems.push((
+                "admin".into(),
+                "session timeouts must be greater than 0".into(),
+            ));
+        }
+        if admin.session_network_v4_prefix > 32 {
+            problems.push((
+                "admin.session_network_v4_prefix".into(),
+                "at most 32".into(),
+            ));
+        }
+        if admin.session_network_v6_prefix > 128 {
+            problems.push((
+                "admin.session_network_v6_prefix".into(),
+                "at most 128".into(),
+            ));
         }
         if let Err(e) = self.log.level.parse::<tracing_level::Filter>() {
             problems.push(("log.level".into(), e));

@@ -12,14 +12,20 @@ pub const CSP: &str = "default-src 'self'; base-uri 'self'; form-action 'self'; 
 const PERMISSIONS: &str = "accelerometer=(), autoplay=(), camera=(), display-capture=(), geolocation=(), \
 gyroscope=(), magnetometer=(), microphone=(), midi=(), payment=(), usb=(), xr-spatial-tracking=()";
 
-/// Adds the security headers to every response; removes `Server`, and removes any
-/// `Set-Cookie` (public pages never set one: visitors need no cookie and get none).
+/// Public pages never set a cookie: visitors need none and get none. Any `Set-Cookie` a
+/// public handler might produce is removed here (and logged as the bug it would be).
+pub async fn no_cookies(req: Request, next: Next) -> Response {
+    let mut res = next.run(req).await;
+    if res.headers_mut().remove(header::SET_COOKIE).is_some() {
+        tracing::error!("a public response tried to set a cookie; removed");
+    }
+    res
+}
+
+/// Adds the security headers to every response and removes `Server`.
 pub async fn security_headers(req: Request, next: Next) -> Response {
     let mut res = next.run(req).await;
     let h = res.headers_mut();
-    if h.remove(header::SET_COOKIE).is_some() {
-        tracing::error!("a public response tried to set a cookie; removed");
-    }
     h.remove(header::SERVER);
     h.remove(HeaderName::from_static("x-powered-by"));
     h.insert(

@@ -15,9 +15,10 @@ use tower::ServiceBuilder;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 
+use crate::admin::AdminState;
 use crate::config::{ServerConfig, normalize_host};
 use crate::error::{AppError, plain_page};
-use crate::headers::security_headers;
+use crate::headers::{no_cookies, security_headers};
 use crate::listen::ClientAddr;
 
 /// What public handlers may use. It holds the CMS, which reads through a `store::Reader`
@@ -29,12 +30,15 @@ pub struct PublicState {
 }
 
 /// The router with its middleware, outermost first: access log, security headers, request
-/// timeout, body limit.
-pub fn router(state: PublicState, config: &ServerConfig) -> Router {
-    let routes = Router::new()
+/// timeout, body limit. Public routes additionally pass `no_cookies`; the admin routes (the
+/// only ones that may set the session cookie) have their own guard.
+pub fn router(state: PublicState, admin: AdminState, config: &ServerConfig) -> Router {
+    let public = Router::new()
         .route("/assets/site.css", get(stylesheet))
         .fallback(public_page)
-        .with_state(state);
+        .with_state(state)
+        .layer(middleware::from_fn(no_cookies));
+    let routes = crate::admin::router(admin).merge(public);
     routes.layer(
         ServiceBuilder::new()
             .layer(middleware::from_fn(access_log))

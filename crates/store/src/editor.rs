@@ -29,6 +29,15 @@ impl Editor {
         &self.pool
     }
 
+    /// Executes raw SQL as the editor, for tests that need to age a session or break a row.
+    #[doc(hidden)]
+    pub async fn execute_raw_for_test(&self, sql: &str) -> Result<u64> {
+        Ok(sqlx::query(sqlx::AssertSqlSafe(sql.to_string()))
+            .execute(&self.pool)
+            .await?
+            .rows_affected())
+    }
+
     /// All sites, by name.
     pub async fn sites(&self) -> Result<Vec<Site>> {
         let rows = sqlx::query("SELECT id, name, title, tagline FROM sites ORDER BY name")

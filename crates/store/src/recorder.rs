@@ -54,6 +54,16 @@ impl Recorder {
         Ok(())
     }
 
+    /// How many security events of `kind` were recorded since `since` (Unix seconds).
+    pub async fn count_security_events(&self, kind: &str, since: i64) -> Result<i64> {
+        let row = sqlx::query("SELECT COUNT(*) FROM security_events WHERE kind = ? AND at >= ?")
+            .bind(kind)
+            .bind(since)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(row.try_get(0)?)
+    }
+
     /// Appends a line to the audit log: who (`cli`, a user name), from where, what, details.
     pub async fn audit(
         &self,

@@ -179,6 +179,15 @@ fn plain_client() -> reqwest::Client {
 
 /// A client that trusts exactly the server's certificate and resolves `localhost` to it.
 pub fn tls_client(cert_file: &Path, addr: SocketAddr) -> reqwest::Client {
+    tls_client_from(cert_file, addr, None)
+}
+
+/// The same, connecting from a chosen local address.
+pub fn tls_client_from(
+    cert_file: &Path,
+    addr: SocketAddr,
+    local: Option<std::net::IpAddr>,
+) -> reqwest::Client {
     let mut roots = rustls::RootCertStore::empty();
     for cert in CertificateDer::pem_file_iter(cert_file).expect("read cert") {
         roots.add(cert.expect("parse cert")).expect("add root");
@@ -192,9 +201,184 @@ pub fn tls_client(cert_file: &Path, addr: SocketAddr) -> reqwest::Client {
     tls.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
     reqwest::Client::builder()
         .tls_backend_preconfigured(tls)
+        .local_address(local)
         .resolve("localhost", addr)
         .redirect(reqwest::redirect::Policy::none())
         .no_proxy()
         .build()
         .expect("tls client")
+}
+
+impl TestServer {
+    /// Creates an admin-interface account directly in the database.
+    pub async fn add_user(&self, name: &str, role: store::Role, password: &str, must_change: bool) {
+        let store = self.open_store().await;
+        let hash = auth::password::hash(password).expect("hash");
+        store
+            .editor
+            .create_user(name, role, &hash, must_change)
+            .await
+            .expect("create user");
+        store.close().await;
+    }
+
+    /// A browser-like HTTPS client with its own cookie, user agent and source address.
+    pub fn browser(&self) -> Browser {
+        self.browser_from(
+            "127.0.0.1".parse().expect("ip"),
+            "Mozilla/5.0 (X11; Linux x86_64) TestBrowser/1.0",
+        )
+    }
+
+    /// A browser that connects from `local` (any 127.x.y.z works on Linux) with `user_agent`.
+    pub fn browser_from(&self, local: std::net::IpAddr, user_agent: &str) -> Browser {
+        let cert = self.config.sites[0].tls_cert_file.clone().expect("cert");
+        Browser {
+            client: tls_client_from(&cert, self.https_addr, Some(local)),
+            base: format!("{}{}", self.https_url, self.config.admin.path),
+            origin: self.https_url.clone(),
+            user_agent: user_agent.to_string(),
+            cookie: std::sync::Mutex::new(None),
+        }
+    }
+}
+
+/// Talks to the admin interface like a browser: keeps the session cookie, sends `Origin`,
+/// `Sec-Fetch-Site` and its user agent, follows no redirects.
+pub struct Browser {
+    client: reqwest::Client,
+    /// `https://localhost:PORT/_admin`
+    pub base: String,
+    origin: String,
+    /// The `User-Agent` it sends.
+    pub user_agent: String,
+    cookie: std::sync::Mutex<Option<String>>,
+}
+
+impl Browser {
+    /// The session cookie value it holds, if any.
+    pub fn cookie(&self) -> Option<String> {
+        self.cookie.lock().expect("lock").clone()
+    }
+
+    /// Replaces the cookie it holds (to replay one elsewhere).
+    pub fn set_cookie(&self, value: Option<String>) {
+        *self.cookie.lock().expect("lock") = value;
+    }
+
+    fn remember(&self, res: &reqwest::Response) {
+        for v in res.headers().get_all("set-cookie") {
+            let v = v.to_str().unwrap_or("");
+            if let Some(rest) = v.strip_prefix(&format!("{}=", server::admin::COOKIE)) {
+                let value = rest.split(';').next().unwrap_or("").to_string();
+                let cleared = v.contains("Max-Age=0");
+                self.set_cookie((!cleared && !value.is_empty()).then_some(value));
+            }
+        }
+    }
+
+    fn request(&self, method: reqwest::Method, url: &str) -> reqwest::RequestBuilder {
+        let mut b = self
+            .client
+            .request(method, url)
+            .header("user-agent", &self.user_agent);
+        if let Some(c) = self.cookie() {
+            b = b.header("cookie", format!("{}={c}", server::admin::COOKIE));
+        }
+        b
+    }
+
+    /// GET a path below the admin path (`/`, `/logins`), or an absolute URL.
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        let url = if path.starts_with("https://") {
+            path.to_string()
+        } else {
+            format!("{}{path}", self.base)
+        };
+        let res = self
+            .request(reqwest::Method::GET, &url)
+            .send()
+            .await
+            .expect("GET");
+        self.remember(&res);
+        res
+    }
+
+    /// GET and return status and body.
+    pub async fn get_text(&self, path: &str) -> (u16, String) {
+        let res = self.get(path).await;
+        let status = res.status().as_u16();
+        (status, res.text().await.expect("body"))
+    }
+
+    /// POST a form as a same-origin browser would.
+    pub async fn post(&self, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        self.post_with(path, form, Some(&self.origin.clone())).await
+    }
+
+    /// POST a form with a chosen `Origin` (`None`: no Origin and no Sec-Fetch-Site).
+    pub async fn post_with(
+        &self,
+        path: &str,
+        form: &[(&str, &str)],
+        origin: Option<&str>,
+    ) -> reqwest::Response {
+        let body: String = form_encode(form);
+        let mut b = self
+            .request(reqwest::Method::POST, &format!("{}{path}", self.base))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body);
+        if let Some(o) = origin {
+            let site = if o == self.origin {
+                "same-origin"
+            } else {
+                "cross-site"
+            };
+            b = b.header("origin", o).header("sec-fetch-site", site);
+        }
+        let res = b.send().await.expect("POST");
+        self.remember(&res);
+        res
+    }
+
+    /// Signs in; returns the response (303 on success).
+    pub async fn login(&self, user: &str, password: &str) -> reqwest::Response {
+        self.post("/login", &[("user", user), ("password", password)])
+            .await
+    }
+
+    /// The CSRF token on a page (from its sign-out form).
+    pub async fn csrf(&self) -> String {
+        let (_, html) = self.get_text("/sessions").await;
+        csrf_in(&html).unwrap_or_default()
+    }
+}
+
+/// The value of the first `name="csrf"` field in `html`.
+pub fn csrf_in(html: &str) -> Option<String> {
+    let at = html.find("name=\"csrf\" value=\"")? + "name=\"csrf\" value=\"".len();
+    Some(html[at..].split('"').next()?.to_string())
+}
+
+fn form_encode(form: &[(&str, &str)]) -> String {
+    let mut s = String::new();
+    for (i, (k, v)) in form.iter().enumerate() {
+        if i > 0 {
+            s.push('&');
+        }
+        for (j, part) in [k, v].iter().enumerate() {
+            if j == 1 {
+                s.push('=');
+            }
+            for b in part.bytes() {
+                match b {
+                    b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                        s.push(b as char)
+                    }
+                    _ => s.push_str(&format!("%{b:02X}")),
+                }
+            }
+        }
+    }
+    s
 }

@@ -1,0 +1,122 @@
+//! `bolwerk user ...`: accounts of the admin interface, through the editor handle.
+
+use std::io::{BufRead, IsTerminal};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, anyhow, bail};
+use server::config::Config;
+use store::{Role, Store};
+
+use crate::cli::UserCommand;
+
+pub async fn run(config: Config, command: UserCommand) -> Result<ExitCode> {
+    let store = Store::open(&config.database, &config.data_dir)
+        .await
+        .context("opening the database")?;
+    let result = run_on(&store, command).await;
+    store.close().await;
+    result.map(|()| ExitCode::SUCCESS)
+}
+
+async fn run_on(store: &Store, command: UserCommand) -> Result<()> {
+    let find = |name: String| async move {
+        store
+            .editor
+            .user_by_name(&name)
+            .await?
+            .ok_or_else(|| anyhow!("no user named {name:?}"))
+    };
+    match command {
+        UserCommand::Add { name, role } => {
+            check_name(&name)?;
+            let role = Role::parse(&role).ok_or_else(|| anyhow!("role must be admin or editor"))?;
+            let password = read_new_password(&name)?;
+            let hash = auth::password::hash(&password)?;
+            store.editor.create_user(&name, role, &hash, false).await?;
+            store
+                .recorder
+                .audit(
+                    "cli",
+                    None,
+                    "user.add",
+                    &format!("{name} ({})", role.as_str()),
+                )
+                .await?;
+            println!("created {} {name}", role.as_str());
+        }
+        UserCommand::Passwd { name, temporary } => {
+            let user = find(name).await?;
+            let password = read_new_password(&user.name)?;
+            let hash = auth::password::hash(&password)?;
+            store.editor.set_password(user.id, &hash, temporary).await?;
+            store
+                .recorder
+                .audit("cli", None, "user.passwd", &user.name)
+                .await?;
+            println!(
+                "new password set for {}; its sessions were ended",
+                user.name
+            );
+        }
+        UserCommand::Disable { name } => {
+            let user = find(name).await?;
+            store.editor.set_disabled(user.id, true).await?;
+            store
+                .recorder
+                .audit("cli", None, "user.disable", &user.name)
+                .await?;
+            println!("disabled {}; its sessions were ended", user.name);
+        }
+        UserCommand::Enable { name } => {
+            let user = find(name).await?;
+            store.editor.set_disabled(user.id, false).await?;
+            store
+                .recorder
+                .audit("cli", None, "user.enable", &user.name)
+                .await?;
+            println!("enabled {}", user.name);
+        }
+        UserCommand::List => {
+            for u in store.editor.users().await? {
+                let state = if u.disabled { "disabled" } else { "active" };
+                let tfa = if u.totp_secret.is_some() { "2fa" } else { "-" };
+                println!("{:<24} {:<7} {state:<8} {tfa}", u.name, u.role.as_str());
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Login names: 1-64 letters, digits, `.`, `-`, `_`, `@`.
+pub fn check_name(name: &str) -> Result<()> {
+    let ok = !name.is_empty()
+        && name.len() <= 64
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || ".-_@".contains(c));
+    if !ok {
+        bail!("user name {name:?}: use 1-64 letters, digits, '.', '-', '_' or '@'");
+    }
+    Ok(())
+}
+
+/// Asks twice on a terminal; otherwise reads one line from standard input.
+fn read_new_password(name: &str) -> Result<String> {
+    let password = if std::io::stdin().is_terminal() {
+        let first = rpassword::prompt_password(format!("New password for {name}: "))?;
+        let second = rpassword::prompt_password("Again: ")?;
+        if first != second {
+            bail!("the passwords differ");
+        }
+        first
+    } else {
+        let mut line = String::new();
+        std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .context("reading the password from standard input")?;
+        line.trim_end_matches(['\n', '\r']).to_string()
+    };
+    auth::password::check_policy(&password, name).map_err(|e| anyhow!("password refused: {e}"))?;
+    Ok(password)
+}

@@ -1,0 +1,206 @@
+//! The guard in front of every admin route: HTTPS only, session lookup and binding, access by
+//! role and login stage, CSRF and origin checks, and `no-store` on every response.
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use store::{Role, SessionStage};
+
+use super::session::{self, clear_cookie};
+use super::{AdminState, Visitor, is_unsafe};
+use crate::listen::{ClientAddr, Tls};
+use crate::routes::request_host;
+
+/// Who may use a route.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone, signed in or not (the sign-in page, the stylesheet).
+    Anyone,
+    /// Anyone with a session, even one that still has to change its password.
+    SignedIn,
+    /// Fully signed-in editors and admins.
+    Editor,
+    /// Fully signed-in admins.
+    Admin,
+}
+
+/// Largest form body the guard reads to find the CSRF field.
+const MAX_FORM: usize = 1 << 20;
+
+pub async fn guard(
+    State((state, access)): State<(AdminState, Access)>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let mut res = guarded(state, access, req, next).await;
+    let h = res.headers_mut();
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    h.insert(
+        "x-robots-tag",
+        HeaderValue::from_static("noindex, nofollow"),
+    );
+    res
+}
+
+async fn guarded(state: AdminState, access: Access, req: Request, next: Next) -> Response {
+    let Some(ClientAddr(peer)) = req.extensions().get::<ClientAddr>().copied() else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    let host = request_host(req.uri(), req.headers()).unwrap_or_default();
+    if req.extensions().get::<Tls>() != Some(&Tls(true)) {
+        // The session cookie is Secure; the admin interface is HTTPS only.
+        return match state.inner.https_port {
+            Some(port) => {
+                let host = if host.contains(':') {
+                    format!("[{host}]")
+                } else {
+                    host
+                };
+                let pq = req
+                    .uri()
+                    .path_and_query()
+                    .map(|p| p.as_str())
+                    .unwrap_or("/");
+                Redirect::permanent(&format!("https://{host}:{port}{pq}")).into_response()
+            }
+            None => state.inner.views.error(
+                StatusCode::FORBIDDEN,
+                "HTTPS required",
+                "The admin interface is only available over HTTPS.",
+            ),
+        };
+    }
+    let user_agent = req
+        .headers()
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .map(|s| store::clip(s, 256))
+        .unwrap_or_default();
+    // `Request` is not `Sync`, so nothing borrowed from it may live across an await.
+    let headers = req.headers().clone();
+    let (session, stale_cookie) =
+        match session::load(&state, &headers, peer.ip(), &user_agent).await {
+            Ok(found) => found,
+            Err(e) => {
+                tracing::error!(error = %e, "session lookup failed");
+                return state.inner.views.error(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "Something went wrong",
+                    "Please try again.",
+                );
+            }
+        };
+    let visitor = Visitor {
+        ip: peer.ip(),
+        user_agent,
+        session,
+    };
+
+    // Access by login state and role.
+    let base = state.base().to_string();
+    let unsafe_method = is_unsafe(req.method());
+    let refused = match (&visitor.session, access) {
+        (_, Access::Anyone) => None,
+        (None, _) => Some(if unsafe_method {
+            state.inner.views.error(
+                StatusCode::FORBIDDEN,
+                "Signed out",
+                "Your session has ended. Sign in again.",
+            )
+        } else {
+            Redirect::to(&format!("{base}/login")).into_response()
+        }),
+        (Some(_), Access::SignedIn) => None,
+        (Some(s), _) if s.stage == SessionStage::ChangePassword => {
+            Some(Redirect::to(&format!("{base}/password")).into_response())
+        }
+        (Some(s), _) if s.stage != SessionStage::Full => {
+            Some(Redirect::to(&format!("{base}/login")).into_response())
+        }
+        (Some(s), Access::Admin) if s.user.role != Role::Admin => Some(state.inner.views.error(
+            StatusCode::FORBIDDEN,
+            "Not allowed",
+            "This page is for administrators.",
+        )),
+        (Some(_), _) => None,
+    };
+    if let Some(mut res) = refused {
+        if stale_cookie {
+            clear_cookie(&mut res);
+        }
+        return res;
+    }
+
+    // State changes: same origin always, and the session's CSRF token when signed in.
+    let req = if is_unsafe(req.method()) {
+        let same_origin = {
+            let header_str = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+            auth::origin::is_same_origin(
+                header_str("origin"),
+                header_str("sec-fetch-site"),
+                &host_with_port(&req),
+            )
+        };
+        if !same_origin {
+            return state.inner.views.error(
+                StatusCode::FORBIDDEN,
+                "Refused",
+                "This form was not sent from this site.",
+            );
+        }
+        let (parts, body) = req.into_parts();
+        let Ok(bytes) = axum::body::to_bytes(body, MAX_FORM).await else {
+            return StatusCode::PAYLOAD_TOO_LARGE.into_response();
+        };
+        // Routes open to anyone (the sign-in form) rely on the origin check alone.
+        if let Some(s) = visitor
+            .session
+            .as_ref()
+            .filter(|_| access != Access::Anyone)
+        {
+            let sent = csrf_field(parts.uri.query().unwrap_or("").as_bytes())
+                .or_else(|| csrf_field(&bytes))
+                .unwrap_or_default();
+            if !auth::token::constant_time_eq(&sent, &s.csrf_token) {
+                return state.inner.views.error(
+                    StatusCode::FORBIDDEN,
+                    "Refused",
+                    "The form was out of date. Go back, reload and try again.",
+                );
+            }
+        }
+        Request::from_parts(parts, Body::from(bytes))
+    } else {
+        req
+    };
+
+    let mut req = req;
+    req.extensions_mut().insert(visitor);
+    let mut res = next.run(req).await;
+    if stale_cookie && !res.headers().contains_key(header::SET_COOKIE) {
+        clear_cookie(&mut res);
+    }
+    res
+}
+
+/// `Host` with its port as the browser sent it, for comparing with `Origin`.
+fn host_with_port(req: &Request) -> String {
+    req.uri()
+        .authority()
+        .map(|a| a.as_str().to_string())
+        .or_else(|| {
+            req.headers()
+                .get(header::HOST)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
+        })
+        .unwrap_or_default()
+}
+
+fn csrf_field(form: &[u8]) -> Option<String> {
+    form_urlencoded::parse(form)
+        .find(|(k, _)| k == "csrf")
+        .map(|(_, v)| v.into_owned())
+}

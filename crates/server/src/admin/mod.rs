@@ -1,0 +1,140 @@
+//! The admin entrance: sign-in with lockout, sessions bound to network and browser, CSRF
+//! checks, the login history and the audit log. Everything here needs HTTPS, and every
+//! route is listed once in [`ROUTES`] with the access it requires.
+
+mod guard;
+mod pages;
+mod session;
+mod views;
+
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::http::Method;
+use axum::middleware;
+use axum::routing::{get, post};
+use store::{Editor, Recorder};
+
+use crate::config::AdminConfig;
+
+pub use guard::Access;
+pub use session::COOKIE;
+
+/// What admin handlers may use: the editor and recorder handles, never shared with the public
+/// side.
+#[derive(Clone)]
+pub struct AdminState {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    editor: Editor,
+    recorder: Recorder,
+    config: AdminConfig,
+    https_port: Option<u16>,
+    views: views::Views,
+    lockout: auth::lockout::LockoutPolicy,
+}
+
+impl AdminState {
+    /// Builds the admin side. `https_port` is where plain-HTTP visitors are sent.
+    pub fn new(
+        editor: Editor,
+        recorder: Recorder,
+        config: AdminConfig,
+        https_port: Option<u16>,
+    ) -> Result<Self, minijinja::Error> {
+        Ok(AdminState {
+            inner: Arc::new(Inner {
+                editor,
+                recorder,
+                views: views::Views::new(&config.path)?,
+                config,
+                https_port,
+                lockout: auth::lockout::LockoutPolicy::default(),
+            }),
+        })
+    }
+
+    fn base(&self) -> &str {
+        &self.inner.config.path
+    }
+}
+
+/// One admin route: method, path below the admin path, and who may use it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RouteSpec {
+    /// `GET` or `POST`.
+    pub method: &'static str,
+    /// Path below `admin.path`, e.g. `/login`.
+    pub path: &'static str,
+    /// Who may use it.
+    pub access: Access,
+}
+
+macro_rules! admin_routes {
+    ($( $method:ident $path:literal $access:ident => $handler:path ;)*) => {
+        /// Every admin route. The router is built from this list, so a route cannot exist
+        /// without its access rule, and the route-table test compares against it.
+        pub const ROUTES: &[RouteSpec] = &[
+            $( RouteSpec { method: stringify!($method), path: $path, access: Access::$access }, )*
+        ];
+
+        /// The admin router with every route behind its guard.
+        pub fn router(state: AdminState) -> Router {
+            let base = state.base().to_string();
+            let mut router = Router::new();
+            $(
+                router = router.route(
+                    &format!("{base}{}", $path),
+                    $method($handler).route_layer(middleware::from_fn_with_state(
+                        (state.clone(), Access::$access),
+                        guard::guard,
+                    )),
+                );
+            )*
+            router.with_state(state)
+        }
+    };
+}
+
+admin_routes! {
+    get "" Anyone => pages::to_dashboard;
+    get "/assets/admin.css" Anyone => pages::stylesheet;
+    get "/login" Anyone => session::login_form;
+    post "/login" Anyone => session::login;
+    post "/logout" SignedIn => session::logout;
+    get "/password" SignedIn => session::password_form;
+    post "/password" SignedIn => session::change_password;
+    get "/" Editor => pages::dashboard;
+    get "/sessions" Editor => pages::sessions;
+    post "/sessions/revoke" Editor => pages::revoke_session;
+    post "/sessions/revoke-others" Editor => pages::revoke_other_sessions;
+    get "/logins" Admin => pages::logins;
+    get "/logins.csv" Admin => pages::logins_csv;
+    get "/audit" Admin => pages::audit;
+    get "/users" Admin => pages::users;
+}
+
+/// Whether `method` is one that changes state (and so needs the CSRF checks).
+pub fn is_unsafe(method: &Method) -> bool {
+    !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+/// Who is asking: address, browser and, if signed in, the session.
+#[derive(Clone, Debug)]
+pub struct Visitor {
+    /// Client address.
+    pub ip: IpAddr,
+    /// `User-Agent`, cut to 256 characters.
+    pub user_agent: String,
+    /// The session, if a valid one came with the request.
+    pub session: Option<store::Session>,
+}
+
+impl Visitor {
+    fn ip_string(&self) -> String {
+        self.ip.to_string()
+    }
+}

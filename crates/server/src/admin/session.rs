@@ -1,0 +1,424 @@
+//! Sessions: the only cookie Bolwerk sets. Signing in, out, and changing the password.
+
+use std::net::IpAddr;
+use std::time::Duration;
+
+use axum::extract::{Extension, Form, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use minijinja::context;
+use serde::Deserialize;
+use store::{LoginAttempt, LoginResult, NewSession, SessionStage};
+
+use super::{AdminState, Visitor};
+
+/// `__Host-`: the browser only accepts it over HTTPS, for this exact host, with `Path=/`, so
+/// no subdomain or plain-HTTP page can set or overwrite it.
+pub const COOKIE: &str = "__Host-sid";
+
+/// Finds the session the request's cookie names and checks it: not expired, account enabled,
+/// same network and browser as at sign-in. Returns the session if valid, and whether a cookie
+/// came that should be cleared.
+pub(super) async fn load(
+    state: &AdminState,
+    headers: &HeaderMap,
+    ip: IpAddr,
+    user_agent: &str,
+) -> Result<(Option<store::Session>, bool), store::Error> {
+    let Some(token) = cookie_value(headers) else {
+        return Ok((None, false));
+    };
+    if !auth::token::is_well_formed(&token) {
+        return Ok((None, true));
+    }
+    let hash = auth::token::hash(&token);
+    let Some(session) = state.inner.editor.session(&hash).await? else {
+        return Ok((None, true));
+    };
+    let cfg = &state.inner.config;
+    let now = store::now();
+    let idle = (cfg.session_idle_timeout_min * 60) as i64;
+    let lifetime = (cfg.session_lifetime_h * 3600) as i64;
+    if now - session.last_seen > idle
+        || now - session.created_at > lifetime
+        || session.user.disabled
+    {
+        state.inner.editor.delete_session(&hash).await?;
+        return Ok((None, true));
+    }
+    let network = auth::network::network_of(
+        ip,
+        cfg.session_network_v4_prefix,
+        cfg.session_network_v6_prefix,
+    );
+    if network != session.network || user_agent != session.user_agent {
+        // A cookie used from another network or browser: stolen, or the user moved. Either way
+        // the token is spent; the owner signs in again and sees this in the login history.
+        state.inner.editor.delete_session(&hash).await?;
+        let attempt = LoginAttempt {
+            id: 0,
+            at: now,
+            user_name: session.user.name.clone(),
+            user_id: Some(session.user.id),
+            ip: ip.to_string(),
+            user_agent: user_agent.to_string(),
+            result: LoginResult::SessionHijack,
+        };
+        state.inner.recorder.login_attempt(&attempt).await?;
+        let ipstr = ip.to_string();
+        state
+            .inner
+            .recorder
+            .security_event("session_hijack", Some(&ipstr), &session.user.name)
+            .await?;
+        tracing::warn!(target: "shield", user = %session.user.name, client.ip = %ip, "session cookie replayed from another network or browser; session revoked");
+        return Ok((None, true));
+    }
+    if now - session.last_seen >= 60 {
+        state.inner.editor.touch_session(&hash, now).await?;
+    }
+    Ok((Some(session), false))
+}
+
+fn cookie_value(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == COOKIE)
+        .map(|(_, value)| value.to_string())
+}
+
+fn set_cookie(res: &mut Response, token: &str, max_age_s: u64) {
+    let value =
+        format!("{COOKIE}={token}; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age={max_age_s}");
+    if let Ok(v) = HeaderValue::from_str(&value) {
+        res.headers_mut().append(header::SET_COOKIE, v);
+    }
+}
+
+/// Tells the browser to forget the session cookie.
+pub(super) fn clear_cookie(res: &mut Response) {
+    let value = format!("{COOKIE}=; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age=0");
+    if let Ok(v) = HeaderValue::from_str(&value) {
+        res.headers_mut().append(header::SET_COOKIE, v);
+    }
+}
+
+/// Starts a new session (always a new token: no fixation) and returns its cookie token.
+async fn start_session(
+    state: &AdminState,
+    visitor: &Visitor,
+    user_id: i64,
+    stage: SessionStage,
+) -> Result<String, store::Error> {
+    let cfg = &state.inner.config;
+    let token = auth::token::new_token();
+    let session = NewSession {
+        token_hash: auth::token::hash(&token),
+        user_id,
+        csrf_token: auth::token::new_token(),
+        stage,
+        network: auth::network::network_of(
+            visitor.ip,
+            cfg.session_network_v4_prefix,
+            cfg.session_network_v6_prefix,
+        ),
+        ip: visitor.ip_string(),
+        user_agent: visitor.user_agent.clone(),
+    };
+    state.inner.editor.create_session(&session).await?;
+    Ok(token)
+}
+
+pub(super) async fn login_form(
+    State(state): State<AdminState>,
+    Extension(visitor): Extension<Visitor>,
+) -> Response {
+    if visitor
+        .session
+        .as_ref()
+        .is_some_and(|s| s.stage == SessionStage::Full)
+    {
+        return Redirect::to(&format!("{}/", state.base())).into_response();
+    }
+    state.inner.views.page(
+        StatusCode::OK,
+        "login.html",
+        None,
+        "",
+        context! { user => "" },
+    )
+}
+
+#[derive(Deserialize)]
+pub(super) struct LoginForm {
+    #[serde(default)]
+    user: String,
+    #[serde(default)]
+    password: String,
+}
+
+/// One message for every failure, so it does not tell which names exist.
+const LOGIN_FAILED: &str = "Wrong user name or password.";
+const LOCKED: &str = "Too many failed attempts. Wait 15 minutes and try again.";
+
+pub(super) async fn login(
+    State(state): State<AdminState>,
+    Extension(visitor): Extension<Visitor>,
+    Form(form): Form<LoginForm>,
+) -> Response {
+    match login_inner(&state, &visitor, form).await {
+        Ok(res) => res,
+        Err(e) => {
+            tracing::error!(error = %e, "sign-in failed");
+            state.inner.views.error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Something went wrong",
+                "Please try again.",
+            )
+        }
+    }
+}
+
+async fn login_inner(
+    state: &AdminState,
+    visitor: &Visitor,
+    form: LoginForm,
+) -> Result<Response, store::Error> {
+    let inner = &state.inner;
+    let name = store::clip(form.user.trim(), 64);
+    let now = store::now();
+    let ip = visitor.ip_string();
+    let record = |result: LoginResult, user_id: Option<i64>| LoginAttempt {
+        id: 0,
+        at: now,
+        user_name: name.clone(),
+        user_id,
+        ip: ip.clone(),
+        user_agent: visitor.user_agent.clone(),
+        result,
+    };
+    let again = |status: StatusCode, message: &str| {
+        inner.views.page(
+            status,
+            "login.html",
+            None,
+            "",
+            context! { user => &name, error => message },
+        )
+    };
+
+    // Lockout: counted per name (existing or not, so locking reveals nothing) and per address.
+    let since = now - inner.lockout.window.as_secs() as i64;
+    let account_failures = inner.recorder.account_failures(&name, since).await?;
+    let ip_failures = inner.recorder.ip_failures(&ip, since).await?;
+    let delay = match inner.lockout.gate(account_failures, ip_failures) {
+        auth::lockout::Gate::Locked => {
+            inner
+                .recorder
+                .login_attempt(&record(LoginResult::Locked, None))
+                .await?;
+            inner
+                .recorder
+                .security_event("admin_login_locked", Some(&ip), &name)
+                .await?;
+            return Ok(again(StatusCode::TOO_MANY_REQUESTS, LOCKED));
+        }
+        auth::lockout::Gate::Open(delay) => delay,
+    };
+    if delay > Duration::ZERO {
+        tokio::time::sleep(delay).await;
+    }
+
+    let user = inner.editor.user_by_name(&name).await?;
+    let password = form.password;
+    let (result, user) = match user {
+        None => {
+            // Spend the same time as a real check.
+            let pw = password.clone();
+            let _ = tokio::task::spawn_blocking(move || auth::password::verify_dummy(&pw)).await;
+            (LoginResult::UnknownUser, None)
+        }
+        Some(user) => {
+            let (pw, phc) = (password.clone(), user.password_hash.clone());
+            let ok = tokio::task::spawn_blocking(move || auth::password::verify(&pw, &phc))
+                .await
+                .unwrap_or(false);
+            let result = match (ok, user.disabled) {
+                (true, false) => LoginResult::Success,
+                (_, true) => LoginResult::Disabled,
+                (false, false) => LoginResult::WrongPassword,
+            };
+            (result, Some(user))
+        }
+    };
+    inner
+        .recorder
+        .login_attempt(&record(result, user.as_ref().map(|u| u.id)))
+        .await?;
+    let Some(user) = user.filter(|_| result == LoginResult::Success) else {
+        inner
+            .recorder
+            .security_event("admin_login_failed", Some(&ip), &name)
+            .await?;
+        tracing::info!(target: "shield", user = %name, client.ip = %ip, result = result.as_str(), "admin sign-in failed");
+        return Ok(again(StatusCode::UNAUTHORIZED, LOGIN_FAILED));
+    };
+
+    // Success: a fresh session; any session the browser still had is ended.
+    if let Some(old) = &visitor.session {
+        inner.editor.delete_session(&old.token_hash).await?;
+    }
+    let stage = if user.must_change_password {
+        SessionStage::ChangePassword
+    } else {
+        SessionStage::Full
+    };
+    let token = start_session(state, visitor, user.id, stage).await?;
+    let cfg = &inner.config;
+    inner
+        .editor
+        .delete_expired_sessions(
+            now - (cfg.session_idle_timeout_min * 60) as i64,
+            now - (cfg.session_lifetime_h * 3600) as i64,
+        )
+        .await?;
+    let target = match stage {
+        SessionStage::ChangePassword => format!("{}/password", state.base()),
+        _ => format!("{}/", state.base()),
+    };
+    let mut res = Redirect::to(&target).into_response();
+    set_cookie(&mut res, &token, cfg.session_lifetime_h * 3600);
+    Ok(res)
+}
+
+pub(super) async fn logout(
+    State(state): State<AdminState>,
+    Extension(visitor): Extension<Visitor>,
+) -> Response {
+    if let Some(s) = &visitor.session
+        && let Err(e) = state.inner.editor.delete_session(&s.token_hash).await
+    {
+        tracing::error!(error = %e, "sign-out failed");
+    }
+    let mut res = Redirect::to(&format!("{}/login", state.base())).into_response();
+    clear_cookie(&mut res);
+    res
+}
+
+pub(super) async fn password_form(
+    State(state): State<AdminState>,
+    Extension(visitor): Extension<Visitor>,
+) -> Response {
+    let forced = visitor
+        .session
+        .as_ref()
+        .is_some_and(|s| s.stage == SessionStage::ChangePassword);
+    state.inner.views.page(
+        StatusCode::OK,
+        "password.html",
+        visitor.session.as_ref(),
+        "",
+        context! { forced },
+    )
+}
+
+#[derive(Deserialize)]
+pub(super) struct PasswordForm {
+    #[serde(default)]
+    current: String,
+    #[serde(default)]
+    new: String,
+    #[serde(default)]
+    confirm: String,
+}
+
+pub(super) async fn change_password(
+    State(state): State<AdminState>,
+    Extension(visitor): Extension<Visitor>,
+    Form(form): Form<PasswordForm>,
+) -> Response {
+    let Some(session) = visitor.session.clone() else {
+        return Redirect::to(&format!("{}/login", state.base())).into_response();
+    };
+    let views = &state.inner.views;
+    let forced = session.stage == SessionStage::ChangePassword;
+    let refuse = |msg: &str| {
+        views.page(
+            StatusCode::BAD_REQUEST,
+            "password.html",
+            Some(&session),
+            "",
+            context! { forced, error => msg },
+        )
+    };
+    let (cur, phc) = (form.current.clone(), session.user.password_hash.clone());
+    if !tokio::task::spawn_blocking(move || auth::password::verify(&cur, &phc))
+        .await
+        .unwrap_or(false)
+    {
+        return refuse("The current password is wrong.");
+    }
+    if form.new != form.confirm {
+        return refuse("The new passwords differ.");
+    }
+    if form.new == form.current {
+        return refuse("Choose a password different from the current one.");
+    }
+    if let Err(e) = auth::password::check_policy(&form.new, &session.user.name) {
+        return refuse(&format!("New password refused: {e}."));
+    }
+    let result = async {
+        let new = form.new.clone();
+        let hash = tokio::task::spawn_blocking(move || auth::password::hash(&new))
+            .await
+            .map_err(|e| store::Error::Invalid {
+                field: "password",
+                reason: e.to_string(),
+            })?
+            .map_err(|e| store::Error::Invalid {
+                field: "password",
+                reason: e.to_string(),
+            })?;
+        // Ends every session of the account, this one included; then a fresh one.
+        state
+            .inner
+            .editor
+            .set_password(session.user.id, &hash, false)
+            .await?;
+        state
+            .inner
+            .recorder
+            .audit(
+                &session.user.name,
+                Some(&visitor.ip_string()),
+                "user.passwd",
+                &session.user.name,
+            )
+            .await?;
+        start_session(&state, &visitor, session.user.id, SessionStage::Full).await
+    }
+    .await;
+    match result {
+        Ok(token) => {
+            let mut res = Redirect::to(&format!("{}/", state.base())).into_response();
+            set_cookie(
+                &mut res,
+                &token,
+                state.inner.config.session_lifetime_h * 3600,
+            );
+            res
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "password change failed");
+            views.error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Something went wrong",
+                "Please try again.",
+            )
+        }
+    }
+}

@@ -1,0 +1,120 @@
+//! Every admin route × {anonymous, editor, admin}. The expected table is written out here;
+//! a route added to the server without a line here fails `the_table_covers_every_route`.
+
+use server::admin::{Access, ROUTES};
+use store::Role;
+use testkit::TestServer;
+
+use super::{PW, signed_in};
+
+/// method, path, access, status for anonymous, editor, admin.
+const EXPECTED: &[(&str, &str, Access, u16, u16, u16)] = &[
+    ("get", "", Access::Anyone, 308, 308, 308),
+    ("get", "/assets/admin.css", Access::Anyone, 200, 200, 200),
+    ("get", "/login", Access::Anyone, 200, 303, 303),
+    ("post", "/login", Access::Anyone, 401, 401, 401),
+    ("post", "/logout", Access::SignedIn, 403, 303, 303),
+    ("get", "/password", Access::SignedIn, 303, 200, 200),
+    ("post", "/password", Access::SignedIn, 403, 400, 400),
+    ("get", "/", Access::Editor, 303, 200, 200),
+    ("get", "/sessions", Access::Editor, 303, 200, 200),
+    ("post", "/sessions/revoke", Access::Editor, 403, 303, 303),
+    (
+        "post",
+        "/sessions/revoke-others",
+        Access::Editor,
+        403,
+        303,
+        303,
+    ),
+    ("get", "/logins", Access::Admin, 303, 403, 200),
+    ("get", "/logins.csv", Access::Admin, 303, 403, 200),
+    ("get", "/audit", Access::Admin, 303, 403, 200),
+    ("get", "/users", Access::Admin, 303, 403, 200),
+];
+
+#[test]
+fn the_table_covers_every_route() {
+    let served: Vec<_> = ROUTES
+        .iter()
+        .map(|r| (r.method, r.path, r.access))
+        .collect();
+    let expected: Vec<_> = EXPECTED.iter().map(|e| (e.0, e.1, e.2)).collect();
+    for r in &served {
+        assert!(expected.contains(r), "route {r:?} has no line in EXPECTED");
+    }
+    for e in &expected {
+        assert!(
+            served.contains(e),
+            "EXPECTED lists {e:?}, which the server does not serve"
+        );
+    }
+}
+
+#[tokio::test]
+async fn every_route_for_every_role() {
+    let s = TestServer::start().await;
+    s.add_user("ed", Role::Editor, PW, false).await;
+    s.add_user("ad", Role::Admin, PW, false).await;
+    for (method, path, _, anon, editor, admin) in EXPECTED {
+        for (who, want) in [("anonymous", anon), ("ed", editor), ("ad", admin)] {
+            let b = s.browser();
+            let mut csrf = String::new();
+            if who != "anonymous" {
+                assert_eq!(b.login(who, PW).await.status(), 303);
+                csrf = b.csrf().await;
+            }
+            let status = if *method == "get" {
+                b.get(path).await.status().as_u16()
+            } else {
+                b.post(path, &[("csrf", &csrf)]).await.status().as_u16()
+            };
+            assert_eq!(status, *want, "{method} {path} as {who}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn admin_over_plain_http_goes_to_https() {
+    let s = TestServer::start().await;
+    let res = s.get("/_admin/login").await;
+    assert_eq!(res.status(), 308);
+    assert_eq!(
+        res.headers()["location"],
+        format!("https://127.0.0.1:{}/_admin/login", s.https_addr.port())
+    );
+    // Even with a valid session cookie, plain HTTP gets nothing but the redirect.
+    let b = signed_in(&s, "anneke", Role::Admin).await;
+    let res = s
+        .client
+        .get(format!("{}/_admin/", s.http_url))
+        .header(
+            "cookie",
+            format!("{}={}", server::admin::COOKIE, b.cookie().unwrap()),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 308);
+}
+
+#[tokio::test]
+async fn admin_pages_are_not_cached_and_carry_the_csp() {
+    let s = TestServer::start().await;
+    let b = signed_in(&s, "anneke", Role::Admin).await;
+    for path in ["/", "/login", "/logins", "/sessions"] {
+        let res = b.get(path).await;
+        assert_eq!(res.headers()["cache-control"], "no-store", "{path}");
+        assert!(
+            res.headers()["content-security-policy"]
+                .to_str()
+                .unwrap()
+                .contains("default-src 'self'")
+        );
+        let html = res.text().await.unwrap();
+        assert!(
+            !html.contains("<script") && !html.contains("style="),
+            "{path}: no inline script or style"
+        );
+    }
+}
