@@ -14,6 +14,15 @@ struct Demo {
 impl Demo {
     /// Starts `bolwerk demo` on free ports and waits for it to print its URLs.
     fn start(data_dir: &std::path::Path, extra: &[&str], stderr: &std::path::Path) -> Demo {
+        Self::start_capturing(data_dir, extra, stderr).0
+    }
+
+    /// Also returns what it printed.
+    fn start_capturing(
+        data_dir: &std::path::Path,
+        extra: &[&str],
+        stderr: &std::path::Path,
+    ) -> (Demo, String) {
         let mut child = Command::new(env!("CARGO_BIN_EXE_bolwerk"))
             .args([
                 "demo",
@@ -31,8 +40,11 @@ impl Demo {
             .unwrap();
         let stdout = child.stdout.take().unwrap();
         let (mut http_port, mut https_port) = (0, 0);
+        let mut printed = String::new();
         for line in BufReader::new(stdout).lines() {
             let line = line.unwrap();
+            printed.push_str(&line);
+            printed.push('\n');
             let port = |l: &str| {
                 l.trim()
                     .trim_end_matches('/')
@@ -55,11 +67,14 @@ impl Demo {
             "demo printed its URLs; stderr: {}",
             std::fs::read_to_string(stderr).unwrap()
         );
-        Demo {
-            child,
-            http_port,
-            https_port,
-        }
+        (
+            Demo {
+                child,
+                http_port,
+                https_port,
+            },
+            printed,
+        )
     }
 
     fn get(&self, path: &str) -> String {
@@ -238,4 +253,34 @@ fn port_in_use_is_a_clear_error() {
         err.contains(&format!("cannot listen for HTTP on 127.0.0.1:{port}")),
         "{err}"
     );
+}
+
+#[test]
+fn demo_prints_a_one_time_admin_password_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let log = dir.path().join("stderr.log");
+    let (demo, printed) = Demo::start_capturing(&data, &[], &log);
+    assert!(printed.contains("/_admin/"), "{printed}");
+    let line = printed
+        .lines()
+        .find(|l| l.contains("one-time password"))
+        .expect("admin line");
+    let password = line
+        .split("one-time password:")
+        .nth(1)
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap();
+    assert_eq!(password.len(), 20);
+    demo.stop();
+    let (demo, printed) = Demo::start_capturing(&data, &[], &log);
+    assert!(
+        !printed.contains("one-time password"),
+        "shown once only: {printed}"
+    );
+    demo.stop();
+    let list = bolwerk(&["user", "list", "--data-dir", path(&data)]);
+    assert!(String::from_utf8_lossy(&list.stdout).contains("admin"));
 }

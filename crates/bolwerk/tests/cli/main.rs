@@ -5,6 +5,7 @@
 mod config;
 mod demo;
 mod mariadb;
+mod user;
 
 use std::path::Path;
 use std::process::{Command, Output};
