@@ -11,3 +11,4 @@ pub mod network;
 pub mod origin;
 pub mod password;
 pub mod token;
+pub mod totp;

@@ -24,6 +24,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0002_admin.sql"),
         mysql: include_str!("../migrations/mysql/0002_admin.sql"),
     },
+    Migration {
+        version: 3,
+        name: "0003_second_factor",
+        sqlite: include_str!("../migrations/sqlite/0003_second_factor.sql"),
+        mysql: include_str!("../migrations/mysql/0003_second_factor.sql"),
+    },
 ];
 
 /// The schema version this binary expects.

@@ -50,6 +50,10 @@ pub struct User {
     pub must_change_password: bool,
     /// Base32 TOTP secret once 2FA is enrolled.
     pub totp_secret: Option<String>,
+    /// A secret shown for enrolment but not yet confirmed with a code.
+    pub totp_pending: Option<String>,
+    /// Time step of the last accepted TOTP code; older or equal steps are refused.
+    pub totp_last_step: i64,
     /// A disabled account cannot log in and has no sessions.
     pub disabled: bool,
     /// Unix seconds.
@@ -232,6 +236,8 @@ fn user_from_row(r: &AnyRow, at: usize) -> Result<User> {
         totp_secret: r.try_get(at + 5)?,
         disabled: r.try_get::<i64, _>(at + 6)? != 0,
         created_at: r.try_get(at + 7)?,
+        totp_pending: r.try_get(at + 8)?,
+        totp_last_step: r.try_get(at + 9)?,
     })
 }
 
@@ -280,7 +286,7 @@ impl Editor {
     /// An account by name.
     pub async fn user_by_name(&self, name: &str) -> Result<Option<User>> {
         let sql = "SELECT u.id, u.name, u.role, u.password_hash, u.must_change_password, u.totp_secret, \
-                   u.disabled, u.created_at FROM users u WHERE u.name = ?";
+                   u.disabled, u.created_at, u.totp_pending, u.totp_last_step FROM users u WHERE u.name = ?";
         let row = sqlx::query(sql)
             .bind(name)
             .fetch_optional(self.pool())
@@ -291,7 +297,7 @@ impl Editor {
     /// All accounts by name.
     pub async fn users(&self) -> Result<Vec<User>> {
         let sql = "SELECT u.id, u.name, u.role, u.password_hash, u.must_change_password, u.totp_secret, \
-                   u.disabled, u.created_at FROM users u ORDER BY u.name";
+                   u.disabled, u.created_at, u.totp_pending, u.totp_last_step FROM users u ORDER BY u.name";
         let rows = sqlx::query(sql).fetch_all(self.pool()).await?;
         rows.iter().map(|r| user_from_row(r, 0)).collect()
     }
@@ -372,7 +378,7 @@ impl Editor {
     pub async fn session(&self, token_hash: &str) -> Result<Option<Session>> {
         let sql = "SELECT s.token_hash, s.csrf_token, s.stage, s.network, s.ip, s.user_agent, s.created_at, \
                    s.last_seen, u.id, u.name, u.role, u.password_hash, u.must_change_password, u.totp_secret, \
-                   u.disabled, u.created_at FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?";
+                   u.disabled, u.created_at, u.totp_pending, u.totp_last_step FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?";
         let row = sqlx::query(sql)
             .bind(token_hash)
             .fetch_optional(self.pool())
@@ -384,7 +390,7 @@ impl Editor {
     pub async fn sessions(&self, user_id: Option<i64>) -> Result<Vec<Session>> {
         let sql = "SELECT s.token_hash, s.csrf_token, s.stage, s.network, s.ip, s.user_agent, s.created_at, \
                    s.last_seen, u.id, u.name, u.role, u.password_hash, u.must_change_password, u.totp_secret, \
-                   u.disabled, u.created_at FROM sessions s JOIN users u ON u.id = s.user_id \
+                   u.disabled, u.created_at, u.totp_pending, u.totp_last_step FROM sessions s JOIN users u ON u.id = s.user_id \
                    WHERE (? IS NULL OR s.user_id = ?) ORDER BY s.last_seen DESC";
         let rows = sqlx::query(sql)
             .bind(user_id)
@@ -451,6 +457,129 @@ impl Editor {
             .await?
             .rows_affected();
         Ok(n)
+    }
+}
+
+impl Editor {
+    /// Stores (or clears) a secret offered for enrolment.
+    pub async fn set_totp_pending(&self, user_id: i64, secret: Option<&str>) -> Result<()> {
+        sqlx::query("UPDATE users SET totp_pending = ? WHERE id = ?")
+            .bind(secret)
+            .bind(user_id)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    /// Turns 2FA on: the confirmed secret, the step of the confirming code, and new recovery
+    /// codes (hashes) replacing any old ones.
+    pub async fn enable_totp(
+        &self,
+        user_id: i64,
+        secret: &str,
+        step: i64,
+        recovery_hashes: &[String],
+    ) -> Result<()> {
+        let mut tx = self.pool().begin().await?;
+        sqlx::query("UPDATE users SET totp_secret = ?, totp_pending = NULL, totp_last_step = ? WHERE id = ?")
+            .bind(secret)
+            .bind(step)
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM recovery_codes WHERE user_id = ?")
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        for h in recovery_hashes {
+            sqlx::query("INSERT INTO recovery_codes (user_id, code_hash) VALUES (?, ?)")
+                .bind(user_id)
+                .bind(h)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Turns 2FA off and deletes the recovery codes.
+    pub async fn disable_totp(&self, user_id: i64) -> Result<()> {
+        let mut tx = self.pool().begin().await?;
+        sqlx::query("UPDATE users SET totp_secret = NULL, totp_pending = NULL WHERE id = ?")
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM recovery_codes WHERE user_id = ?")
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Records `step` as used if it is newer than the last one; false if another request got
+    /// there first (the check and the write are one statement, so a code works once even
+    /// when sent twice at the same moment).
+    pub async fn claim_totp_step(&self, user_id: i64, step: i64) -> Result<bool> {
+        let n =
+            sqlx::query("UPDATE users SET totp_last_step = ? WHERE id = ? AND totp_last_step < ?")
+                .bind(step)
+                .bind(user_id)
+                .bind(step)
+                .execute(self.pool())
+                .await?
+                .rows_affected();
+        Ok(n == 1)
+    }
+
+    /// Spends a recovery code (by hash); false if it is unknown or used.
+    pub async fn use_recovery_code(&self, user_id: i64, code_hash: &str) -> Result<bool> {
+        let n = sqlx::query(
+            "UPDATE recovery_codes SET used_at = ? WHERE user_id = ? AND code_hash = ? AND used_at IS NULL",
+        )
+        .bind(crate::now())
+        .bind(user_id)
+        .bind(code_hash)
+        .execute(self.pool())
+        .await?
+        .rows_affected();
+        Ok(n == 1)
+    }
+
+    /// Unused recovery codes of an account.
+    pub async fn recovery_codes_left(&self, user_id: i64) -> Result<i64> {
+        let row = sqlx::query(
+            "SELECT COUNT(*) FROM recovery_codes WHERE user_id = ? AND used_at IS NULL",
+        )
+        .bind(user_id)
+        .fetch_one(self.pool())
+        .await?;
+        Ok(row.try_get(0)?)
+    }
+
+    /// An instance setting.
+    pub async fn setting(&self, name: &str) -> Result<Option<String>> {
+        let row = sqlx::query("SELECT value FROM settings WHERE name = ?")
+            .bind(name)
+            .fetch_optional(self.pool())
+            .await?;
+        Ok(row.map(|r| r.try_get(0)).transpose()?)
+    }
+
+    /// Sets an instance setting.
+    pub async fn set_setting(&self, name: &str, value: &str) -> Result<()> {
+        let mut tx = self.pool().begin().await?;
+        sqlx::query("DELETE FROM settings WHERE name = ?")
+            .bind(name)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("INSERT INTO settings (name, value) VALUES (?, ?)")
+            .bind(name)
+            .bind(value)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
     }
 }
 

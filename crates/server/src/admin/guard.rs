@@ -18,7 +18,9 @@ use crate::routes::request_host;
 pub enum Access {
     /// Anyone, signed in or not (the sign-in page, the stylesheet).
     Anyone,
-    /// Anyone with a session, even one that still has to change its password.
+    /// Any session, even one still waiting for its second factor (sign-out, the code form).
+    Pending,
+    /// Past the second factor, even if the password must still be changed.
     SignedIn,
     /// Fully signed-in editors and admins.
     Editor,
@@ -101,29 +103,48 @@ async fn guarded(state: AdminState, access: Access, req: Request, next: Next) ->
     // Access by login state and role.
     let base = state.base().to_string();
     let unsafe_method = is_unsafe(req.method());
+    let must_enroll = match (&visitor.session, access) {
+        (Some(s), Access::Editor | Access::Admin)
+            if s.stage == SessionStage::Full && s.user.totp_secret.is_none() =>
+        {
+            match state.inner.editor.setting(super::REQUIRE_2FA).await {
+                Ok(v) => v.as_deref() == Some("on"),
+                Err(e) => {
+                    tracing::error!(error = %e, "reading settings failed");
+                    return state.inner.views.error(
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        "Something went wrong",
+                        "Please try again.",
+                    );
+                }
+            }
+        }
+        _ => false,
+    };
+    let go = |to: &str| Some(Redirect::to(&format!("{base}{to}")).into_response());
     let refused = match (&visitor.session, access) {
         (_, Access::Anyone) => None,
-        (None, _) => Some(if unsafe_method {
-            state.inner.views.error(
-                StatusCode::FORBIDDEN,
-                "Signed out",
-                "Your session has ended. Sign in again.",
-            )
-        } else {
-            Redirect::to(&format!("{base}/login")).into_response()
-        }),
+        (None, _) => {
+            if unsafe_method {
+                Some(state.inner.views.error(
+                    StatusCode::FORBIDDEN,
+                    "Signed out",
+                    "Your session has ended. Sign in again.",
+                ))
+            } else {
+                go("/login")
+            }
+        }
+        (Some(_), Access::Pending) => None,
+        (Some(s), _) if s.stage == SessionStage::SecondFactor => go("/login/2fa"),
         (Some(_), Access::SignedIn) => None,
-        (Some(s), _) if s.stage == SessionStage::ChangePassword => {
-            Some(Redirect::to(&format!("{base}/password")).into_response())
-        }
-        (Some(s), _) if s.stage != SessionStage::Full => {
-            Some(Redirect::to(&format!("{base}/login")).into_response())
-        }
+        (Some(s), _) if s.stage == SessionStage::ChangePassword => go("/password"),
         (Some(s), Access::Admin) if s.user.role != Role::Admin => Some(state.inner.views.error(
             StatusCode::FORBIDDEN,
             "Not allowed",
             "This page is for administrators.",
         )),
+        (Some(_), _) if must_enroll => go("/2fa"),
         (Some(_), _) => None,
     };
     if let Some(mut res) = refused {

@@ -4,6 +4,7 @@
 
 mod guard;
 mod pages;
+mod second_factor;
 mod session;
 mod views;
 
@@ -104,7 +105,14 @@ admin_routes! {
     get "/assets/admin.css" Anyone => pages::stylesheet;
     get "/login" Anyone => session::login_form;
     post "/login" Anyone => session::login;
-    post "/logout" SignedIn => session::logout;
+    post "/logout" Pending => session::logout;
+    get "/login/2fa" Pending => second_factor::code_form;
+    post "/login/2fa" Pending => second_factor::check_code;
+    get "/2fa" SignedIn => second_factor::setup;
+    post "/2fa/enable" SignedIn => second_factor::enable;
+    post "/2fa/disable" SignedIn => second_factor::disable;
+    get "/settings" Admin => second_factor::settings;
+    post "/settings" Admin => second_factor::save_settings;
     get "/password" SignedIn => session::password_form;
     post "/password" SignedIn => session::change_password;
     get "/" Editor => pages::dashboard;
@@ -116,6 +124,9 @@ admin_routes! {
     get "/audit" Admin => pages::audit;
     get "/users" Admin => pages::users;
 }
+
+/// Setting name: `on` when every account must use two-factor authentication.
+pub const REQUIRE_2FA: &str = "require_2fa";
 
 /// Whether `method` is one that changes state (and so needs the CSRF checks).
 pub fn is_unsafe(method: &Method) -> bool {

@@ -91,7 +91,7 @@ fn cookie_value(headers: &HeaderMap) -> Option<String> {
         .map(|(_, value)| value.to_string())
 }
 
-fn set_cookie(res: &mut Response, token: &str, max_age_s: u64) {
+pub(super) fn set_cookie(res: &mut Response, token: &str, max_age_s: u64) {
     let value =
         format!("{COOKIE}={token}; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age={max_age_s}");
     if let Ok(v) = HeaderValue::from_str(&value) {
@@ -107,8 +107,17 @@ pub(super) fn clear_cookie(res: &mut Response) {
     }
 }
 
+/// Where a session in `stage` goes next.
+pub(super) fn landing(stage: SessionStage) -> &'static str {
+    match stage {
+        SessionStage::SecondFactor => "/login/2fa",
+        SessionStage::ChangePassword => "/password",
+        SessionStage::Full => "/",
+    }
+}
+
 /// Starts a new session (always a new token: no fixation) and returns its cookie token.
-async fn start_session(
+pub(super) async fn start_session(
     state: &AdminState,
     visitor: &Visitor,
     user_id: i64,
@@ -159,6 +168,25 @@ pub(super) struct LoginForm {
     user: String,
     #[serde(default)]
     password: String,
+}
+
+/// Records one attempt at the admin entrance.
+pub(super) async fn record_attempt(
+    state: &AdminState,
+    visitor: &Visitor,
+    user: &store::User,
+    result: LoginResult,
+) -> Result<(), store::Error> {
+    let attempt = LoginAttempt {
+        id: 0,
+        at: store::now(),
+        user_name: user.name.clone(),
+        user_id: Some(user.id),
+        ip: visitor.ip_string(),
+        user_agent: visitor.user_agent.clone(),
+        result,
+    };
+    state.inner.recorder.login_attempt(&attempt).await
 }
 
 /// One message for every failure, so it does not tell which names exist.
@@ -272,7 +300,9 @@ async fn login_inner(
     if let Some(old) = &visitor.session {
         inner.editor.delete_session(&old.token_hash).await?;
     }
-    let stage = if user.must_change_password {
+    let stage = if user.totp_secret.is_some() {
+        SessionStage::SecondFactor
+    } else if user.must_change_password {
         SessionStage::ChangePassword
     } else {
         SessionStage::Full
@@ -286,10 +316,7 @@ async fn login_inner(
             now - (cfg.session_lifetime_h * 3600) as i64,
         )
         .await?;
-    let target = match stage {
-        SessionStage::ChangePassword => format!("{}/password", state.base()),
-        _ => format!("{}/", state.base()),
-    };
+    let target = format!("{}{}", state.base(), landing(stage));
     let mut res = Redirect::to(&target).into_response();
     set_cookie(&mut res, &token, cfg.session_lifetime_h * 3600);
     Ok(res)

@@ -27,6 +27,15 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("audit.html", include_str!("../../admin-theme/audit.html")),
     ("users.html", include_str!("../../admin-theme/users.html")),
     ("error.html", include_str!("../../admin-theme/error.html")),
+    (
+        "second_factor.html",
+        include_str!("../../admin-theme/second_factor.html"),
+    ),
+    ("totp.html", include_str!("../../admin-theme/totp.html")),
+    (
+        "settings.html",
+        include_str!("../../admin-theme/settings.html"),
+    ),
 ];
 
 pub(super) struct Views {
@@ -60,7 +69,10 @@ impl Views {
         nav: &str,
         ctx: Value,
     ) -> Response {
-        let me = session.map(|s| context! { name => &s.user.name, role => s.user.role.as_str() });
+        // The menu only for fully signed-in sessions; the CSRF token for any session.
+        let me = session
+            .filter(|s| s.stage == store::SessionStage::Full)
+            .map(|s| context! { name => &s.user.name, role => s.user.role.as_str() });
         let csrf = session.map(|s| s.csrf_token.as_str()).unwrap_or("");
         let base = context! { base => &self.base, css_version => &self.css_version, me, csrf, nav };
         let rendered = self

@@ -4,6 +4,7 @@ mod csrf;
 mod history;
 mod login;
 mod routes;
+mod second_factor;
 mod sessions;
 
 use store::Role;
