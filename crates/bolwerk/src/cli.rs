@@ -168,7 +168,7 @@ pub enum PageCommand {
         #[arg(long)]
         draft: bool,
     },
-    /// Delete a page.
+    /// Move a page to the trash (restorable in the admin interface).
     Delete {
         /// Site name.
         #[arg(long, default_value = "demo")]

@@ -65,13 +65,13 @@ pub async fn run(config: Config, command: PageCommand) -> Result<ExitCode> {
                 published: !draft,
                 published_at: None,
             };
-            store.editor.put_page(id, page).await?;
+            store.editor.put_page(id, page, "cli").await?;
             store.recorder.audit("cli", None, "page.put", &slug).await?;
             println!("saved {slug}");
         }
         PageCommand::Delete { site, slug } => {
             let id = site_id(site).await?;
-            if !store.editor.delete_page(id, &slug).await? {
+            if !store.editor.trash_page(id, &slug).await? {
                 eprintln!("no page at {slug}");
                 store.close().await;
                 return Ok(ExitCode::FAILURE);
@@ -80,7 +80,7 @@ pub async fn run(config: Config, command: PageCommand) -> Result<ExitCode> {
                 .recorder
                 .audit("cli", None, "page.delete", &slug)
                 .await?;
-            println!("deleted {slug}");
+            println!("moved {slug} to the trash (restore it in the admin interface)");
         }
     }
     store.close().await;

@@ -116,9 +116,10 @@ pub async fn serve_prepared(
         .flat_map(|s| s.hosts.clone())
         .collect();
     let admin_path = prepared.config.admin.path.clone();
+    let signals = ShutdownSignals::install()?;
     let running = prepared.serve(listeners).await?;
     print_urls(&running, &hosts, &data_dir, &admin_path, first_admin);
-    wait_for_signal().await;
+    signals.wait().await;
     tracing::info!("shutting down");
     running.shutdown().await;
     Ok(())
@@ -156,25 +157,27 @@ fn print_urls(
     println!("Stop with Ctrl-C.");
 }
 
-async fn wait_for_signal() {
-    let ctrl_c = tokio::signal::ctrl_c();
-    #[cfg(unix)]
-    {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = ctrl_c => {}
-                    _ = term.recv() => {}
-                }
-            }
-            Err(_) => {
-                let _ = ctrl_c.await;
-            }
-        }
+/// SIGINT (Ctrl-C) and SIGTERM, registered before the URLs are printed, so a signal sent
+/// the moment they appear is handled and not fatal.
+struct ShutdownSignals {
+    interrupt: tokio::signal::unix::Signal,
+    terminate: tokio::signal::unix::Signal,
+}
+
+impl ShutdownSignals {
+    fn install() -> Result<ShutdownSignals> {
+        use tokio::signal::unix::{SignalKind, signal};
+        Ok(ShutdownSignals {
+            interrupt: signal(SignalKind::interrupt()).context("installing the SIGINT handler")?,
+            terminate: signal(SignalKind::terminate()).context("installing the SIGTERM handler")?,
+        })
     }
-    #[cfg(not(unix))]
-    {
-        let _ = ctrl_c.await;
+
+    async fn wait(mut self) {
+        tokio::select! {
+            _ = self.interrupt.recv() => {}
+            _ = self.terminate.recv() => {}
+        }
     }
 }
 

@@ -69,7 +69,7 @@ pub async fn seed(editor: &Editor, site_id: i64) -> Result<bool, store::Error> {
         ),
     ];
     for p in pages {
-        editor.put_page(site_id, p).await?;
+        editor.put_page(site_id, p, "demo").await?;
     }
     let mut draft = page(
         "/draft-plans",
@@ -78,7 +78,7 @@ pub async fn seed(editor: &Editor, site_id: i64) -> Result<bool, store::Error> {
         "Not ready yet.",
     );
     draft.published = false;
-    editor.put_page(site_id, draft).await?;
+    editor.put_page(site_id, draft, "demo").await?;
     let menu = [
         ("Home", "/"),
         ("About", "/about"),

@@ -128,7 +128,7 @@ impl Prepared {
             if store.editor.pages(site.id).await?.is_empty() {
                 store
                     .editor
-                    .put_page(site.id, placeholder(&site.title))
+                    .put_page(site.id, placeholder(&site.title), "system")
                     .await?;
             }
         }

@@ -1,6 +1,8 @@
 use sqlx::{Any, AnyPool, Row, Transaction};
 
-use crate::model::{MenuItem, NewPage, PageKind, PageSummary, Site, validate_slug};
+use crate::model::{
+    MenuItem, NewPage, PageKind, PageSource, PageSummary, Revision, Site, validate_slug,
+};
 use crate::reader::site_from_row;
 use crate::{Error, Result};
 
@@ -121,8 +123,31 @@ impl Editor {
         Ok(())
     }
 
-    /// Creates or replaces the page at `page.slug`; returns its id.
-    pub async fn put_page(&self, site_id: i64, page: NewPage) -> Result<i64> {
+    /// Creates or replaces the page at `page.slug` (matched on site and path, trashed pages
+    /// included); returns its id. Every save is kept as a revision by `by`.
+    pub async fn put_page(&self, site_id: i64, page: NewPage, by: &str) -> Result<i64> {
+        let existing = sqlx::query("SELECT id FROM pages WHERE site_id = ? AND slug = ?")
+            .bind(site_id)
+            .bind(&page.slug)
+            .fetch_optional(&self.pool)
+            .await?;
+        let id = match existing {
+            Some(row) => Some(row.try_get::<i64, _>(0)?),
+            None => None,
+        };
+        self.save_page(site_id, id, page, by).await
+    }
+
+    /// Saves a page: a new one (`id` is `None`) or an existing one by id, whose path may
+    /// change. Refuses a path another page (also one in the trash) already has. Writes a
+    /// revision in the same transaction.
+    pub async fn save_page(
+        &self,
+        site_id: i64,
+        id: Option<i64>,
+        page: NewPage,
+        by: &str,
+    ) -> Result<i64> {
         validate_slug(&page.slug).map_err(|reason| Error::Invalid {
             field: "slug",
             reason,
@@ -133,6 +158,18 @@ impl Editor {
                 reason: "must not be empty".into(),
             });
         }
+        if page.title.chars().count() > 200 {
+            return Err(Error::Invalid {
+                field: "title",
+                reason: "at most 200 characters".into(),
+            });
+        }
+        if page.body_md.len() > 1 << 20 {
+            return Err(Error::Invalid {
+                field: "body",
+                reason: "at most 1 MiB".into(),
+            });
+        }
         let now = crate::now();
         let published_at = match (page.published_at, page.published) {
             (Some(t), _) => Some(t),
@@ -140,19 +177,34 @@ impl Editor {
             (None, false) => None,
         };
         let mut tx = self.pool.begin().await?;
-        let existing = sqlx::query("SELECT id FROM pages WHERE site_id = ? AND slug = ?")
+        let clash = sqlx::query("SELECT id, deleted_at FROM pages WHERE site_id = ? AND slug = ?")
             .bind(site_id)
             .bind(&page.slug)
             .fetch_optional(&mut *tx)
             .await?;
-        let id = match existing {
-            Some(row) => {
-                let id: i64 = row.try_get(0)?;
-                sqlx::query(
-                    "UPDATE pages SET kind = ?, title = ?, summary = ?, body_md = ?, published = ?, \
-                     published_at = COALESCE(?, published_at), updated_at = ? WHERE id = ?",
+        if let Some(row) = clash {
+            let other: i64 = row.try_get(0)?;
+            let trashed: Option<i64> = row.try_get(1)?;
+            if Some(other) != id {
+                let where_ = if trashed.is_some() {
+                    " (in the trash: restore it instead)"
+                } else {
+                    ""
+                };
+                return Err(Error::Invalid {
+                    field: "slug",
+                    reason: format!("another page already has the path {}{where_}", page.slug),
+                });
+            }
+        }
+        let id = match id {
+            Some(id) => {
+                let n = sqlx::query(
+                    "UPDATE pages SET kind = ?, slug = ?, title = ?, summary = ?, body_md = ?, published = ?, \
+                     published_at = COALESCE(?, published_at), updated_at = ? WHERE id = ? AND site_id = ?",
                 )
                 .bind(page.kind.as_str())
+                .bind(&page.slug)
                 .bind(&page.title)
                 .bind(&page.summary)
                 .bind(&page.body_md)
@@ -160,8 +212,16 @@ impl Editor {
                 .bind(published_at)
                 .bind(now)
                 .bind(id)
+                .bind(site_id)
                 .execute(&mut *tx)
-                .await?;
+                .await?
+                .rows_affected();
+                if n == 0 {
+                    return Err(Error::Invalid {
+                        field: "page",
+                        reason: format!("no page {id} on this site"),
+                    });
+                }
                 id
             }
             None => {
@@ -188,6 +248,16 @@ impl Editor {
                 row.try_get(0)?
             }
         };
+        sqlx::query(
+            "INSERT INTO page_revisions (page_id, kind, slug, title, summary, body_md, published, published_at, \
+             saved_at, saved_by) SELECT id, kind, slug, title, summary, body_md, published, published_at, ?, ? \
+             FROM pages WHERE id = ?",
+        )
+        .bind(now)
+        .bind(by)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
         bump(&mut tx).await?;
         tx.commit().await?;
         Ok(id)
@@ -213,12 +283,14 @@ impl Editor {
         Ok(done > 0)
     }
 
-    /// Deletes a page; false if there is no such page.
-    pub async fn delete_page(&self, site_id: i64, slug: &str) -> Result<bool> {
+    /// Moves a page to the trash (or back, with `trashed = false`); false if there is no such
+    /// page. Trashed pages are invisible to visitors and keep every revision.
+    pub async fn set_trashed(&self, site_id: i64, id: i64, trashed: bool) -> Result<bool> {
         let mut tx = self.pool.begin().await?;
-        let done = sqlx::query("DELETE FROM pages WHERE site_id = ? AND slug = ?")
+        let done = sqlx::query("UPDATE pages SET deleted_at = ? WHERE id = ? AND site_id = ?")
+            .bind(if trashed { Some(crate::now()) } else { None })
+            .bind(id)
             .bind(site_id)
-            .bind(slug)
             .execute(&mut *tx)
             .await?
             .rows_affected();
@@ -227,29 +299,111 @@ impl Editor {
         Ok(done > 0)
     }
 
+    /// Moves the page at `slug` to the trash; false if there is none.
+    pub async fn trash_page(&self, site_id: i64, slug: &str) -> Result<bool> {
+        let row = sqlx::query(
+            "SELECT id FROM pages WHERE site_id = ? AND slug = ? AND deleted_at IS NULL",
+        )
+        .bind(site_id)
+        .bind(slug)
+        .fetch_optional(&self.pool)
+        .await?;
+        match row {
+            Some(r) => self.set_trashed(site_id, r.try_get(0)?, true).await,
+            None => Ok(false),
+        }
+    }
+
+    /// One page with everything the editor shows, drafts and trashed pages included.
+    pub async fn page_source(&self, site_id: i64, id: i64) -> Result<Option<PageSource>> {
+        let row = sqlx::query(
+            "SELECT id, kind, slug, title, summary, body_md, published, published_at, updated_at, deleted_at \
+             FROM pages WHERE id = ? AND site_id = ?",
+        )
+        .bind(id)
+        .bind(site_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| {
+            Ok(PageSource {
+                id: r.try_get(0)?,
+                kind: PageKind::parse(&r.try_get::<String, _>(1)?),
+                slug: r.try_get(2)?,
+                title: r.try_get(3)?,
+                summary: r.try_get(4)?,
+                body_md: r.try_get(5)?,
+                published: r.try_get::<i64, _>(6)? != 0,
+                published_at: r.try_get(7)?,
+                updated_at: r.try_get(8)?,
+                deleted_at: r.try_get(9)?,
+            })
+        })
+        .transpose()
+    }
+
+    /// The saved versions of a page, newest first.
+    pub async fn revisions(&self, page_id: i64) -> Result<Vec<Revision>> {
+        let rows = sqlx::query(
+            "SELECT id, page_id, kind, slug, title, summary, body_md, published, published_at, saved_at, saved_by \
+             FROM page_revisions WHERE page_id = ? ORDER BY id DESC",
+        )
+        .bind(page_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(revision_from_row).collect()
+    }
+
+    /// Puts a page back to the content of one of its revisions (saved as a new revision).
+    pub async fn restore_revision(&self, site_id: i64, revision_id: i64, by: &str) -> Result<i64> {
+        let row = sqlx::query(
+            "SELECT r.id, r.page_id, r.kind, r.slug, r.title, r.summary, r.body_md, r.published, r.published_at, \
+             r.saved_at, r.saved_by FROM page_revisions r JOIN pages p ON p.id = r.page_id \
+             WHERE r.id = ? AND p.site_id = ?",
+        )
+        .bind(revision_id)
+        .bind(site_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(rev) = row.map(|r| revision_from_row(&r)).transpose()? else {
+            return Err(Error::Invalid {
+                field: "revision",
+                reason: format!("no revision {revision_id} on this site"),
+            });
+        };
+        let page = NewPage {
+            kind: rev.kind,
+            slug: rev.slug,
+            title: rev.title,
+            summary: rev.summary,
+            body_md: rev.body_md,
+            published: rev.published,
+            published_at: rev.published_at,
+        };
+        self.save_page(site_id, Some(rev.page_id), page, by).await
+    }
+
     /// Every page and post of a site, drafts included, by path.
     pub async fn pages(&self, site_id: i64) -> Result<Vec<PageSummary>> {
         let rows = sqlx::query(
             "SELECT id, kind, slug, title, summary, published, published_at, updated_at \
-             FROM pages WHERE site_id = ? ORDER BY slug",
+             FROM pages WHERE site_id = ? AND deleted_at IS NULL ORDER BY slug",
         )
         .bind(site_id)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(PageSummary {
-                    id: r.try_get(0)?,
-                    kind: PageKind::parse(&r.try_get::<String, _>(1)?),
-                    slug: r.try_get(2)?,
-                    title: r.try_get(3)?,
-                    summary: r.try_get(4)?,
-                    published: r.try_get::<i64, _>(5)? != 0,
-                    published_at: r.try_get(6)?,
-                    updated_at: r.try_get(7)?,
-                })
-            })
-            .collect()
+        rows.iter().map(summary_from_row).collect()
+    }
+
+    /// Pages in the trash, most recently trashed first.
+    pub async fn trashed(&self, site_id: i64) -> Result<Vec<PageSummary>> {
+        let rows = sqlx::query(
+            "SELECT id, kind, slug, title, summary, published, published_at, updated_at \
+             FROM pages WHERE site_id = ? AND deleted_at IS NOT NULL ORDER BY deleted_at DESC",
+        )
+        .bind(site_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(summary_from_row).collect()
     }
 
     /// Replaces the site's menu.
@@ -274,4 +428,33 @@ impl Editor {
         tx.commit().await?;
         Ok(())
     }
+}
+
+fn summary_from_row(r: &sqlx::any::AnyRow) -> Result<PageSummary> {
+    Ok(PageSummary {
+        id: r.try_get(0)?,
+        kind: PageKind::parse(&r.try_get::<String, _>(1)?),
+        slug: r.try_get(2)?,
+        title: r.try_get(3)?,
+        summary: r.try_get(4)?,
+        published: r.try_get::<i64, _>(5)? != 0,
+        published_at: r.try_get(6)?,
+        updated_at: r.try_get(7)?,
+    })
+}
+
+fn revision_from_row(r: &sqlx::any::AnyRow) -> Result<Revision> {
+    Ok(Revision {
+        id: r.try_get(0)?,
+        page_id: r.try_get(1)?,
+        kind: PageKind::parse(&r.try_get::<String, _>(2)?),
+        slug: r.try_get(3)?,
+        title: r.try_get(4)?,
+        summary: r.try_get(5)?,
+        body_md: r.try_get(6)?,
+        published: r.try_get::<i64, _>(7)? != 0,
+        published_at: r.try_get(8)?,
+        saved_at: r.try_get(9)?,
+        saved_by: r.try_get(10)?,
+    })
 }

@@ -10,7 +10,7 @@
 //!
 //! ```compile_fail
 //! async fn public_handler(reader: store::Reader, page: store::NewPage) {
-//!     reader.put_page(1, page).await;
+//!     reader.put_page(1, page, "visitor").await;
 //! }
 //! ```
 
@@ -33,7 +33,9 @@ use sqlx::any::AnyPoolOptions;
 pub use config::DatabaseConfig;
 pub use editor::Editor;
 pub use error::{Error, Result};
-pub use model::{MenuItem, NewPage, Page, PageKind, PageSummary, Site, validate_slug};
+pub use model::{
+    MenuItem, NewPage, Page, PageKind, PageSource, PageSummary, Revision, Site, validate_slug,
+};
 pub use reader::Reader;
 pub use recorder::{AuditEntry, Recorder};
 pub use users::{

@@ -30,6 +30,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0003_second_factor.sql"),
         mysql: include_str!("../migrations/mysql/0003_second_factor.sql"),
     },
+    Migration {
+        version: 4,
+        name: "0004_revisions_trash",
+        sqlite: include_str!("../migrations/sqlite/0004_revisions_trash.sql"),
+        mysql: include_str!("../migrations/mysql/0004_revisions_trash.sql"),
+    },
 ];
 
 /// The schema version this binary expects.

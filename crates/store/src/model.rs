@@ -24,14 +24,16 @@ pub enum PageKind {
 }
 
 impl PageKind {
-    pub(crate) fn as_str(self) -> &'static str {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
         match self {
             PageKind::Page => "page",
             PageKind::Post => "post",
         }
     }
 
-    pub(crate) fn parse(s: &str) -> PageKind {
+    /// Parses `post`; anything else is a page.
+    pub fn parse(s: &str) -> PageKind {
         if s == "post" {
             PageKind::Post
         } else {
@@ -80,6 +82,58 @@ pub struct PageSummary {
     pub published_at: Option<i64>,
     /// Last change, Unix seconds.
     pub updated_at: i64,
+}
+
+/// A page as the editor sees it: drafts and trashed pages included.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PageSource {
+    /// Database id.
+    pub id: i64,
+    /// Page or post.
+    pub kind: PageKind,
+    /// Path on the site.
+    pub slug: String,
+    /// Title.
+    pub title: String,
+    /// Short summary.
+    pub summary: String,
+    /// Markdown source.
+    pub body_md: String,
+    /// Whether visitors can see it (unless trashed).
+    pub published: bool,
+    /// Post date, Unix seconds.
+    pub published_at: Option<i64>,
+    /// Last change, Unix seconds.
+    pub updated_at: i64,
+    /// When it went to the trash.
+    pub deleted_at: Option<i64>,
+}
+
+/// One saved version of a page.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Revision {
+    /// Revision id.
+    pub id: i64,
+    /// The page.
+    pub page_id: i64,
+    /// Page or post.
+    pub kind: PageKind,
+    /// Path at the time.
+    pub slug: String,
+    /// Title at the time.
+    pub title: String,
+    /// Summary at the time.
+    pub summary: String,
+    /// Markdown at the time.
+    pub body_md: String,
+    /// Published at the time.
+    pub published: bool,
+    /// Post date at the time.
+    pub published_at: Option<i64>,
+    /// When saved, Unix seconds.
+    pub saved_at: i64,
+    /// Who saved it.
+    pub saved_by: String,
 }
 
 /// One entry of a site's main menu.

@@ -30,8 +30,13 @@ const EDITOR_TABLES: &[&str] = &[
     "sites",
     "site_hosts",
     "pages",
+    "page_revisions",
     "menu_items",
     "content_version",
+    "users",
+    "sessions",
+    "recovery_codes",
+    "settings",
 ];
 
 /// What `init` made: one URL per role, to be stored in the `*_url_file`s.

@@ -27,7 +27,11 @@ async fn pages_are_cached_and_edits_invalidate_them() {
         published: true,
         published_at: None,
     };
-    store.editor.put_page(site.id, edited).await.unwrap();
+    store
+        .editor
+        .put_page(site.id, edited, "test")
+        .await
+        .unwrap();
     let shows_edit = eventually(|| async {
         s.get("/about")
             .await

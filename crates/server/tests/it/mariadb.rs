@@ -56,6 +56,19 @@ async fn serves_from_mariadb_role_users() {
     assert!(eventually(|| async { s.get("/draft-plans").await.status() == StatusCode::OK }).await);
     store.close().await;
 
+    // The admin entrance on role users: accounts and sessions (editor), history (recorder),
+    // 2FA settings, revisions.
+    s.add_user("boss", store::Role::Admin, "linden tree 1987", false)
+        .await;
+    let b = s.browser();
+    assert_eq!(b.login("boss", "wrong password!").await.status(), 401);
+    assert_eq!(b.login("boss", "linden tree 1987").await.status(), 303);
+    let (status, html) = b.get_text("/logins").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("wrong password") && html.contains("signed in"));
+    assert_eq!(b.get("/2fa").await.status(), 200);
+    assert_eq!(b.get("/settings").await.status(), 200);
+
     s.stop().await;
     drop_all(&admin_url(), &opts).await.unwrap();
 }

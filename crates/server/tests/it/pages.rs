@@ -157,7 +157,7 @@ async fn restart_keeps_all_content() {
         published: true,
         published_at: None,
     };
-    store.editor.put_page(site.id, page).await.unwrap();
+    store.editor.put_page(site.id, page, "test").await.unwrap();
     store.close().await;
     let before = s.get("/about").await.text().await.unwrap();
 

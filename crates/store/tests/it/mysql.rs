@@ -53,12 +53,12 @@ async fn role_users_have_only_their_grants() {
     let (site, _) = store.editor.ensure_site("s", "S", "").await.unwrap();
     store
         .editor
-        .put_page(site.id, page("/a", "A", true))
+        .put_page(site.id, page("/a", "A", true), "test")
         .await
         .unwrap();
     store
         .editor
-        .put_page(site.id, page("/draft", "D", false))
+        .put_page(site.id, page("/draft", "D", false), "test")
         .await
         .unwrap();
     store

@@ -15,7 +15,7 @@ async fn reader_connection_refuses_writes() {
     let (site, _) = store.editor.ensure_site("s", "S", "").await.unwrap();
     store
         .editor
-        .put_page(site.id, page("/a", "A", true))
+        .put_page(site.id, page("/a", "A", true), "test")
         .await
         .unwrap();
 
@@ -47,7 +47,7 @@ async fn drafts_are_invisible_to_the_reader() {
     let (site, _) = store.editor.ensure_site("s", "S", "").await.unwrap();
     store
         .editor
-        .put_page(site.id, page("/draft", "Draft", false))
+        .put_page(site.id, page("/draft", "Draft", false), "test")
         .await
         .unwrap();
     assert!(
@@ -83,7 +83,7 @@ async fn every_change_bumps_the_content_version() {
     let v1 = store.reader.content_version().await.unwrap();
     store
         .editor
-        .put_page(site.id, page("/a", "A", true))
+        .put_page(site.id, page("/a", "A", true), "test")
         .await
         .unwrap();
     let v2 = store.reader.content_version().await.unwrap();
@@ -100,7 +100,7 @@ async fn content_survives_reopen() {
         let (site, _) = store.editor.ensure_site("s", "S", "").await.unwrap();
         store
             .editor
-            .put_page(site.id, page("/kept", "Kept", true))
+            .put_page(site.id, page("/kept", "Kept", true), "test")
             .await
             .unwrap();
         store
@@ -160,7 +160,7 @@ async fn bad_slugs_are_refused_and_nothing_is_written() {
         assert!(
             store
                 .editor
-                .put_page(site.id, page(slug, "T", true))
+                .put_page(site.id, page(slug, "T", true), "test")
                 .await
                 .is_err()
         );
@@ -176,7 +176,7 @@ async fn sql_metacharacters_are_stored_verbatim() {
     let title = "x'); DROP TABLE pages; --";
     store
         .editor
-        .put_page(site.id, page("/q", title, true))
+        .put_page(site.id, page("/q", title, true), "test")
         .await
         .unwrap();
     assert_eq!(
