@@ -156,6 +156,7 @@ impl Prepared {
         let admin = AdminState::new(
             store.editor.clone(),
             store.recorder.clone(),
+            cms.clone(),
             config.admin.clone(),
             https_port,
         )

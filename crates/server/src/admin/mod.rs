@@ -2,6 +2,7 @@
 //! checks, the login history and the audit log. Everything here needs HTTPS, and every
 //! route is listed once in [`ROUTES`] with the access it requires.
 
+mod content;
 mod guard;
 mod pages;
 mod second_factor;
@@ -36,6 +37,9 @@ struct Inner {
     https_port: Option<u16>,
     views: views::Views,
     lockout: auth::lockout::LockoutPolicy,
+    /// The public side's cache, emptied right after an edit made here so the editor sees the
+    /// change at once (other processes' edits arrive with the content poll).
+    cms: std::sync::Arc<cms::Cms>,
 }
 
 impl AdminState {
@@ -43,6 +47,7 @@ impl AdminState {
     pub fn new(
         editor: Editor,
         recorder: Recorder,
+        cms: std::sync::Arc<cms::Cms>,
         config: AdminConfig,
         https_port: Option<u16>,
     ) -> Result<Self, minijinja::Error> {
@@ -54,12 +59,20 @@ impl AdminState {
                 config,
                 https_port,
                 lockout: auth::lockout::LockoutPolicy::default(),
+                cms,
             }),
         })
     }
 
     fn base(&self) -> &str {
         &self.inner.config.path
+    }
+
+    /// Empties the public page cache after a content change made in the admin.
+    async fn content_changed(&self) {
+        if let Err(e) = self.inner.cms.refresh().await {
+            tracing::warn!(error = %e, "could not refresh the page cache; the content poll will");
+        }
     }
 }
 
@@ -103,6 +116,7 @@ macro_rules! admin_routes {
 admin_routes! {
     get "" Anyone => pages::to_dashboard;
     get "/assets/admin.css" Anyone => pages::stylesheet;
+    get "/assets/admin.js" Anyone => content::script;
     get "/login" Anyone => session::login_form;
     post "/login" Anyone => session::login;
     post "/logout" Pending => session::logout;
@@ -116,6 +130,18 @@ admin_routes! {
     get "/password" SignedIn => session::password_form;
     post "/password" SignedIn => session::change_password;
     get "/" Editor => pages::dashboard;
+    get "/pages" Editor => content::list;
+    get "/pages/new" Editor => content::new_page;
+    get "/pages/edit" Editor => content::edit;
+    post "/pages/save" Editor => content::save;
+    post "/pages/preview" Editor => content::preview;
+    post "/pages/trash" Editor => content::trash;
+    post "/pages/restore" Editor => content::restore;
+    get "/pages/history" Editor => content::history;
+    post "/pages/history/restore" Editor => content::restore_revision;
+    get "/trash" Editor => content::trash_list;
+    get "/menu" Editor => content::menu;
+    post "/menu" Editor => content::save_menu;
     get "/sessions" Editor => pages::sessions;
     post "/sessions/revoke" Editor => pages::revoke_session;
     post "/sessions/revoke-others" Editor => pages::revoke_other_sessions;

@@ -7,6 +7,8 @@ use minijinja::{Environment, context};
 
 /// The admin stylesheet.
 pub const STYLESHEET: &str = include_str!("../../admin-theme/admin.css");
+/// The one script of the admin interface (the live preview).
+pub const SCRIPT: &str = include_str!("../../admin-theme/admin.js");
 
 const TEMPLATES: &[(&str, &str)] = &[
     ("base.html", include_str!("../../admin-theme/base.html")),
@@ -32,6 +34,14 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../admin-theme/second_factor.html"),
     ),
     ("totp.html", include_str!("../../admin-theme/totp.html")),
+    ("pages.html", include_str!("../../admin-theme/pages.html")),
+    ("edit.html", include_str!("../../admin-theme/edit.html")),
+    (
+        "history.html",
+        include_str!("../../admin-theme/history.html"),
+    ),
+    ("trash.html", include_str!("../../admin-theme/trash.html")),
+    ("menu.html", include_str!("../../admin-theme/menu.html")),
     (
         "settings.html",
         include_str!("../../admin-theme/settings.html"),
@@ -53,6 +63,7 @@ impl Views {
         use std::hash::{DefaultHasher, Hash, Hasher};
         let mut h = DefaultHasher::new();
         STYLESHEET.hash(&mut h);
+        SCRIPT.hash(&mut h);
         Ok(Views {
             env,
             base: base.to_string(),

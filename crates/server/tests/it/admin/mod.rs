@@ -1,5 +1,6 @@
 //! The admin entrance against the real server over HTTPS.
 
+mod content;
 mod csrf;
 mod history;
 mod login;

@@ -1,0 +1,741 @@
+//! Editing content in the browser: pages and posts with a live preview, the trash, the
+//! revision history with diffs, and the menu. Every change is audited.
+
+use axum::extract::{Extension, Form, Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use cms::date;
+use minijinja::context;
+use minijinja::value::{Serde, Value};
+use serde::{Deserialize, Serialize};
+use store::{MenuItem, NewPage, PageKind, Session, Site};
+
+use super::views::SCRIPT;
+use super::{AdminState, Visitor};
+
+/// A failure while editing: bad input goes back to the form, the rest is logged once.
+pub(super) enum EditError {
+    Store(store::Error),
+    NoSite,
+    NotFound,
+}
+
+impl From<store::Error> for EditError {
+    fn from(e: store::Error) -> Self {
+        EditError::Store(e)
+    }
+}
+
+fn error_page(state: &AdminState, e: EditError) -> Response {
+    let v = &state.inner.views;
+    match e {
+        EditError::NoSite => v.error(
+            StatusCode::NOT_FOUND,
+            "No such site",
+            "That site does not exist.",
+        ),
+        EditError::NotFound => v.error(
+            StatusCode::NOT_FOUND,
+            "Not found",
+            "That page or version does not exist.",
+        ),
+        EditError::Store(e) => {
+            tracing::error!(error = %e, "content edit failed");
+            v.error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Something went wrong",
+                "Please try again.",
+            )
+        }
+    }
+}
+
+fn session(visitor: &Visitor) -> Result<&Session, EditError> {
+    visitor.session.as_ref().ok_or(EditError::NotFound)
+}
+
+/// The site named `name`, or the first site when none is named.
+async fn site(state: &AdminState, name: Option<&str>) -> Result<(Site, Vec<Site>), EditError> {
+    let sites = state.inner.editor.sites().await?;
+    let found = match name.filter(|n| !n.is_empty()) {
+        Some(n) => sites.iter().find(|s| s.name == n).cloned(),
+        None => sites.first().cloned(),
+    };
+    found.map(|s| (s, sites)).ok_or(EditError::NoSite)
+}
+
+#[derive(Deserialize)]
+pub(super) struct SiteQuery {
+    #[serde(default)]
+    site: Option<String>,
+    #[serde(default)]
+    id: Option<i64>,
+    #[serde(default)]
+    kind: Option<String>,
+    #[serde(default)]
+    rev: Option<i64>,
+    #[serde(default)]
+    saved: Option<i64>,
+}
+
+#[derive(Serialize)]
+struct Row {
+    id: i64,
+    slug: String,
+    title: String,
+    kind: &'static str,
+    published: bool,
+    updated: String,
+}
+
+pub(super) async fn list(
+    State(state): State<AdminState>,
+    Extension(visitor): Extension<Visitor>,
+    Query(q): Query<SiteQuery>,
+) -> Response {
+    let result = async {
+        let s = session(&visitor)?;
+        let (site, sites) = site(&state, q.site.as_deref()).await?;
+        let pages: Vec<Row> = state
+            .inner
+            .editor
+            .pages(site.id)
+            .await?
+            .into_iter()
+            .map(|p| Row {
+                id: p.id,
+                kind: p.kind.as_str(),
+                published: p.published,
+                updated: date::iso_minute(p.updated_at),
+                slug: p.slug,
+                title: p.title,
+            })
+            .collect();
+        let trash_count = state.inner.editor.trashed(site.id).await?.len();
+        let ctx = context! {
+            site => Value::from(Serde(&site)),
+            sites => Value::from(Serde(&sites)),
+            pages => Value::from(Serde(&pages)),
+            trash_count,
+        };
+        Ok::<_, EditError>(state.inner.views.page(
+            StatusCode::OK,
+            "pages.html",
+            Some(s),
+            "pages",
+            ctx,
+        ))
+    }
+    .await;
+    result.unwrap_or_else(|e| error_page(&state, e))
+}
+
+/// What the edit form shows.
+#[derive(Serialize, Default)]
+struct Draft {
+    id: Option<i64>,
+    kind: &'static str,
+    slug: String,
+    title: String,
+    summary: String,
+    body_md: String,
+    published: bool,
+    date: String,
+}
+
+fn render_editor(
+    state: &AdminState,
+    s: &Session,
+    site: &Site,
+    draft: &Draft,
+    status: StatusCode,
+    error: Option<&str>,
+    notice: Option<&str>,
+) -> Response {
+    let ctx = context! {
+        site => Value::from(Serde(site)),
+        page => Value::from(Serde(draft)),
+        preview => Value::from_safe_string(cms::markdown::to_safe_html(&draft.body_md)),
+        error,
+        notice,
+    };
+    state
+        .inner
+        .views
+        .page(status, "edit.html", Some(s), "pages", ctx)
+}
+
+pub(super) async fn new_page(
+    State(state): State<AdminState>,
+    Extension(visitor): Extension<Visitor>,
+    Query(q): Query<SiteQuery>,
+) -> Response {
+    let result = async {
+        let s = session(&visitor)?;
+        let (site, _) = site(&state, q.site.as_deref()).await?;
+        let post = q.kind.as_deref() == Some("post");
+        let draft = Draft {
+            kind: if post { "post" } else { "page" },
+            slug: if post { "/news/".into() } else { "/".into() },
+            date: date::iso(store::now()),
+            ..Draft::default()
+        };
+        Ok::<_, EditError>(render_editor(
+            &state,
+            s,
+            &site,
+            &draft,
+            StatusCode::OK,
+            None,
+            None,
+        ))
+    }
+    .await;
+    result.unwrap_or_else(|e| error_page(&state, e))
+}
+
+pub(super) async fn edit(
+    State(state): State<AdminState>,
+    Extension(visitor): Extension<Visitor>,
+    Query(q): Query<SiteQuery>,
+) -> Response {
+    let result = async {
+        let s = session(&visitor)?;
+        let (site, _) = site(&state, q.site.as_deref()).await?;
+        let id = q.id.ok_or(EditError::NotFound)?;
+        let p = state
+            .inner
+            .editor
+            .page_source(site.id, id)
+            .await?
+            .ok_or(EditError::NotFound)?;
+        if p.deleted_at.is_some() {
+            return Ok(
+                Redirect::to(&format!("{}/trash?site={}", state.base(), site.name)).into_response(),
+            );
+        }
+        let draft = Draft {
+            id: Some(p.id),
+            kind: p.kind.as_str(),
+            date: date::iso(p.published_at.unwrap_or(p.updated_at)),
+            slug: p.slug,
+            title: p.title,
+            summary: p.summary,
+            body_md: p.body_md,
+            published: p.published,
+        };
+        let notice = q.saved.map(|_| "Saved.");
+        Ok(render_editor(
+            &state,
+            s,
+            &site,
+            &draft,
+            StatusCode::OK,
+            None,
+            notice,
+        ))
+    }
+    .await;
+    result.unwrap_or_else(|e| error_page(&state, e))
+}
+
+#[derive(Deserialize)]
+pub(super) struct SaveForm {
+    #[serde(default)]
+    site: String,
+    #[serde(default)]
+    id: Option<i64>,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    slug: String,
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    summary: String,
+    #[serde(default)]
+    body: String,
+    #[serde(default)]
+    published: Option<String>,
+    #[serde(default)]
+    date: String,
+    #[serde(default)]
+    action: String,
+}
+
+pub(super) async fn save(
+    State(state): State<AdminState>,
+    Extension(visitor): Extension<Visitor>,
+    Form(f): Form<SaveForm>,
+) -> Response {
+    let result = async {
+        let s = session(&visitor)?;
+        let (site, _) = site(&state, Some(&f.site)).await?;
+        let kind = PageKind::parse(&f.kind);
+        // Textareas send CRLF; store LF so revisions diff cleanly.
+        let body = f.body.replace("\r\n", "\n");
+        let draft = Draft {
+            id: f.id,
+            kind: kind.as_str(),
+            slug: f.slug.trim().to_string(),
+            title: f.title.trim().to_string(),
+            summary: f.summary.trim().to_string(),
+            body_md: body,
+            published: f.published.as_deref() == Some("on"),
+            date: f.date.clone(),
+        };
+        if f.action == "preview" {
+            return Ok(render_editor(
+                &state,
+                s,
+                &site,
+                &draft,
+                StatusCode::OK,
+                None,
+                Some("Preview only: not saved yet."),
+            ));
+        }
+        let published_at = match kind {
+            PageKind::Post => date::parse_iso(&f.date),
+            PageKind::Page => None,
+        };
+        let page = NewPage {
+            kind,
+            slug: draft.slug.clone(),
+            title: draft.title.clone(),
+            summary: draft.summary.clone(),
+            body_md: draft.body_md.clone(),
+            published: draft.published,
+            published_at,
+        };
+        match state
+            .inner
+            .editor
+            .save_page(site.id, f.id, page, &s.user.name)
+            .await
+        {
+            Ok(id) => {
+                let detail = format!("{}:{} {:?}", site.name, draft.slug, draft.title);
+                state
+                    .inner
+                    .recorder
+                    .audit(
+                        &s.user.name,
+                        Some(&visitor.ip.to_string()),
+                        "page.save",
+                        &detail,
+                    )
+                    .await?;
+                state.content_changed().await;
+                Ok(Redirect::to(&format!(
+                    "{}/pages/edit?site={}&id={id}&saved=1",
+                    state.base(),
+                    site.name
+                ))
+                .into_response())
+            }
+            Err(store::Error::Invalid { reason, .. }) => Ok(render_editor(
+                &state,
+                s,
+                &site,
+                &draft,
+                StatusCode::BAD_REQUEST,
+                Some(&format!("Not saved: {reason}.")),
+                None,
+            )),
+            Err(e) => Err(e.into()),
+        }
+    }
+    .await;
+    result.unwrap_or_else(|e| error_page(&state, e))
+}
+
+#[derive(Deserialize)]
+pub(super) struct PreviewForm {
+    #[serde(default)]
+    body: String,
+}
+
+/// The live preview: Markdown rendered and sanitised exactly as on the public site.
+pub(super) async fn preview(Form(f): Form<PreviewForm>) -> Response {
+    let mut res = cms::markdown::to_safe_html(&f.body).into_response();
+    res.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    res
+}
+
+#[derive(Deserialize)]
+pub(super) struct IdForm {
+    #[serde(default)]
+    site: String,
+    #[serde(default)]
+    id: i64,
+}
+
+async fn set_trashed(
+    state: &AdminState,
+    visitor: &Visitor,
+    f: &IdForm,
+    trashed: bool,
+) -> Result<Response, EditError> {
+    let s = session(visitor)?;
+    let (site, _) = site(state, Some(&f.site)).await?;
+    let page = state
+        .inner
+        .editor
+        .page_source(site.id, f.id)
+        .await?
+        .ok_or(EditError::NotFound)?;
+    state
+        .inner
+        .editor
+        .set_trashed(site.id, f.id, trashed)
+        .await?;
+    let action = if trashed {
+        "page.trash"
+    } else {
+        "page.restore"
+    };
+    let detail = format!("{}:{}", site.name, page.slug);
+    state
+        .inner
+        .recorder
+        .audit(&s.user.name, Some(&visitor.ip.to_string()), action, &detail)
+        .await?;
+    state.content_changed().await;
+    let to = if trashed {
+        format!("{}/pages?site={}", state.base(), site.name)
+    } else {
+        format!("{}/pages/edit?site={}&id={}", state.base(), site.name, f.id)
+    };
+    Ok(Redirect::to(&to).into_response())
+}
+
+pub(super) async fn trash(
+    State(state): State<AdminState>,
+    Extension(visitor): Extension<Visitor>,
+    Form(f): Form<IdForm>,
+) -> Response {
+    set_trashed(&state, &visitor, &f, true)
+        .await
+        .unwrap_or_else(|e| error_page(&state, e))
+}
+
+pub(super) async fn restore(
+    State(state): State<AdminState>,
+    Extension(visitor): Extension<Visitor>,
+    Form(f): Form<IdForm>,
+) -> Response {
+    set_trashed(&state, &visitor, &f, false)
+        .await
+        .unwrap_or_else(|e| error_page(&state, e))
+}
+
+pub(super) async fn trash_list(
+    State(state): State<AdminState>,
+    Extension(visitor): Extension<Visitor>,
+    Query(q): Query<SiteQuery>,
+) -> Response {
+    let result = async {
+        let s = session(&visitor)?;
+        let (site, _) = site(&state, q.site.as_deref()).await?;
+        let pages = state.inner.editor.trashed(site.id).await?;
+        let ctx =
+            context! { site => Value::from(Serde(&site)), pages => Value::from(Serde(&pages)) };
+        Ok::<_, EditError>(state.inner.views.page(
+            StatusCode::OK,
+            "trash.html",
+            Some(s),
+            "pages",
+            ctx,
+        ))
+    }
+    .await;
+    result.unwrap_or_else(|e| error_page(&state, e))
+}
+
+#[derive(Serialize)]
+struct RevRow {
+    id: i64,
+    when: String,
+    by: String,
+    title: String,
+    slug: String,
+    published: bool,
+}
+
+#[derive(Serialize)]
+struct DiffLine {
+    tag: &'static str,
+    sign: &'static str,
+    text: String,
+}
+
+/// A line diff of two versions (title, path and text), for people.
+fn diff(old: &store::Revision, new: &store::Revision) -> Vec<DiffLine> {
+    let render = |r: &store::Revision| {
+        format!(
+            "Title: {}\nPath: {}\nSummary: {}\n\n{}\n",
+            r.title, r.slug, r.summary, r.body_md
+        )
+    };
+    let (a, b) = (render(old), render(new));
+    similar::TextDiff::from_lines(&a, &b)
+        .iter_all_changes()
+        .map(|c| {
+            let (tag, sign) = match c.tag() {
+                similar::ChangeTag::Delete => ("del", "−"),
+                similar::ChangeTag::Insert => ("ins", "+"),
+                similar::ChangeTag::Equal => ("eq", ""),
+            };
+            DiffLine {
+                tag,
+                sign,
+                text: c.value().trim_end_matches('\n').to_string(),
+            }
+        })
+        .collect()
+}
+
+pub(super) async fn history(
+    State(state): State<AdminState>,
+    Extension(visitor): Extension<Visitor>,
+    Query(q): Query<SiteQuery>,
+) -> Response {
+    let result = async {
+        let s = session(&visitor)?;
+        let (site, _) = site(&state, q.site.as_deref()).await?;
+        let id = q.id.ok_or(EditError::NotFound)?;
+        let page = state
+            .inner
+            .editor
+            .page_source(site.id, id)
+            .await?
+            .ok_or(EditError::NotFound)?;
+        let revs = state.inner.editor.revisions(id).await?;
+        let shown_id = q.rev.or(revs.first().map(|r| r.id)).unwrap_or(0);
+        let (mut lines, mut shown) = (Vec::new(), None);
+        if let Some(pos) = revs.iter().position(|r| r.id == shown_id) {
+            let this = &revs[pos];
+            shown =
+                Some(context! { when => date::iso_minute(this.saved_at), by => &this.saved_by });
+            let empty = store::Revision {
+                title: String::new(),
+                slug: String::new(),
+                summary: String::new(),
+                body_md: String::new(),
+                ..this.clone()
+            };
+            let before = revs.get(pos + 1).unwrap_or(&empty);
+            lines = diff(before, this);
+        }
+        let rows: Vec<RevRow> = revs
+            .iter()
+            .map(|r| RevRow {
+                id: r.id,
+                when: date::iso_minute(r.saved_at),
+                by: r.saved_by.clone(),
+                title: r.title.clone(),
+                slug: r.slug.clone(),
+                published: r.published,
+            })
+            .collect();
+        let ctx = context! {
+            site => Value::from(Serde(&site)),
+            page => Value::from(Serde(&page)),
+            revisions => Value::from(Serde(&rows)),
+            diff => Value::from(Serde(&lines)),
+            shown,
+            shown_id,
+        };
+        Ok::<_, EditError>(state.inner.views.page(
+            StatusCode::OK,
+            "history.html",
+            Some(s),
+            "pages",
+            ctx,
+        ))
+    }
+    .await;
+    result.unwrap_or_else(|e| error_page(&state, e))
+}
+
+#[derive(Deserialize)]
+pub(super) struct RevForm {
+    #[serde(default)]
+    site: String,
+    #[serde(default)]
+    rev: i64,
+}
+
+pub(super) async fn restore_revision(
+    State(state): State<AdminState>,
+    Extension(visitor): Extension<Visitor>,
+    Form(f): Form<RevForm>,
+) -> Response {
+    let result = async {
+        let s = session(&visitor)?;
+        let (site, _) = site(&state, Some(&f.site)).await?;
+        let id = match state
+            .inner
+            .editor
+            .restore_revision(site.id, f.rev, &s.user.name)
+            .await
+        {
+            Ok(id) => id,
+            Err(store::Error::Invalid { .. }) => return Err(EditError::NotFound),
+            Err(e) => return Err(e.into()),
+        };
+        let detail = format!("{}: page {id} to revision {}", site.name, f.rev);
+        state
+            .inner
+            .recorder
+            .audit(
+                &s.user.name,
+                Some(&visitor.ip.to_string()),
+                "page.revision_restore",
+                &detail,
+            )
+            .await?;
+        state.content_changed().await;
+        Ok(Redirect::to(&format!(
+            "{}/pages/edit?site={}&id={id}",
+            state.base(),
+            site.name
+        ))
+        .into_response())
+    }
+    .await;
+    result.unwrap_or_else(|e| error_page(&state, e))
+}
+
+pub(super) async fn menu(
+    State(state): State<AdminState>,
+    Extension(visitor): Extension<Visitor>,
+    Query(q): Query<SiteQuery>,
+) -> Response {
+    let result = async {
+        let s = session(&visitor)?;
+        let (site, _) = site(&state, q.site.as_deref()).await?;
+        let items = state.inner.editor.menu(site.id).await?;
+        let text: Vec<String> = items
+            .iter()
+            .map(|i| format!("{} | {}", i.label, i.href))
+            .collect();
+        let ctx = context! { site => Value::from(Serde(&site)), items => text.join("\n") };
+        Ok::<_, EditError>(state.inner.views.page(
+            StatusCode::OK,
+            "menu.html",
+            Some(s),
+            "pages",
+            ctx,
+        ))
+    }
+    .await;
+    result.unwrap_or_else(|e| error_page(&state, e))
+}
+
+#[derive(Deserialize)]
+pub(super) struct MenuForm {
+    #[serde(default)]
+    site: String,
+    #[serde(default)]
+    items: String,
+}
+
+/// Parses `Label | /path` lines; links go to a path on the site or an `https://` address.
+pub(super) fn parse_menu(text: &str) -> Result<Vec<MenuItem>, String> {
+    let mut items = Vec::new();
+    for (n, line) in text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+    {
+        let Some((label, href)) = line.split_once('|') else {
+            return Err(format!("line {}: write it as Label | /path", n + 1));
+        };
+        let (label, href) = (label.trim(), href.trim());
+        let href_ok =
+            (href.starts_with('/') && !href.starts_with("//")) || href.starts_with("https://");
+        if label.is_empty()
+            || label.chars().count() > 60
+            || !href_ok
+            || href.len() > 500
+            || href.contains(char::is_whitespace)
+        {
+            return Err(format!(
+                "line {}: a label of at most 60 characters and a link to /path or https://…",
+                n + 1
+            ));
+        }
+        items.push(MenuItem {
+            label: label.into(),
+            href: href.into(),
+        });
+    }
+    if items.len() > 30 {
+        return Err("at most 30 menu items".into());
+    }
+    Ok(items)
+}
+
+pub(super) async fn save_menu(
+    State(state): State<AdminState>,
+    Extension(visitor): Extension<Visitor>,
+    Form(f): Form<MenuForm>,
+) -> Response {
+    let result = async {
+        let s = session(&visitor)?;
+        let (site, _) = site(&state, Some(&f.site)).await?;
+        let items = match parse_menu(&f.items) {
+            Ok(items) => items,
+            Err(msg) => {
+                let ctx = context! { site => Value::from(Serde(&site)), items => &f.items, error => format!("Not saved: {msg}.") };
+                return Ok(state.inner.views.page(StatusCode::BAD_REQUEST, "menu.html", Some(s), "pages", ctx));
+            }
+        };
+        state.inner.editor.set_menu(site.id, &items).await?;
+        let detail = format!("{}: {} items", site.name, items.len());
+        state.inner.recorder.audit(&s.user.name, Some(&visitor.ip.to_string()), "menu.save", &detail).await?;
+        state.content_changed().await;
+        Ok::<_, EditError>(Redirect::to(&format!("{}/menu?site={}", state.base(), site.name)).into_response())
+    }
+    .await;
+    result.unwrap_or_else(|e| error_page(&state, e))
+}
+
+pub(super) async fn script() -> Response {
+    let mut res = SCRIPT.into_response();
+    res.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/javascript; charset=utf-8"),
+    );
+    res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_menu;
+
+    #[test]
+    fn menus() {
+        let items =
+            parse_menu("Home | /\n\n About us | /about \nShop | https://shop.example/").unwrap();
+        assert_eq!(items.len(), 3);
+        assert_eq!(
+            (items[1].label.as_str(), items[1].href.as_str()),
+            ("About us", "/about")
+        );
+        for bad in [
+            "Home /",
+            "Evil | javascript:alert(1)",
+            "X | //evil.example",
+            " | /",
+            "X | http://plain.example",
+        ] {
+            assert!(parse_menu(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,318 @@
+use store::Role;
+use testkit::{Browser, TestServer};
+
+use super::{location, signed_in};
+use crate::eventually;
+
+async fn save(b: &Browser, fields: &[(&str, &str)]) -> reqwest::Response {
+    let csrf = b.csrf().await;
+    let mut form = vec![
+        ("csrf", csrf.as_str()),
+        ("site", "demo"),
+        ("action", "save"),
+    ];
+    form.extend_from_slice(fields);
+    b.post("/pages/save", &form).await
+}
+
+fn id_from(location: &str) -> String {
+    location
+        .split("id=")
+        .nth(1)
+        .unwrap()
+        .split('&')
+        .next()
+        .unwrap()
+        .to_string()
+}
+
+#[tokio::test]
+async fn create_edit_and_restore_a_page_in_the_browser() {
+    let s = TestServer::start().await;
+    let b = signed_in(&s, "anneke", Role::Editor).await;
+    let res = save(
+        &b,
+        &[
+            ("kind", "page"),
+            ("slug", "/opening-hours"),
+            ("title", "Opening hours"),
+            ("body", "Mon-Fri **9-17**"),
+            ("published", "on"),
+        ],
+    )
+    .await;
+    assert_eq!(res.status(), 303);
+    let id = id_from(&location(&res));
+    assert!(
+        eventually(|| async {
+            s.get("/opening-hours")
+                .await
+                .text()
+                .await
+                .unwrap()
+                .contains("<strong>9-17</strong>")
+        })
+        .await
+    );
+
+    let res = save(
+        &b,
+        &[
+            ("id", &id),
+            ("kind", "page"),
+            ("slug", "/hours"),
+            ("title", "Hours"),
+            ("body", "Every day"),
+            ("published", "on"),
+        ],
+    )
+    .await;
+    assert_eq!(res.status(), 303);
+    assert!(
+        eventually(|| async { s.get("/hours").await.status() == 200 }).await,
+        "path changed"
+    );
+    assert_eq!(s.get("/opening-hours").await.status(), 404);
+
+    let (status, html) = b
+        .get_text(&format!("/pages/history?site=demo&id={id}"))
+        .await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains("<td class=\"sign\">+</td><td><pre>Title: Hours</pre>"),
+        "{html}"
+    );
+    assert!(html.contains("<td class=\"sign\">−</td><td><pre>Title: Opening hours</pre>"));
+    let first_rev = html
+        .rsplit("name=\"rev\" value=\"")
+        .next()
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+    let csrf = b.csrf().await;
+    let res = b
+        .post(
+            "/pages/history/restore",
+            &[("csrf", &csrf), ("site", "demo"), ("rev", &first_rev)],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    assert!(
+        eventually(|| async {
+            s.get("/opening-hours")
+                .await
+                .text()
+                .await
+                .unwrap()
+                .contains("9-17")
+        })
+        .await,
+        "restored"
+    );
+
+    let store = s.open_store().await;
+    let actions: Vec<String> = store
+        .recorder
+        .recent_audit(10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
+    assert!(
+        actions.contains(&"page.save".to_string())
+            && actions.contains(&"page.revision_restore".to_string()),
+        "{actions:?}"
+    );
+    let revs = store.editor.revisions(id.parse().unwrap()).await.unwrap();
+    assert_eq!(revs.len(), 3);
+    assert_eq!(revs[0].saved_by, "anneke");
+}
+
+#[tokio::test]
+async fn drafts_trash_and_restore() {
+    let s = TestServer::start().await;
+    let b = signed_in(&s, "anneke", Role::Editor).await;
+    let res = save(
+        &b,
+        &[
+            ("kind", "post"),
+            ("slug", "/news/secret"),
+            ("title", "Not yet"),
+            ("body", "Draft"),
+            ("date", "2026-01-02"),
+        ],
+    )
+    .await;
+    let id = id_from(&location(&res));
+    assert_eq!(
+        s.get("/news/secret").await.status(),
+        404,
+        "a draft is invisible"
+    );
+    save(
+        &b,
+        &[
+            ("id", &id),
+            ("kind", "post"),
+            ("slug", "/news/secret"),
+            ("title", "Now public"),
+            ("body", "Out"),
+            ("published", "on"),
+            ("date", "2026-01-02"),
+        ],
+    )
+    .await;
+    assert!(eventually(|| async { s.get("/news/secret").await.status() == 200 }).await);
+    let post = s.get("/news/secret").await.text().await.unwrap();
+    assert!(post.contains("2 January 2026"), "the chosen date");
+
+    let csrf = b.csrf().await;
+    assert_eq!(
+        b.post(
+            "/pages/trash",
+            &[("csrf", &csrf), ("site", "demo"), ("id", &id)]
+        )
+        .await
+        .status(),
+        303
+    );
+    assert!(
+        eventually(|| async { s.get("/news/secret").await.status() == 404 }).await,
+        "trashed"
+    );
+    let (_, trash) = b.get_text("/trash?site=demo").await;
+    assert!(trash.contains("Now public"));
+    let res = save(
+        &b,
+        &[
+            ("kind", "post"),
+            ("slug", "/news/secret"),
+            ("title", "Clash"),
+            ("body", "x"),
+        ],
+    )
+    .await;
+    assert_eq!(res.status(), 400);
+    assert!(res.text().await.unwrap().contains("in the trash"));
+    assert_eq!(
+        b.post(
+            "/pages/restore",
+            &[("csrf", &csrf), ("site", "demo"), ("id", &id)]
+        )
+        .await
+        .status(),
+        303
+    );
+    assert!(
+        eventually(|| async { s.get("/news/secret").await.status() == 200 }).await,
+        "restored"
+    );
+}
+
+#[tokio::test]
+async fn bad_input_is_refused_and_kept_in_the_form() {
+    let s = TestServer::start().await;
+    let b = signed_in(&s, "anneke", Role::Editor).await;
+    for (slug, title) in [
+        ("no-slash", "T"),
+        ("/a/../b", "T"),
+        ("/about", "Taken"),
+        ("/fine", ""),
+    ] {
+        let res = save(
+            &b,
+            &[
+                ("kind", "page"),
+                ("slug", slug),
+                ("title", title),
+                ("body", "kept text 123"),
+            ],
+        )
+        .await;
+        assert_eq!(res.status(), 400, "{slug} {title:?}");
+        let html = res.text().await.unwrap();
+        assert!(
+            html.contains("Not saved") && html.contains("kept text 123"),
+            "the text is not lost"
+        );
+    }
+    assert_eq!(
+        b.get("/pages/edit?site=nosuchsite&id=1").await.status(),
+        404
+    );
+}
+
+#[tokio::test]
+async fn preview_uses_the_public_sanitiser() {
+    let s = TestServer::start().await;
+    let b = signed_in(&s, "anneke", Role::Editor).await;
+    let csrf = b.csrf().await;
+    let evil = "# Hi\n<script>alert(1)</script><img src=x onerror=alert(2)>\n\n[x](javascript:alert(3))\n\n<svg onload=alert(4)>";
+    let res = b
+        .post("/pages/preview", &[("csrf", &csrf), ("body", evil)])
+        .await;
+    assert_eq!(res.status(), 200);
+    let html = res.text().await.unwrap().to_lowercase();
+    assert!(html.contains("<h1>hi</h1>"));
+    for bad in ["<script", "onerror", "href=\"javascript", "onload", "<svg"] {
+        assert!(!html.contains(bad), "{bad} in {html}");
+    }
+    // The preview endpoint needs the session's CSRF token like every POST.
+    assert_eq!(
+        b.post("/pages/preview", &[("body", "x")]).await.status(),
+        403
+    );
+}
+
+#[tokio::test]
+async fn menu_editing() {
+    let s = TestServer::start().await;
+    let b = signed_in(&s, "anneke", Role::Editor).await;
+    let (_, html) = b.get_text("/menu?site=demo").await;
+    assert!(html.contains("About | &#x2f;about"), "{html}");
+    let csrf = b.csrf().await;
+    let res = b
+        .post(
+            "/menu",
+            &[
+                ("csrf", &csrf),
+                ("site", "demo"),
+                ("items", "Evil | javascript:alert(1)"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 400);
+    let res = b
+        .post(
+            "/menu",
+            &[
+                ("csrf", &csrf),
+                ("site", "demo"),
+                ("items", "Home | /\nVisit us | /contact"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    assert!(
+        eventually(|| async {
+            s.get("/")
+                .await
+                .text()
+                .await
+                .unwrap()
+                .contains(">Visit us</a>")
+        })
+        .await
+    );
+    assert!(
+        !s.get("/")
+            .await
+            .text()
+            .await
+            .unwrap()
+            .contains(">About</a>")
+    );
+}
