@@ -74,6 +74,15 @@ impl Cms {
             .copied()
     }
 
+    /// The type of an uploaded file of the site, if it is public.
+    pub async fn media_type(
+        &self,
+        site_id: i64,
+        stored_name: &str,
+    ) -> Result<Option<String>, Error> {
+        Ok(self.reader.media_type(site_id, stored_name).await?)
+    }
+
     /// Number of cached pages (for metrics and tests).
     pub fn cached_pages(&self) -> usize {
         self.cache.len()

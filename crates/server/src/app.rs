@@ -158,10 +158,19 @@ impl Prepared {
             store.recorder.clone(),
             cms.clone(),
             config.admin.clone(),
+            crate::media::dir(&config.data_dir),
             https_port,
         )
         .context("loading the admin templates")?;
-        let app = router(PublicState { cms: cms.clone() }, admin, &config.server);
+        let app = router(
+            PublicState {
+                cms: cms.clone(),
+                media_dir: Arc::new(crate::media::dir(&config.data_dir)),
+            },
+            admin,
+            &config.server,
+            config.admin.max_upload_bytes,
+        );
         let mut running = Running {
             http: None,
             https: None,

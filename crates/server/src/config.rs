@@ -115,6 +115,8 @@ pub struct AdminConfig {
     pub session_network_v4_prefix: u8,
     /// The same for IPv6 (64 = the client's subnet).
     pub session_network_v6_prefix: u8,
+    /// Largest upload (image or PDF) in bytes.
+    pub max_upload_bytes: usize,
 }
 
 impl Default for AdminConfig {
@@ -125,6 +127,7 @@ impl Default for AdminConfig {
             session_lifetime_h: 12,
             session_network_v4_prefix: 24,
             session_network_v6_prefix: 64,
+            max_upload_bytes: 10 << 20,
         }
     }
 }

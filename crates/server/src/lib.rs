@@ -10,6 +10,7 @@ pub mod config;
 mod error;
 pub mod headers;
 pub mod listen;
+pub mod media;
 pub mod routes;
 pub mod tls;
 

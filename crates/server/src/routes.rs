@@ -27,27 +27,37 @@ use crate::listen::ClientAddr;
 pub struct PublicState {
     /// Pages and sites.
     pub cms: Arc<Cms>,
+    /// Where uploaded files are (`<data_dir>/media`).
+    pub media_dir: Arc<std::path::PathBuf>,
 }
 
 /// The router with its middleware, outermost first: access log, security headers, request
 /// timeout, body limit. Public routes additionally pass `no_cookies`; the admin routes (the
 /// only ones that may set the session cookie) have their own guard.
-pub fn router(state: PublicState, admin: AdminState, config: &ServerConfig) -> Router {
+pub fn router(
+    state: PublicState,
+    admin: AdminState,
+    config: &ServerConfig,
+    max_upload: usize,
+) -> Router {
     let public = Router::new()
         .route("/assets/site.css", get(stylesheet))
+        .route("/media/{name}", get(media))
         .fallback(public_page)
         .with_state(state)
-        .layer(middleware::from_fn(no_cookies));
-    let routes = crate::admin::router(admin).merge(public);
-    routes.layer(
+        .layer(middleware::from_fn(no_cookies))
+        .layer(RequestBodyLimitLayer::new(config.max_body_bytes));
+    let admin = crate::admin::router(admin).layer(RequestBodyLimitLayer::new(
+        max_upload.max(config.max_body_bytes),
+    ));
+    admin.merge(public).layer(
         ServiceBuilder::new()
             .layer(middleware::from_fn(access_log))
             .layer(middleware::from_fn(security_headers))
             .layer(TimeoutLayer::with_status_code(
                 StatusCode::REQUEST_TIMEOUT,
                 Duration::from_secs(config.request_timeout_s),
-            ))
-            .layer(RequestBodyLimitLayer::new(config.max_body_bytes)),
+            )),
     )
 }
 
@@ -106,6 +116,59 @@ async fn public_page(State(state): State<PublicState>, req: Request) -> Result<R
     if let (Some(etag), StatusCode::OK) = (etag, status) {
         h.insert(header::ETAG, etag);
     }
+    Ok(res)
+}
+
+/// An uploaded file of the request's site, with the type detected at upload. Names are
+/// random and never reused, so the file may be cached for a year.
+async fn media(
+    State(state): State<PublicState>,
+    axum::extract::Path(name): axum::extract::Path<String>,
+    req: Request,
+) -> Result<Response, AppError> {
+    let Some(site) =
+        request_host(req.uri(), req.headers()).and_then(|h| state.cms.site_for_host(&h))
+    else {
+        return Ok(plain_page(StatusCode::MISDIRECTED_REQUEST, "Unknown host"));
+    };
+    let content_type = if crate::media::is_stored_name(&name) {
+        state.cms.media_type(site, &name).await?
+    } else {
+        None
+    };
+    let Some(content_type) = content_type else {
+        return public_not_found(&state, site).await;
+    };
+    let bytes = match tokio::fs::read(state.media_dir.join(&name)).await {
+        Ok(b) => b,
+        Err(e) => {
+            tracing::warn!(error = %e, file = %name, "indexed upload missing on disk");
+            return public_not_found(&state, site).await;
+        }
+    };
+    let mut res = bytes.into_response();
+    let h = res.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&content_type) {
+        h.insert(header::CONTENT_TYPE, v);
+    }
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=31536000, immutable"),
+    );
+    h.insert(
+        header::CONTENT_DISPOSITION,
+        HeaderValue::from_static("inline"),
+    );
+    Ok(res)
+}
+
+async fn public_not_found(state: &PublicState, site: i64) -> Result<Response, AppError> {
+    let page = state.cms.not_found(site).await?;
+    let mut res = (StatusCode::NOT_FOUND, page.body.clone()).into_response();
+    res.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
     Ok(res)
 }
 

@@ -17,6 +17,7 @@
 mod config;
 mod editor;
 mod error;
+mod media;
 mod migrate;
 mod model;
 pub mod mysql;
@@ -33,6 +34,7 @@ use sqlx::any::AnyPoolOptions;
 pub use config::DatabaseConfig;
 pub use editor::Editor;
 pub use error::{Error, Result};
+pub use media::{Media, NewMedia};
 pub use model::{
     MenuItem, NewPage, Page, PageKind, PageSource, PageSummary, Revision, Site, validate_slug,
 };

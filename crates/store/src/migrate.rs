@@ -36,6 +36,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0004_revisions_trash.sql"),
         mysql: include_str!("../migrations/mysql/0004_revisions_trash.sql"),
     },
+    Migration {
+        version: 5,
+        name: "0005_media",
+        sqlite: include_str!("../migrations/sqlite/0005_media.sql"),
+        mysql: include_str!("../migrations/mysql/0005_media.sql"),
+    },
 ];
 
 /// The schema version this binary expects.

@@ -17,6 +17,7 @@ use crate::{Backend, Error, Result, migrate};
 /// Tables visitors may read.
 const READER_TABLES: &[&str] = &[
     "published_pages",
+    "public_media",
     "sites",
     "site_hosts",
     "menu_items",
@@ -37,6 +38,7 @@ const EDITOR_TABLES: &[&str] = &[
     "sessions",
     "recovery_codes",
     "settings",
+    "media",
 ];
 
 /// What `init` made: one URL per role, to be stored in the `*_url_file`s.

@@ -382,3 +382,29 @@ fn form_encode(form: &[(&str, &str)]) -> String {
     }
     s
 }
+
+impl Browser {
+    /// Uploads `bytes` as the `file` field of a multipart form, as a browser's file input does.
+    pub async fn upload(
+        &self,
+        path_and_query: &str,
+        file_name: &str,
+        bytes: Vec<u8>,
+    ) -> reqwest::Response {
+        let part = reqwest::multipart::Part::bytes(bytes).file_name(file_name.to_string());
+        let form = reqwest::multipart::Form::new().part("file", part);
+        let res = self
+            .request(
+                reqwest::Method::POST,
+                &format!("{}{path_and_query}", self.base),
+            )
+            .header("origin", &self.origin)
+            .header("sec-fetch-site", "same-origin")
+            .multipart(form)
+            .send()
+            .await
+            .expect("upload");
+        self.remember(&res);
+        res
+    }
+}

@@ -26,7 +26,7 @@ impl From<store::Error> for EditError {
     }
 }
 
-fn error_page(state: &AdminState, e: EditError) -> Response {
+pub(super) fn error_page(state: &AdminState, e: EditError) -> Response {
     let v = &state.inner.views;
     match e {
         EditError::NoSite => v.error(
@@ -50,12 +50,15 @@ fn error_page(state: &AdminState, e: EditError) -> Response {
     }
 }
 
-fn session(visitor: &Visitor) -> Result<&Session, EditError> {
+pub(super) fn session(visitor: &Visitor) -> Result<&Session, EditError> {
     visitor.session.as_ref().ok_or(EditError::NotFound)
 }
 
 /// The site named `name`, or the first site when none is named.
-async fn site(state: &AdminState, name: Option<&str>) -> Result<(Site, Vec<Site>), EditError> {
+pub(super) async fn site(
+    state: &AdminState,
+    name: Option<&str>,
+) -> Result<(Site, Vec<Site>), EditError> {
     let sites = state.inner.editor.sites().await?;
     let found = match name.filter(|n| !n.is_empty()) {
         Some(n) => sites.iter().find(|s| s.name == n).cloned(),

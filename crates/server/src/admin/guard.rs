@@ -171,9 +171,20 @@ async fn guarded(state: AdminState, access: Access, req: Request, next: Next) ->
                 "This form was not sent from this site.",
             );
         }
+        // Forms are read here to find the CSRF field; uploads (multipart) carry it in the
+        // query string instead and are streamed to their handler untouched.
+        let is_form = headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|t| t.starts_with("application/x-www-form-urlencoded"));
         let (parts, body) = req.into_parts();
-        let Ok(bytes) = axum::body::to_bytes(body, MAX_FORM).await else {
-            return StatusCode::PAYLOAD_TOO_LARGE.into_response();
+        let (body, bytes) = if is_form {
+            match axum::body::to_bytes(body, MAX_FORM).await {
+                Ok(b) => (Body::from(b.clone()), Some(b)),
+                Err(_) => return StatusCode::PAYLOAD_TOO_LARGE.into_response(),
+            }
+        } else {
+            (body, None)
         };
         // Routes open to anyone (the sign-in form) rely on the origin check alone.
         if let Some(s) = visitor
@@ -182,7 +193,7 @@ async fn guarded(state: AdminState, access: Access, req: Request, next: Next) ->
             .filter(|_| access != Access::Anyone)
         {
             let sent = csrf_field(parts.uri.query().unwrap_or("").as_bytes())
-                .or_else(|| csrf_field(&bytes))
+                .or_else(|| bytes.as_deref().and_then(csrf_field))
                 .unwrap_or_default();
             if !auth::token::constant_time_eq(&sent, &s.csrf_token) {
                 return state.inner.views.error(
@@ -192,7 +203,7 @@ async fn guarded(state: AdminState, access: Access, req: Request, next: Next) ->
                 );
             }
         }
-        Request::from_parts(parts, Body::from(bytes))
+        Request::from_parts(parts, body)
     } else {
         req
     };

@@ -4,6 +4,7 @@
 
 mod content;
 mod guard;
+mod media;
 mod pages;
 mod second_factor;
 mod session;
@@ -40,6 +41,8 @@ struct Inner {
     /// The public side's cache, emptied right after an edit made here so the editor sees the
     /// change at once (other processes' edits arrive with the content poll).
     cms: std::sync::Arc<cms::Cms>,
+    /// Where uploads are written.
+    media_dir: std::path::PathBuf,
 }
 
 impl AdminState {
@@ -49,6 +52,7 @@ impl AdminState {
         recorder: Recorder,
         cms: std::sync::Arc<cms::Cms>,
         config: AdminConfig,
+        media_dir: std::path::PathBuf,
         https_port: Option<u16>,
     ) -> Result<Self, minijinja::Error> {
         Ok(AdminState {
@@ -60,6 +64,7 @@ impl AdminState {
                 https_port,
                 lockout: auth::lockout::LockoutPolicy::default(),
                 cms,
+                media_dir,
             }),
         })
     }
@@ -140,6 +145,9 @@ admin_routes! {
     get "/pages/history" Editor => content::history;
     post "/pages/history/restore" Editor => content::restore_revision;
     get "/trash" Editor => content::trash_list;
+    get "/media" Editor => media::list;
+    post "/media/upload" Editor => media::upload;
+    post "/media/delete" Editor => media::delete;
     get "/menu" Editor => content::menu;
     post "/menu" Editor => content::save_menu;
     get "/sessions" Editor => pages::sessions;

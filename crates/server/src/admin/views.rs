@@ -42,6 +42,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ),
     ("trash.html", include_str!("../../admin-theme/trash.html")),
     ("menu.html", include_str!("../../admin-theme/menu.html")),
+    ("media.html", include_str!("../../admin-theme/media.html")),
     (
         "settings.html",
         include_str!("../../admin-theme/settings.html"),

@@ -1,0 +1,208 @@
+//! Uploading images and PDFs: checked by content, size-limited, stored under random names.
+
+use axum::extract::{Extension, Form, Multipart, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use cms::date;
+use minijinja::context;
+use minijinja::value::{Serde, Value};
+use serde::{Deserialize, Serialize};
+use store::NewMedia;
+
+use super::content::{EditError, error_page, session, site};
+use super::{AdminState, Visitor};
+
+#[derive(Deserialize)]
+pub(super) struct SiteOnly {
+    #[serde(default)]
+    site: Option<String>,
+}
+
+#[derive(Serialize)]
+struct FileRow {
+    id: i64,
+    stored_name: String,
+    original_name: String,
+    is_image: bool,
+    size_kb: i64,
+    when: String,
+    uploaded_by: String,
+    snippet: String,
+}
+
+async fn render(
+    state: &AdminState,
+    visitor: &Visitor,
+    site_name: Option<&str>,
+    status: StatusCode,
+    error: Option<&str>,
+) -> Result<Response, EditError> {
+    let s = session(visitor)?;
+    let (site, _) = site(state, site_name).await?;
+    let files: Vec<FileRow> = state
+        .inner
+        .editor
+        .media(site.id)
+        .await?
+        .into_iter()
+        .map(|m| {
+            let is_image = m.content_type.starts_with("image/");
+            let snippet = if is_image {
+                format!("![description](/media/{})", m.stored_name)
+            } else {
+                format!(
+                    "[{}](/media/{})",
+                    m.original_name.replace(['[', ']'], ""),
+                    m.stored_name
+                )
+            };
+            FileRow {
+                id: m.id,
+                is_image,
+                size_kb: (m.size + 1023) / 1024,
+                when: date::iso_minute(m.uploaded_at),
+                snippet,
+                stored_name: m.stored_name,
+                original_name: m.original_name,
+                uploaded_by: m.uploaded_by,
+            }
+        })
+        .collect();
+    let ctx = context! {
+        site => Value::from(Serde(&site)),
+        files => Value::from(Serde(&files)),
+        max_mb => state.inner.config.max_upload_bytes / (1 << 20),
+        error,
+    };
+    Ok(state
+        .inner
+        .views
+        .page(status, "media.html", Some(s), "media", ctx))
+}
+
+pub(super) async fn list(
+    State(state): State<AdminState>,
+    Extension(visitor): Extension<Visitor>,
+    Query(q): Query<SiteOnly>,
+) -> Response {
+    render(&state, &visitor, q.site.as_deref(), StatusCode::OK, None)
+        .await
+        .unwrap_or_else(|e| error_page(&state, e))
+}
+
+/// Takes the `file` field, checks its content, stores it, indexes it.
+pub(super) async fn upload(
+    State(state): State<AdminState>,
+    Extension(visitor): Extension<Visitor>,
+    Query(q): Query<SiteOnly>,
+    multipart: Multipart,
+) -> Response {
+    let result = async {
+        let s = session(&visitor)?;
+        let (site, _) = site(&state, q.site.as_deref()).await?;
+        let (original, bytes) = match read_file(multipart, state.inner.config.max_upload_bytes).await {
+            Ok(f) => f,
+            Err(msg) => return render(&state, &visitor, Some(&site.name), StatusCode::BAD_REQUEST, Some(&msg)).await,
+        };
+        let Some((content_type, ext)) = crate::media::sniff(&bytes) else {
+            return render(&state, &visitor, Some(&site.name), StatusCode::BAD_REQUEST, Some("Not uploaded: only PNG, JPEG, GIF, WebP images and PDF documents are accepted (SVG is not, as it can contain scripts).")).await;
+        };
+        let name = crate::media::random_name(ext);
+        if let Err(e) = crate::media::store(&state.inner.media_dir, &name, &bytes).await {
+            tracing::error!(error = %e, "storing an upload failed");
+            return render(&state, &visitor, Some(&site.name), StatusCode::BAD_REQUEST, Some("Not uploaded: the server could not store the file.")).await;
+        }
+        let m = NewMedia {
+            stored_name: &name,
+            original_name: &original,
+            content_type,
+            size: bytes.len() as i64,
+            uploaded_by: &s.user.name,
+        };
+        state.inner.editor.add_media(site.id, &m).await?;
+        let detail = format!("{}: {original:?} as {name} ({content_type}, {} bytes)", site.name, bytes.len());
+        state.inner.recorder.audit(&s.user.name, Some(&visitor.ip.to_string()), "media.upload", &detail).await?;
+        Ok(Redirect::to(&format!("{}/media?site={}", state.base(), site.name)).into_response())
+    }
+    .await;
+    result.unwrap_or_else(|e| error_page(&state, e))
+}
+
+/// Reads the `file` field, at most `max` bytes; the name is kept for display only.
+async fn read_file(mut multipart: Multipart, max: usize) -> Result<(String, Vec<u8>), String> {
+    while let Some(mut field) = multipart
+        .next_field()
+        .await
+        .map_err(|_| "Not uploaded: the upload was cut off or too large.".to_string())?
+    {
+        if field.name() != Some("file") {
+            continue;
+        }
+        let original: String = field
+            .file_name()
+            .unwrap_or("upload")
+            .chars()
+            .filter(|c| !c.is_control() && !matches!(c, '/' | '\\'))
+            .take(100)
+            .collect();
+        let mut bytes = Vec::new();
+        while let Some(chunk) = field
+            .chunk()
+            .await
+            .map_err(|_| "Not uploaded: the upload was cut off or too large.".to_string())?
+        {
+            if bytes.len() + chunk.len() > max {
+                return Err(format!("Not uploaded: larger than {} MB.", max / (1 << 20)));
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        if bytes.is_empty() {
+            return Err("Not uploaded: the file is empty.".into());
+        }
+        return Ok((
+            if original.is_empty() {
+                "upload".into()
+            } else {
+                original
+            },
+            bytes,
+        ));
+    }
+    Err("Not uploaded: choose a file first.".into())
+}
+
+#[derive(Deserialize)]
+pub(super) struct DeleteForm {
+    #[serde(default)]
+    site: String,
+    #[serde(default)]
+    id: i64,
+}
+
+pub(super) async fn delete(
+    State(state): State<AdminState>,
+    Extension(visitor): Extension<Visitor>,
+    Form(f): Form<DeleteForm>,
+) -> Response {
+    let result = async {
+        let s = session(&visitor)?;
+        let (site, _) = site(&state, Some(&f.site)).await?;
+        if !state.inner.editor.delete_media(site.id, f.id).await? {
+            return Err(EditError::NotFound);
+        }
+        let detail = format!("{}: media {}", site.name, f.id);
+        state
+            .inner
+            .recorder
+            .audit(
+                &s.user.name,
+                Some(&visitor.ip.to_string()),
+                "media.delete",
+                &detail,
+            )
+            .await?;
+        Ok(Redirect::to(&format!("{}/media?site={}", state.base(), site.name)).into_response())
+    }
+    .await;
+    result.unwrap_or_else(|e| error_page(&state, e))
+}

@@ -1,0 +1,153 @@
+use store::Role;
+use testkit::TestServer;
+
+use super::signed_in;
+
+/// A real 1×1 PNG.
+pub const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89\0\0\0\rIDATx\x9cc\xf8\xcf\xc0\xf0\x1f\0\x05\0\x01\xff\x89\x99=\x1d\0\0\0\0IEND\xaeB`\x82";
+
+/// The first stored file name (32 hex characters and an extension) on the page.
+fn stored_name(html: &str) -> String {
+    let b = html.as_bytes();
+    (0..b.len().saturating_sub(36))
+        .find(|&i| {
+            b[i..i + 32]
+                .iter()
+                .all(|c| matches!(c, b'0'..=b'9' | b'a'..=b'f'))
+                && (i == 0 || !b[i - 1].is_ascii_hexdigit())
+                && (b[i + 32..].starts_with(b".png") || b[i + 32..].starts_with(b".pdf"))
+        })
+        .map(|i| html[i..i + 36].to_string())
+        .expect("a stored file name")
+}
+
+#[tokio::test]
+async fn upload_an_image_and_serve_it_publicly() {
+    let s = TestServer::start().await;
+    let b = signed_in(&s, "anneke", Role::Editor).await;
+    let csrf = b.csrf().await;
+    let res = b
+        .upload(
+            &format!("/media/upload?csrf={csrf}&site=demo"),
+            "../../etc/logo.png",
+            PNG.to_vec(),
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let (_, html) = b.get_text("/media?site=demo").await;
+    assert!(
+        html.contains("..&#x2f;..&#x2f;etc&#x2f;logo.png") || html.contains("....etclogo.png"),
+        "original name shown, escaped: {html}"
+    );
+    let name = stored_name(&html);
+    assert!(name.len() == 36 && name.ends_with(".png"), "{name}");
+    // Stored under the random name, outside any web root.
+    assert!(s.data_dir().join("media").join(&name).is_file());
+
+    let res = s.get(&format!("/media/{name}")).await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-type"], "image/png");
+    assert_eq!(res.headers()["x-content-type-options"], "nosniff");
+    assert!(res.headers().get("set-cookie").is_none());
+    assert_eq!(res.bytes().await.unwrap().as_ref(), PNG);
+
+    let store = s.open_store().await;
+    assert_eq!(
+        store.recorder.recent_audit(1).await.unwrap()[0].action,
+        "media.upload"
+    );
+    let id = store.editor.media(1).await.unwrap()[0].id.to_string();
+    let csrf = b.csrf().await;
+    assert_eq!(
+        b.post(
+            "/media/delete",
+            &[("csrf", &csrf), ("site", "demo"), ("id", &id)]
+        )
+        .await
+        .status(),
+        303
+    );
+    assert_eq!(
+        s.get(&format!("/media/{name}")).await.status(),
+        404,
+        "removed from the site"
+    );
+}
+
+#[tokio::test]
+async fn only_real_images_and_pdfs_are_accepted() {
+    let s = TestServer::start().await;
+    let b = signed_in(&s, "anneke", Role::Editor).await;
+    let csrf = b.csrf().await;
+    let url = format!("/media/upload?csrf={csrf}&site=demo");
+    for (name, bytes) in [
+        (
+            "logo.svg",
+            b"<svg xmlns=\"http://www.w3.org/2000/svg\"><script>alert(1)</script></svg>".to_vec(),
+        ),
+        (
+            "photo.png",
+            b"<html><script>alert(1)</script></html>".to_vec(),
+        ),
+        ("empty.png", Vec::new()),
+        ("tool.pdf", b"MZ\x90\0\x03".to_vec()),
+    ] {
+        let res = b.upload(&url, name, bytes).await;
+        assert_eq!(res.status(), 400, "{name}");
+        assert!(res.text().await.unwrap().contains("Not uploaded"), "{name}");
+    }
+    let res = b.upload(&url, "doc.pdf", b"%PDF-1.7\n%...".to_vec()).await;
+    assert_eq!(res.status(), 303);
+    let store = s.open_store().await;
+    let files = store.editor.media(1).await.unwrap();
+    assert_eq!(files.len(), 1);
+    assert_eq!(files[0].content_type, "application/pdf");
+    // Without the CSRF token nothing is stored.
+    assert_eq!(
+        b.upload("/media/upload?site=demo", "x.png", PNG.to_vec())
+            .await
+            .status(),
+        403
+    );
+    assert_eq!(store.editor.media(1).await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn uploads_over_the_limit_are_refused() {
+    let dir = std::sync::Arc::new(tempfile::tempdir().unwrap());
+    let mut config = testkit::test_config(dir.path());
+    config.admin.max_upload_bytes = 1 << 20;
+    let s = TestServer::start_in(dir, config).await;
+    let b = signed_in(&s, "anneke", Role::Editor).await;
+    let csrf = b.csrf().await;
+    let mut big = PNG.to_vec();
+    big.resize(2 << 20, 0);
+    let res = b
+        .upload(
+            &format!("/media/upload?csrf={csrf}&site=demo"),
+            "big.png",
+            big,
+        )
+        .await;
+    assert!(
+        res.status() == 413 || res.status() == 400,
+        "{}",
+        res.status()
+    );
+    let store = s.open_store().await;
+    assert!(store.editor.media(1).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn media_urls_that_are_not_ours_are_404() {
+    let s = TestServer::start().await;
+    for path in [
+        "/media/..%2f..%2fbolwerk.db",
+        "/media/bolwerk.db",
+        &format!("/media/{}.png", "a".repeat(32)),
+        "/media/",
+    ] {
+        let res = s.get(path).await;
+        assert_eq!(res.status(), 404, "{path}");
+    }
+}
