@@ -335,6 +335,22 @@ impl Editor {
         Ok(())
     }
 
+    /// Changes an account's role and ends its sessions (they carried the old role).
+    pub async fn set_role(&self, user_id: i64, role: Role) -> Result<()> {
+        let mut tx = self.pool().begin().await?;
+        sqlx::query("UPDATE users SET role = ? WHERE id = ?")
+            .bind(role.as_str())
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM sessions WHERE user_id = ?")
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// Disables or enables an account; disabling ends all its sessions.
     pub async fn set_disabled(&self, user_id: i64, disabled: bool) -> Result<()> {
         let mut tx = self.pool().begin().await?;

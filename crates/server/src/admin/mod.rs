@@ -157,6 +157,11 @@ admin_routes! {
     get "/logins.csv" Admin => pages::logins_csv;
     get "/audit" Admin => pages::audit;
     get "/users" Admin => pages::users;
+    post "/users/add" Admin => pages::add_user;
+    post "/users/disable" Admin => pages::disable_user;
+    post "/users/enable" Admin => pages::enable_user;
+    post "/users/reset" Admin => pages::reset_user;
+    post "/users/role" Admin => pages::set_role;
 }
 
 /// Setting name: `on` when every account must use two-factor authentication.

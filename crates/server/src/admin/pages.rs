@@ -422,11 +422,13 @@ struct UserRow {
     created: String,
 }
 
-pub(super) async fn users(
-    State(state): State<AdminState>,
-    Extension(visitor): Extension<Visitor>,
+async fn render_users(
+    state: &AdminState,
+    s: &Session,
+    status: StatusCode,
+    one_time: Option<(&str, &str)>,
+    error: Option<&str>,
 ) -> PageResult {
-    let s = session_of(&visitor)?;
     let list: Vec<UserRow> = state
         .inner
         .editor
@@ -441,13 +443,208 @@ pub(super) async fn users(
             created: date::iso(u.created_at),
         })
         .collect();
-    Ok(state.inner.views.page(
-        StatusCode::OK,
-        "users.html",
-        Some(s),
-        "users",
-        context! { rows => Value::from(Serde(&list)) },
-    ))
+    let one_time = one_time.map(|(user, password)| context! { user, password });
+    let ctx = context! { rows => Value::from(Serde(&list)), one_time, error };
+    Ok(state
+        .inner
+        .views
+        .page(status, "users.html", Some(s), "users", ctx))
+}
+
+pub(super) async fn users(
+    State(state): State<AdminState>,
+    Extension(visitor): Extension<Visitor>,
+) -> PageResult {
+    let s = session_of(&visitor)?;
+    render_users(&state, s, StatusCode::OK, None, None).await
+}
+
+#[derive(Deserialize)]
+pub(super) struct UserForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    role: String,
+}
+
+/// A new account with a one-time password, shown once to the admin who made it.
+pub(super) async fn add_user(
+    State(state): State<AdminState>,
+    Extension(visitor): Extension<Visitor>,
+    Form(f): Form<UserForm>,
+) -> PageResult {
+    let s = session_of(&visitor)?;
+    let name = f.name.trim();
+    let name_ok = !name.is_empty()
+        && name.len() <= 64
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || ".-_@".contains(c));
+    let Some(role) = Role::parse(&f.role).filter(|_| name_ok) else {
+        return render_users(
+            &state,
+            s,
+            StatusCode::BAD_REQUEST,
+            None,
+            Some("Use 1-64 letters, digits, '.', '-', '_' or '@' for the name."),
+        )
+        .await;
+    };
+    let password = auth::password::generate();
+    let pw = password.clone();
+    let hash = tokio::task::spawn_blocking(move || auth::password::hash(&pw))
+        .await
+        .map_err(|e| store::Error::Invalid {
+            field: "password",
+            reason: e.to_string(),
+        })?
+        .map_err(|e| store::Error::Invalid {
+            field: "password",
+            reason: e.to_string(),
+        })?;
+    match state
+        .inner
+        .editor
+        .create_user(name, role, &hash, true)
+        .await
+    {
+        Ok(_) => {}
+        Err(store::Error::Invalid { reason, .. }) => {
+            return render_users(
+                &state,
+                s,
+                StatusCode::BAD_REQUEST,
+                None,
+                Some(&format!("Not added: {reason}.")),
+            )
+            .await;
+        }
+        Err(e) => return Err(e.into()),
+    }
+    let detail = format!("{name} ({})", role.as_str());
+    state
+        .inner
+        .recorder
+        .audit(
+            &s.user.name,
+            Some(&visitor.ip_string()),
+            "user.add",
+            &detail,
+        )
+        .await?;
+    render_users(&state, s, StatusCode::OK, Some((name, &password)), None).await
+}
+
+/// Disable, enable, new password, or another role for someone else's account.
+async fn change_user(
+    state: &AdminState,
+    visitor: &Visitor,
+    f: &UserForm,
+    what: &str,
+) -> PageResult {
+    let s = session_of(visitor)?;
+    let Some(user) = state
+        .inner
+        .editor
+        .user_by_name(&f.name)
+        .await?
+        .filter(|u| u.id != s.user.id)
+    else {
+        // Admins cannot lock themselves out from here; the CLI can.
+        return render_users(
+            state,
+            s,
+            StatusCode::BAD_REQUEST,
+            None,
+            Some("Choose another user's account."),
+        )
+        .await;
+    };
+    let ed = &state.inner.editor;
+    let mut one_time = None;
+    let detail = match what {
+        "disable" => {
+            ed.set_disabled(user.id, true).await?;
+            user.name.clone()
+        }
+        "enable" => {
+            ed.set_disabled(user.id, false).await?;
+            user.name.clone()
+        }
+        "reset" => {
+            let password = auth::password::generate();
+            let pw = password.clone();
+            let hash = tokio::task::spawn_blocking(move || auth::password::hash(&pw))
+                .await
+                .map_err(|e| store::Error::Invalid {
+                    field: "password",
+                    reason: e.to_string(),
+                })?
+                .map_err(|e| store::Error::Invalid {
+                    field: "password",
+                    reason: e.to_string(),
+                })?;
+            ed.set_password(user.id, &hash, true).await?;
+            one_time = Some(password);
+            user.name.clone()
+        }
+        _ => {
+            let Some(role) = Role::parse(&f.role) else {
+                return render_users(
+                    state,
+                    s,
+                    StatusCode::BAD_REQUEST,
+                    None,
+                    Some("Unknown role."),
+                )
+                .await;
+            };
+            ed.set_role(user.id, role).await?;
+            format!("{} to {}", user.name, role.as_str())
+        }
+    };
+    let action = format!("user.{what}");
+    state
+        .inner
+        .recorder
+        .audit(&s.user.name, Some(&visitor.ip_string()), &action, &detail)
+        .await?;
+    match one_time {
+        Some(pw) => render_users(state, s, StatusCode::OK, Some((&user.name, &pw)), None).await,
+        None => Ok(Redirect::to(&format!("{}/users", state.base())).into_response()),
+    }
+}
+
+pub(super) async fn disable_user(
+    State(state): State<AdminState>,
+    Extension(visitor): Extension<Visitor>,
+    Form(f): Form<UserForm>,
+) -> PageResult {
+    change_user(&state, &visitor, &f, "disable").await
+}
+
+pub(super) async fn enable_user(
+    State(state): State<AdminState>,
+    Extension(visitor): Extension<Visitor>,
+    Form(f): Form<UserForm>,
+) -> PageResult {
+    change_user(&state, &visitor, &f, "enable").await
+}
+
+pub(super) async fn reset_user(
+    State(state): State<AdminState>,
+    Extension(visitor): Extension<Visitor>,
+    Form(f): Form<UserForm>,
+) -> PageResult {
+    change_user(&state, &visitor, &f, "reset").await
+}
+
+pub(super) async fn set_role(
+    State(state): State<AdminState>,
+    Extension(visitor): Extension<Visitor>,
+    Form(f): Form<UserForm>,
+) -> PageResult {
+    change_user(&state, &visitor, &f, "role").await
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@ mod media;
 mod routes;
 mod second_factor;
 mod sessions;
+mod users;
 
 use store::Role;
 use testkit::{Browser, TestServer};

@@ -62,6 +62,11 @@ const EXPECTED: &[(&str, &str, Access, u16, u16, u16)] = &[
     ("get", "/logins.csv", Access::Admin, 303, 403, 200),
     ("get", "/audit", Access::Admin, 303, 403, 200),
     ("get", "/users", Access::Admin, 303, 403, 200),
+    ("post", "/users/add", Access::Admin, 403, 403, 400),
+    ("post", "/users/disable", Access::Admin, 403, 403, 400),
+    ("post", "/users/enable", Access::Admin, 403, 403, 400),
+    ("post", "/users/reset", Access::Admin, 403, 403, 400),
+    ("post", "/users/role", Access::Admin, 403, 403, 400),
 ];
 
 #[test]
