@@ -135,6 +135,19 @@ async fn an_editor_runs_the_site_from_the_browser() {
             .await
     );
 
+    // On a phone-sized screen nothing is wider than the screen (tables scroll inside).
+    c.client.set_window_size(390, 844).await.unwrap();
+    for path in ["/", "/pages?site=demo", "/logins", "/media?site=demo", "/sessions"] {
+        c.goto(&format!("{admin}{path}")).await;
+        assert!(
+            c.wait_until("return document.documentElement.scrollWidth <= window.innerWidth").await,
+            "{path} overflows a phone screen"
+        );
+    }
+    c.goto(&format!("{admin}/pages?site=demo")).await;
+    c.screenshot("phone-pages").await;
+    c.client.set_window_size(1280, 900).await.unwrap();
+
     // Public pages set no cookie even now: the browser holds only the admin's __Host- cookie.
     c.goto(&format!("{site}/")).await;
     assert_eq!(
