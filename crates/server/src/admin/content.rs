@@ -319,16 +319,7 @@ pub(super) async fn save(
         {
             Ok(id) => {
                 let detail = format!("{}:{} {:?}", site.name, draft.slug, draft.title);
-                state
-                    .inner
-                    .recorder
-                    .audit(
-                        &s.user.name,
-                        Some(&visitor.ip.to_string()),
-                        "page.save",
-                        &detail,
-                    )
-                    .await?;
+                state.audit(&visitor, "page.save", &detail).await?;
                 state.content_changed().await;
                 Ok(Redirect::to(&format!(
                     "{}/pages/edit?site={}&id={id}&saved=1",
@@ -383,7 +374,7 @@ async fn set_trashed(
     f: &IdForm,
     trashed: bool,
 ) -> Result<Response, EditError> {
-    let s = session(visitor)?;
+    session(visitor)?;
     let (site, _) = site(state, Some(&f.site)).await?;
     let page = state
         .inner
@@ -402,11 +393,7 @@ async fn set_trashed(
         "page.restore"
     };
     let detail = format!("{}:{}", site.name, page.slug);
-    state
-        .inner
-        .recorder
-        .audit(&s.user.name, Some(&visitor.ip.to_string()), action, &detail)
-        .await?;
+    state.audit(visitor, action, &detail).await?;
     state.content_changed().await;
     let to = if trashed {
         format!("{}/pages?site={}", state.base(), site.name)
@@ -593,14 +580,7 @@ pub(super) async fn restore_revision(
         };
         let detail = format!("{}: page {id} to revision {}", site.name, f.rev);
         state
-            .inner
-            .recorder
-            .audit(
-                &s.user.name,
-                Some(&visitor.ip.to_string()),
-                "page.revision_restore",
-                &detail,
-            )
+            .audit(&visitor, "page.revision_restore", &detail)
             .await?;
         state.content_changed().await;
         Ok(Redirect::to(&format!(
@@ -701,7 +681,7 @@ pub(super) async fn save_menu(
         };
         state.inner.editor.set_menu(site.id, &items).await?;
         let detail = format!("{}: {} items", site.name, items.len());
-        state.inner.recorder.audit(&s.user.name, Some(&visitor.ip.to_string()), "menu.save", &detail).await?;
+        state.audit(&visitor, "menu.save", &detail).await?;
         state.content_changed().await;
         Ok::<_, EditError>(Redirect::to(&format!("{}/menu?site={}", state.base(), site.name)).into_response())
     }

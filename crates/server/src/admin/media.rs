@@ -121,7 +121,7 @@ pub(super) async fn upload(
         };
         state.inner.editor.add_media(site.id, &m).await?;
         let detail = format!("{}: {original:?} as {name} ({content_type}, {} bytes)", site.name, bytes.len());
-        state.inner.recorder.audit(&s.user.name, Some(&visitor.ip.to_string()), "media.upload", &detail).await?;
+        state.audit(&visitor, "media.upload", &detail).await?;
         Ok(Redirect::to(&format!("{}/media?site={}", state.base(), site.name)).into_response())
     }
     .await;
@@ -185,22 +185,13 @@ pub(super) async fn delete(
     Form(f): Form<DeleteForm>,
 ) -> Response {
     let result = async {
-        let s = session(&visitor)?;
+        session(&visitor)?;
         let (site, _) = site(&state, Some(&f.site)).await?;
         if !state.inner.editor.delete_media(site.id, f.id).await? {
             return Err(EditError::NotFound);
         }
         let detail = format!("{}: media {}", site.name, f.id);
-        state
-            .inner
-            .recorder
-            .audit(
-                &s.user.name,
-                Some(&visitor.ip.to_string()),
-                "media.delete",
-                &detail,
-            )
-            .await?;
+        state.audit(&visitor, "media.delete", &detail).await?;
         Ok(Redirect::to(&format!("{}/media?site={}", state.base(), site.name)).into_response())
     }
     .await;

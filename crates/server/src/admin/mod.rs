@@ -73,6 +73,24 @@ impl AdminState {
         &self.inner.config.path
     }
 
+    /// Appends to the audit log as the signed-in user, from the visitor's address.
+    async fn audit(
+        &self,
+        visitor: &Visitor,
+        action: &str,
+        detail: &str,
+    ) -> Result<(), store::Error> {
+        let actor = visitor
+            .session
+            .as_ref()
+            .map(|s| s.user.name.as_str())
+            .unwrap_or("?");
+        self.inner
+            .recorder
+            .audit(actor, Some(&visitor.ip_string()), action, detail)
+            .await
+    }
+
     /// Empties the public page cache after a content change made in the admin.
     async fn content_changed(&self) {
         if let Err(e) = self.inner.cms.refresh().await {
@@ -187,4 +205,25 @@ impl Visitor {
     fn ip_string(&self) -> String {
         self.ip.to_string()
     }
+}
+
+/// Hashes a password off the async workers (Argon2 takes tens of milliseconds on purpose).
+async fn hash_password(password: &str) -> Result<String, store::Error> {
+    let pw = password.to_string();
+    let bad = |reason: String| store::Error::Invalid {
+        field: "password",
+        reason,
+    };
+    tokio::task::spawn_blocking(move || auth::password::hash(&pw))
+        .await
+        .map_err(|e| bad(e.to_string()))?
+        .map_err(|e| bad(e.to_string()))
+}
+
+/// Checks a password off the async workers.
+async fn verify_password(password: &str, phc: &str) -> bool {
+    let (pw, phc) = (password.to_string(), phc.to_string());
+    tokio::task::spawn_blocking(move || auth::password::verify(&pw, &phc))
+        .await
+        .unwrap_or(false)
 }

@@ -220,16 +220,7 @@ pub(super) async fn revoke_session(
     }
     ed.delete_session(&target.token_hash).await?;
     let detail = format!("{} from {}", target.user.name, target.ip);
-    state
-        .inner
-        .recorder
-        .audit(
-            &s.user.name,
-            Some(&visitor.ip_string()),
-            "session.revoke",
-            &detail,
-        )
-        .await?;
+    state.audit(&visitor, "session.revoke", &detail).await?;
     Ok(Redirect::to(&format!("{}/sessions", state.base())).into_response())
 }
 
@@ -244,14 +235,7 @@ pub(super) async fn revoke_other_sessions(
         .delete_sessions_of(s.user.id, Some(&s.token_hash))
         .await?;
     state
-        .inner
-        .recorder
-        .audit(
-            &s.user.name,
-            Some(&visitor.ip_string()),
-            "session.revoke_others",
-            &format!("{n} ended"),
-        )
+        .audit(&visitor, "session.revoke_others", &format!("{n} ended"))
         .await?;
     Ok(Redirect::to(&format!("{}/sessions", state.base())).into_response())
 }
@@ -491,17 +475,7 @@ pub(super) async fn add_user(
         .await;
     };
     let password = auth::password::generate();
-    let pw = password.clone();
-    let hash = tokio::task::spawn_blocking(move || auth::password::hash(&pw))
-        .await
-        .map_err(|e| store::Error::Invalid {
-            field: "password",
-            reason: e.to_string(),
-        })?
-        .map_err(|e| store::Error::Invalid {
-            field: "password",
-            reason: e.to_string(),
-        })?;
+    let hash = super::hash_password(&password).await?;
     match state
         .inner
         .editor
@@ -522,16 +496,7 @@ pub(super) async fn add_user(
         Err(e) => return Err(e.into()),
     }
     let detail = format!("{name} ({})", role.as_str());
-    state
-        .inner
-        .recorder
-        .audit(
-            &s.user.name,
-            Some(&visitor.ip_string()),
-            "user.add",
-            &detail,
-        )
-        .await?;
+    state.audit(&visitor, "user.add", &detail).await?;
     render_users(&state, s, StatusCode::OK, Some((name, &password)), None).await
 }
 
@@ -573,17 +538,7 @@ async fn change_user(
         }
         "reset" => {
             let password = auth::password::generate();
-            let pw = password.clone();
-            let hash = tokio::task::spawn_blocking(move || auth::password::hash(&pw))
-                .await
-                .map_err(|e| store::Error::Invalid {
-                    field: "password",
-                    reason: e.to_string(),
-                })?
-                .map_err(|e| store::Error::Invalid {
-                    field: "password",
-                    reason: e.to_string(),
-                })?;
+            let hash = super::hash_password(&password).await?;
             ed.set_password(user.id, &hash, true).await?;
             one_time = Some(password);
             user.name.clone()
@@ -604,11 +559,7 @@ async fn change_user(
         }
     };
     let action = format!("user.{what}");
-    state
-        .inner
-        .recorder
-        .audit(&s.user.name, Some(&visitor.ip_string()), &action, &detail)
-        .await?;
+    state.audit(visitor, &action, &detail).await?;
     match one_time {
         Some(pw) => render_users(state, s, StatusCode::OK, Some((&user.name, &pw)), None).await,
         None => Ok(Redirect::to(&format!("{}/users", state.base())).into_response()),

@@ -237,16 +237,7 @@ pub(super) async fn enable(
             .editor
             .enable_totp(user.id, secret, step as i64, &hashes)
             .await?;
-        state
-            .inner
-            .recorder
-            .audit(
-                &user.name,
-                Some(&visitor.ip_string()),
-                "user.2fa_on",
-                &user.name,
-            )
-            .await?;
+        state.audit(&visitor, "user.2fa_on", &user.name).await?;
         Ok(state.inner.views.page(
             StatusCode::OK,
             "totp.html",
@@ -275,11 +266,7 @@ pub(super) async fn disable(
             return Ok(Redirect::to(&format!("{}/login", state.base())).into_response());
         };
         let user = &session.user;
-        let (pw, phc) = (form.password.clone(), user.password_hash.clone());
-        if !tokio::task::spawn_blocking(move || auth::password::verify(&pw, &phc))
-            .await
-            .unwrap_or(false)
-        {
+        if !super::verify_password(&form.password, &user.password_hash).await {
             let codes_left = state.inner.editor.recovery_codes_left(user.id).await?;
             let ctx = context! { enabled => true, codes_left, error => "The password is wrong." };
             return Ok(state.inner.views.page(
@@ -291,16 +278,7 @@ pub(super) async fn disable(
             ));
         }
         state.inner.editor.disable_totp(user.id).await?;
-        state
-            .inner
-            .recorder
-            .audit(
-                &user.name,
-                Some(&visitor.ip_string()),
-                "user.2fa_off",
-                &user.name,
-            )
-            .await?;
+        state.audit(&visitor, "user.2fa_off", &user.name).await?;
         Ok(Redirect::to(&format!("{}/2fa", state.base())).into_response())
     }
     .await;
@@ -344,21 +322,7 @@ pub(super) async fn save_settings(
     };
     let result = async {
         state.inner.editor.set_setting(REQUIRE_2FA, value).await?;
-        let who = visitor
-            .session
-            .as_ref()
-            .map(|s| s.user.name.as_str())
-            .unwrap_or("?");
-        state
-            .inner
-            .recorder
-            .audit(
-                who,
-                Some(&visitor.ip_string()),
-                "settings.require_2fa",
-                value,
-            )
-            .await?;
+        state.audit(&visitor, "settings.require_2fa", value).await?;
         Ok::<_, store::Error>(Redirect::to(&format!("{}/settings", state.base())).into_response())
     }
     .await;

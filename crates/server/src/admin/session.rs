@@ -271,10 +271,7 @@ async fn login_inner(
             (LoginResult::UnknownUser, None)
         }
         Some(user) => {
-            let (pw, phc) = (password.clone(), user.password_hash.clone());
-            let ok = tokio::task::spawn_blocking(move || auth::password::verify(&pw, &phc))
-                .await
-                .unwrap_or(false);
+            let ok = super::verify_password(&password, &user.password_hash).await;
             let result = match (ok, user.disabled) {
                 (true, false) => LoginResult::Success,
                 (_, true) => LoginResult::Disabled,
@@ -382,11 +379,7 @@ pub(super) async fn change_password(
             context! { forced, error => msg },
         )
     };
-    let (cur, phc) = (form.current.clone(), session.user.password_hash.clone());
-    if !tokio::task::spawn_blocking(move || auth::password::verify(&cur, &phc))
-        .await
-        .unwrap_or(false)
-    {
+    if !super::verify_password(&form.current, &session.user.password_hash).await {
         return refuse("The current password is wrong.");
     }
     if form.new != form.confirm {
@@ -399,17 +392,7 @@ pub(super) async fn change_password(
         return refuse(&format!("New password refused: {e}."));
     }
     let result = async {
-        let new = form.new.clone();
-        let hash = tokio::task::spawn_blocking(move || auth::password::hash(&new))
-            .await
-            .map_err(|e| store::Error::Invalid {
-                field: "password",
-                reason: e.to_string(),
-            })?
-            .map_err(|e| store::Error::Invalid {
-                field: "password",
-                reason: e.to_string(),
-            })?;
+        let hash = super::hash_password(&form.new).await?;
         // Ends every session of the account, this one included; then a fresh one.
         state
             .inner
@@ -417,14 +400,7 @@ pub(super) async fn change_password(
             .set_password(session.user.id, &hash, false)
             .await?;
         state
-            .inner
-            .recorder
-            .audit(
-                &session.user.name,
-                Some(&visitor.ip_string()),
-                "user.passwd",
-                &session.user.name,
-            )
+            .audit(&visitor, "user.passwd", &session.user.name)
             .await?;
         start_session(&state, &visitor, session.user.id, SessionStage::Full).await
     }

@@ -137,10 +137,17 @@ async fn an_editor_runs_the_site_from_the_browser() {
 
     // On a phone-sized screen nothing is wider than the screen (tables scroll inside).
     c.client.set_window_size(390, 844).await.unwrap();
-    for path in ["/", "/pages?site=demo", "/logins", "/media?site=demo", "/sessions"] {
+    for path in [
+        "/",
+        "/pages?site=demo",
+        "/logins",
+        "/media?site=demo",
+        "/sessions",
+    ] {
         c.goto(&format!("{admin}{path}")).await;
         assert!(
-            c.wait_until("return document.documentElement.scrollWidth <= window.innerWidth").await,
+            c.wait_until("return document.documentElement.scrollWidth <= window.innerWidth")
+                .await,
             "{path} overflows a phone screen"
         );
     }
