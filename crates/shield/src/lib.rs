@@ -1,12 +1,113 @@
-//! The shield: Bolwerk's pure decision engine. It is fed facts about a request (client
-//! address, method, path, headers, recent history) plus the current time, and returns a
-//! [`Verdict`]. It does no IO and runs no async code, so every rule can be unit-tested,
-//! fuzzed and benchmarked alone.
+//! The shield: Bolwerk's pure decision engine. It is fed facts about a request (method, path,
+//! query, headers, a bounded body) and returns an [`Inspection`]: the rules that matched,
+//! where, and an anomaly score. It does no IO and runs no async code, so every rule can be
+//! unit-tested, fuzzed and benchmarked alone.
 //!
-//! The rules, scoring, rate limits and ban table arrive with the shield issue; this crate
-//! fixes the boundary the server calls through.
+//! Values are normalised first (see [`normalize`]), then checked by libinjection (SQLi, XSS)
+//! and by the pattern rules in [`rules`], all linear-time.
 
 #![warn(missing_docs)]
+
+mod b64;
+mod body;
+pub mod normalize;
+pub mod rules;
+
+use std::collections::BTreeMap;
+
+use regex::{Regex, RegexSet};
+
+pub use rules::{Category, Rule, Severity, Target};
+use rules::{RULES, ids};
+
+/// Score at or above which a request is blocked (one critical rule).
+pub const DEFAULT_THRESHOLD: u32 = 5;
+
+/// Settings of the inspection engine.
+#[derive(Clone, Debug)]
+pub struct InspectConfig {
+    /// Anomaly score at which a request is blocked.
+    pub threshold: u32,
+    /// Rule ids switched off (false positives on a site).
+    pub disabled_rules: Vec<u32>,
+    /// Bytes of a body that are inspected; the rest is not looked at.
+    pub max_body: usize,
+}
+
+impl Default for InspectConfig {
+    fn default() -> Self {
+        InspectConfig {
+            threshold: DEFAULT_THRESHOLD,
+            disabled_rules: Vec::new(),
+            max_body: 64 << 10,
+        }
+    }
+}
+
+/// What a route does with the request body, so the shield knows how to read it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Profile {
+    /// A public route: everything is inspected.
+    Public,
+    /// An admin route whose body is rich text written by a signed-in editor (the page
+    /// editor): the body is sanitised on output, not blocked; path, query and headers still are.
+    EditorContent,
+}
+
+/// The facts of one request.
+#[derive(Clone, Debug)]
+pub struct Facts<'a> {
+    /// Method as sent.
+    pub method: &'a str,
+    /// Path as sent (still percent-encoded).
+    pub path: &'a str,
+    /// Query string as sent, without the `?`.
+    pub query: Option<&'a str>,
+    /// Every header, in order, repeated ones repeated.
+    pub headers: &'a [(&'a str, &'a [u8])],
+    /// The body, or its first bytes (see [`InspectConfig::max_body`]).
+    pub body: Option<&'a [u8]>,
+    /// How to treat the body.
+    pub profile: Profile,
+    /// HTTP/2 and later carry the host in `:authority`; no `Host` header is then expected.
+    pub host_in_authority: bool,
+}
+
+/// One rule that matched, and where.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Match {
+    /// Rule id.
+    pub rule: u32,
+    /// Attack class.
+    pub category: Category,
+    /// Points.
+    pub severity: Severity,
+    /// Where: `path`, `arg:q`, `body:comment`, `header:user-agent`, `cookie:x`, `request`.
+    pub location: String,
+    /// The start of the normalised value that matched (at most 100 characters).
+    pub excerpt: String,
+}
+
+/// The result of inspecting one request.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Inspection {
+    /// Sum of the severities of the distinct rules that matched.
+    pub score: u32,
+    /// The first match of each rule.
+    pub matches: Vec<Match>,
+}
+
+impl Inspection {
+    /// Whether the request reaches the threshold.
+    pub fn is_attack(&self, threshold: u32) -> bool {
+        self.score >= threshold
+    }
+
+    /// Rule ids, for logs.
+    pub fn rule_ids(&self) -> Vec<u32> {
+        self.matches.iter().map(|m| m.rule).collect()
+    }
+}
 
 /// What the server does with a request. A blocked request is an outcome, not an error.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -24,13 +125,426 @@ impl Verdict {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::Verdict;
+/// A compiled set of pattern rules for one target.
+struct RuleSet {
+    set: RegexSet,
+    rules: Vec<&'static Rule>,
+}
 
-    #[test]
-    fn only_allow_allows() {
-        assert!(Verdict::Allow.allows());
-        assert!(!Verdict::Block("sqli".into()).allows());
+impl RuleSet {
+    fn new(target: Target, disabled: &[u32]) -> Result<RuleSet, regex::Error> {
+        let rules: Vec<&'static Rule> = RULES
+            .iter()
+            .filter(|r| r.target == target && !disabled.contains(&r.id))
+            .collect();
+        let set = RegexSet::new(rules.iter().map(|r| r.pattern))?;
+        Ok(RuleSet { set, rules })
     }
 }
+
+/// The inspection engine, built once and shared by all requests.
+pub struct Shield {
+    config: InspectConfig,
+    values: RuleSet,
+    names: RuleSet,
+    paths: RuleSet,
+    agents: RuleSet,
+    gadgets: Vec<String>,
+    charset: Regex,
+}
+
+/// Headers whose values are machine-made and never inspected for injections.
+const SKIPPED_HEADERS: &[&str] = &[
+    "host",
+    "accept",
+    "accept-encoding",
+    "accept-language",
+    "accept-charset",
+    "connection",
+    "content-length",
+    "content-type",
+    "cache-control",
+    "pragma",
+    "upgrade-insecure-requests",
+    "if-none-match",
+    "if-modified-since",
+    "sec-fetch-site",
+    "sec-fetch-mode",
+    "sec-fetch-dest",
+    "sec-fetch-user",
+    "sec-ch-ua",
+    "sec-ch-ua-mobile",
+    "sec-ch-ua-platform",
+    "te",
+    "dnt",
+    "priority",
+    "origin",
+    "authorization",
+    "keep-alive",
+    "transfer-encoding",
+];
+
+/// Java deserialisation gadget and runtime names whose base64 forms betray a payload.
+const GADGETS: &[&str] = &[
+    "runtime",
+    "processbuilder",
+    "clonetransformer",
+    "forclosure",
+    "instantiatefactory",
+    "instantiatetransformer",
+    "invokertransformer",
+    "prototypeclonefactory",
+    "prototypeserializationfactory",
+    "whileclosure",
+    "getproperty",
+    "fileoutputstream",
+    "fileinputstream",
+    "outputstream",
+    "urlclassloader",
+    "chainedtransformer",
+    "constanttransformer",
+    "templatesimpl",
+    "java.lang",
+    "java.io",
+    "javax.",
+    "getruntime",
+];
+
+impl Shield {
+    /// Compiles the rules. Fails only if a built-in pattern is invalid (a bug, caught by tests).
+    pub fn new(config: InspectConfig) -> Result<Shield, regex::Error> {
+        let d = &config.disabled_rules;
+        let mut gadgets = Vec::new();
+        for g in GADGETS {
+            for capitalised in [false, true] {
+                let word: String = if capitalised {
+                    let mut c = g.chars();
+                    c.next()
+                        .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+                        .unwrap_or_default()
+                } else {
+                    g.to_string()
+                };
+                gadgets.extend(b64::aligned_forms(word.as_bytes()));
+            }
+        }
+        gadgets.retain(|g| g.len() >= 6);
+        gadgets.sort();
+        gadgets.dedup();
+        Ok(Shield {
+            values: RuleSet::new(Target::Value, d)?,
+            names: RuleSet::new(Target::Name, d)?,
+            paths: RuleSet::new(Target::Path, d)?,
+            agents: RuleSet::new(Target::UserAgent, d)?,
+            gadgets,
+            charset: Regex::new(r"charset\s*=\s*[\x22']?([a-z0-9_-]+)")?,
+            config,
+        })
+    }
+
+    /// The configuration in force.
+    pub fn config(&self) -> &InspectConfig {
+        &self.config
+    }
+
+    /// Inspects a request.
+    pub fn inspect(&self, facts: &Facts<'_>) -> Inspection {
+        let mut found = Found::default();
+        self.protocol(facts, &mut found);
+
+        let path = normalize::normalize(facts.path);
+        if facts.path.contains("%00") || facts.path.bytes().any(|b| b < 0x20 || b == 0x7f) {
+            found.add(
+                ids::CONTROL_BYTES,
+                Category::Protocol,
+                Severity::Critical,
+                "path",
+                &path,
+            );
+        }
+        self.match_set(&self.paths, &path, "path", &mut found);
+        // Path segments can carry injections too (`/get/<script>`).
+        if !normalize::is_plain(&path.replace('/', "")) {
+            self.inspect_value(&path, facts.path, "path", &mut found);
+        }
+
+        if let Some(q) = facts.query {
+            if q.contains("%00") {
+                found.add(
+                    ids::CONTROL_BYTES,
+                    Category::Protocol,
+                    Severity::Critical,
+                    "query",
+                    q,
+                );
+            }
+            for (name, value) in body::pairs(q) {
+                self.inspect_field(&name, &value, "arg", &mut found);
+            }
+        }
+
+        for (name, value) in facts.headers {
+            let lname = name.to_ascii_lowercase();
+            let value = String::from_utf8_lossy(value);
+            match lname.as_str() {
+                "cookie" => {
+                    for (cname, cvalue) in value.split(';').filter_map(|p| p.trim().split_once('='))
+                    {
+                        self.inspect_field(cname, cvalue, "cookie", &mut found);
+                    }
+                }
+                "user-agent" => {
+                    let norm = normalize::normalize(&value);
+                    self.match_set(&self.agents, &norm, "header:user-agent", &mut found);
+                    self.inspect_value(&norm, &value, "header:user-agent", &mut found);
+                }
+                n if SKIPPED_HEADERS.contains(&n) => {}
+                n => {
+                    let norm = normalize::normalize(&value);
+                    if !normalize::is_plain(&norm) {
+                        self.inspect_value(&norm, &value, &format!("header:{n}"), &mut found);
+                    }
+                }
+            }
+        }
+
+        if let (Some(b), Profile::Public) = (facts.body, facts.profile) {
+            let b = &b[..b.len().min(self.config.max_body)];
+            // Not lower-cased: a multipart boundary is case-sensitive.
+            let content_type = header(facts.headers, "content-type").unwrap_or_default();
+            for field in body::fields(&content_type, b) {
+                match field {
+                    body::Field::Pair(name, value) => {
+                        self.inspect_field(&name, &value, "body", &mut found)
+                    }
+                    body::Field::Whole(text) => {
+                        let norm = normalize::normalize(&text);
+                        self.inspect_value(&norm, &text, "body", &mut found);
+                    }
+                }
+            }
+        }
+        found.finish()
+    }
+
+    fn inspect_field(&self, name: &str, value: &str, kind: &str, found: &mut Found) {
+        let nname = normalize::normalize(name);
+        let loc = format!("{kind}:{}", nname.chars().take(40).collect::<String>());
+        if !nname.is_empty() {
+            self.match_set(&self.names, &nname, &loc, found);
+            if !normalize::is_plain(&nname) {
+                self.inspect_value(&nname, name, &loc, found);
+            }
+        }
+        let norm = normalize::normalize(value);
+        if !norm.is_empty() {
+            self.inspect_value(&norm, value, &loc, found);
+        }
+        self.base64(value, &loc, found);
+    }
+
+    /// Runs libinjection and the value rules on one value (`norm` normalised, `raw` as sent).
+    fn inspect_value(&self, norm: &str, raw: &str, loc: &str, found: &mut Found) {
+        self.match_set(&self.values, norm, loc, found);
+        let decoded = normalize::html_entities(&normalize::percent_decode_deep(raw));
+        let d = &self.config.disabled_rules;
+        let bytes = decoded.as_bytes();
+        if !d.contains(&ids::LIBINJECTION_SQLI)
+            && bytes.iter().any(|b| b"'\"`;#()-=*/|&".contains(b))
+        {
+            // A panic in the detector must not take the server down; treat it as suspicious.
+            let hit = std::panic::catch_unwind(|| {
+                let r = libinjectionrs::detect_sqli(bytes);
+                r.is_injection()
+                    .then(|| r.fingerprint.map(|f| f.to_string().len()).unwrap_or(0))
+            })
+            .unwrap_or(Some(0));
+            // Two-token fingerprints ("1c": a number then a comment, as in "50% off -- today")
+            // also fit ordinary prose, so alone they do not block.
+            if let Some(len) = hit {
+                let severity = if (1..=2).contains(&len) {
+                    Severity::Error
+                } else {
+                    Severity::Critical
+                };
+                found.add(ids::LIBINJECTION_SQLI, Category::Sqli, severity, loc, norm);
+            }
+        }
+        if !d.contains(&ids::LIBINJECTION_XSS) && bytes.iter().any(|b| b"<>\"'`".contains(b)) {
+            let hit = std::panic::catch_unwind(|| libinjectionrs::detect_xss(bytes).is_injection())
+                .unwrap_or(true);
+            if hit {
+                found.add(
+                    ids::LIBINJECTION_XSS,
+                    Category::Xss,
+                    Severity::Critical,
+                    loc,
+                    norm,
+                );
+            }
+        }
+    }
+
+    /// Base64 values: gadget names in any alignment, and the decoded text through the rules.
+    fn base64(&self, raw: &str, loc: &str, found: &mut Found) {
+        if raw.len() < 8
+            || !raw
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=' | b'-' | b'_'))
+        {
+            return;
+        }
+        if !self
+            .config
+            .disabled_rules
+            .contains(&ids::JAVA_BASE64_GADGET)
+            && self.gadgets.iter().any(|g| raw.contains(g.as_str()))
+        {
+            found.add(
+                ids::JAVA_BASE64_GADGET,
+                Category::Java,
+                Severity::Critical,
+                loc,
+                raw,
+            );
+        }
+        if raw.len() >= 16
+            && let Some(text) = b64::decode_text(raw)
+        {
+            let norm = normalize::normalize(&text);
+            if !normalize::is_plain(&norm) {
+                self.match_set(&self.values, &norm, loc, found);
+            }
+        }
+    }
+
+    fn match_set(&self, set: &RuleSet, text: &str, loc: &str, found: &mut Found) {
+        if text.is_empty() {
+            return;
+        }
+        for i in set.set.matches(text).iter() {
+            let r = set.rules[i];
+            found.add(r.id, r.category, r.severity, loc, text);
+        }
+    }
+
+    /// HTTP-level checks: method, framing, Host, content type and charset, ranges.
+    fn protocol(&self, f: &Facts<'_>, found: &mut Found) {
+        let d = &self.config.disabled_rules;
+        let mut add = |id: u32, sev: Severity, what: &str| {
+            if !d.contains(&id) {
+                found.add(id, Category::Protocol, sev, "request", what);
+            }
+        };
+        if !matches!(f.method, "GET" | "HEAD" | "POST" | "OPTIONS") {
+            add(ids::BAD_METHOD, Severity::Critical, f.method);
+        }
+        let count = |n: &str| {
+            f.headers
+                .iter()
+                .filter(|(h, _)| h.eq_ignore_ascii_case(n))
+                .count()
+        };
+        let (cl, te, hosts) = (
+            count("content-length"),
+            count("transfer-encoding"),
+            count("host"),
+        );
+        if (cl > 0 && te > 0) || cl > 1 || te > 1 {
+            add(
+                ids::AMBIGUOUS_FRAMING,
+                Severity::Critical,
+                "content-length/transfer-encoding",
+            );
+        }
+        if hosts > 1 {
+            add(ids::BAD_HOST, Severity::Critical, "repeated host");
+        } else if hosts == 0 && !f.host_in_authority {
+            add(ids::BAD_HOST, Severity::Warning, "missing host");
+        }
+        let has_body = f.body.is_some_and(|b| !b.is_empty());
+        if let Some(ct) = header(f.headers, "content-type") {
+            let ct = ct.to_ascii_lowercase();
+            let mime = ct.split(';').next().unwrap_or("").trim().to_string();
+            let allowed = [
+                "application/x-www-form-urlencoded",
+                "multipart/form-data",
+                "application/json",
+                "text/xml",
+                "application/xml",
+            ];
+            if (has_body || f.method == "POST") && !allowed.contains(&mime.as_str()) {
+                add(ids::BAD_CONTENT_TYPE, Severity::Critical, &mime);
+            }
+            if let Some(c) = self.charset.captures(&ct).and_then(|c| c.get(1))
+                && !matches!(
+                    c.as_str(),
+                    "utf-8"
+                        | "utf8"
+                        | "us-ascii"
+                        | "ascii"
+                        | "iso-8859-1"
+                        | "latin1"
+                        | "iso-8859-15"
+                        | "windows-1252"
+                )
+            {
+                add(ids::BAD_CHARSET, Severity::Critical, c.as_str());
+            }
+        }
+        if let Some(range) =
+            header(f.headers, "range").or_else(|| header(f.headers, "request-range"))
+        {
+            let ranges = range.split(',').count();
+            let bad_last = range.split(',').any(|r| r.trim().split_once('-').is_some_and(|(a, b)| {
+                matches!((a.trim().trim_start_matches("bytes=").parse::<u64>(), b.trim().parse::<u64>()), (Ok(a), Ok(b)) if b < a)
+            }));
+            if ranges > 5 || bad_last || header(f.headers, "request-range").is_some() {
+                add(ids::RANGE_ABUSE, Severity::Critical, &range);
+            }
+        }
+    }
+}
+
+fn header<'a>(headers: &'a [(&'a str, &'a [u8])], name: &str) -> Option<String> {
+    headers
+        .iter()
+        .find(|(h, _)| h.eq_ignore_ascii_case(name))
+        .map(|(_, v)| String::from_utf8_lossy(v).into_owned())
+}
+
+/// Matches collected while inspecting; each rule counts once.
+#[derive(Default)]
+struct Found {
+    by_rule: BTreeMap<u32, Match>,
+}
+
+impl Found {
+    fn add(
+        &mut self,
+        rule: u32,
+        category: Category,
+        severity: Severity,
+        location: &str,
+        text: &str,
+    ) {
+        self.by_rule.entry(rule).or_insert_with(|| Match {
+            rule,
+            category,
+            severity,
+            location: location.to_string(),
+            excerpt: text.chars().take(100).collect(),
+        });
+    }
+
+    fn finish(self) -> Inspection {
+        let matches: Vec<Match> = self.by_rule.into_values().collect();
+        Inspection {
+            score: matches.iter().map(|m| m.severity as u32).sum(),
+            matches,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

