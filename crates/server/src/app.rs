@@ -17,6 +17,7 @@ use tokio_rustls::TlsAcceptor;
 
 use crate::admin::AdminState;
 use crate::config::{Config, ServerConfig, SiteConfig};
+use crate::guard_layer::ShieldState;
 use crate::routes::{PublicState, router};
 use crate::tls;
 
@@ -162,12 +163,20 @@ impl Prepared {
             https_port,
         )
         .context("loading the admin templates")?;
+        let shield = ShieldState::new(
+            &config.shield,
+            &config.admin.path,
+            config.server.max_body_bytes,
+            store.recorder.clone(),
+        )
+        .context("compiling the shield rules")?;
         let app = router(
             PublicState {
                 cms: cms.clone(),
                 media_dir: Arc::new(crate::media::dir(&config.data_dir)),
             },
             admin,
+            shield,
             &config.server,
             config.admin.max_upload_bytes,
         );

@@ -28,6 +28,9 @@ pub struct Config {
     /// The admin interface.
     #[serde(default)]
     pub admin: AdminConfig,
+    /// Attack recognition.
+    #[serde(default)]
+    pub shield: ShieldConfig,
     /// The hosted websites.
     #[serde(default, rename = "site")]
     pub sites: Vec<SiteConfig>,
@@ -45,6 +48,7 @@ impl Default for Config {
             log: LogConfig::default(),
             database: DatabaseConfig::default(),
             admin: AdminConfig::default(),
+            shield: ShieldConfig::default(),
             sites: Vec::new(),
         }
     }
@@ -128,6 +132,43 @@ impl Default for AdminConfig {
             session_network_v4_prefix: 24,
             session_network_v6_prefix: 64,
             max_upload_bytes: 10 << 20,
+        }
+    }
+}
+
+/// `[shield]`: recognising and blocking attack requests.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ShieldConfig {
+    /// `block` (refuse attacks), `detect` (log and record them, serve anyway) or `off`.
+    pub mode: ShieldMode,
+    /// Anomaly score at which a request counts as an attack; one critical rule scores 5.
+    pub threshold: u32,
+    /// Rule ids to switch off, for false positives on a site (see `bolwerk shield test`).
+    pub disabled_rules: Vec<u32>,
+    /// Bytes of a request body that are inspected.
+    pub max_inspected_body: usize,
+}
+
+/// What the shield does with an attack.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ShieldMode {
+    /// Refuse with 403.
+    Block,
+    /// Log and record, but serve.
+    Detect,
+    /// Do not inspect.
+    Off,
+}
+
+impl Default for ShieldConfig {
+    fn default() -> Self {
+        ShieldConfig {
+            mode: ShieldMode::Block,
+            threshold: shield::DEFAULT_THRESHOLD,
+            disabled_rules: Vec::new(),
+            max_inspected_body: 64 << 10,
         }
     }
 }
@@ -323,6 +364,22 @@ impl Config {
                 "admin.session_network_v6_prefix".into(),
                 "at most 128".into(),
             ));
+        }
+        if self.shield.threshold == 0 {
+            problems.push((
+                "shield.threshold".into(),
+                "must be at least 1 (5 = one critical rule)".into(),
+            ));
+        }
+        for id in &self.shield.disabled_rules {
+            let known = shield::rules::RULES.iter().any(|r| r.id == *id)
+                || shield::rules::CODE_RULES.contains(id);
+            if !known {
+                problems.push((
+                    "shield.disabled_rules".into(),
+                    format!("{id} is not a rule id"),
+                ));
+            }
         }
         if let Err(e) = self.log.level.parse::<tracing_level::Filter>() {
             problems.push(("log.level".into(), e));

@@ -8,6 +8,7 @@ pub mod admin;
 pub mod app;
 pub mod config;
 mod error;
+pub mod guard_layer;
 pub mod headers;
 pub mod listen;
 pub mod media;

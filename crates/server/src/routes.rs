@@ -18,6 +18,7 @@ use tower_http::timeout::TimeoutLayer;
 use crate::admin::AdminState;
 use crate::config::{ServerConfig, normalize_host};
 use crate::error::{AppError, plain_page};
+use crate::guard_layer::ShieldState;
 use crate::headers::{no_cookies, security_headers};
 use crate::listen::ClientAddr;
 
@@ -31,12 +32,13 @@ pub struct PublicState {
     pub media_dir: Arc<std::path::PathBuf>,
 }
 
-/// The router with its middleware, outermost first: access log, security headers, request
-/// timeout, body limit. Public routes additionally pass `no_cookies`; the admin routes (the
+/// The router with its middleware, outermost first: access log, security headers, the shield,
+/// request timeout, body limits. Public routes additionally pass `no_cookies`; the admin routes (the
 /// only ones that may set the session cookie) have their own guard.
 pub fn router(
     state: PublicState,
     admin: AdminState,
+    shield: ShieldState,
     config: &ServerConfig,
     max_upload: usize,
 ) -> Router {
@@ -54,6 +56,10 @@ pub fn router(
         ServiceBuilder::new()
             .layer(middleware::from_fn(access_log))
             .layer(middleware::from_fn(security_headers))
+            .layer(middleware::from_fn_with_state(
+                shield,
+                crate::guard_layer::inspect,
+            ))
             .layer(TimeoutLayer::with_status_code(
                 StatusCode::REQUEST_TIMEOUT,
                 Duration::from_secs(config.request_timeout_s),

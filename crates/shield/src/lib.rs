@@ -20,6 +20,9 @@ use regex::{Regex, RegexSet};
 pub use rules::{Category, Rule, Severity, Target};
 use rules::{RULES, ids};
 
+/// A built-in pattern failed to compile (a bug, caught by the tests).
+pub type BuildError = regex::Error;
+
 /// Score at or above which a request is blocked (one critical rule).
 pub const DEFAULT_THRESHOLD: u32 = 5;
 

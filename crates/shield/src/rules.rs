@@ -125,9 +125,21 @@ pub mod ids {
     pub const CONTROL_BYTES: u32 = 9006;
     /// More byte ranges than any player needs.
     pub const RANGE_ABUSE: u32 = 9007;
-    /// A body, header or argument beyond Bolwerk's limits.
-    pub const OVERSIZE: u32 = 9008;
 }
+
+/// Ids of the rules implemented in code, for configuration checks.
+pub const CODE_RULES: &[u32] = &[
+    ids::LIBINJECTION_SQLI,
+    ids::LIBINJECTION_XSS,
+    ids::JAVA_BASE64_GADGET,
+    ids::BAD_METHOD,
+    ids::AMBIGUOUS_FRAMING,
+    ids::BAD_HOST,
+    ids::BAD_CONTENT_TYPE,
+    ids::BAD_CHARSET,
+    ids::CONTROL_BYTES,
+    ids::RANGE_ABUSE,
+];
 
 /// All pattern rules.
 pub const RULES: &[Rule] = &[
@@ -366,7 +378,7 @@ pub const RULES: &[Rule] = &[
         severity: Critical,
         target: Value,
         description: "chained shell command",
-        pattern: r"(^|[;|&`\n]|\$\(|\|\||&&)\s*(/[a-z/]*?/)?(whoami|uname|wget|curl|nc|ncat|netcat|socat|bash|zsh|ksh|dash|csh|tcsh|nslookup|dig|ifconfig|ipconfig|chmod|chown|mkfifo|busybox|telnet|tftp|useradd|usermod|crontab|systemctl|passwd|sudo|nohup|xterm|gcc|perl\s+-e|python[23]?\s+-c|ruby\s+-e|php\s+-r|lua\s+-e|node\s+-e|base64\s+-d|openssl\s|powershell|pwsh|certutil|bitsadmin|net\s+user|systeminfo|tasklist|reg\s+query|wmic)\b",
+        pattern: r"([;|&`\n]|\$\(|\|\||&&)\s*(/[a-z/]*?/)?(whoami|uname|wget|curl|nc|ncat|netcat|socat|bash|zsh|ksh|dash|csh|tcsh|nslookup|dig|ifconfig|ipconfig|chmod|chown|mkfifo|busybox|telnet|tftp|useradd|usermod|crontab|systemctl|passwd|sudo|nohup|xterm|gcc|perl\s+-e|python[23]?\s+-c|ruby\s+-e|php\s+-r|lua\s+-e|node\s+-e|base64\s+-d|openssl\s|powershell|pwsh|certutil|bitsadmin|net\s+user|systeminfo|tasklist|reg\s+query|wmic)\b",
     },
     Rule {
         id: 4002,

@@ -89,6 +89,18 @@ fn bad_configs_get_a_clear_error_naming_file_and_key() {
             &["database", "oracle"],
         ),
         (
+            "unknown rule",
+            format!(
+                "[server]\nhttp = \"127.0.0.1:80\"\n[shield]\ndisabled_rules = [99999]\n{site}"
+            ),
+            &["shield.disabled_rules", "99999 is not a rule id"],
+        ),
+        (
+            "bad shield mode",
+            format!("[server]\nhttp = \"127.0.0.1:80\"\n[shield]\nmode = \"maybe\"\n{site}"),
+            &["shield.mode", "maybe"],
+        ),
+        (
             "bad log level",
             format!("[server]\nhttp = \"127.0.0.1:80\"\n[log]\nlevel = \"loud\"\n{site}"),
             &["log.level", "loud"],

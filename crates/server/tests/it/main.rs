@@ -9,6 +9,7 @@ mod hosts;
 mod limits;
 mod mariadb;
 mod pages;
+mod shield;
 mod tls;
 
 /// Retries `check` until it returns true or five seconds pass; for changes that reach the

@@ -148,6 +148,12 @@ async fn media_urls_that_are_not_ours_are_404() {
         "/media/",
     ] {
         let res = s.get(path).await;
-        assert_eq!(res.status(), 404, "{path}");
+        // Traversal is refused by the shield before routing; the rest is the site's 404.
+        let want = if path.contains("..") || path.ends_with(".db") {
+            403
+        } else {
+            404
+        };
+        assert_eq!(res.status(), want, "{path}");
     }
 }
