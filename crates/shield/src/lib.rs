@@ -154,6 +154,7 @@ pub struct Shield {
     agents: RuleSet,
     gadgets: Vec<String>,
     charset: Regex,
+    protocol_smuggling: Regex,
 }
 
 /// Headers whose values are machine-made and never inspected for injections.
@@ -241,6 +242,9 @@ impl Shield {
             agents: RuleSet::new(Target::UserAgent, d)?,
             gadgets,
             charset: Regex::new(r"charset\s*=\s*[\x22']?([a-z0-9_-]+)")?,
+            protocol_smuggling: Regex::new(
+                r"(?m)\n[ \t]*(quit|retr\s+\d|help\b|rcpt\s+to|mail\s+from|ehlo|helo|starttls|dele\s+\d|noop|rset|user\s+\S|pass\s+\S|stor\s|[a-z]\d{1,4}\s+(search|select|login|fetch|store|list|append)\b)",
+            )?,
             config,
         })
     }
@@ -266,10 +270,22 @@ impl Shield {
             );
         }
         self.match_set(&self.paths, &path, "path", &mut found);
-        // Path segments can carry injections too (`/get/<script>`).
-        if !normalize::is_plain(&path.replace('/', "")) {
-            self.inspect_value(&path, facts.path, "path", &mut found);
+        let dotted = path
+            .split('/')
+            .skip(1)
+            .any(|seg| seg.starts_with('.') && seg != "." && seg != "..")
+            && !path.starts_with("/.well-known/");
+        if dotted && !self.config.disabled_rules.contains(&ids::DOTFILE) {
+            found.add(
+                ids::DOTFILE,
+                Category::Probe,
+                Severity::Critical,
+                "path",
+                &path,
+            );
         }
+        // Path segments can carry injections too (`/get/<script>`, `/get/proc/interrupts`).
+        self.inspect_value(&path, facts.path, "path", &mut found);
 
         if let Some(q) = facts.query {
             if q.contains("%00") {
@@ -304,9 +320,18 @@ impl Shield {
                 n if SKIPPED_HEADERS.contains(&n) => {}
                 n => {
                     let norm = normalize::normalize(&value);
-                    if !normalize::is_plain(&norm) {
-                        self.inspect_value(&norm, &value, &format!("header:{n}"), &mut found);
+                    let loc = format!("header:{n}");
+                    if n.contains("filename") {
+                        // Upload file names: judged like paths (`shell.php`).
+                        self.match_set(
+                            &self.paths,
+                            &format!("/{norm}").replace(' ', ""),
+                            &loc,
+                            &mut found,
+                        );
                     }
+                    self.inspect_value(&norm, &value, &loc, &mut found);
+                    self.base64(&value, &loc, &mut found);
                 }
             }
         }
@@ -335,9 +360,9 @@ impl Shield {
         let loc = format!("{kind}:{}", nname.chars().take(40).collect::<String>());
         if !nname.is_empty() {
             self.match_set(&self.names, &nname, &loc, found);
-            if !normalize::is_plain(&nname) {
-                self.inspect_value(&nname, name, &loc, found);
-            }
+            // Names carry payloads too (`java.lang.Runtime=1`, a JSON key, a cookie name).
+            self.inspect_value(&nname, name, &loc, found);
+            self.base64(name, &loc, found);
         }
         let norm = normalize::normalize(value);
         if !norm.is_empty() {
@@ -349,6 +374,26 @@ impl Shield {
     /// Runs libinjection and the value rules on one value (`norm` normalised, `raw` as sent).
     fn inspect_value(&self, norm: &str, raw: &str, loc: &str, found: &mut Found) {
         self.match_set(&self.values, norm, loc, found);
+        // Mail and file protocol commands smuggled after a line break (SMTP, IMAP, POP3, FTP).
+        if (raw.contains('\n') || raw.contains("%0a") || raw.contains("%0A"))
+            && !self.config.disabled_rules.contains(&ids::MAIL_SMUGGLING)
+        {
+            let decoded = normalize::percent_decode_deep(raw).to_ascii_lowercase();
+            if self.protocol_smuggling.is_match(&decoded) {
+                found.add(
+                    ids::MAIL_SMUGGLING,
+                    Category::Rce,
+                    Severity::Critical,
+                    loc,
+                    norm,
+                );
+            }
+        }
+        // Shell evasions (`c\a"t /et''c/pas$@swd`) as the shell would read them.
+        let cmdline = normalize::cmdline(norm);
+        if cmdline != norm {
+            self.match_set(&self.values, &cmdline, loc, found);
+        }
         let decoded = normalize::html_entities(&normalize::percent_decode_deep(raw));
         let d = &self.config.disabled_rules;
         let bytes = decoded.as_bytes();

@@ -161,6 +161,20 @@ pub fn normalize(raw: &str) -> String {
     out
 }
 
+/// The text as a shell would read it: quotes, carets and empty variables (`$@`, `$?`, `$_`,
+/// `${}`) removed, as CRS's `cmdLine` transformation does.
+pub fn cmdline(norm: &str) -> String {
+    let s = norm
+        .replace("$@", "")
+        .replace("$?", "")
+        .replace("$_", "")
+        .replace("${}", "");
+    s.chars()
+        .filter(|c| !matches!(c, '"' | '\'' | '^'))
+        .collect::<String>()
+        .replace("/ ", "/")
+}
+
 /// Whether a value is plain enough that no rule can match it: letters, digits, spaces and a
 /// few harmless punctuation marks. Most honest values are; they skip the detectors.
 pub fn is_plain(s: &str) -> bool {

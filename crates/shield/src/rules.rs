@@ -111,6 +111,10 @@ pub mod ids {
     pub const LIBINJECTION_XSS: u32 = 2001;
     /// Base64-encoded Java deserialisation gadget names.
     pub const JAVA_BASE64_GADGET: u32 = 6010;
+    /// Mail or FTP protocol commands after a line break in a value.
+    pub const MAIL_SMUGGLING: u32 = 4015;
+    /// A path segment starting with a dot (`/.env`, `/.git/`, `/.aws/`); only `/.well-known/` is ours.
+    pub const DOTFILE: u32 = 8101;
     /// Method other than GET, HEAD, POST, OPTIONS.
     pub const BAD_METHOD: u32 = 9001;
     /// Both Content-Length and Transfer-Encoding, or repeated framing headers.
@@ -132,6 +136,8 @@ pub const CODE_RULES: &[u32] = &[
     ids::LIBINJECTION_SQLI,
     ids::LIBINJECTION_XSS,
     ids::JAVA_BASE64_GADGET,
+    ids::DOTFILE,
+    ids::MAIL_SMUGGLING,
     ids::BAD_METHOD,
     ids::AMBIGUOUS_FRAMING,
     ids::BAD_HOST,
@@ -166,7 +172,7 @@ pub const RULES: &[Rule] = &[
         severity: Critical,
         target: Value,
         description: "database catalogue access",
-        pattern: r"\b(information_schema|mysql\.(user|db)|sys\.(objects|tables|columns)|sysobjects|syscolumns|pg_(catalog|shadow|user)|sqlite_master|all_tables|user_tables|msysobjects)\b",
+        pattern: r"\b(information_schema|mysql\.(user|db)|sys\.(objects|tables|columns)|sysobjects|syscolumns|pg_(catalog|shadow|user)|sqlite_master|all_tables|user_tables|msysobjects|msdb|tempdb|northwind|sysibm|syscat)\b",
     },
     Rule {
         id: 1005,
@@ -248,6 +254,38 @@ pub const RULES: &[Rule] = &[
         description: "hex-encoded string or SQL keyword after a quote",
         pattern: r"\b0x[0-9a-f]{8,}\b|['`]\s*(union|select|insert|update|delete|drop|having|where)\b",
     },
+    Rule {
+        id: 1015,
+        category: Sqli,
+        severity: Error,
+        target: Value,
+        description: "SQL keyword glued to a quote",
+        pattern: r#"['"`](and|or|xor|union|select|having|where|order|group|like|rlike|regexp|div)\b|\b(and|or|xor)['"`]"#,
+    },
+    Rule {
+        id: 1016,
+        category: Sqli,
+        severity: Error,
+        target: Value,
+        description: "SQL function call",
+        pattern: r"\b(make_set|elt|sin|cos|tan|abs|pi|now|sysdate|version|database|schema|char_length|md5|sha1|sha2|rand|floor|ceil|round|if|ifnull|nullif|coalesce|iif|locate|position|soundex|lpad|rpad|find_in_set|bit_length|oct|ord|encode|decode|aes_encrypt|aes_decrypt|compress|uncompress|exp|ln|pow|power|sqrt|sign|greatest|least|last_insert_id|row_count|found_rows|connection_id|crc32|from_base64|to_base64|json_extract|json_keys|xmltype|ctxsys\.\w+|dbms_\w+|pg_\w+)\(",
+    },
+    Rule {
+        id: 1017,
+        category: Sqli,
+        severity: Error,
+        target: Value,
+        description: "PostgreSQL and JSON operators",
+        pattern: r"::\s*(jsonb?|text|int\w*|varchar|regclass|bytea)\b|\s@[>?]\s|->>|#>>",
+    },
+    Rule {
+        id: 1018,
+        category: Sqli,
+        severity: Critical,
+        target: Value,
+        description: "comparison with a subquery",
+        pattern: r"\b(and|or|xor|&&|\|\|)\s+[\w'\x22]+\s*(=|<>|!=|<|>)+\s*\(\s*(select|\d|case)\b|\(\s*select\b.{1,200}\bfrom\b",
+    },
     // --- XSS (libinjection is rule 2001) ---
     Rule {
         id: 2002,
@@ -271,7 +309,7 @@ pub const RULES: &[Rule] = &[
         severity: Critical,
         target: Value,
         description: "script URL scheme",
-        pattern: r"(java|vb|live|ecma)script\s*:|data\s*:\s*(text/html|image/svg|application/(x-)?javascript)|\bfscommand\b|\bseeksegmenttime\b",
+        pattern: r"(java|vb|live|ecma)script\s*:|url\s*\(\s*['\x22]?\s*javascript|data\s*:\s*(text/html|image/svg|application/(x-)?javascript)|\bfscommand\b|\bseeksegmenttime\b",
     },
     Rule {
         id: 2005,
@@ -305,6 +343,14 @@ pub const RULES: &[Rule] = &[
         description: "script function call",
         pattern: r"\b(alert|prompt|confirm|eval|settimeout|setinterval|atob|fromcharcode|constructor)\s*(\(|`)",
     },
+    Rule {
+        id: 2009,
+        category: Xss,
+        severity: Critical,
+        target: Value,
+        description: "server-side include",
+        pattern: r"<!--\s*#\s*(exec|include|echo|set|config|printenv|fsize|flastmod)\b",
+    },
     // --- Path traversal, LFI ---
     Rule {
         id: 3001,
@@ -320,7 +366,7 @@ pub const RULES: &[Rule] = &[
         severity: Critical,
         target: Value,
         description: "sensitive system file",
-        pattern: r"/etc/(passwd|shadow|group|hosts|issue|motd|crontab|sudoers|fstab|resolv\.conf|apache2|nginx|httpd|mysql|ssh)|/proc/(self|\d+)/|/dev/(tcp|udp|fd|stdin)|\b(boot|win|system)\.ini\b|/(windows|winnt)/|system32|\.htaccess\b|\.htpasswd\b|\bweb\.config\b|wp-config\.php|/var/(log|www|lib|mail|spool)/|\.ssh/|\bid_(rsa|dsa|ecdsa|ed25519)\b|\.bash_history|/root/|\.aws/credentials|/usr/local/etc",
+        pattern: r"/etc/(passwd|shadow|group|hosts|issue|motd|crontab|sudoers|fstab|resolv\.conf|apache2|nginx|httpd|mysql|ssh)|/proc/(self|\d+)/|/dev/(tcp|udp|fd|stdin)|\b(boot|win|system)\.ini\b|/(windows|winnt)/|system32|\.htaccess\b|\.htpasswd\b|\bweb\.config\b|wp-config\.php|/var/(log|www|lib|mail|spool)/|\.ssh/|\bid_(rsa|dsa|ecdsa|ed25519)\b|\.bash_history|/root/|\.aws/credentials|/usr/local/etc|/proc/[a-z]|/sys/(class|kernel|devices|firmware|block|bus|module|power|fs)\b|\.docker/|/@fs/|/etc/[a-z0-9._-]{3,}",
     },
     Rule {
         id: 3003,
@@ -328,7 +374,7 @@ pub const RULES: &[Rule] = &[
         severity: Critical,
         target: Value,
         description: "stream wrapper",
-        pattern: r"\b(php|file|zip|phar|expect|glob|ogg|rar|zlib|compress\.zlib|compress\.bzip2|data|jar|netdoc)://",
+        pattern: r"\b(php|file|zip|phar|expect|glob|ogg|rar|zlib|compress\.zlib|compress\.bzip2|data|jar|netdoc)://|\bjar:(file|https?|ftp):",
     },
     Rule {
         id: 3004,
@@ -361,7 +407,7 @@ pub const RULES: &[Rule] = &[
         severity: Critical,
         target: Value,
         description: "server-side request forgery target",
-        pattern: r"(gopher|dict|ldap|ldaps|tftp|pop3|imap|smtp|sftp|telnet)://|169\.254\.169\.254|metadata\.google\.internal|host\.docker\.internal|metadata\.azure|100\.100\.100\.200|instance-data",
+        pattern: r"(gopher|dict|ldap|ldaps|tftp|pop3|imap|smtp|sftp|telnet)://|169\.254\.169\.254|metadata\.google\.internal|host\.docker\.internal|metadata\.azure|100\.100\.100\.200|instance-data|localhost\.localdomain|kubernetes\.default|\.svc\.cluster\.local",
     },
     Rule {
         id: 3104,
@@ -420,6 +466,54 @@ pub const RULES: &[Rule] = &[
         description: "Windows batch loop",
         pattern: r"\bfor\s+/[a-z]\s+%%?\w+\s+in\s*\(|%comspec%|%systemroot%|%windir%",
     },
+    Rule {
+        id: 4007,
+        category: Rce,
+        severity: Critical,
+        target: Value,
+        description: "PowerShell",
+        pattern: r"\b(invoke-(webrequest|expression|command|restmethod|item|wmimethod|shellcode)|iex|iwr|irm|start-process|new-object\s+(system\.)?net\.webclient|downloadstring|downloadfile|-encodedcommand|frombase64string|set-executionpolicy|get-wmiobject)\b",
+    },
+    Rule {
+        id: 4008,
+        category: Rce,
+        severity: Critical,
+        target: Value,
+        description: "Windows batch control flow",
+        pattern: r"\bfor\s+(/[a-z]\s+)?(\x22[^\x22]*\x22\s+)?(\S+\s+)?%%?\S+\s+in\s*\(|\bif\s+(/i\s+)?(not\s+)?(exist|defined|errorlevel|cmdextversion)\b|\bif\s+.{1,60}\s(geq|leq|gtr|lss|equ|neq)\s|\bif\s+\x22[^\x22]*\x22\s*==|\bif\s+\S+==\S+|@echo\b|\bset\s+/[ap]\b|\bgoto\s+:?[a-z_]\w*|%[a-z_]{2,}%",
+    },
+    Rule {
+        id: 4009,
+        category: Rce,
+        severity: Critical,
+        target: Value,
+        description: "reverse shell",
+        pattern: r"\s-e\s+(/bin/)?(ba|z|k)?sh\b|\bnc\b.{0,60}\s-[a-z]*e\s|\bsocat\b.{0,60}\bexec:|\bbash\s+-i\b|>\s*&\s*/dev/",
+    },
+    Rule {
+        id: 4010,
+        category: Rce,
+        severity: Critical,
+        target: Value,
+        description: "file name hidden behind shell globbing",
+        pattern: r"/[a-z]*[?*\[][a-z?*\[\]]*/[a-z?*\[\].]+|/(bin|etc|usr|dev|proc|tmp|var|sbin)/[a-z]*[?*\[][a-z?*\[\]]*",
+    },
+    Rule {
+        id: 4011,
+        category: Rce,
+        severity: Error,
+        target: Value,
+        description: "shell alias or function definition",
+        pattern: r"\balias\s+[\w-]+\s*=|\b\w+\s*\(\s*\)\s*\{\s*[a-z]",
+    },
+    Rule {
+        id: 4012,
+        category: Rce,
+        severity: Critical,
+        target: Value,
+        description: "interpreter or wrapper with a command",
+        pattern: r"^\s*(bash|sh|zsh|ksh|dash|python[23]?|perl|ruby|php|node|lua)\s+-[a-z]\b|^\s*(nohup|strace|ltrace|sudo|xargs)\s+[a-z/]|^\s*(ansible(-[a-z]+)?|cscli|kubectl|terraform|chef-[a-z]+)\s",
+    },
     // --- PHP ---
     Rule {
         id: 5001,
@@ -427,7 +521,7 @@ pub const RULES: &[Rule] = &[
         severity: Critical,
         target: Value,
         description: "PHP opening tag",
-        pattern: r"<\?(php|=)|\[php\]|<script\s+language\s*=\s*['\x22]?php",
+        pattern: r"<\?(php|=)|<\?\s*$|\{/?php\}|\[php\]|<script\s+language\s*=\s*['\x22]?php",
     },
     Rule {
         id: 5002,
@@ -461,6 +555,46 @@ pub const RULES: &[Rule] = &[
         description: "PHP code construct",
         pattern: r"\b(eval|include|include_once|require|require_once|file_get_contents|fopen|fwrite|readfile|file|glob|opendir|scandir)\s*\(.*[$'\x22]|\becho\s+['\x22$]|\bsess_[a-z0-9]{20,}",
     },
+    Rule {
+        id: 5006,
+        category: Php,
+        severity: Critical,
+        target: Value,
+        description: "obfuscated PHP call",
+        pattern: r"\(\s*['\x22]?(system|exec|shell_exec|passthru|popen|proc_open|assert|eval|phpinfo|create_function)['\x22]?\s*\)\s*\(|\{php\}|\[/?php\]|\$\w+\s*->\s*\$\w+\s*\(|\bget_defined_(vars|functions|constants)\s*\(|\bcurl_(init|exec|setopt)\s*\(|\b(fsockopen|stream_socket_client|pcntl_fork|posix_getpwuid)\s*\(",
+    },
+    Rule {
+        id: 5007,
+        category: Php,
+        severity: Error,
+        target: Value,
+        description: "variable expansion",
+        pattern: r"\$\{\s*[a-z_]\w*\s*\}",
+    },
+    Rule {
+        id: 5008,
+        category: Php,
+        severity: Critical,
+        target: Value,
+        description: "call through a variable or array element",
+        pattern: r"\$[a-z_]\w*\s*(\[[^\]]{0,20}\]|\{[^}]{0,20}\})+\s*\(|(^|[^\w$])\$[a-z_]\w*\s*\(\s*['\x22$@\w]",
+    },
+    Rule {
+        id: 5009,
+        category: Php,
+        severity: Error,
+        target: Value,
+        description: "PHP file function call",
+        pattern: r"\b(fopen|file_exists|file_get_contents|readfile|fwrite|fputs|unlink|rmdir|chmod|tempnam|tmpfile|is_writable|opendir|readdir|scandir|highlight_file|show_source|parse_ini_file|get_cfg_var|ini_get_all)\s*\(",
+    },
+    Rule {
+        id: 5010,
+        category: Php,
+        severity: Critical,
+        target: Value,
+        description: "PHP session file name",
+        pattern: r"(^|/)sess_[a-z0-9]{20,}$",
+    },
     // --- Java ---
     Rule {
         id: 6001,
@@ -476,7 +610,7 @@ pub const RULES: &[Rule] = &[
         severity: Critical,
         target: Value,
         description: "Java runtime and reflection classes",
-        pattern: r"java\.(lang\.(runtime|processbuilder|system|class|reflect|thread|classloader)|io\.(file|objectinputstream|filteroutputstream|fileoutputstream|fileinputstream|printwriter|bufferedreader|inputstream|outputstream)|net\.(url|socket|urlclassloader)|util\.(scanner|base64)|beans\.(xmldecoder|expression)|rmi\.)|javax\.(script|naming|management)|\.getruntime\s*\(|\bprocessbuilder\b|\bgetclass\s*\(|\bforname\s*\(|\bgetmethod\s*\(|\.invoke\s*\(|\bclassloader\b|\bscriptengine",
+        pattern: r"\bjava\.(lang|io|util|net|nio|beans|rmi|security|sql|text)\.[a-z]|\b(com\.opensymphony|org\.apache\.(commons|struts|xalan|xerces|log4j|catalina|tomcat)|com\.sun\.|sun\.(misc|reflect)|javax\.)|java\.(lang\.(runtime|processbuilder|system|class|reflect|thread|classloader)|io\.(file|objectinputstream|filteroutputstream|fileoutputstream|fileinputstream|printwriter|bufferedreader|inputstream|outputstream)|net\.(url|socket|urlclassloader)|util\.(scanner|base64)|beans\.(xmldecoder|expression)|rmi\.)|javax\.(script|naming|management)|\.getruntime\s*\(|\bprocessbuilder\b|\bgetclass\s*\(|\bforname\s*\(|\bgetmethod\s*\(|\.invoke\s*\(|\bclassloader\b|\bscriptengine",
     },
     Rule {
         id: 6003,
@@ -517,7 +651,7 @@ pub const RULES: &[Rule] = &[
         severity: Critical,
         target: Value,
         description: "Node.js code injection",
-        pattern: r"_\$\$nd_func\$\$_|require\s*\(\s*['\x22`](child_process|fs|net|vm|os)['\x22`]|process\s*\.\s*(env|mainmodule|binding|exit|kill)|child_process|\.execsync\s*\(|\.spawnsync\s*\(|__proto__|constructor\s*(\.|\[\s*['\x22])\s*prototype|\bnew\s+function\s*\(|\bfunction\s*\(\s*\)\s*\{\s*return\s+this",
+        pattern: r"_\$\$nd_func\$\$_|require\s*\(\s*['\x22`](child_process|fs|net|vm|os)['\x22`]|process\s*\.\s*(env|mainmodule|binding|exit|kill)|child_process|\.execsync\s*\(|\.spawnsync\s*\(|__proto__|constructor\s*(\.|\[\s*['\x22])\s*prototype|\bnew\s+function\s*\(|\bfunction\s*\(\s*\)\s*\{\s*return\s+this|module\.exports|console\.(log|info|warn|error|dir)\s*\(|\brequire\s*\[|global\.process|\bprocess\.(env|argv|cwd)",
     },
     Rule {
         id: 7002,
@@ -546,10 +680,10 @@ pub const RULES: &[Rule] = &[
     Rule {
         id: 7005,
         category: Generic,
-        severity: Error,
+        severity: Critical,
         target: Value,
         description: "denial-of-service loop",
-        pattern: r"\bwhile\s*\(\s*(true|1|!!|!0|\(true\))|\bfor\s*\(\s*;\s*;\s*\)",
+        pattern: r"\bwhile\s*\(\s*(true\b|1\s*\)|!+\s*\w*|!0|\(+\s*true)|\bfor\s*\(\s*;\s*;\s*\)",
     },
     Rule {
         id: 7006,
@@ -593,14 +727,6 @@ pub const RULES: &[Rule] = &[
         pattern: r"^(jsessionid|phpsessid|aspsessionid\w*|asp\.net_sessionid|cfid|cftoken|sessionid|session_id|sid)$",
     },
     // --- Probes for software Bolwerk is not ---
-    Rule {
-        id: 8101,
-        category: Probe,
-        severity: Critical,
-        target: Path,
-        description: "hidden or version-control file",
-        pattern: r"/\.(env|git|svn|hg|bzr|cvs|ds_store|htaccess|htpasswd|aws|ssh|docker|npmrc|dockerenv|idea|vscode|bash_history|history|config|kube)(/|$|\.|_)",
-    },
     Rule {
         id: 8102,
         category: Probe,
