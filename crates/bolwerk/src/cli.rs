@@ -44,6 +44,11 @@ pub enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// Tools for the attack shield.
+    Shield {
+        #[command(subcommand)]
+        command: ShieldCommand,
+    },
     /// List and edit pages (works while the server runs).
     Page {
         #[command(flatten)]
@@ -209,4 +214,15 @@ pub enum UserCommand {
     },
     /// List accounts.
     List,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ShieldCommand {
+    /// Read one raw HTTP request on standard input and print the verdict, the score and every
+    /// matching rule, as the server would judge it (for tuning false positives).
+    Test {
+        /// Use the [shield] settings (threshold, disabled rules) of this config file.
+        #[arg(long, short)]
+        config: Option<PathBuf>,
+    },
 }

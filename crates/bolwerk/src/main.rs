@@ -4,6 +4,7 @@ mod cli;
 mod content;
 mod demo;
 mod logging;
+mod shield_cmd;
 mod user;
 
 use std::path::{Path, PathBuf};
@@ -56,6 +57,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let config = data_config(&data)?;
             runtime(1)?.block_on(user::run(config, command))
         }
+        Command::Shield {
+            command: cli::ShieldCommand::Test { config },
+        } => shield_cmd::test(config.as_deref()),
         Command::Page { data, command } => {
             quiet_logging();
             let config = data_config(&data)?;

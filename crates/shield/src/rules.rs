@@ -412,7 +412,7 @@ pub const RULES: &[Rule] = &[
     Rule {
         id: 3104,
         category: Rfi,
-        severity: Error,
+        severity: Notice,
         target: Value,
         description: "URL to a local address",
         pattern: r"^\s*(https?|ftps?)://(localhost|127\.\d+\.\d+\.\d+|0\.0\.0\.0|\[::1?\]|0x7f|2130706433)\b",
