@@ -10,7 +10,7 @@ pub enum Field {
 
 /// `a=1&b=2` into pairs, `+` as space; values stay percent-encoded (normalisation decodes).
 pub fn pairs(q: &str) -> impl Iterator<Item = (String, String)> + '_ {
-    q.split(['&', ';']).filter(|p| !p.is_empty()).map(|p| {
+    q.split('&').filter(|p| !p.is_empty()).map(|p| {
         let (n, v) = p.split_once('=').unwrap_or((p, ""));
         (n.replace('+', " "), v.replace('+', " "))
     })

@@ -244,7 +244,7 @@ pub const RULES: &[Rule] = &[
         severity: Notice,
         target: Value,
         description: "SELECT ... FROM",
-        pattern: r"\bselect\b.{1,100}?\bfrom\b",
+        pattern: r"\bselect\b.+?\bfrom\b",
     },
     Rule {
         id: 1014,
@@ -284,7 +284,7 @@ pub const RULES: &[Rule] = &[
         severity: Critical,
         target: Value,
         description: "comparison with a subquery",
-        pattern: r"\b(and|or|xor|&&|\|\|)\s+[\w'\x22]+\s*(=|<>|!=|<|>)+\s*\(\s*(select|\d|case)\b|\(\s*select\b.{1,200}\bfrom\b",
+        pattern: r"\b(and|or|xor|&&|\|\|)\s+[\w'\x22]+\s*(=|<>|!=|<|>)+\s*\(\s*(select|\d|case)\b|\(\s*select\b.+?\bfrom\b",
     },
     // --- XSS (libinjection is rule 2001) ---
     Rule {
@@ -448,7 +448,7 @@ pub const RULES: &[Rule] = &[
         severity: Critical,
         target: Value,
         description: "Shellshock",
-        pattern: r"\(\s*\)\s*\{.{0,20}?;?\s*\}\s*;",
+        pattern: r"\(\s*\)\s*\{.*?;?\s*\}\s*;",
     },
     Rule {
         id: 4005,
@@ -480,7 +480,7 @@ pub const RULES: &[Rule] = &[
         severity: Critical,
         target: Value,
         description: "Windows batch control flow",
-        pattern: r"\bfor\s+(/[a-z]\s+)?(\x22[^\x22]*\x22\s+)?(\S+\s+)?%%?\S+\s+in\s*\(|\bif\s+(/i\s+)?(not\s+)?(exist|defined|errorlevel|cmdextversion)\b|\bif\s+.{1,60}\s(geq|leq|gtr|lss|equ|neq)\s|\bif\s+\x22[^\x22]*\x22\s*==|\bif\s+\S+==\S+|@echo\b|\bset\s+/[ap]\b|\bgoto\s+:?[a-z_]\w*|%[a-z_]{2,}%",
+        pattern: r"\bfor\s+(/[a-z]\s+)?(\x22[^\x22]*\x22\s+)?(\S+\s+)?%%?\S+\s+in\s*\(|\bif\s+(/i\s+)?(not\s+)?(exist|defined|errorlevel|cmdextversion)\b|\bif\s+.+?\s(geq|leq|gtr|lss|equ|neq)\s|\bif\s+\x22[^\x22]*\x22\s*==|\bif\s+\S+==\S+|@echo\b|\bset\s+/[ap]\b|\bgoto\s+:?[a-z_]\w*|%[a-z_]{2,}%",
     },
     Rule {
         id: 4009,
@@ -488,7 +488,7 @@ pub const RULES: &[Rule] = &[
         severity: Critical,
         target: Value,
         description: "reverse shell",
-        pattern: r"\s-e\s+(/bin/)?(ba|z|k)?sh\b|\bnc\b.{0,60}\s-[a-z]*e\s|\bsocat\b.{0,60}\bexec:|\bbash\s+-i\b|>\s*&\s*/dev/",
+        pattern: r"\s-e\s+(/bin/)?(ba|z|k)?sh\b|\bnc\b.*?\s-[a-z]*e\s|\bsocat\b.*?\bexec:|\bbash\s+-i\b|>\s*&\s*/dev/",
     },
     Rule {
         id: 4010,
@@ -577,7 +577,7 @@ pub const RULES: &[Rule] = &[
         severity: Critical,
         target: Value,
         description: "call through a variable or array element",
-        pattern: r"\$[a-z_]\w*\s*(\[[^\]]{0,20}\]|\{[^}]{0,20}\})+\s*\(|(^|[^\w$])\$[a-z_]\w*\s*\(\s*['\x22$@\w]",
+        pattern: r"\$[a-z_]\w*\s*(\[[^\]]{0,20}\]|\{[^}]*?\})+\s*\(|(^|[^\w$])\$[a-z_]\w*\s*\(\s*['\x22$@\w]",
     },
     Rule {
         id: 5009,
@@ -602,7 +602,7 @@ pub const RULES: &[Rule] = &[
         severity: Critical,
         target: Value,
         description: "JNDI lookup (Log4Shell)",
-        pattern: r"\$\{[^}]{0,100}(jndi|ldap|rmi|dns|iiop|corba|nds|nis)[^}]{0,5}:|\$\{\s*(\$\{|lower:|upper:|::-|env:|sys:|java:|date:|main:|base64:|ctx:|bundle:|docker:|k8s:|spring:)",
+        pattern: r"\$\{[^}]*?(jndi|ldap|rmi|dns|iiop|corba|nds|nis)[^}]*?:|\$\{\s*(\$\{|lower:|upper:|::-|env:|sys:|java:|date:|main:|base64:|ctx:|bundle:|docker:|k8s:|spring:)",
     },
     Rule {
         id: 6002,
@@ -659,7 +659,7 @@ pub const RULES: &[Rule] = &[
         severity: Critical,
         target: Value,
         description: "server-side template injection",
-        pattern: r"\{\{.{0,80}?(__class__|__mro__|__subclasses__|__globals__|__builtins__|__import__|__init__|config\.|self\.|request\.|lipsum|cycler|joiner|namespace|\|attr|\d+\s*\*\s*\d+|range\(|\.constructor).{0,80}?\}\}|\$\{\s*\d+\s*[*+]\s*\d+\s*\}|#\{\s*\d+\s*[*+]\s*\d+\s*\}|<%=?\s*\d+\s*[*+]\s*\d+\s*%>|\{%\s*(import|include|extends|macro|set|for|if|print)\b|\$\{\s*[a-z_]+\.(getclass|class|forname|runtime)",
+        pattern: r"\{\{.*?(__class__|__mro__|__subclasses__|__globals__|__builtins__|__import__|__init__|config\.|self\.|request\.|lipsum|cycler|joiner|namespace|\|attr|\d+\s*\*\s*\d+|range\(|\.constructor).*?\}\}|\$\{\s*\d+\s*[*+]\s*\d+\s*\}|#\{\s*\d+\s*[*+]\s*\d+\s*\}|<%=?\s*\d+\s*[*+]\s*\d+\s*%>|\{%\s*(import|include|extends|macro|set|for|if|print)\b|\$\{\s*[a-z_]+\.(getclass|class|forname|runtime)",
     },
     Rule {
         id: 7003,
@@ -707,7 +707,7 @@ pub const RULES: &[Rule] = &[
         severity: Critical,
         target: Value,
         description: "XML external entity",
-        pattern: r"<!doctype[^>]{0,200}\[|<!entity|\bsystem\s+['\x22](file|https?|php|expect|ftp|jar|netdoc|gopher)|xinclude|<xi:include",
+        pattern: r"<!doctype[^>]*?\[|<!entity|\bsystem\s+['\x22](file|https?|php|expect|ftp|jar|netdoc|gopher)|xinclude|<xi:include",
     },
     // --- Session fixation ---
     Rule {
@@ -716,7 +716,7 @@ pub const RULES: &[Rule] = &[
         severity: Critical,
         target: Value,
         description: "cookie set through a parameter",
-        pattern: r"\.cookie\b.{0,200}?;\s*(expires|domain|path)\s*=|http-equiv\W+set-cookie|\bset-cookie\s*:",
+        pattern: r"\.cookie\b.*?;\s*(expires|domain|path)\s*=|http-equiv\W+set-cookie|\bset-cookie\s*:",
     },
     Rule {
         id: 8002,

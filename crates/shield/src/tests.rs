@@ -598,9 +598,9 @@ fn disabled_rules_do_not_fire() {
 #[test]
 fn huge_and_hostile_inputs_stay_linear_and_safe() {
     let s = shield();
-    let long = "a'".repeat(50_000) + &"(".repeat(50_000) + &"%25".repeat(10_000);
+    let long = "a'".repeat(10_000) + &"(".repeat(10_000) + &"%25".repeat(5_000);
     let _ = arg(&s, &long);
-    let nested = "{\"a\":".repeat(10_000) + "1" + &"}".repeat(10_000);
+    let nested = "{\"a\":".repeat(5_000) + "1" + &"}".repeat(5_000);
     let json: &[(&str, &[u8])] = &[("host", b"x"), ("content-type", b"application/json")];
     let _ = s.inspect(&Facts {
         method: "POST",

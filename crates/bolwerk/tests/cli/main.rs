@@ -20,3 +20,4 @@ pub fn bolwerk(args: &[&str]) -> Output {
 pub fn path(p: &Path) -> &str {
     p.to_str().unwrap()
 }
+mod shield;
