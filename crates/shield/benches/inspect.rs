@@ -1,5 +1,7 @@
 //! Cost of inspecting typical and large requests (`cargo bench -p shield`).
 
+#![allow(clippy::unwrap_used)] // a benchmark fails loudly on a broken setup
+
 use criterion::{Criterion, criterion_group, criterion_main};
 use shield::{Facts, InspectConfig, Profile, Shield};
 use std::hint::black_box;
