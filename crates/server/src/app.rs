@@ -163,13 +163,14 @@ impl Prepared {
             https_port,
         )
         .context("loading the admin templates")?;
-        let shield = ShieldState::new(
+        let shield = ShieldState::start(
             &config.shield,
             &config.admin.path,
             config.server.max_body_bytes,
             store.recorder.clone(),
         )
-        .context("compiling the shield rules")?;
+        .await
+        .context("starting the shield")?;
         let app = router(
             PublicState {
                 cms: cms.clone(),

@@ -148,6 +148,16 @@ pub struct ShieldConfig {
     pub disabled_rules: Vec<u32>,
     /// Bytes of a request body that are inspected.
     pub max_inspected_body: usize,
+    /// Distinct unknown pages (404) within `ban_404_window_s` that get a client banned.
+    pub ban_404_threshold: usize,
+    /// Seconds over which 404s are counted.
+    pub ban_404_window_s: i64,
+    /// Blocked attacks within `ban_404_window_s` that get a client banned.
+    pub ban_attack_threshold: usize,
+    /// Length of the first, second, third... ban of a client in seconds; the last repeats.
+    pub ban_durations_s: Vec<i64>,
+    /// Addresses and networks that are never inspected or banned (`"192.0.2.0/24"`).
+    pub allowlist: Vec<String>,
 }
 
 /// What the shield does with an attack.
@@ -169,6 +179,11 @@ impl Default for ShieldConfig {
             threshold: shield::DEFAULT_THRESHOLD,
             disabled_rules: Vec::new(),
             max_inspected_body: 64 << 10,
+            ban_404_threshold: 10,
+            ban_404_window_s: 60,
+            ban_attack_threshold: 3,
+            ban_durations_s: vec![600, 3600, 86_400, 7 * 86_400],
+            allowlist: Vec::new(),
         }
     }
 }
@@ -369,6 +384,31 @@ impl Config {
             problems.push((
                 "shield.threshold".into(),
                 "must be at least 1 (5 = one critical rule)".into(),
+            ));
+        }
+        for (i, entry) in self.shield.allowlist.iter().enumerate() {
+            if shield::net::Cidr::parse(entry).is_none() {
+                problems.push((
+                    format!("shield.allowlist[{i}]"),
+                    format!("{entry:?} is not an IP address or network"),
+                ));
+            }
+        }
+        if self.shield.ban_durations_s.is_empty()
+            || self.shield.ban_durations_s.iter().any(|d| *d <= 0)
+        {
+            problems.push((
+                "shield.ban_durations_s".into(),
+                "list one or more positive durations".into(),
+            ));
+        }
+        if self.shield.ban_404_window_s <= 0
+            || self.shield.ban_404_threshold == 0
+            || self.shield.ban_attack_threshold == 0
+        {
+            problems.push((
+                "shield".into(),
+                "ban thresholds and window must be greater than 0".into(),
             ));
         }
         for id in &self.shield.disabled_rules {

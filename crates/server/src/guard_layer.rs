@@ -11,18 +11,41 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use tokio::sync::mpsc;
 
+use std::net::IpAddr;
+use std::sync::Mutex;
+
+use shield::bans::{Ban, BanPolicy, BanTable, NotFoundCounter, Subject};
+use shield::net::Cidr;
+
 use crate::config::{ShieldConfig, ShieldMode};
 use crate::listen::ClientAddr;
 
-/// A security event on its way to the database.
+/// Something to write to the database, off the request path.
 #[derive(Debug)]
-pub struct Event {
-    /// `waf_block`, `waf_detect`.
-    pub kind: &'static str,
-    /// Client address.
-    pub ip: String,
-    /// Rules, score, where, what.
-    pub detail: String,
+pub enum Event {
+    /// A security event: `waf_block`, `waf_detect`, `ban`.
+    Security {
+        /// Kind.
+        kind: &'static str,
+        /// Client address.
+        ip: String,
+        /// Rules, score, where, what.
+        detail: String,
+    },
+    /// A new ban, to survive restarts.
+    Ban(shield::bans::Ban),
+}
+
+/// Bans, the counters that lead to them, and the allowlist.
+struct Defense {
+    bans: Mutex<BanTable>,
+    not_found: Mutex<NotFoundCounter>,
+    attacks: Mutex<NotFoundCounter>,
+    allow: Vec<Cidr>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 /// What the shield layer needs.
@@ -33,40 +56,144 @@ pub struct ShieldState {
     admin_path: Arc<str>,
     max_buffered_body: usize,
     events: mpsc::Sender<Event>,
+    defense: Arc<Defense>,
 }
 
 impl ShieldState {
-    /// Compiles the rules and starts the writer that records events (bounded: under a flood,
-    /// events beyond the queue are counted in the log, not written).
-    pub fn new(
+    /// Compiles the rules, loads the bans in force from the database and starts the writer
+    /// that records events (bounded: under a flood, events beyond the queue are logged as
+    /// dropped, not written).
+    pub async fn start(
         config: &ShieldConfig,
         admin_path: &str,
         max_buffered_body: usize,
         recorder: store::Recorder,
-    ) -> Result<ShieldState, shield::BuildError> {
+    ) -> anyhow::Result<ShieldState> {
         let shield = shield::Shield::new(shield::InspectConfig {
             threshold: config.threshold,
             disabled_rules: config.disabled_rules.clone(),
             max_body: config.max_inspected_body,
         })?;
+        let now = store::now();
+        let mut bans = BanTable::new(BanPolicy {
+            durations: config.ban_durations_s.clone(),
+            ..BanPolicy::default()
+        });
+        for b in recorder.active_bans(now).await? {
+            if let Some(subject) = parse_subject(&b.subject) {
+                bans.insert(
+                    Ban {
+                        subject,
+                        until: b.until,
+                        reason: b.reason,
+                        count: b.count.max(1) as u32,
+                    },
+                    now,
+                );
+            }
+        }
+        let defense = Arc::new(Defense {
+            bans: Mutex::new(bans),
+            not_found: Mutex::new(NotFoundCounter::new(
+                config.ban_404_window_s,
+                config.ban_404_threshold,
+            )),
+            attacks: Mutex::new(NotFoundCounter::new(
+                config.ban_404_window_s,
+                config.ban_attack_threshold,
+            )),
+            allow: config
+                .allowlist
+                .iter()
+                .filter_map(|c| Cidr::parse(c))
+                .collect(),
+        });
         let (events, rx) = mpsc::channel(4096);
         tokio::spawn(record_events(rx, recorder));
+        tokio::spawn(expire(Arc::downgrade(&defense)));
         Ok(ShieldState {
             shield: Arc::new(shield),
             mode: config.mode,
             admin_path: admin_path.into(),
             max_buffered_body,
             events,
+            defense,
         })
+    }
+
+    fn send(&self, event: Event) {
+        if self.events.try_send(event).is_err() {
+            tracing::warn!(target: "shield", "security event queue full; event not recorded");
+        }
+    }
+
+    /// Bans the client and records it.
+    fn ban(&self, ip: IpAddr, reason: &str) {
+        let ban = lock(&self.defense.bans).ban(ip, store::now(), reason);
+        lock(&self.defense.not_found).forget(ip);
+        lock(&self.defense.attacks).forget(ip);
+        tracing::info!(
+            target: "shield",
+            count = ban.count,
+            client.ip = %ip,
+            ban.subject = %ban.subject,
+            ban.duration_s = ban.until.map(|u| u - store::now()).unwrap_or(-1),
+            "banned: {reason}"
+        );
+        self.send(Event::Security {
+            kind: "ban",
+            ip: ip.to_string(),
+            detail: format!("{} {reason}", ban.subject),
+        });
+        self.send(Event::Ban(ban));
+    }
+}
+
+/// `192.0.2.7` or `2001:db8:1:2::/64` back into a ban subject.
+fn parse_subject(s: &str) -> Option<Subject> {
+    match s.split_once('/') {
+        Some((a, p)) => Some(Subject {
+            addr: a.parse().ok()?,
+            prefix: p.parse().ok()?,
+        }),
+        None => Some(Subject {
+            addr: s.parse().ok()?,
+            prefix: 32,
+        }),
+    }
+}
+
+/// Drops expired bans and idle counters once a minute, so memory stays bounded.
+async fn expire(defense: std::sync::Weak<Defense>) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+    loop {
+        tick.tick().await;
+        let Some(d) = defense.upgrade() else { return };
+        let now = store::now();
+        lock(&d.bans).expire(now);
+        lock(&d.not_found).expire(now);
+        lock(&d.attacks).expire(now);
     }
 }
 
 async fn record_events(mut rx: mpsc::Receiver<Event>, recorder: store::Recorder) {
     while let Some(e) = rx.recv().await {
-        if let Err(err) = recorder
-            .security_event(e.kind, Some(&e.ip), &e.detail)
-            .await
-        {
+        let result = match e {
+            Event::Security { kind, ip, detail } => {
+                recorder.security_event(kind, Some(&ip), &detail).await
+            }
+            Event::Ban(b) => {
+                recorder
+                    .ban(
+                        &b.subject.to_string(),
+                        b.until,
+                        &b.reason,
+                        i64::from(b.count),
+                    )
+                    .await
+            }
+        };
+        if let Err(err) = result {
             tracing::warn!(target: "shield", error = %err, "could not record a security event");
         }
     }
@@ -74,14 +201,20 @@ async fn record_events(mut rx: mpsc::Receiver<Event>, recorder: store::Recorder)
 
 /// Inspects the request; refuses attacks with 403 before routing.
 pub async fn inspect(State(state): State<ShieldState>, req: Request, next: Next) -> Response {
-    if state.mode == ShieldMode::Off {
+    let Some(client) = req.extensions().get::<ClientAddr>().map(|c| c.0.ip()) else {
+        return next.run(req).await;
+    };
+    // The allowlist always wins: no inspection, no counting, no ban.
+    if state.mode == ShieldMode::Off || state.defense.allow.iter().any(|c| c.contains(client)) {
         return next.run(req).await;
     }
-    let ip = req
-        .extensions()
-        .get::<ClientAddr>()
-        .map(|c| c.0.ip().to_string())
-        .unwrap_or_default();
+    if lock(&state.defense.bans)
+        .check(client, store::now())
+        .is_some()
+    {
+        return refuse(StatusCode::FORBIDDEN, "Access denied");
+    }
+    let ip = client.to_string();
     let (parts, body) = req.into_parts();
     // Bodies are read here (bounded) so the shield sees them, then handed on unchanged.
     // Large uploads are left to their handler, which checks them itself.
@@ -153,14 +286,22 @@ pub async fn inspect(State(state): State<ShieldState>, req: Request, next: Next)
             "attack {}", if block { "blocked" } else { "detected" }
         );
         let kind = if block { "waf_block" } else { "waf_detect" };
-        if state.events.try_send(Event { kind, ip, detail }).is_err() {
-            tracing::warn!(target: "shield", "security event queue full; event not recorded");
-        }
+        state.send(Event::Security { kind, ip, detail });
         if block {
+            let key = format!("{}?{}", path, parts.uri.query().unwrap_or(""));
+            if lock(&state.defense.attacks).record(client, &key, 1, store::now()) {
+                state.ban(client, &format!("repeated attacks (rules {rules})"));
+            }
             return refuse(StatusCode::FORBIDDEN, "Request blocked");
         }
     }
-    next.run(Request::from_parts(parts, body)).await
+    let res = next.run(Request::from_parts(parts, body)).await;
+    if res.status() == StatusCode::NOT_FOUND
+        && lock(&state.defense.not_found).record(client, &path, 1, store::now())
+    {
+        state.ban(client, "too many unknown pages (404)");
+    }
+    res
 }
 
 fn refuse(status: StatusCode, message: &'static str) -> Response {

@@ -9,7 +9,9 @@
 #![warn(missing_docs)]
 
 mod b64;
+pub mod bans;
 mod body;
+pub mod net;
 pub mod normalize;
 pub mod rules;
 

@@ -14,6 +14,7 @@
 //! }
 //! ```
 
+mod bans;
 mod config;
 mod editor;
 mod error;
@@ -31,6 +32,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use sqlx::AnyPool;
 use sqlx::any::AnyPoolOptions;
 
+pub use bans::StoredBan;
 pub use config::DatabaseConfig;
 pub use editor::Editor;
 pub use error::{Error, Result};

@@ -42,6 +42,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0005_media.sql"),
         mysql: include_str!("../migrations/mysql/0005_media.sql"),
     },
+    Migration {
+        version: 6,
+        name: "0006_bans",
+        sqlite: include_str!("../migrations/sqlite/0006_bans.sql"),
+        mysql: include_str!("../migrations/mysql/0006_bans.sql"),
+    },
 ];
 
 /// The schema version this binary expects.

@@ -25,7 +25,7 @@ const READER_TABLES: &[&str] = &[
     "schema_migrations",
 ];
 /// Append-only tables.
-const RECORDER_TABLES: &[&str] = &["security_events", "audit_log", "login_attempts"];
+const RECORDER_TABLES: &[&str] = &["security_events", "audit_log", "login_attempts", "bans"];
 /// Content tables the editor changes.
 const EDITOR_TABLES: &[&str] = &[
     "sites",
@@ -39,6 +39,7 @@ const EDITOR_TABLES: &[&str] = &[
     "recovery_codes",
     "settings",
     "media",
+    "bans",
 ];
 
 /// What `init` made: one URL per role, to be stored in the `*_url_file`s.

@@ -96,6 +96,13 @@ fn bad_configs_get_a_clear_error_naming_file_and_key() {
             &["shield.disabled_rules", "99999 is not a rule id"],
         ),
         (
+            "bad allowlist entry",
+            format!(
+                "[server]\nhttp = \"127.0.0.1:80\"\n[shield]\nallowlist = [\"10.0.0.0/33\"]\n{site}"
+            ),
+            &["shield.allowlist[0]", "not an IP address or network"],
+        ),
+        (
             "bad shield mode",
             format!("[server]\nhttp = \"127.0.0.1:80\"\n[shield]\nmode = \"maybe\"\n{site}"),
             &["shield.mode", "maybe"],

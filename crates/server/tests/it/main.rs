@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used)] // tests fail loudly on the first surprise
 
 mod admin;
+mod bans;
 mod cache;
 mod headers;
 mod hosts;

@@ -7,7 +7,11 @@ use crate::eventually;
 
 #[tokio::test]
 async fn attacks_are_refused_before_routing_and_recorded() {
-    let s = TestServer::start().await;
+    // This test is about single blocks; bans for repeat attackers are tested in bans.rs.
+    let dir = std::sync::Arc::new(tempfile::tempdir().unwrap());
+    let mut config = testkit::test_config(dir.path());
+    config.shield.ban_attack_threshold = 1000;
+    let s = TestServer::start_in(dir, config).await;
     for path in [
         "/?q=1%27%20or%20%271%27=%271",
         "/about?x=%3Cscript%3Ealert(1)%3C/script%3E",

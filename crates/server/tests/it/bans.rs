@@ -1,0 +1,177 @@
+//! 404 scanners and repeat attackers are banned; bans survive a restart; the allowlist wins.
+
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use reqwest::StatusCode;
+use testkit::TestServer;
+
+use crate::eventually;
+
+/// A plain-HTTP client that connects from `from` (any 127.x.y.z works on Linux).
+fn client_from(from: &str) -> reqwest::Client {
+    testkit::init_for_test();
+    reqwest::Client::builder()
+        .local_address(from.parse::<IpAddr>().ok())
+        .no_proxy()
+        .build()
+        .unwrap()
+}
+
+async fn server(threshold: usize, allow: &[&str]) -> TestServer {
+    let dir = Arc::new(tempfile::tempdir().unwrap());
+    let mut config = testkit::test_config(dir.path());
+    config.shield.ban_404_threshold = threshold;
+    config.shield.allowlist = allow.iter().map(|s| s.to_string()).collect();
+    TestServer::start_in(dir, config).await
+}
+
+#[tokio::test]
+async fn a_404_scanner_is_banned_and_stays_banned_after_restart() {
+    let s = server(5, &[]).await;
+    let scanner = client_from("127.0.5.5");
+    let honest = client_from("127.0.6.6");
+    let get = |c: &reqwest::Client, p: &str| c.get(format!("{}{p}", s.http_url)).send();
+    for i in 0..4 {
+        assert_eq!(
+            get(&scanner, &format!("/old-page-{i}"))
+                .await
+                .unwrap()
+                .status(),
+            StatusCode::NOT_FOUND
+        );
+    }
+    // A retried missing page and the usual browser misses do not count.
+    for _ in 0..10 {
+        get(&scanner, "/old-page-0").await.unwrap();
+        get(&scanner, "/favicon.ico").await.unwrap();
+    }
+    assert_eq!(
+        get(&scanner, "/about").await.unwrap().status(),
+        StatusCode::OK,
+        "4 distinct misses: not yet"
+    );
+    assert_eq!(
+        get(&scanner, "/old-page-4").await.unwrap().status(),
+        StatusCode::NOT_FOUND,
+        "the fifth earns the ban"
+    );
+    let refused = get(&scanner, "/about").await.unwrap();
+    assert_eq!(
+        refused.status(),
+        StatusCode::FORBIDDEN,
+        "banned: refused before routing"
+    );
+    assert!(refused.text().await.unwrap().contains("Access denied"));
+    assert_eq!(
+        get(&honest, "/about").await.unwrap().status(),
+        StatusCode::OK,
+        "others are served"
+    );
+
+    let store = s.open_store().await;
+    assert!(
+        eventually(|| async {
+            !store
+                .recorder
+                .active_bans(store::now())
+                .await
+                .unwrap()
+                .is_empty()
+        })
+        .await,
+        "the ban is stored"
+    );
+    let bans = store.recorder.active_bans(store::now()).await.unwrap();
+    assert_eq!(bans[0].subject, "127.0.5.5");
+    assert!(
+        bans[0].until.unwrap() > store::now() + 500,
+        "first ban: 10 minutes"
+    );
+    store.close().await;
+
+    let s = s.restart().await;
+    let scanner = client_from("127.0.5.5");
+    let res = scanner
+        .get(format!("{}/about", s.http_url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        res.status(),
+        StatusCode::FORBIDDEN,
+        "bans survive a restart"
+    );
+}
+
+#[tokio::test]
+async fn repeated_attacks_get_a_ban() {
+    let s = server(10, &[]).await;
+    let attacker = client_from("127.0.7.7");
+    for q in [
+        "1%27%20or%20%271%27=%271",
+        "%3Cscript%3Ealert(1)%3C/script%3E",
+        "..%2F..%2Fetc%2Fpasswd",
+    ] {
+        let res = attacker
+            .get(format!("{}/?q={q}", s.http_url))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::FORBIDDEN);
+        assert!(res.text().await.unwrap().contains("Request blocked"));
+    }
+    let res = attacker
+        .get(format!("{}/about", s.http_url))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        res.text().await.unwrap().contains("Access denied"),
+        "banned after three attacks"
+    );
+    let store = s.open_store().await;
+    assert!(
+        eventually(|| async {
+            store
+                .recorder
+                .count_security_events("ban", 0)
+                .await
+                .unwrap()
+                == 1
+        })
+        .await
+    );
+}
+
+#[tokio::test]
+async fn the_allowlist_always_wins() {
+    let s = server(3, &["127.0.8.0/24"]).await;
+    let friend = client_from("127.0.8.8");
+    for i in 0..10 {
+        friend
+            .get(format!("{}/missing-{i}", s.http_url))
+            .send()
+            .await
+            .unwrap();
+    }
+    let res = friend
+        .get(format!("{}/about?q=%3Cscript%3E", s.http_url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        res.status(),
+        StatusCode::OK,
+        "never inspected, never banned"
+    );
+    let store = s.open_store().await;
+    assert!(
+        store
+            .recorder
+            .active_bans(store::now())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}

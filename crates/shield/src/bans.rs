@@ -1,0 +1,357 @@
+//! Temporary and permanent bans, escalating for repeat offenders, and the 404 counter that
+//! turns scanning into a ban. Pure: callers pass the time (Unix seconds).
+//!
+//! IPv4 addresses are banned one by one; IPv6 clients are banned by their /64, since one
+//! host owns the whole /64 and can change addresses inside it at will (fail2ban bans single
+//! IPv6 addresses, which a scanner simply walks around).
+
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+use std::net::IpAddr;
+
+/// The unit a ban covers: an IPv4 address or an IPv6 /64.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Subject {
+    /// The address with the host bits of an IPv6 /64 cleared.
+    pub addr: IpAddr,
+    /// 32 for IPv4, 64 for IPv6.
+    pub prefix: u8,
+}
+
+impl Subject {
+    /// The subject a client address belongs to.
+    pub fn of(ip: IpAddr) -> Subject {
+        match ip {
+            IpAddr::V4(v4) => Subject {
+                addr: IpAddr::V4(v4),
+                prefix: 32,
+            },
+            IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+                Some(v4) => Subject {
+                    addr: IpAddr::V4(v4),
+                    prefix: 32,
+                },
+                None => {
+                    let masked = u128::from(v6) & (u128::MAX << 64);
+                    Subject {
+                        addr: IpAddr::V6(masked.into()),
+                        prefix: 64,
+                    }
+                }
+            },
+        }
+    }
+}
+
+impl std::fmt::Display for Subject {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.prefix {
+            32 => write!(f, "{}", self.addr),
+            p => write!(f, "{}/{p}", self.addr),
+        }
+    }
+}
+
+/// One ban.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Ban {
+    /// Who.
+    pub subject: Subject,
+    /// Until when (Unix seconds); `None` is permanent.
+    pub until: Option<i64>,
+    /// Why, for the log and the dashboard.
+    pub reason: String,
+    /// How many bans this subject has had, this one included (drives escalation).
+    pub count: u32,
+}
+
+/// How long bans last.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BanPolicy {
+    /// Durations of the first, second, ... ban in seconds; the last repeats.
+    pub durations: Vec<i64>,
+    /// How long earlier bans are remembered for escalation.
+    pub memory: i64,
+}
+
+impl Default for BanPolicy {
+    fn default() -> Self {
+        BanPolicy {
+            durations: vec![600, 3600, 86_400, 7 * 86_400],
+            memory: 30 * 86_400,
+        }
+    }
+}
+
+/// The bans in force and the history used for escalation.
+#[derive(Debug, Default)]
+pub struct BanTable {
+    policy: BanPolicy,
+    active: HashMap<Subject, Ban>,
+    history: HashMap<Subject, (u32, i64)>,
+}
+
+impl BanTable {
+    /// An empty table.
+    pub fn new(policy: BanPolicy) -> BanTable {
+        BanTable {
+            policy,
+            ..BanTable::default()
+        }
+    }
+
+    /// Bans `ip`'s subject for the next duration in the escalation; returns the ban.
+    pub fn ban(&mut self, ip: IpAddr, now: i64, reason: &str) -> Ban {
+        let subject = Subject::of(ip);
+        let count = match self.history.get(&subject) {
+            Some((n, last)) if now - last < self.policy.memory => n + 1,
+            _ => 1,
+        };
+        self.history.insert(subject, (count, now));
+        let idx = (count as usize - 1).min(self.policy.durations.len().saturating_sub(1));
+        let secs = self.policy.durations.get(idx).copied().unwrap_or(600);
+        let ban = Ban {
+            subject,
+            until: Some(now + secs),
+            reason: reason.to_string(),
+            count,
+        };
+        self.active.insert(subject, ban.clone());
+        ban
+    }
+
+    /// Adds a ban as it is (loaded from the database, or made by an operator).
+    pub fn insert(&mut self, ban: Ban, now: i64) {
+        if ban.until.is_none_or(|u| u > now) {
+            let e = self.history.entry(ban.subject).or_insert((0, now));
+            e.0 = e.0.max(ban.count);
+            self.active.insert(ban.subject, ban);
+        }
+    }
+
+    /// The ban covering `ip` at `now`, if any.
+    pub fn check(&self, ip: IpAddr, now: i64) -> Option<&Ban> {
+        self.active
+            .get(&Subject::of(ip))
+            .filter(|b| b.until.is_none_or(|u| u > now))
+    }
+
+    /// Lifts the ban of a subject; false if there was none.
+    pub fn lift(&mut self, subject: Subject) -> bool {
+        self.active.remove(&subject).is_some()
+    }
+
+    /// Drops expired bans and forgotten history; call now and then.
+    pub fn expire(&mut self, now: i64) {
+        self.active.retain(|_, b| b.until.is_none_or(|u| u > now));
+        let memory = self.policy.memory;
+        self.history.retain(|_, (_, last)| now - *last < memory);
+    }
+
+    /// The bans in force, soonest to end first.
+    pub fn active(&self, now: i64) -> Vec<Ban> {
+        let mut v: Vec<Ban> = self
+            .active
+            .values()
+            .filter(|b| b.until.is_none_or(|u| u > now))
+            .cloned()
+            .collect();
+        v.sort_by_key(|b| (b.until.unwrap_or(i64::MAX), b.subject));
+        v
+    }
+}
+
+/// Counts 404s per client over a sliding window, by distinct path, like CrowdSec's
+/// http-probing: a browser retrying one missing image is not a scanner.
+#[derive(Debug)]
+pub struct NotFoundCounter {
+    window: i64,
+    threshold: usize,
+    seen: HashMap<Subject, Vec<(i64, u64, usize)>>,
+}
+
+/// Misses every browser and crawler makes; they never count.
+pub fn is_expected_miss(path: &str) -> bool {
+    let p = path.to_ascii_lowercase();
+    p == "/favicon.ico"
+        || p == "/robots.txt"
+        || p == "/sitemap.xml"
+        || p == "/ads.txt"
+        || p == "/humans.txt"
+        || p.starts_with("/.well-known/")
+        || (p.starts_with("/apple-touch-icon") && p.ends_with(".png"))
+        || p == "/browserconfig.xml"
+        || p == "/site.webmanifest"
+        || p == "/manifest.json"
+}
+
+impl NotFoundCounter {
+    /// `threshold` distinct unknown paths within `window` seconds earn a ban.
+    pub fn new(window: i64, threshold: usize) -> NotFoundCounter {
+        NotFoundCounter {
+            window,
+            threshold: threshold.max(1),
+            seen: HashMap::new(),
+        }
+    }
+
+    /// Records a 404 for `path`; a probe for software Bolwerk is not weighs `weight` > 1.
+    /// Returns true when the client's distinct misses in the window reach the threshold.
+    pub fn record(&mut self, ip: IpAddr, path: &str, weight: usize, now: i64) -> bool {
+        if is_expected_miss(path) {
+            return false;
+        }
+        use std::hash::{DefaultHasher, Hash, Hasher};
+        let mut h = DefaultHasher::new();
+        path.hash(&mut h);
+        let key = h.finish();
+        let window = self.window;
+        let list = match self.seen.entry(Subject::of(ip)) {
+            Entry::Occupied(e) => e.into_mut(),
+            Entry::Vacant(e) => e.insert(Vec::new()),
+        };
+        list.retain(|(t, _, _)| now - t < window);
+        match list.iter_mut().find(|(_, k, _)| *k == key) {
+            Some(entry) => entry.0 = now,
+            None => list.push((now, key, weight.max(1))),
+        }
+        let score: usize = list.iter().map(|(_, _, w)| *w).sum();
+        // Memory per client stays bounded: past the threshold the client is banned anyway.
+        if list.len() > self.threshold {
+            list.remove(0);
+        }
+        score >= self.threshold
+    }
+
+    /// Forgets a client (after it was banned).
+    pub fn forget(&mut self, ip: IpAddr) {
+        self.seen.remove(&Subject::of(ip));
+    }
+
+    /// Drops clients with nothing in the window; call now and then to bound memory.
+    pub fn expire(&mut self, now: i64) {
+        let window = self.window;
+        self.seen
+            .retain(|_, list| list.iter().any(|(t, _, _)| now - t < window));
+    }
+
+    /// Clients being tracked.
+    pub fn len(&self) -> usize {
+        self.seen.len()
+    }
+
+    /// Whether no client is tracked.
+    pub fn is_empty(&self) -> bool {
+        self.seen.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn bans_escalate_and_expire() {
+        let mut t = BanTable::new(BanPolicy::default());
+        let b1 = t.ban(ip("192.0.2.7"), 1000, "404 scan");
+        assert_eq!((b1.until, b1.count), (Some(1600), 1));
+        assert!(t.check(ip("192.0.2.7"), 1599).is_some());
+        assert!(
+            t.check(ip("192.0.2.8"), 1599).is_none(),
+            "IPv4 bans are per address"
+        );
+        assert!(t.check(ip("192.0.2.7"), 1600).is_none(), "expired");
+        let b2 = t.ban(ip("192.0.2.7"), 2000, "again");
+        assert_eq!(b2.until, Some(2000 + 3600), "second ban lasts an hour");
+        t.ban(ip("192.0.2.7"), 9000, "3");
+        let b4 = t.ban(ip("192.0.2.7"), 200_000, "4");
+        assert_eq!(b4.until, Some(200_000 + 7 * 86_400));
+        let b5 = t.ban(ip("192.0.2.7"), 900_000, "5");
+        assert_eq!(
+            b5.until,
+            Some(900_000 + 7 * 86_400),
+            "the last step repeats"
+        );
+        let fresh = t.ban(ip("192.0.2.7"), 900_000 + 31 * 86_400, "much later");
+        assert_eq!(fresh.count, 1, "forgiven after the memory period");
+    }
+
+    #[test]
+    fn ipv6_bans_cover_the_slash_64() {
+        let mut t = BanTable::new(BanPolicy::default());
+        t.ban(ip("2001:db8:1:2::5"), 0, "x");
+        assert!(t.check(ip("2001:db8:1:2:ffff::1"), 1).is_some());
+        assert!(t.check(ip("2001:db8:1:3::5"), 1).is_none());
+        assert_eq!(
+            Subject::of(ip("2001:db8:1:2::5")).to_string(),
+            "2001:db8:1:2::/64"
+        );
+        assert_eq!(Subject::of(ip("::ffff:192.0.2.1")).to_string(), "192.0.2.1");
+    }
+
+    #[test]
+    fn permanent_bans_and_lifting() {
+        let mut t = BanTable::new(BanPolicy::default());
+        let s = Subject::of(ip("198.51.100.1"));
+        t.insert(
+            Ban {
+                subject: s,
+                until: None,
+                reason: "operator".into(),
+                count: 1,
+            },
+            0,
+        );
+        assert!(t.check(ip("198.51.100.1"), i64::MAX - 1).is_some());
+        assert!(t.lift(s));
+        assert!(t.check(ip("198.51.100.1"), 1).is_none());
+    }
+
+    #[test]
+    fn distinct_404s_count_retries_do_not() {
+        let mut c = NotFoundCounter::new(60, 10);
+        for _ in 0..50 {
+            assert!(
+                !c.record(ip("192.0.2.1"), "/missing.png", 1, 100),
+                "one missing file retried"
+            );
+        }
+        for i in 0..9 {
+            assert!(!c.record(ip("192.0.2.2"), &format!("/p{i}"), 1, 100));
+        }
+        assert!(
+            c.record(ip("192.0.2.2"), "/p9", 1, 100),
+            "tenth distinct path"
+        );
+        for i in 0..20 {
+            assert!(
+                !c.record(ip("192.0.2.3"), &format!("/slow{i}"), 1, 100 + i * 10),
+                "spread over minutes"
+            );
+        }
+        for p in [
+            "/favicon.ico",
+            "/robots.txt",
+            "/apple-touch-icon-precomposed.png",
+            "/.well-known/security.txt",
+        ] {
+            for _ in 0..20 {
+                assert!(!c.record(ip("192.0.2.4"), p, 1, 100), "{p} never counts");
+            }
+        }
+    }
+
+    #[test]
+    fn probes_weigh_more() {
+        let mut c = NotFoundCounter::new(60, 10);
+        assert!(!c.record(ip("192.0.2.5"), "/wp-login.php", 5, 100));
+        assert!(
+            c.record(ip("192.0.2.5"), "/.env", 5, 101),
+            "two probes are enough"
+        );
+    }
+}

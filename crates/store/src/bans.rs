@@ -1,0 +1,83 @@
+//! The ban list in the database: appended by the recorder when the shield bans, read at start,
+//! lifted by an administrator.
+
+use sqlx::Row;
+
+use crate::{Editor, Recorder, Result};
+
+/// A stored ban.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredBan {
+    /// Row id.
+    pub id: i64,
+    /// `192.0.2.7` or `2001:db8:1:2::/64`.
+    pub subject: String,
+    /// Until (Unix seconds); `None` is permanent.
+    pub until: Option<i64>,
+    /// Why.
+    pub reason: String,
+    /// The how-manieth ban of this subject (escalation).
+    pub count: i64,
+    /// When.
+    pub created_at: i64,
+}
+
+impl Recorder {
+    /// Appends a ban.
+    pub async fn ban(
+        &self,
+        subject: &str,
+        until: Option<i64>,
+        reason: &str,
+        count: i64,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO bans (subject, until, reason, count, created_at) VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(subject)
+        .bind(until)
+        .bind(crate::clip(reason, 250))
+        .bind(count)
+        .bind(crate::now())
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// Bans in force at `now` (not lifted, not expired), newest first.
+    pub async fn active_bans(&self, now: i64) -> Result<Vec<StoredBan>> {
+        let rows = sqlx::query(
+            "SELECT id, subject, until, reason, count, created_at FROM bans \
+             WHERE lifted_at IS NULL AND (until IS NULL OR until > ?) ORDER BY id DESC",
+        )
+        .bind(now)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(StoredBan {
+                    id: r.try_get(0)?,
+                    subject: r.try_get(1)?,
+                    until: r.try_get(2)?,
+                    reason: r.try_get(3)?,
+                    count: r.try_get(4)?,
+                    created_at: r.try_get(5)?,
+                })
+            })
+            .collect()
+    }
+}
+
+impl Editor {
+    /// Lifts every ban of `subject`; returns how many.
+    pub async fn lift_bans(&self, subject: &str) -> Result<u64> {
+        let n =
+            sqlx::query("UPDATE bans SET lifted_at = ? WHERE subject = ? AND lifted_at IS NULL")
+                .bind(crate::now())
+                .bind(subject)
+                .execute(self.pool())
+                .await?
+                .rows_affected();
+        Ok(n)
+    }
+}
