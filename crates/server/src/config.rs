@@ -158,6 +158,20 @@ pub struct ShieldConfig {
     pub ban_durations_s: Vec<i64>,
     /// Addresses and networks that are never inspected or banned (`"192.0.2.0/24"`).
     pub allowlist: Vec<String>,
+    /// Page requests per second per client (IPv6: per /64) after the burst is spent.
+    pub rate_pages_per_s: u32,
+    /// Page requests a client may make at once.
+    pub rate_pages_burst: u32,
+    /// Stylesheet and media requests per second per client.
+    pub rate_static_per_s: u32,
+    /// Stylesheet and media requests at once.
+    pub rate_static_burst: u32,
+    /// Public form posts per minute per client.
+    pub rate_forms_per_min: u32,
+    /// Admin sign-in attempts per minute per client (on top of the account lockout).
+    pub rate_login_per_min: u32,
+    /// Refused (429) requests within `ban_404_window_s` that get a flooding client banned.
+    pub ban_flood_threshold: u32,
 }
 
 /// What the shield does with an attack.
@@ -184,6 +198,13 @@ impl Default for ShieldConfig {
             ban_attack_threshold: 3,
             ban_durations_s: vec![600, 3600, 86_400, 7 * 86_400],
             allowlist: Vec::new(),
+            rate_pages_per_s: 20,
+            rate_pages_burst: 100,
+            rate_static_per_s: 100,
+            rate_static_burst: 400,
+            rate_forms_per_min: 10,
+            rate_login_per_min: 10,
+            ban_flood_threshold: 300,
         }
     }
 }
@@ -400,6 +421,21 @@ impl Config {
             problems.push((
                 "shield.ban_durations_s".into(),
                 "list one or more positive durations".into(),
+            ));
+        }
+        let rates = [
+            self.shield.rate_pages_per_s,
+            self.shield.rate_pages_burst,
+            self.shield.rate_static_per_s,
+            self.shield.rate_static_burst,
+            self.shield.rate_forms_per_min,
+            self.shield.rate_login_per_min,
+            self.shield.ban_flood_threshold,
+        ];
+        if rates.contains(&0) {
+            problems.push((
+                "shield".into(),
+                "rates, bursts and the flood threshold must be greater than 0".into(),
             ));
         }
         if self.shield.ban_404_window_s <= 0

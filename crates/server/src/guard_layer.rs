@@ -14,7 +14,7 @@ use tokio::sync::mpsc;
 use std::net::IpAddr;
 use std::sync::Mutex;
 
-use shield::bans::{Ban, BanPolicy, BanTable, NotFoundCounter, Subject};
+use shield::bans::{Ban, BanPolicy, BanTable, NotFoundCounter, Subject, Tally};
 use shield::net::Cidr;
 
 use crate::config::{ShieldConfig, ShieldMode};
@@ -36,12 +36,87 @@ pub enum Event {
     Ban(shield::bans::Ban),
 }
 
-/// Bans, the counters that lead to them, and the allowlist.
+/// Bans, the counters that lead to them, the rate limits and the allowlist.
 struct Defense {
     bans: Mutex<BanTable>,
     not_found: Mutex<NotFoundCounter>,
     attacks: Mutex<NotFoundCounter>,
+    throttled: Mutex<Tally>,
+    limits: Limits,
     allow: Vec<Cidr>,
+}
+
+type Limiter = governor::DefaultKeyedRateLimiter<Subject>;
+
+/// GCRA budgets per client (an IPv4 address or an IPv6 /64), one per kind of request.
+struct Limits {
+    pages: Limiter,
+    statics: Limiter,
+    forms: Limiter,
+    login: Limiter,
+}
+
+fn quota(per_second: Option<u32>, per_minute: Option<u32>, burst: u32) -> governor::Quota {
+    let nz = |n: u32| std::num::NonZeroU32::new(n.max(1)).unwrap_or(std::num::NonZeroU32::MIN);
+    let q = match (per_second, per_minute) {
+        (Some(n), _) => governor::Quota::per_second(nz(n)),
+        (None, Some(n)) => governor::Quota::per_minute(nz(n)),
+        (None, None) => governor::Quota::per_second(nz(1)),
+    };
+    q.allow_burst(nz(burst))
+}
+
+impl Limits {
+    fn new(c: &ShieldConfig) -> Limits {
+        Limits {
+            pages: governor::RateLimiter::dashmap(quota(
+                Some(c.rate_pages_per_s),
+                None,
+                c.rate_pages_burst,
+            )),
+            statics: governor::RateLimiter::dashmap(quota(
+                Some(c.rate_static_per_s),
+                None,
+                c.rate_static_burst,
+            )),
+            forms: governor::RateLimiter::dashmap(quota(
+                None,
+                Some(c.rate_forms_per_min),
+                c.rate_forms_per_min,
+            )),
+            login: governor::RateLimiter::dashmap(quota(
+                None,
+                Some(c.rate_login_per_min),
+                c.rate_login_per_min,
+            )),
+        }
+    }
+
+    /// The budget a request draws from.
+    fn for_request(&self, method: &axum::http::Method, path: &str, admin_path: &str) -> &Limiter {
+        let post = method == axum::http::Method::POST;
+        let in_admin = path.starts_with(admin_path);
+        if post && in_admin && path.ends_with("/login") {
+            &self.login
+        } else if post && !in_admin {
+            &self.forms
+        } else if path.starts_with("/assets/")
+            || path.starts_with("/media/")
+            || (in_admin && path.contains("/assets/"))
+        {
+            &self.statics
+        } else {
+            &self.pages
+        }
+    }
+
+    /// Evicts clients whose buckets are full again, and gives the memory back.
+    fn evict(&self) {
+        for l in [&self.pages, &self.statics, &self.forms, &self.login] {
+            l.retain_recent();
+            l.shrink_to_fit();
+        }
+    }
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -102,6 +177,11 @@ impl ShieldState {
                 config.ban_404_window_s,
                 config.ban_attack_threshold,
             )),
+            throttled: Mutex::new(Tally::new(
+                config.ban_404_window_s,
+                config.ban_flood_threshold,
+            )),
+            limits: Limits::new(config),
             allow: config
                 .allowlist
                 .iter()
@@ -132,6 +212,7 @@ impl ShieldState {
         let ban = lock(&self.defense.bans).ban(ip, store::now(), reason);
         lock(&self.defense.not_found).forget(ip);
         lock(&self.defense.attacks).forget(ip);
+        lock(&self.defense.throttled).forget(ip);
         tracing::info!(
             target: "shield",
             count = ban.count,
@@ -173,6 +254,8 @@ async fn expire(defense: std::sync::Weak<Defense>) {
         lock(&d.bans).expire(now);
         lock(&d.not_found).expire(now);
         lock(&d.attacks).expire(now);
+        lock(&d.throttled).expire(now);
+        d.limits.evict();
     }
 }
 
@@ -213,6 +296,23 @@ pub async fn inspect(State(state): State<ShieldState>, req: Request, next: Next)
         .is_some()
     {
         return refuse(StatusCode::FORBIDDEN, "Access denied");
+    }
+    let limiter =
+        state
+            .defense
+            .limits
+            .for_request(req.method(), req.uri().path(), &state.admin_path);
+    if let Err(not_until) = limiter.check_key(&Subject::of(client)) {
+        use governor::clock::Clock;
+        let wait = not_until.wait_time_from(governor::clock::DefaultClock::default().now());
+        if lock(&state.defense.throttled).record(client, store::now()) {
+            state.ban(client, "request flood");
+        }
+        let mut res = refuse(StatusCode::TOO_MANY_REQUESTS, "Too many requests");
+        if let Ok(v) = HeaderValue::from_str(&wait.as_secs().max(1).to_string()) {
+            res.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        return res;
     }
     let ip = client.to_string();
     let (parts, body) = req.into_parts();

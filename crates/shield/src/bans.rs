@@ -246,6 +246,46 @@ impl NotFoundCounter {
     }
 }
 
+/// Counts events per client in fixed windows (throttled requests for flood bans).
+#[derive(Debug)]
+pub struct Tally {
+    window: i64,
+    threshold: u32,
+    counts: HashMap<Subject, (i64, u32)>,
+}
+
+impl Tally {
+    /// `threshold` events within one `window` of seconds.
+    pub fn new(window: i64, threshold: u32) -> Tally {
+        Tally {
+            window: window.max(1),
+            threshold: threshold.max(1),
+            counts: HashMap::new(),
+        }
+    }
+
+    /// Counts one event; true when the client reaches the threshold in the current window.
+    pub fn record(&mut self, ip: IpAddr, now: i64) -> bool {
+        let e = self.counts.entry(Subject::of(ip)).or_insert((now, 0));
+        if now - e.0 >= self.window {
+            *e = (now, 0);
+        }
+        e.1 += 1;
+        e.1 >= self.threshold
+    }
+
+    /// Forgets a client.
+    pub fn forget(&mut self, ip: IpAddr) {
+        self.counts.remove(&Subject::of(ip));
+    }
+
+    /// Drops clients whose window has passed.
+    pub fn expire(&mut self, now: i64) {
+        let window = self.window;
+        self.counts.retain(|_, (start, _)| now - *start < window);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -343,6 +383,15 @@ mod tests {
                 assert!(!c.record(ip("192.0.2.4"), p, 1, 100), "{p} never counts");
             }
         }
+    }
+
+    #[test]
+    fn tally_counts_per_window() {
+        let mut t = Tally::new(60, 3);
+        assert!(!t.record(ip("192.0.2.9"), 0));
+        assert!(!t.record(ip("192.0.2.9"), 1));
+        assert!(t.record(ip("192.0.2.9"), 2));
+        assert!(!t.record(ip("192.0.2.9"), 61), "a new window");
     }
 
     #[test]

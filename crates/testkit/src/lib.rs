@@ -49,12 +49,25 @@ pub fn init_for_test() {
     });
 }
 
-/// The demo's config for a data directory, both listeners on loopback port 0, and a 50 ms
-/// content poll so edits show quickly.
+/// The demo's config for a data directory, both listeners on loopback port 0, a 50 ms
+/// content poll so edits show quickly, and rate limits out of the way.
 pub fn test_config(data_dir: &Path) -> Config {
     let any = "127.0.0.1:0".parse().expect("address");
     let mut config = server::app::demo_config(data_dir, any, any).expect("demo config");
     config.server.content_poll_ms = 50;
+    // Tests fire requests far faster than people do; rate-limit tests set their own limits.
+    let sh = &mut config.shield;
+    (
+        sh.rate_pages_per_s,
+        sh.rate_pages_burst,
+        sh.rate_static_per_s,
+        sh.rate_static_burst,
+    ) = (10_000, 10_000, 10_000, 10_000);
+    (
+        sh.rate_forms_per_min,
+        sh.rate_login_per_min,
+        sh.ban_flood_threshold,
+    ) = (100_000, 100_000, 1_000_000);
     config
 }
 

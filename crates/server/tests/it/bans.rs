@@ -175,3 +175,76 @@ async fn the_allowlist_always_wins() {
             .is_empty()
     );
 }
+
+#[tokio::test]
+async fn rate_limits_answer_429_and_floods_get_banned() {
+    let dir = Arc::new(tempfile::tempdir().unwrap());
+    let mut config = testkit::test_config(dir.path());
+    config.shield.rate_pages_per_s = 1;
+    config.shield.rate_pages_burst = 5;
+    config.shield.ban_flood_threshold = 20;
+    let s = TestServer::start_in(dir, config).await;
+    let flooder = client_from("127.0.9.9");
+    let calm = client_from("127.0.10.10");
+    let mut statuses = Vec::new();
+    for _ in 0..8 {
+        statuses.push(
+            flooder
+                .get(format!("{}/about", s.http_url))
+                .send()
+                .await
+                .unwrap(),
+        );
+    }
+    assert!(
+        statuses[..5].iter().all(|r| r.status() == StatusCode::OK),
+        "the burst is served"
+    );
+    let limited = statuses.last().unwrap();
+    assert_eq!(limited.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(
+        limited.headers()["retry-after"]
+            .to_str()
+            .unwrap()
+            .parse::<u64>()
+            .unwrap()
+            >= 1
+    );
+    assert_eq!(
+        calm.get(format!("{}/about", s.http_url))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK,
+        "per client"
+    );
+    // Keep flooding: twenty refusals in the window earn a ban.
+    for _ in 0..25 {
+        flooder
+            .get(format!("{}/about", s.http_url))
+            .send()
+            .await
+            .unwrap();
+    }
+    let res = flooder
+        .get(format!("{}/about", s.http_url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    assert!(res.text().await.unwrap().contains("Access denied"));
+    let store = s.open_store().await;
+    assert!(
+        eventually(|| async {
+            store
+                .recorder
+                .active_bans(store::now())
+                .await
+                .unwrap()
+                .iter()
+                .any(|b| b.reason == "request flood")
+        })
+        .await
+    );
+}
