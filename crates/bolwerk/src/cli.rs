@@ -44,6 +44,14 @@ pub enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// Ban or unban a client address by hand (works while the server runs: it takes the
+    /// change in within ten seconds).
+    Ban {
+        #[command(flatten)]
+        data: DataArgs,
+        #[command(subcommand)]
+        command: BanCommand,
+    },
     /// Tools for the attack shield.
     Shield {
         #[command(subcommand)]
@@ -224,5 +232,31 @@ pub enum ShieldCommand {
         /// Use the [shield] settings (threshold, disabled rules) of this config file.
         #[arg(long, short)]
         config: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum BanCommand {
+    /// Ban an IP address (an IPv6 address bans its /64).
+    Add {
+        /// The address, e.g. 203.0.113.9 or 2001:db8::1.
+        ip: String,
+        /// How long: 30s, 10m, 1h, 24h, 7d, or "permanent".
+        #[arg(long = "for", default_value = "24h")]
+        duration: String,
+        /// Why, for the ban list.
+        #[arg(long, default_value = "banned by the operator")]
+        reason: String,
+    },
+    /// Lift the bans of an address.
+    Remove {
+        /// The address.
+        ip: String,
+    },
+    /// List the bans in force.
+    List {
+        /// One JSON object per line instead of a table.
+        #[arg(long)]
+        json: bool,
     },
 }

@@ -1,5 +1,6 @@
 //! The `bolwerk` command: `demo`, `serve`, `config check`, `db`, `page`.
 
+mod ban;
 mod cli;
 mod content;
 mod demo;
@@ -56,6 +57,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
             quiet_logging();
             let config = data_config(&data)?;
             runtime(1)?.block_on(user::run(config, command))
+        }
+        Command::Ban { data, command } => {
+            quiet_logging();
+            let config = data_config(&data)?;
+            runtime(1)?.block_on(ban::run(config, command))
         }
         Command::Shield {
             command: cli::ShieldCommand::Test { config },

@@ -156,15 +156,7 @@ impl ShieldState {
         });
         for b in recorder.active_bans(now).await? {
             if let Some(subject) = parse_subject(&b.subject) {
-                bans.insert(
-                    Ban {
-                        subject,
-                        until: b.until,
-                        reason: b.reason,
-                        count: b.count.max(1) as u32,
-                    },
-                    now,
-                );
+                bans.insert(stored_to_ban(subject, b), now);
             }
         }
         let defense = Arc::new(Defense {
@@ -189,8 +181,8 @@ impl ShieldState {
                 .collect(),
         });
         let (events, rx) = mpsc::channel(4096);
-        tokio::spawn(record_events(rx, recorder));
-        tokio::spawn(expire(Arc::downgrade(&defense)));
+        tokio::spawn(record_events(rx, recorder.clone()));
+        tokio::spawn(expire(Arc::downgrade(&defense), recorder));
         Ok(ShieldState {
             shield: Arc::new(shield),
             mode: config.mode,
@@ -230,6 +222,16 @@ impl ShieldState {
     }
 }
 
+fn stored_to_ban(subject: Subject, b: store::StoredBan) -> Ban {
+    Ban {
+        subject,
+        until: b.until,
+        reason: b.reason,
+        count: b.count.max(1) as u32,
+        at: b.created_at,
+    }
+}
+
 /// `192.0.2.7` or `2001:db8:1:2::/64` back into a ban subject.
 fn parse_subject(s: &str) -> Option<Subject> {
     match s.split_once('/') {
@@ -244,13 +246,29 @@ fn parse_subject(s: &str) -> Option<Subject> {
     }
 }
 
-/// Drops expired bans and idle counters once a minute, so memory stays bounded.
-async fn expire(defense: std::sync::Weak<Defense>) {
-    let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+/// Every ten seconds: takes in bans made or lifted elsewhere (the CLI, another node); once a
+/// minute: drops expired bans and idle counters, so memory stays bounded.
+async fn expire(defense: std::sync::Weak<Defense>, recorder: store::Recorder) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(10));
+    let mut round = 0u64;
     loop {
         tick.tick().await;
+        round += 1;
         let Some(d) = defense.upgrade() else { return };
         let now = store::now();
+        match recorder.active_bans(now).await {
+            Ok(stored) => {
+                let bans: Vec<Ban> = stored
+                    .into_iter()
+                    .filter_map(|b| parse_subject(&b.subject).map(|s| stored_to_ban(s, b)))
+                    .collect();
+                lock(&d.bans).sync(bans, now, 30);
+            }
+            Err(e) => tracing::warn!(target: "shield", error = %e, "could not read the ban list"),
+        }
+        if round % 6 != 0 {
+            continue;
+        }
         lock(&d.bans).expire(now);
         lock(&d.not_found).expire(now);
         lock(&d.attacks).expire(now);

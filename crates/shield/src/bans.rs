@@ -63,6 +63,8 @@ pub struct Ban {
     pub reason: String,
     /// How many bans this subject has had, this one included (drives escalation).
     pub count: u32,
+    /// When it was made (Unix seconds).
+    pub at: i64,
 }
 
 /// How long bans last.
@@ -115,6 +117,7 @@ impl BanTable {
             until: Some(now + secs),
             reason: reason.to_string(),
             count,
+            at: now,
         };
         self.active.insert(subject, ban.clone());
         ban
@@ -139,6 +142,18 @@ impl BanTable {
     /// Lifts the ban of a subject; false if there was none.
     pub fn lift(&mut self, subject: Subject) -> bool {
         self.active.remove(&subject).is_some()
+    }
+
+    /// Brings the table in line with the stored bans: adds the ones made elsewhere (the CLI,
+    /// another node) and drops the ones lifted there. Bans made here in the last `grace`
+    /// seconds stay, as they may not be stored yet.
+    pub fn sync(&mut self, stored: Vec<Ban>, now: i64, grace: i64) {
+        let keep: std::collections::HashSet<Subject> = stored.iter().map(|b| b.subject).collect();
+        self.active
+            .retain(|s, b| keep.contains(s) || now - b.at < grace);
+        for b in stored {
+            self.insert(b, now);
+        }
     }
 
     /// Drops expired bans and forgotten history; call now and then.
@@ -343,6 +358,7 @@ mod tests {
                 until: None,
                 reason: "operator".into(),
                 count: 1,
+                at: 0,
             },
             0,
         );

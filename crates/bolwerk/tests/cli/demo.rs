@@ -284,3 +284,87 @@ fn demo_prints_a_one_time_admin_password_once() {
     let list = bolwerk(&["user", "list", "--data-dir", path(&data)]);
     assert!(String::from_utf8_lossy(&list.stdout).contains("admin"));
 }
+
+/// GET from a chosen loopback source address; the status code.
+fn status_from(port: u16, from: &str, path: &str) -> u16 {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let sock = tokio::net::TcpSocket::new_v4().unwrap();
+        sock.bind(format!("{from}:0").parse().unwrap()).unwrap();
+        let mut tcp = sock
+            .connect(format!("127.0.0.1:{port}").parse().unwrap())
+            .await
+            .unwrap();
+        tcp.write_all(
+            format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+                .as_bytes(),
+        )
+        .await
+        .unwrap();
+        let mut out = String::new();
+        tcp.read_to_string(&mut out).await.unwrap();
+        out.split(' ')
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0)
+    })
+}
+
+#[test]
+fn operator_bans_reach_the_running_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let log = dir.path().join("stderr.log");
+    let demo = Demo::start(&data, &[], &log);
+    assert_eq!(status_from(demo.http_port, "127.0.11.11", "/about"), 200);
+
+    let out = bolwerk(&[
+        "ban",
+        "add",
+        "--data-dir",
+        path(&data),
+        "127.0.11.11",
+        "--for",
+        "1h",
+        "--reason",
+        "seen in our logs",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let list = bolwerk(&["ban", "list", "--data-dir", path(&data), "--json"]);
+    let list = String::from_utf8_lossy(&list.stdout);
+    assert!(
+        list.contains("\"subject\":\"127.0.11.11\"") && list.contains("seen in our logs"),
+        "{list}"
+    );
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while status_from(demo.http_port, "127.0.11.11", "/about") != 403 {
+        assert!(
+            Instant::now() < deadline,
+            "the running server never took the ban in"
+        );
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    assert_eq!(
+        status_from(demo.http_port, "127.0.12.12", "/about"),
+        200,
+        "only that address"
+    );
+
+    let out = bolwerk(&["ban", "remove", "--data-dir", path(&data), "127.0.11.11"]);
+    assert!(out.status.success());
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while status_from(demo.http_port, "127.0.11.11", "/about") != 200 {
+        assert!(Instant::now() < deadline, "the lifted ban stayed");
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    let bad = bolwerk(&["ban", "add", "--data-dir", path(&data), "not-an-ip"]);
+    assert!(
+        !bad.status.success() && String::from_utf8_lossy(&bad.stderr).contains("not an IP address")
+    );
+    demo.stop();
+}

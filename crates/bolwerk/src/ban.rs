@@ -1,0 +1,100 @@
+//! `bolwerk ban ...`: the ban list by hand, through the database the server reads.
+
+use std::net::IpAddr;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, anyhow, bail};
+use server::config::Config;
+use shield::bans::Subject;
+use store::Store;
+
+use crate::cli::BanCommand;
+
+/// Seconds in `30s`, `10m`, `1h`, `7d`; `None` for `permanent`.
+pub fn parse_duration(s: &str) -> Result<Option<i64>> {
+    if s == "permanent" {
+        return Ok(None);
+    }
+    let (num, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
+    let n: i64 = num
+        .parse()
+        .map_err(|_| anyhow!("{s:?}: write a duration like 10m, 1h, 7d or permanent"))?;
+    let secs = match unit {
+        "s" => n,
+        "m" => n * 60,
+        "h" => n * 3600,
+        "d" => n * 86_400,
+        _ => bail!("{s:?}: the unit must be s, m, h or d"),
+    };
+    if secs <= 0 {
+        bail!("{s:?}: the duration must be positive");
+    }
+    Ok(Some(secs))
+}
+
+fn subject(ip: &str) -> Result<Subject> {
+    let addr: IpAddr = ip
+        .trim()
+        .parse()
+        .map_err(|_| anyhow!("{ip:?} is not an IP address"))?;
+    Ok(Subject::of(addr))
+}
+
+pub async fn run(config: Config, command: BanCommand) -> Result<ExitCode> {
+    let store = Store::open(&config.database, &config.data_dir)
+        .await
+        .context("opening the database")?;
+    let now = store::now();
+    let result = async {
+        match command {
+            BanCommand::Add { ip, duration, reason } => {
+                let who = subject(&ip)?;
+                let until = parse_duration(&duration)?.map(|d| now + d);
+                store.recorder.ban(&who.to_string(), until, &reason, 1).await?;
+                store.recorder.audit("cli", None, "ban.add", &format!("{who} for {duration}: {reason}")).await?;
+                println!("banned {who} ({duration})");
+            }
+            BanCommand::Remove { ip } => {
+                let who = subject(&ip)?;
+                let n = store.editor.lift_bans(&who.to_string()).await?;
+                if n == 0 {
+                    bail!("{who} is not banned");
+                }
+                store.recorder.audit("cli", None, "ban.remove", &who.to_string()).await?;
+                println!("lifted the ban on {who}");
+            }
+            BanCommand::List { json } => {
+                for b in store.recorder.active_bans(now).await? {
+                    let until = b.until.map(cms::date::iso_minute).unwrap_or_else(|| "permanent".into());
+                    if json {
+                        let line = serde_json::json!({
+                            "subject": b.subject, "until": b.until, "reason": b.reason, "count": b.count, "since": b.created_at,
+                        });
+                        println!("{line}");
+                    } else {
+                        println!("{:<28} until {:<17} #{:<3} {}", b.subject, until, b.count, b.reason);
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+    .await;
+    store.close().await;
+    result.map(|()| ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_duration;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("10m").unwrap(), Some(600));
+        assert_eq!(parse_duration("7d").unwrap(), Some(604_800));
+        assert_eq!(parse_duration("permanent").unwrap(), None);
+        for bad in ["", "10", "1w", "-1h", "0s", "h"] {
+            assert!(parse_duration(bad).is_err(), "{bad}");
+        }
+    }
+}
