@@ -266,7 +266,7 @@ async fn expire(defense: std::sync::Weak<Defense>, recorder: store::Recorder) {
             }
             Err(e) => tracing::warn!(target: "shield", error = %e, "could not read the ban list"),
         }
-        if round % 6 != 0 {
+        if !round.is_multiple_of(6) {
             continue;
         }
         lock(&d.bans).expire(now);
