@@ -154,15 +154,6 @@ impl Prepared {
             .as_ref()
             .and_then(|l| l.local_addr().ok())
             .map(|a| a.port());
-        let admin = AdminState::new(
-            store.editor.clone(),
-            store.recorder.clone(),
-            cms.clone(),
-            config.admin.clone(),
-            crate::media::dir(&config.data_dir),
-            https_port,
-        )
-        .context("loading the admin templates")?;
         let shield = ShieldState::start(
             &config.shield,
             &config.admin.path,
@@ -171,6 +162,16 @@ impl Prepared {
         )
         .await
         .context("starting the shield")?;
+        let admin = AdminState::new(
+            store.editor.clone(),
+            store.recorder.clone(),
+            cms.clone(),
+            config.admin.clone(),
+            crate::media::dir(&config.data_dir),
+            https_port,
+            shield.clone(),
+        )
+        .context("loading the admin templates")?;
         let app = router(
             PublicState {
                 cms: cms.clone(),

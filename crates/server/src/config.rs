@@ -172,6 +172,8 @@ pub struct ShieldConfig {
     pub rate_login_per_min: u32,
     /// Refused (429) requests within `ban_404_window_s` that get a flooding client banned.
     pub ban_flood_threshold: u32,
+    /// Failed admin sign-ins from one address within ten minutes that get it banned.
+    pub ban_login_failures: u32,
 }
 
 /// What the shield does with an attack.
@@ -205,6 +207,7 @@ impl Default for ShieldConfig {
             rate_forms_per_min: 10,
             rate_login_per_min: 10,
             ban_flood_threshold: 300,
+            ban_login_failures: 10,
         }
     }
 }
@@ -431,6 +434,7 @@ impl Config {
             self.shield.rate_forms_per_min,
             self.shield.rate_login_per_min,
             self.shield.ban_flood_threshold,
+            self.shield.ban_login_failures,
         ];
         if rates.contains(&0) {
             problems.push((

@@ -42,6 +42,7 @@ struct Defense {
     not_found: Mutex<NotFoundCounter>,
     attacks: Mutex<NotFoundCounter>,
     throttled: Mutex<Tally>,
+    failed_logins: Mutex<Tally>,
     limits: Limits,
     allow: Vec<Cidr>,
 }
@@ -173,6 +174,7 @@ impl ShieldState {
                 config.ban_404_window_s,
                 config.ban_flood_threshold,
             )),
+            failed_logins: Mutex::new(Tally::new(600, config.ban_login_failures)),
             limits: Limits::new(config),
             allow: config
                 .allowlist
@@ -191,6 +193,18 @@ impl ShieldState {
             events,
             defense,
         })
+    }
+
+    /// A failed admin sign-in from `ip` (wrong password, unknown name, wrong code): enough of
+    /// them within ten minutes get the address banned, whichever names it tries.
+    pub fn failed_login(&self, ip: IpAddr) {
+        if self.defense.allow.iter().any(|c| c.contains(ip)) {
+            return;
+        }
+        if lock(&self.defense.failed_logins).record(ip, store::now()) {
+            lock(&self.defense.failed_logins).forget(ip);
+            self.ban(ip, "repeated failed admin sign-ins");
+        }
     }
 
     fn send(&self, event: Event) {

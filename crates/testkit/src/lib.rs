@@ -68,6 +68,7 @@ pub fn test_config(data_dir: &Path) -> Config {
         sh.rate_login_per_min,
         sh.ban_flood_threshold,
     ) = (100_000, 100_000, 1_000_000);
+    sh.ban_login_failures = 1_000_000;
     config
 }
 

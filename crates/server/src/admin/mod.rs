@@ -43,6 +43,8 @@ struct Inner {
     cms: std::sync::Arc<cms::Cms>,
     /// Where uploads are written.
     media_dir: std::path::PathBuf,
+    /// The shield, told about failed sign-ins so guessing from one address ends in a ban.
+    shield: crate::guard_layer::ShieldState,
 }
 
 impl AdminState {
@@ -54,6 +56,7 @@ impl AdminState {
         config: AdminConfig,
         media_dir: std::path::PathBuf,
         https_port: Option<u16>,
+        shield: crate::guard_layer::ShieldState,
     ) -> Result<Self, minijinja::Error> {
         Ok(AdminState {
             inner: Arc::new(Inner {
@@ -65,6 +68,7 @@ impl AdminState {
                 lockout: auth::lockout::LockoutPolicy::default(),
                 cms,
                 media_dir,
+                shield,
             }),
         })
     }

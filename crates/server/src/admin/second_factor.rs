@@ -115,6 +115,7 @@ async fn check_code_inner(
             .recorder
             .security_event("admin_second_factor_failed", Some(&ip), &user.name)
             .await?;
+        inner.shield.failed_login(visitor.ip);
         return Ok(inner.views.page(
             StatusCode::UNAUTHORIZED,
             "second_factor.html",

@@ -289,6 +289,9 @@ async fn login_inner(
             .recorder
             .security_event("admin_login_failed", Some(&ip), &name)
             .await?;
+        if result.is_failure() {
+            inner.shield.failed_login(visitor.ip);
+        }
         tracing::info!(target: "shield", user = %name, client.ip = %ip, result = result.as_str(), "admin sign-in failed");
         return Ok(again(StatusCode::UNAUTHORIZED, LOGIN_FAILED));
     };

@@ -248,3 +248,36 @@ async fn rate_limits_answer_429_and_floods_get_banned() {
         .await
     );
 }
+
+#[tokio::test]
+async fn guessing_admin_passwords_gets_the_address_banned() {
+    let dir = Arc::new(tempfile::tempdir().unwrap());
+    let mut config = testkit::test_config(dir.path());
+    config.shield.ban_login_failures = 3;
+    let s = TestServer::start_in(dir, config).await;
+    s.add_user("anneke", store::Role::Admin, "linden tree 1987", false)
+        .await;
+    let guesser = s.browser_from("127.0.14.14".parse().unwrap(), "Guesser/1");
+    // Different names each time: the account lockout alone would not stop this.
+    for name in ["admin", "root", "anneke"] {
+        assert_eq!(
+            guesser.login(name, "password123456").await.status(),
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    let res = guesser.login("anneke", "linden tree 1987").await;
+    assert_eq!(
+        res.status(),
+        StatusCode::FORBIDDEN,
+        "banned, even with the right password"
+    );
+    assert!(res.text().await.unwrap().contains("Access denied"));
+    assert_eq!(
+        s.browser()
+            .login("anneke", "linden tree 1987")
+            .await
+            .status(),
+        StatusCode::SEE_OTHER,
+        "others sign in"
+    );
+}
