@@ -83,6 +83,9 @@ pub struct ServerConfig {
     pub shutdown_grace_s: u64,
     /// How often, in milliseconds, to look for content changed by another process.
     pub content_poll_ms: u64,
+    /// Reverse proxies (addresses or networks) whose `X-Forwarded-For` is believed. From any
+    /// other peer the header is ignored, so clients cannot forge their address.
+    pub trusted_proxies: Vec<String>,
 }
 
 impl Default for ServerConfig {
@@ -99,6 +102,7 @@ impl Default for ServerConfig {
             max_header_bytes: 16 << 10,
             shutdown_grace_s: 10,
             content_poll_ms: 500,
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -409,6 +413,14 @@ impl Config {
                 "shield.threshold".into(),
                 "must be at least 1 (5 = one critical rule)".into(),
             ));
+        }
+        for (i, entry) in self.server.trusted_proxies.iter().enumerate() {
+            if shield::net::Cidr::parse(entry).is_none() {
+                problems.push((
+                    format!("server.trusted_proxies[{i}]"),
+                    format!("{entry:?} is not an IP address or network"),
+                ));
+            }
         }
         for (i, entry) in self.shield.allowlist.iter().enumerate() {
             if shield::net::Cidr::parse(entry).is_none() {

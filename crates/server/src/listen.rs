@@ -11,6 +11,7 @@ use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto::Builder;
 use hyper_util::server::graceful::GracefulShutdown;
+use shield::net::Cidr;
 use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, watch};
 use tokio_rustls::TlsAcceptor;
@@ -36,6 +37,13 @@ pub async fn serve(
     mut shutdown: watch::Receiver<bool>,
 ) {
     let builder = Arc::new(http_builder(&config));
+    let trusted: Arc<Vec<Cidr>> = Arc::new(
+        config
+            .trusted_proxies
+            .iter()
+            .filter_map(|c| Cidr::parse(c))
+            .collect(),
+    );
     let permits = Arc::new(Semaphore::new(config.max_connections));
     let graceful = GracefulShutdown::new();
     let handshake_timeout = Duration::from_secs(config.tls_handshake_timeout_s);
@@ -64,14 +72,16 @@ pub async fn serve(
         let builder = builder.clone();
         let router = router.clone();
         let tls = tls.clone();
+        let trusted = trusted.clone();
         tokio::spawn(async move {
             let _permit = permit;
             match tls {
-                None => serve_conn(&builder, stream, peer, false, router, watcher).await,
+                None => serve_conn(&builder, stream, peer, false, router, watcher, trusted).await,
                 Some(acceptor) => {
                     match tokio::time::timeout(handshake_timeout, acceptor.accept(stream)).await {
                         Ok(Ok(tls_stream)) => {
-                            serve_conn(&builder, tls_stream, peer, true, router, watcher).await
+                            serve_conn(&builder, tls_stream, peer, true, router, watcher, trusted)
+                                .await
                         }
                         Ok(Err(e)) => {
                             tracing::debug!(client.ip = %peer.ip(), error = %e, "TLS handshake failed")
@@ -118,16 +128,91 @@ async fn serve_conn<S>(
     tls: bool,
     router: Router,
     watcher: hyper_util::server::graceful::Watcher,
+    trusted: Arc<Vec<Cidr>>,
 ) where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
     let service = hyper::service::service_fn(move |mut req: Request<Incoming>| {
-        req.extensions_mut().insert(ClientAddr(peer));
+        let client = client_ip(peer.ip(), req.headers(), &trusted);
+        req.extensions_mut()
+            .insert(ClientAddr(SocketAddr::new(client, peer.port())));
         req.extensions_mut().insert(Tls(tls));
         router.clone().oneshot(req)
     });
     let conn = builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
     if let Err(e) = watcher.watch(conn.into_owned()).await {
         tracing::debug!(client.ip = %peer.ip(), error = %e, "connection ended with an error");
+    }
+}
+
+/// The client's address: the peer's, unless the peer is a trusted proxy; then the right-most
+/// `X-Forwarded-For` entry that is not itself a trusted proxy. Entries a proxy did not add
+/// (left of the first untrusted one) are the client's own claims and are ignored.
+pub fn client_ip(
+    peer: std::net::IpAddr,
+    headers: &hyper::HeaderMap,
+    trusted: &[Cidr],
+) -> std::net::IpAddr {
+    let is_trusted = |ip: std::net::IpAddr| trusted.iter().any(|c| c.contains(ip));
+    if trusted.is_empty() || !is_trusted(peer) {
+        return peer;
+    }
+    let hops: Vec<&str> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .collect();
+    let mut client = peer;
+    for hop in hops.iter().rev() {
+        match hop.parse::<std::net::IpAddr>() {
+            Ok(ip) => {
+                client = ip;
+                if !is_trusted(ip) {
+                    break;
+                }
+            }
+            Err(_) => break,
+        }
+    }
+    client
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn forwarded_for_only_from_trusted_proxies() {
+        let ip = |s: &str| s.parse::<std::net::IpAddr>().unwrap();
+        let trusted = vec![Cidr::parse("10.0.0.0/8").unwrap()];
+        let mut h = hyper::HeaderMap::new();
+        h.insert(
+            "x-forwarded-for",
+            "198.51.100.1, 203.0.113.9, 10.0.0.2".parse().unwrap(),
+        );
+        assert_eq!(
+            client_ip(ip("10.0.0.1"), &h, &trusted),
+            ip("203.0.113.9"),
+            "right-most untrusted hop"
+        );
+        assert_eq!(
+            client_ip(ip("192.0.2.50"), &h, &trusted),
+            ip("192.0.2.50"),
+            "untrusted peer: header ignored"
+        );
+        assert_eq!(
+            client_ip(ip("10.0.0.1"), &h, &[]),
+            ip("10.0.0.1"),
+            "no trusted proxies configured"
+        );
+        let mut bad = hyper::HeaderMap::new();
+        bad.insert("x-forwarded-for", "not-an-ip".parse().unwrap());
+        assert_eq!(client_ip(ip("10.0.0.1"), &bad, &trusted), ip("10.0.0.1"));
+        assert_eq!(
+            client_ip(ip("10.0.0.1"), &hyper::HeaderMap::new(), &trusted),
+            ip("10.0.0.1")
+        );
     }
 }

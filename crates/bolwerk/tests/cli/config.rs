@@ -103,6 +103,13 @@ fn bad_configs_get_a_clear_error_naming_file_and_key() {
             &["shield.allowlist[0]", "not an IP address or network"],
         ),
         (
+            "bad trusted proxy",
+            format!(
+                "[server]\nhttp = \"127.0.0.1:80\"\ntrusted_proxies = [\"proxy.example\"]\n{site}"
+            ),
+            &["server.trusted_proxies[0]", "not an IP address or network"],
+        ),
+        (
             "bad shield mode",
             format!("[server]\nhttp = \"127.0.0.1:80\"\n[shield]\nmode = \"maybe\"\n{site}"),
             &["shield.mode", "maybe"],

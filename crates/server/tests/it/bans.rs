@@ -281,3 +281,58 @@ async fn guessing_admin_passwords_gets_the_address_banned() {
         "others sign in"
     );
 }
+
+#[tokio::test]
+async fn forwarded_for_is_believed_only_from_trusted_proxies() {
+    let dir = Arc::new(tempfile::tempdir().unwrap());
+    let mut config = testkit::test_config(dir.path());
+    config.server.trusted_proxies = vec!["127.0.20.0/24".into()];
+    config.shield.ban_404_threshold = 2;
+    let s = TestServer::start_in(dir, config).await;
+    let proxy = client_from("127.0.20.1");
+    let stranger = client_from("127.0.21.1");
+    for (c, fwd) in [(&proxy, "203.0.113.77"), (&stranger, "198.51.100.88")] {
+        for i in 0..2 {
+            c.get(format!("{}/gone-{i}", s.http_url))
+                .header("x-forwarded-for", fwd)
+                .send()
+                .await
+                .unwrap();
+        }
+    }
+    let store = s.open_store().await;
+    assert!(
+        eventually(|| async {
+            store
+                .recorder
+                .active_bans(store::now())
+                .await
+                .unwrap()
+                .len()
+                == 2
+        })
+        .await
+    );
+    let mut banned: Vec<String> = store
+        .recorder
+        .active_bans(store::now())
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|b| b.subject)
+        .collect();
+    banned.sort();
+    assert_eq!(
+        banned,
+        vec!["127.0.21.1".to_string(), "203.0.113.77".to_string()],
+        "the proxy's client, and the stranger itself"
+    );
+    // The proxy itself is not banned: its other clients are served.
+    let res = proxy
+        .get(format!("{}/about", s.http_url))
+        .header("x-forwarded-for", "192.0.2.10")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+}
