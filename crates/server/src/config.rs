@@ -178,6 +178,11 @@ pub struct ShieldConfig {
     pub ban_flood_threshold: u32,
     /// Failed admin sign-ins from one address within ten minutes that get it banned.
     pub ban_login_failures: u32,
+    /// Files of notorious attackers' addresses, always refused (plain, Spamhaus DROP, FireHOL).
+    pub blocklists: Vec<PathBuf>,
+    /// Seconds between re-reading the blocklists; a list that fails to read keeps its last
+    /// good copy.
+    pub blocklist_refresh_s: u64,
 }
 
 /// What the shield does with an attack.
@@ -212,6 +217,8 @@ impl Default for ShieldConfig {
             rate_login_per_min: 10,
             ban_flood_threshold: 300,
             ban_login_failures: 10,
+            blocklists: Vec::new(),
+            blocklist_refresh_s: 3600,
         }
     }
 }
@@ -421,6 +428,23 @@ impl Config {
                     format!("{entry:?} is not an IP address or network"),
                 ));
             }
+        }
+        for (i, file) in self.shield.blocklists.iter().enumerate() {
+            let key = format!("shield.blocklists[{i}]");
+            match std::fs::read_to_string(file) {
+                Err(e) => problems.push((key, format!("{}: {e}", file.display()))),
+                Ok(text) => {
+                    if let Err(e) = shield::blocklist::Blocklist::parse(&text) {
+                        problems.push((key, format!("{}: {e}", file.display())));
+                    }
+                }
+            }
+        }
+        if self.shield.blocklist_refresh_s == 0 {
+            problems.push((
+                "shield.blocklist_refresh_s".into(),
+                "must be greater than 0".into(),
+            ));
         }
         for (i, entry) in self.shield.allowlist.iter().enumerate() {
             if shield::net::Cidr::parse(entry).is_none() {

@@ -14,7 +14,9 @@ use tokio::sync::mpsc;
 use std::net::IpAddr;
 use std::sync::Mutex;
 
+use anyhow::Context;
 use shield::bans::{Ban, BanPolicy, BanTable, NotFoundCounter, Subject, Tally};
+use shield::blocklist::Blocklist;
 use shield::net::Cidr;
 
 use crate::config::{ShieldConfig, ShieldMode};
@@ -45,6 +47,7 @@ struct Defense {
     failed_logins: Mutex<Tally>,
     limits: Limits,
     allow: Vec<Cidr>,
+    blocked: std::sync::RwLock<Arc<Blocklist>>,
 }
 
 type Limiter = governor::DefaultKeyedRateLimiter<Subject>;
@@ -150,6 +153,16 @@ impl ShieldState {
             disabled_rules: config.disabled_rules.clone(),
             max_body: config.max_inspected_body,
         })?;
+        let mut lists = Vec::new();
+        for file in &config.blocklists {
+            let text = tokio::fs::read_to_string(file)
+                .await
+                .with_context(|| format!("reading blocklist {}", file.display()))?;
+            let list =
+                Blocklist::parse(&text).with_context(|| format!("blocklist {}", file.display()))?;
+            tracing::info!(target: "shield", ranges = list.len(), skipped = list.skipped(), "loaded blocklist {}", file.display());
+            lists.push(list);
+        }
         let now = store::now();
         let mut bans = BanTable::new(BanPolicy {
             durations: config.ban_durations_s.clone(),
@@ -176,6 +189,7 @@ impl ShieldState {
             )),
             failed_logins: Mutex::new(Tally::new(600, config.ban_login_failures)),
             limits: Limits::new(config),
+            blocked: std::sync::RwLock::new(Arc::new(Blocklist::union(&lists))),
             allow: config
                 .allowlist
                 .iter()
@@ -185,6 +199,14 @@ impl ShieldState {
         let (events, rx) = mpsc::channel(4096);
         tokio::spawn(record_events(rx, recorder.clone()));
         tokio::spawn(expire(Arc::downgrade(&defense), recorder));
+        if !config.blocklists.is_empty() {
+            tokio::spawn(refresh_blocklists(
+                Arc::downgrade(&defense),
+                config.blocklists.clone(),
+                lists,
+                config.blocklist_refresh_s,
+            ));
+        }
         Ok(ShieldState {
             shield: Arc::new(shield),
             mode: config.mode,
@@ -243,6 +265,40 @@ fn stored_to_ban(subject: Subject, b: store::StoredBan) -> Ban {
         reason: b.reason,
         count: b.count.max(1) as u32,
         at: b.created_at,
+    }
+}
+
+/// Re-reads the blocklist files on a schedule. A file that cannot be read or parsed keeps its
+/// last good copy, with a warning: a broken download never empties the list.
+async fn refresh_blocklists(
+    defense: std::sync::Weak<Defense>,
+    files: Vec<std::path::PathBuf>,
+    mut good: Vec<Blocklist>,
+    every_s: u64,
+) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(every_s.max(1)));
+    tick.tick().await;
+    loop {
+        tick.tick().await;
+        let Some(d) = defense.upgrade() else { return };
+        for (i, file) in files.iter().enumerate() {
+            let fresh = tokio::fs::read_to_string(file)
+                .await
+                .map_err(|e| e.to_string())
+                .and_then(|t| Blocklist::parse(&t).map_err(|e| e.to_string()));
+            match fresh {
+                Ok(list) => {
+                    if let Some(slot) = good.get_mut(i) {
+                        *slot = list;
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!(target: "shield", error = %e, "blocklist {} not refreshed; keeping the last good copy", file.display())
+                }
+            }
+        }
+        let merged = Arc::new(Blocklist::union(&good));
+        *d.blocked.write().unwrap_or_else(|p| p.into_inner()) = merged;
     }
 }
 
@@ -323,9 +379,16 @@ pub async fn inspect(State(state): State<ShieldState>, req: Request, next: Next)
     if state.mode == ShieldMode::Off || state.defense.allow.iter().any(|c| c.contains(client)) {
         return next.run(req).await;
     }
-    if lock(&state.defense.bans)
-        .check(client, store::now())
-        .is_some()
+    let listed = state
+        .defense
+        .blocked
+        .read()
+        .unwrap_or_else(|p| p.into_inner())
+        .contains(client);
+    if listed
+        || lock(&state.defense.bans)
+            .check(client, store::now())
+            .is_some()
     {
         return refuse(StatusCode::FORBIDDEN, "Access denied");
     }

@@ -10,6 +10,7 @@
 
 mod b64;
 pub mod bans;
+pub mod blocklist;
 mod body;
 pub mod net;
 pub mod normalize;

@@ -110,6 +110,13 @@ fn bad_configs_get_a_clear_error_naming_file_and_key() {
             &["server.trusted_proxies[0]", "not an IP address or network"],
         ),
         (
+            "missing blocklist",
+            format!(
+                "[server]\nhttp = \"127.0.0.1:80\"\n[shield]\nblocklists = [\"/nonexistent/drop.txt\"]\n{site}"
+            ),
+            &["shield.blocklists[0]", "/nonexistent/drop.txt"],
+        ),
+        (
             "bad shield mode",
             format!("[server]\nhttp = \"127.0.0.1:80\"\n[shield]\nmode = \"maybe\"\n{site}"),
             &["shield.mode", "maybe"],

@@ -336,3 +336,37 @@ async fn forwarded_for_is_believed_only_from_trusted_proxies() {
         .unwrap();
     assert_eq!(res.status(), StatusCode::OK);
 }
+
+#[tokio::test]
+async fn blocklists_are_enforced_and_a_broken_refresh_keeps_the_last_good_copy() {
+    let dir = Arc::new(tempfile::tempdir().unwrap());
+    let list = dir.path().join("drop.txt");
+    std::fs::write(&list, "; Spamhaus DROP style\n127.0.30.0/24 ; SBL1\n").unwrap();
+    let mut config = testkit::test_config(dir.path());
+    config.shield.blocklists = vec![list.clone()];
+    config.shield.blocklist_refresh_s = 1;
+    let s = TestServer::start_in(dir, config).await;
+    let listed = client_from("127.0.30.5");
+    let other = client_from("127.0.31.5");
+    let status = |c: &reqwest::Client| {
+        let url = format!("{}/about", s.http_url);
+        let c = c.clone();
+        async move { c.get(url).send().await.unwrap().status() }
+    };
+    assert_eq!(status(&listed).await, StatusCode::FORBIDDEN);
+    assert_eq!(status(&other).await, StatusCode::OK);
+
+    // A failed download (an error page) does not empty the list.
+    std::fs::write(&list, "<html><body>503</body></html>\n").unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+    assert_eq!(
+        status(&listed).await,
+        StatusCode::FORBIDDEN,
+        "last good copy kept"
+    );
+
+    // A good new list replaces it.
+    std::fs::write(&list, "127.0.31.0/24\n").unwrap();
+    assert!(eventually(|| async { status(&other).await == StatusCode::FORBIDDEN }).await);
+    assert_eq!(status(&listed).await, StatusCode::OK);
+}
