@@ -95,21 +95,36 @@ fn blocklist(c: &mut Criterion) {
     let mut text = String::with_capacity(20_000_000);
     for i in 0u32..700_000 {
         let a = i.wrapping_mul(2_654_435_761);
-        text.push_str(&format!("{}.{}.{}.0/24\n", a >> 24, (a >> 16) & 255, (a >> 8) & 255));
+        text.push_str(&format!(
+            "{}.{}.{}.0/24\n",
+            a >> 24,
+            (a >> 16) & 255,
+            (a >> 8) & 255
+        ));
     }
     for i in 0u64..300_000 {
         let a = i.wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        text.push_str(&format!("2001:{:x}:{:x}::/48\n", (a >> 48) & 0xffff, (a >> 32) & 0xffff));
+        text.push_str(&format!(
+            "2001:{:x}:{:x}::/48\n",
+            (a >> 48) & 0xffff,
+            (a >> 32) & 0xffff
+        ));
     }
     let mut g = c.benchmark_group("blocklist 1M prefixes");
     g.sample_size(10);
-    g.bench_function("parse and merge", |b| b.iter(|| black_box(shield::blocklist::Blocklist::parse(&text).unwrap())));
+    g.bench_function("parse and merge", |b| {
+        b.iter(|| black_box(shield::blocklist::Blocklist::parse(&text).unwrap()))
+    });
     g.finish();
     let list = shield::blocklist::Blocklist::parse(&text).unwrap();
     let v4: std::net::IpAddr = "203.0.113.9".parse().unwrap();
     let v6: std::net::IpAddr = "2001:db8:1:2::1".parse().unwrap();
-    c.bench_function("blocklist lookup v4", |b| b.iter(|| black_box(list.contains(black_box(v4)))));
-    c.bench_function("blocklist lookup v6", |b| b.iter(|| black_box(list.contains(black_box(v6)))));
+    c.bench_function("blocklist lookup v4", |b| {
+        b.iter(|| black_box(list.contains(black_box(v4))))
+    });
+    c.bench_function("blocklist lookup v6", |b| {
+        b.iter(|| black_box(list.contains(black_box(v6))))
+    });
 }
 
 criterion_group!(inspect, benches, blocklist);
