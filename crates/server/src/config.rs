@@ -68,6 +68,9 @@ pub struct ServerConfig {
     pub workers: usize,
     /// Open connections at most; further clients wait in the kernel's backlog.
     pub max_connections: usize,
+    /// Open connections per client (an IPv4 address or an IPv6 /64) on each listener; more
+    /// are closed at once. Trusted proxies are exempt.
+    pub max_connections_per_ip: usize,
     /// Seconds a client may take to send the request headers, also the keep-alive idle time
     /// (defends against slowloris).
     pub header_read_timeout_s: u64,
@@ -95,6 +98,7 @@ impl Default for ServerConfig {
             https: None,
             workers: 0,
             max_connections: 10_000,
+            max_connections_per_ip: 256,
             header_read_timeout_s: 10,
             tls_handshake_timeout_s: 10,
             request_timeout_s: 30,
@@ -351,6 +355,12 @@ impl Config {
             problems.push((
                 "server".into(),
                 "set server.http and/or server.https: nothing to listen on".into(),
+            ));
+        }
+        if self.server.max_connections_per_ip == 0 {
+            problems.push((
+                "server.max_connections_per_ip".into(),
+                "must be at least 1".into(),
             ));
         }
         if self.server.max_connections == 0 {

@@ -11,6 +11,10 @@ use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto::Builder;
 use hyper_util::server::graceful::GracefulShutdown;
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use shield::bans::Subject;
 use shield::net::Cidr;
 use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, watch};
@@ -22,6 +26,46 @@ use crate::config::ServerConfig;
 /// The peer address of the connection a request came on; the shield keys on it.
 #[derive(Clone, Copy, Debug)]
 pub struct ClientAddr(pub SocketAddr);
+
+/// Open connections per client, capped.
+struct PerIp {
+    max: usize,
+    open: Mutex<HashMap<Subject, usize>>,
+}
+
+/// One open connection of a client; gives its place back when dropped.
+struct Slot {
+    table: Arc<PerIp>,
+    client: Subject,
+}
+
+impl PerIp {
+    fn acquire(self: &Arc<Self>, ip: std::net::IpAddr) -> Option<Slot> {
+        let client = Subject::of(ip);
+        let mut open = self.open.lock().unwrap_or_else(|p| p.into_inner());
+        let n = open.entry(client).or_insert(0);
+        if *n >= self.max {
+            return None;
+        }
+        *n += 1;
+        Some(Slot {
+            table: self.clone(),
+            client,
+        })
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        let mut open = self.table.open.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(n) = open.get_mut(&self.client) {
+            *n -= 1;
+            if *n == 0 {
+                open.remove(&self.client);
+            }
+        }
+    }
+}
 
 /// Whether a request arrived over TLS.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -45,6 +89,10 @@ pub async fn serve(
             .collect(),
     );
     let permits = Arc::new(Semaphore::new(config.max_connections));
+    let per_ip = Arc::new(PerIp {
+        max: config.max_connections_per_ip,
+        open: Mutex::new(HashMap::new()),
+    });
     let graceful = GracefulShutdown::new();
     let handshake_timeout = Duration::from_secs(config.tls_handshake_timeout_s);
     loop {
@@ -67,6 +115,19 @@ pub async fn serve(
             },
             _ = shutdown.changed() => break,
         };
+        // One client (an IPv4 address or an IPv6 /64) may not hold every connection; a
+        // trusted proxy speaks for many clients and is exempt.
+        let slot = if trusted.iter().any(|c| c.contains(peer.ip())) {
+            None
+        } else {
+            match per_ip.acquire(peer.ip()) {
+                Some(slot) => Some(slot),
+                None => {
+                    tracing::debug!(client.ip = %peer.ip(), "too many connections from one client; closed");
+                    continue;
+                }
+            }
+        };
         let _ = stream.set_nodelay(true);
         let watcher = graceful.watcher();
         let builder = builder.clone();
@@ -75,6 +136,7 @@ pub async fn serve(
         let trusted = trusted.clone();
         tokio::spawn(async move {
             let _permit = permit;
+            let _slot = slot;
             match tls {
                 None => serve_conn(&builder, stream, peer, false, router, watcher, trusted).await,
                 Some(acceptor) => {
