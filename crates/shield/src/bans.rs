@@ -43,6 +43,26 @@ impl Subject {
     }
 }
 
+impl Subject {
+    /// The wider IPv6 network of `prefix` bits containing this subject (for /56 and /48 bans).
+    pub fn widened(self, prefix: u8) -> Subject {
+        match self.addr {
+            IpAddr::V6(v6) if prefix < self.prefix => {
+                let mask = if prefix == 0 {
+                    0
+                } else {
+                    u128::MAX << (128 - u32::from(prefix))
+                };
+                Subject {
+                    addr: IpAddr::V6((u128::from(v6) & mask).into()),
+                    prefix,
+                }
+            }
+            _ => self,
+        }
+    }
+}
+
 impl std::fmt::Display for Subject {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self.prefix {
@@ -103,8 +123,30 @@ impl BanTable {
     }
 
     /// Bans `ip`'s subject for the next duration in the escalation; returns the ban.
+    ///
+    /// IPv6: when two other /64s inside the same /56 were banned within the memory period,
+    /// the whole /56 is banned instead; with two other /56 bans inside the /48, the /48 (as
+    /// Knot's response-rate limiting widens), so a host walking its own prefix gains nothing.
     pub fn ban(&mut self, ip: IpAddr, now: i64, reason: &str) -> Ban {
-        let subject = Subject::of(ip);
+        let mut subject = Subject::of(ip);
+        let memory = self.policy.memory;
+        let others = |history: &HashMap<Subject, (u32, i64)>, narrow: Subject, wide: Subject| {
+            history
+                .iter()
+                .filter(|(s, (_, last))| {
+                    s.prefix == narrow.prefix
+                        && s.widened(wide.prefix) == wide
+                        && **s != narrow
+                        && now - last < memory
+                })
+                .count()
+        };
+        if subject.prefix == 64 && others(&self.history, subject, subject.widened(56)) >= 2 {
+            subject = subject.widened(56);
+            if others(&self.history, subject, subject.widened(48)) >= 2 {
+                subject = subject.widened(48);
+            }
+        }
         let count = match self.history.get(&subject) {
             Some((n, last)) if now - last < self.policy.memory => n + 1,
             _ => 1,
@@ -132,11 +174,17 @@ impl BanTable {
         }
     }
 
-    /// The ban covering `ip` at `now`, if any.
+    /// The ban covering `ip` at `now`, if any (for IPv6 also a /56 or /48 ban).
     pub fn check(&self, ip: IpAddr, now: i64) -> Option<&Ban> {
-        self.active
-            .get(&Subject::of(ip))
-            .filter(|b| b.until.is_none_or(|u| u > now))
+        let s = Subject::of(ip);
+        let keys: &[Subject] = if s.prefix == 64 {
+            &[s, s.widened(56), s.widened(48)]
+        } else {
+            &[s]
+        };
+        keys.iter()
+            .filter_map(|k| self.active.get(k))
+            .find(|b| b.until.is_none_or(|u| u > now))
     }
 
     /// Lifts the ban of a subject; false if there was none.
@@ -346,6 +394,49 @@ mod tests {
             "2001:db8:1:2::/64"
         );
         assert_eq!(Subject::of(ip("::ffff:192.0.2.1")).to_string(), "192.0.2.1");
+    }
+
+    #[test]
+    fn repeated_ipv6_offences_widen_the_ban() {
+        let mut t = BanTable::new(BanPolicy::default());
+        let a = t.ban(ip("2001:db8:0:100::1"), 0, "x");
+        assert_eq!(a.subject.to_string(), "2001:db8:0:100::/64");
+        t.ban(ip("2001:db8:0:101::1"), 10, "x");
+        let third = t.ban(ip("2001:db8:0:102::1"), 20, "x");
+        assert_eq!(
+            third.subject.to_string(),
+            "2001:db8:0:100::/56",
+            "third /64 in the /56"
+        );
+        assert!(
+            t.check(ip("2001:db8:0:1ff::9"), 30).is_some(),
+            "the whole /56"
+        );
+        assert!(
+            t.check(ip("2001:db8:0:200::9"), 30).is_none(),
+            "not the next /56"
+        );
+        t.ban(ip("2001:db8:0:200::1"), 40, "x");
+        t.ban(ip("2001:db8:0:201::1"), 41, "x");
+        let b = t.ban(ip("2001:db8:0:202::1"), 42, "x");
+        assert_eq!(b.subject.to_string(), "2001:db8:0:200::/56");
+        t.ban(ip("2001:db8:0:300::1"), 50, "x");
+        t.ban(ip("2001:db8:0:301::1"), 51, "x");
+        let c = t.ban(ip("2001:db8:0:302::1"), 52, "x");
+        assert_eq!(
+            c.subject.to_string(),
+            "2001:db8::/48",
+            "third /56 in the /48"
+        );
+        assert!(t.check(ip("2001:db8:0:ff00::1"), 60).is_some());
+        assert!(t.check(ip("2001:db8:1::1"), 60).is_none());
+        // IPv4 is never widened.
+        for i in 1..5 {
+            assert_eq!(
+                t.ban(ip(&format!("192.0.2.{i}")), 70, "x").subject.prefix,
+                32
+            );
+        }
     }
 
     #[test]
