@@ -408,20 +408,7 @@ impl Editor {
 
     /// The site's menu in order.
     pub async fn menu(&self, site_id: i64) -> Result<Vec<MenuItem>> {
-        let rows = sqlx::query(
-            "SELECT label, href FROM menu_items WHERE site_id = ? ORDER BY position, id",
-        )
-        .bind(site_id)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(MenuItem {
-                    label: r.try_get(0)?,
-                    href: r.try_get(1)?,
-                })
-            })
-            .collect()
+        crate::reader::load_menu(&self.pool, site_id).await
     }
 
     /// Replaces the site's menu.

@@ -112,20 +112,7 @@ impl Reader {
 
     /// The site's main menu in order.
     pub async fn menu(&self, site_id: i64) -> Result<Vec<MenuItem>> {
-        let rows = sqlx::query(
-            "SELECT label, href FROM menu_items WHERE site_id = ? ORDER BY position, id",
-        )
-        .bind(site_id)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(MenuItem {
-                    label: r.try_get(0)?,
-                    href: r.try_get(1)?,
-                })
-            })
-            .collect()
+        load_menu(&self.pool, site_id).await
     }
 }
 
@@ -136,4 +123,21 @@ pub(crate) fn site_from_row(r: &AnyRow) -> Result<Site> {
         title: r.try_get(2)?,
         tagline: r.try_get(3)?,
     })
+}
+
+/// A site's menu in order; shared by the reader (public pages) and the editor (menu editor).
+pub(crate) async fn load_menu(pool: &AnyPool, site_id: i64) -> Result<Vec<MenuItem>> {
+    let rows =
+        sqlx::query("SELECT label, href FROM menu_items WHERE site_id = ? ORDER BY position, id")
+            .bind(site_id)
+            .fetch_all(pool)
+            .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(MenuItem {
+                label: r.try_get(0)?,
+                href: r.try_get(1)?,
+            })
+        })
+        .collect()
 }
