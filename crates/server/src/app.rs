@@ -27,6 +27,8 @@ pub struct Listeners {
     pub http: Option<TcpListener>,
     /// HTTPS.
     pub https: Option<TcpListener>,
+    /// Prometheus metrics.
+    pub metrics: Option<TcpListener>,
 }
 
 impl Listeners {
@@ -44,6 +46,7 @@ impl Listeners {
         Ok(Listeners {
             http: bind(config.server.http, "HTTP").await?,
             https: bind(config.server.https, "HTTPS").await?,
+            metrics: bind(config.metrics.listen, "metrics").await?,
         })
     }
 }
@@ -114,6 +117,8 @@ pub struct Running {
     pub http: Option<SocketAddr>,
     /// Where HTTPS listens, if it does.
     pub https: Option<SocketAddr>,
+    /// Where metrics are served, if they are.
+    pub metrics: Option<SocketAddr>,
     /// The CMS, for tests that look at the cache.
     pub cms: Arc<Cms>,
     shutdown: watch::Sender<bool>,
@@ -154,14 +159,21 @@ impl Prepared {
             .as_ref()
             .and_then(|l| l.local_addr().ok())
             .map(|a| a.port());
+        let metrics = Arc::new(crate::metrics::Metrics::new());
         let shield = ShieldState::start(
             &config.shield,
             &config.admin.path,
             config.server.max_body_bytes,
             store.recorder.clone(),
+            &config.data_dir,
+            metrics.clone(),
         )
         .await
         .context("starting the shield")?;
+        let gate: crate::listen::Gate = {
+            let shield = shield.clone();
+            Arc::new(move |ip| shield.closes(ip))
+        };
         let admin = AdminState::new(
             store.editor.clone(),
             store.recorder.clone(),
@@ -185,6 +197,7 @@ impl Prepared {
         let mut running = Running {
             http: None,
             https: None,
+            metrics: None,
             cms,
             shutdown,
             tasks: Vec::new(),
@@ -197,6 +210,7 @@ impl Prepared {
                 None,
                 app.clone(),
                 config.server.clone(),
+                gate.clone(),
                 rx.clone(),
             )));
         }
@@ -207,8 +221,13 @@ impl Prepared {
                 tls,
                 app,
                 config.server.clone(),
+                gate,
                 rx.clone(),
             )));
+        }
+        if let Some(l) = listeners.metrics {
+            running.metrics = Some(l.local_addr()?);
+            tasks.push(tokio::spawn(crate::metrics::serve(l, metrics, rx.clone())));
         }
         running.tasks = tasks;
         Ok(running)

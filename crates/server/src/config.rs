@@ -31,6 +31,9 @@ pub struct Config {
     /// Attack recognition.
     #[serde(default)]
     pub shield: ShieldConfig,
+    /// Prometheus metrics.
+    #[serde(default)]
+    pub metrics: MetricsConfig,
     /// The hosted websites.
     #[serde(default, rename = "site")]
     pub sites: Vec<SiteConfig>,
@@ -49,6 +52,7 @@ impl Default for Config {
             database: DatabaseConfig::default(),
             admin: AdminConfig::default(),
             shield: ShieldConfig::default(),
+            metrics: MetricsConfig::default(),
             sites: Vec::new(),
         }
     }
@@ -182,11 +186,41 @@ pub struct ShieldConfig {
     pub ban_flood_threshold: u32,
     /// Failed admin sign-ins from one address within ten minutes that get it banned.
     pub ban_login_failures: u32,
-    /// Files of notorious attackers' addresses, always refused (plain, Spamhaus DROP, FireHOL).
-    pub blocklists: Vec<PathBuf>,
-    /// Seconds between re-reading the blocklists; a list that fails to read keeps its last
-    /// good copy.
+    /// Lists of notorious attackers' addresses, always refused (plain, Spamhaus DROP,
+    /// FireHOL): file paths or `http(s)://` URLs (downloaded into `<data_dir>/blocklists`).
+    pub blocklists: Vec<String>,
+    /// Seconds between downloads of URL blocklists; a list that fails to download or parse
+    /// keeps its last good copy. Files are re-read within 30 s of changing.
     pub blocklist_refresh_s: u64,
+    /// What a banned or blocklisted client gets: `page` (403 with a short page) or `close`
+    /// (the connection is closed at once, before TLS; clients behind a trusted proxy get the
+    /// page with `Connection: close`).
+    pub ban_response: BanResponse,
+    /// Never ban Googlebot and Bingbot for unknown pages once their address is verified by
+    /// forward-confirmed reverse DNS (as the search engines document).
+    pub verify_crawlers: bool,
+    /// Seconds between taking in bans, the allowlist and rule switches changed elsewhere
+    /// (the CLI, the admin of another node).
+    pub sync_interval_s: u64,
+}
+
+/// What a refused (banned, blocklisted) client gets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BanResponse {
+    /// A 403 with a short page.
+    Page,
+    /// The connection closed without an answer.
+    Close,
+}
+
+/// `[metrics]`: Prometheus metrics.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MetricsConfig {
+    /// Address for `GET /metrics` (e.g. `127.0.0.1:9464`); off when absent. Not
+    /// authenticated: keep it on loopback or a private network.
+    pub listen: Option<SocketAddr>,
 }
 
 /// What the shield does with an attack.
@@ -223,6 +257,9 @@ impl Default for ShieldConfig {
             ban_login_failures: 10,
             blocklists: Vec::new(),
             blocklist_refresh_s: 3600,
+            ban_response: BanResponse::Page,
+            verify_crawlers: true,
+            sync_interval_s: 10,
         }
     }
 }
@@ -439,16 +476,29 @@ impl Config {
                 ));
             }
         }
-        for (i, file) in self.shield.blocklists.iter().enumerate() {
+        for (i, entry) in self.shield.blocklists.iter().enumerate() {
             let key = format!("shield.blocklists[{i}]");
-            match std::fs::read_to_string(file) {
-                Err(e) => problems.push((key, format!("{}: {e}", file.display()))),
-                Ok(text) => {
-                    if let Err(e) = shield::blocklist::Blocklist::parse(&text) {
-                        problems.push((key, format!("{}: {e}", file.display())));
+            match crate::blocklists::Source::parse(entry) {
+                crate::blocklists::Source::Url(url) => {
+                    if let Err(e) = crate::blocklists::check_url(&url) {
+                        problems.push((key, format!("{e:#}")));
                     }
                 }
+                crate::blocklists::Source::File(file) => match std::fs::read_to_string(&file) {
+                    Err(e) => problems.push((key, format!("{}: {e}", file.display()))),
+                    Ok(text) => {
+                        if let Err(e) = shield::blocklist::Blocklist::parse(&text) {
+                            problems.push((key, format!("{}: {e}", file.display())));
+                        }
+                    }
+                },
             }
+        }
+        if self.shield.sync_interval_s == 0 {
+            problems.push((
+                "shield.sync_interval_s".into(),
+                "must be greater than 0".into(),
+            ));
         }
         if self.shield.blocklist_refresh_s == 0 {
             problems.push((

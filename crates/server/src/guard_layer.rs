@@ -12,15 +12,17 @@ use axum::response::{IntoResponse, Response};
 use tokio::sync::mpsc;
 
 use std::net::IpAddr;
-use std::sync::Mutex;
+use std::sync::{Mutex, RwLock};
 
 use anyhow::Context;
 use shield::bans::{Ban, BanPolicy, BanTable, NotFoundCounter, Subject, Tally};
 use shield::blocklist::Blocklist;
 use shield::net::Cidr;
 
-use crate::config::{ShieldConfig, ShieldMode};
+use crate::blocklists::Source;
+use crate::config::{BanResponse, ShieldConfig, ShieldMode};
 use crate::listen::ClientAddr;
+use crate::metrics::{Metrics, Outcome};
 
 /// Something to write to the database, off the request path.
 #[derive(Debug)]
@@ -46,8 +48,77 @@ struct Defense {
     throttled: Mutex<Tally>,
     failed_logins: Mutex<Tally>,
     limits: Limits,
+    /// The config's allowlist and the database's, merged.
+    allow: RwLock<Arc<Vec<Cidr>>>,
+    blocked: RwLock<Arc<Blocklist>>,
+    /// The rules, recompiled when an administrator switches one.
+    shield: RwLock<Arc<shield::Shield>>,
+    tuning: Tuning,
+    metrics: Arc<Metrics>,
+}
+
+/// What the shield was started with, to merge the database's tuning into.
+struct Tuning {
+    inspect: shield::InspectConfig,
     allow: Vec<Cidr>,
-    blocked: std::sync::RwLock<Arc<Blocklist>>,
+}
+
+impl Defense {
+    fn allowed(&self, ip: IpAddr) -> bool {
+        read(&self.allow).iter().any(|c| c.contains(ip))
+    }
+
+    /// Whether the client is refused outright: blocklisted or banned.
+    fn refused(&self, ip: IpAddr) -> Option<Outcome> {
+        if read(&self.blocked).contains(ip) {
+            Some(Outcome::Blocklisted)
+        } else if lock(&self.bans).check(ip, store::now()).is_some() {
+            Some(Outcome::Banned)
+        } else {
+            None
+        }
+    }
+
+    /// Takes in the allowlist and rule switches kept in the database.
+    fn tune(&self, allow: &[store::AllowEntry], switches: &[store::RuleSwitch]) {
+        let mut merged = self.tuning.allow.clone();
+        merged.extend(allow.iter().filter_map(|a| Cidr::parse(&a.cidr)));
+        self.metrics.allowlist_entries.set(merged.len() as i64);
+        if **read(&self.allow) != merged {
+            *write(&self.allow) = Arc::new(merged);
+        }
+        let mut disabled = self.tuning.inspect.disabled_rules.clone();
+        disabled.extend(
+            switches
+                .iter()
+                .filter(|s| !s.enabled)
+                .filter_map(|s| u32::try_from(s.rule_id).ok()),
+        );
+        disabled.sort_unstable();
+        disabled.dedup();
+        if read(&self.shield).config().disabled_rules == disabled {
+            return;
+        }
+        let config = shield::InspectConfig {
+            disabled_rules: disabled,
+            ..self.tuning.inspect.clone()
+        };
+        match shield::Shield::new(config) {
+            Ok(fresh) => {
+                tracing::info!(target: "shield", disabled = ?fresh.config().disabled_rules, "rule switches changed");
+                *write(&self.shield) = Arc::new(fresh);
+            }
+            Err(e) => tracing::warn!(target: "shield", error = %e, "could not apply rule switches"),
+        }
+    }
+}
+
+fn read<T>(l: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
+    l.read().unwrap_or_else(|p| p.into_inner())
+}
+
+fn write<T>(l: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
+    l.write().unwrap_or_else(|p| p.into_inner())
 }
 
 type Limiter = governor::DefaultKeyedRateLimiter<Subject>;
@@ -130,8 +201,8 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 /// What the shield layer needs.
 #[derive(Clone)]
 pub struct ShieldState {
-    shield: Arc<shield::Shield>,
     mode: ShieldMode,
+    ban_response: BanResponse,
     admin_path: Arc<str>,
     max_buffered_body: usize,
     events: mpsc::Sender<Event>,
@@ -147,20 +218,26 @@ impl ShieldState {
         admin_path: &str,
         max_buffered_body: usize,
         recorder: store::Recorder,
+        data_dir: &std::path::Path,
+        metrics: Arc<Metrics>,
     ) -> anyhow::Result<ShieldState> {
-        let shield = shield::Shield::new(shield::InspectConfig {
+        let inspect = shield::InspectConfig {
             threshold: config.threshold,
             disabled_rules: config.disabled_rules.clone(),
             max_body: config.max_inspected_body,
-        })?;
+        };
+        let shield = shield::Shield::new(inspect.clone())?;
+        let sources: Vec<Source> = config.blocklists.iter().map(|e| Source::parse(e)).collect();
         let mut lists = Vec::new();
-        for file in &config.blocklists {
-            let text = tokio::fs::read_to_string(file)
-                .await
-                .with_context(|| format!("reading blocklist {}", file.display()))?;
-            let list =
-                Blocklist::parse(&text).with_context(|| format!("blocklist {}", file.display()))?;
-            tracing::info!(target: "shield", ranges = list.len(), skipped = list.skipped(), "loaded blocklist {}", file.display());
+        for source in &sources {
+            let path = source.local_path(data_dir);
+            let list = match source {
+                Source::File(_) => crate::blocklists::load(&path)
+                    .await
+                    .with_context(|| format!("blocklist {}", source.label()))?,
+                Source::Url(url) => load_or_fetch(url, &path, &metrics).await,
+            };
+            tracing::info!(target: "shield", ranges = list.len(), skipped = list.skipped(), "loaded blocklist {}", source.label());
             lists.push(list);
         }
         let now = store::now();
@@ -189,27 +266,46 @@ impl ShieldState {
             )),
             failed_logins: Mutex::new(Tally::new(600, config.ban_login_failures)),
             limits: Limits::new(config),
-            blocked: std::sync::RwLock::new(Arc::new(Blocklist::union(&lists))),
-            allow: config
-                .allowlist
-                .iter()
-                .filter_map(|c| Cidr::parse(c))
-                .collect(),
+            blocked: RwLock::new(Arc::new(Blocklist::union(&lists))),
+            allow: RwLock::new(Arc::new(Vec::new())),
+            shield: RwLock::new(Arc::new(shield)),
+            tuning: Tuning {
+                inspect,
+                allow: config
+                    .allowlist
+                    .iter()
+                    .filter_map(|c| Cidr::parse(c))
+                    .collect(),
+            },
+            metrics,
         });
+        defense
+            .metrics
+            .blocklist_ranges
+            .set(read(&defense.blocked).len() as i64);
+        defense.tune(
+            &recorder.allowlist().await?,
+            &recorder.rule_switches().await?,
+        );
         let (events, rx) = mpsc::channel(4096);
         tokio::spawn(record_events(rx, recorder.clone()));
-        tokio::spawn(expire(Arc::downgrade(&defense), recorder));
-        if !config.blocklists.is_empty() {
+        tokio::spawn(expire(
+            Arc::downgrade(&defense),
+            recorder,
+            config.sync_interval_s,
+        ));
+        if !sources.is_empty() {
             tokio::spawn(refresh_blocklists(
                 Arc::downgrade(&defense),
-                config.blocklists.clone(),
+                sources,
+                data_dir.to_path_buf(),
                 lists,
                 config.blocklist_refresh_s,
             ));
         }
         Ok(ShieldState {
-            shield: Arc::new(shield),
             mode: config.mode,
+            ban_response: config.ban_response,
             admin_path: admin_path.into(),
             max_buffered_body,
             events,
@@ -220,23 +316,50 @@ impl ShieldState {
     /// A failed admin sign-in from `ip` (wrong password, unknown name, wrong code): enough of
     /// them within ten minutes get the address banned, whichever names it tries.
     pub fn failed_login(&self, ip: IpAddr) {
-        if self.defense.allow.iter().any(|c| c.contains(ip)) {
+        if self.defense.allowed(ip) {
             return;
         }
         if lock(&self.defense.failed_logins).record(ip, store::now()) {
             lock(&self.defense.failed_logins).forget(ip);
-            self.ban(ip, "repeated failed admin sign-ins");
+            self.ban(ip, "login", "repeated failed admin sign-ins");
+        }
+    }
+
+    /// Whether connections from `ip` are closed at accept (`ban_response = "close"` and the
+    /// client is blocklisted or banned, and not allowlisted).
+    pub fn closes(&self, ip: IpAddr) -> bool {
+        self.ban_response == BanResponse::Close
+            && self.mode != ShieldMode::Off
+            && !self.defense.allowed(ip)
+            && self.defense.refused(ip).is_some()
+    }
+
+    /// The metrics the shield counts into.
+    pub fn metrics(&self) -> &Arc<Metrics> {
+        &self.defense.metrics
+    }
+
+    /// Takes in allowlist and rule-switch changes made in the database now, rather than at
+    /// the next sync (the admin calls this after a change).
+    pub async fn retune(&self, recorder: &store::Recorder) {
+        match (recorder.allowlist().await, recorder.rule_switches().await) {
+            (Ok(a), Ok(r)) => self.defense.tune(&a, &r),
+            (Err(e), _) | (_, Err(e)) => {
+                tracing::warn!(target: "shield", error = %e, "could not read the shield's tuning")
+            }
         }
     }
 
     fn send(&self, event: Event) {
         if self.events.try_send(event).is_err() {
+            self.defense.metrics.events_dropped.inc();
             tracing::warn!(target: "shield", "security event queue full; event not recorded");
         }
     }
 
-    /// Bans the client and records it.
-    fn ban(&self, ip: IpAddr, reason: &str) {
+    /// Bans the client and records it; `cause` is the metrics label.
+    fn ban(&self, ip: IpAddr, cause: &str, reason: &str) {
+        self.defense.metrics.ban(cause);
         let ban = lock(&self.defense.bans).ban(ip, store::now(), reason);
         lock(&self.defense.not_found).forget(ip);
         lock(&self.defense.attacks).forget(ip);
@@ -268,38 +391,88 @@ fn stored_to_ban(subject: Subject, b: store::StoredBan) -> Ban {
     }
 }
 
-/// Re-reads the blocklist files on a schedule. A file that cannot be read or parsed keeps its
-/// last good copy, with a warning: a broken download never empties the list.
+/// A URL list at start: its cached copy, or a first download; an empty list (with a warning)
+/// when neither works, so a network outage does not keep the server from starting.
+async fn load_or_fetch(url: &str, path: &std::path::Path, metrics: &Metrics) -> Blocklist {
+    if let Ok(list) = crate::blocklists::load(path).await {
+        return list;
+    }
+    match crate::blocklists::download(url, path, |_, _| {}).await {
+        Ok(_) => crate::blocklists::load(path)
+            .await
+            .unwrap_or_else(|_| Blocklist::union(&[])),
+        Err(e) => {
+            metrics.blocklist_failures.inc();
+            tracing::warn!(target: "shield", error = format!("{e:#}"), "blocklist {url} not available yet; retrying on schedule");
+            Blocklist::union(&[])
+        }
+    }
+}
+
+/// Keeps the blocklists current: URLs are downloaded every `every_s` seconds, and any list
+/// file (kept by the operator, or a cached download, e.g. from `bolwerk blocklist update`) is
+/// re-read when it changes. A list that cannot be read or parsed keeps its last good copy,
+/// with a warning: a broken download never empties the list.
 async fn refresh_blocklists(
     defense: std::sync::Weak<Defense>,
-    files: Vec<std::path::PathBuf>,
+    sources: Vec<Source>,
+    data_dir: std::path::PathBuf,
     mut good: Vec<Blocklist>,
     every_s: u64,
 ) {
-    let mut tick = tokio::time::interval(std::time::Duration::from_secs(every_s.max(1)));
-    tick.tick().await;
+    let every_s = every_s.max(1);
+    let check = std::time::Duration::from_secs(every_s.min(30));
+    let mut seen: Vec<Option<std::time::SystemTime>> = Vec::new();
+    for s in &sources {
+        seen.push(modified(&s.local_path(&data_dir)).await);
+    }
+    let mut last_download = std::time::Instant::now();
     loop {
-        tick.tick().await;
+        tokio::time::sleep(check).await;
         let Some(d) = defense.upgrade() else { return };
-        for (i, file) in files.iter().enumerate() {
-            let fresh = tokio::fs::read_to_string(file)
-                .await
-                .map_err(|e| e.to_string())
-                .and_then(|t| Blocklist::parse(&t).map_err(|e| e.to_string()));
-            match fresh {
+        let download = last_download.elapsed().as_secs() >= every_s;
+        if download {
+            last_download = std::time::Instant::now();
+        }
+        let mut changed = false;
+        for (i, source) in sources.iter().enumerate() {
+            let path = source.local_path(&data_dir);
+            if let (Source::Url(url), true) = (source, download) {
+                if let Err(e) = crate::blocklists::download(url, &path, |_, _| {}).await {
+                    d.metrics.blocklist_failures.inc();
+                    tracing::warn!(target: "shield", error = format!("{e:#}"), "blocklist {url} not refreshed; keeping the last good copy");
+                }
+            }
+            let now_modified = modified(&path).await;
+            if now_modified.is_none() || seen.get(i) == Some(&now_modified) {
+                continue;
+            }
+            match crate::blocklists::load(&path).await {
                 Ok(list) => {
                     if let Some(slot) = good.get_mut(i) {
                         *slot = list;
+                        changed = true;
+                    }
+                    if let Some(s) = seen.get_mut(i) {
+                        *s = now_modified;
                     }
                 }
                 Err(e) => {
-                    tracing::warn!(target: "shield", error = %e, "blocklist {} not refreshed; keeping the last good copy", file.display())
+                    d.metrics.blocklist_failures.inc();
+                    tracing::warn!(target: "shield", error = format!("{e:#}"), "blocklist {} not refreshed; keeping the last good copy", source.label())
                 }
             }
         }
-        let merged = Arc::new(Blocklist::union(&good));
-        *d.blocked.write().unwrap_or_else(|p| p.into_inner()) = merged;
+        if changed {
+            let merged = Arc::new(Blocklist::union(&good));
+            d.metrics.blocklist_ranges.set(merged.len() as i64);
+            *write(&d.blocked) = merged;
+        }
     }
+}
+
+async fn modified(path: &std::path::Path) -> Option<std::time::SystemTime> {
+    tokio::fs::metadata(path).await.ok()?.modified().ok()
 }
 
 /// `192.0.2.7` or `2001:db8:1:2::/64` back into a ban subject.
@@ -316,14 +489,14 @@ fn parse_subject(s: &str) -> Option<Subject> {
     }
 }
 
-/// Every ten seconds: takes in bans made or lifted elsewhere (the CLI, another node); once a
-/// minute: drops expired bans and idle counters, so memory stays bounded.
-async fn expire(defense: std::sync::Weak<Defense>, recorder: store::Recorder) {
-    let mut tick = tokio::time::interval(std::time::Duration::from_secs(10));
-    let mut round = 0u64;
+/// Every `sync_s` seconds: takes in bans, the allowlist and rule switches changed elsewhere
+/// (the CLI, another node); once a minute: drops expired bans and idle counters, so memory
+/// stays bounded.
+async fn expire(defense: std::sync::Weak<Defense>, recorder: store::Recorder, sync_s: u64) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(sync_s.max(1)));
+    let mut last_cleanup = std::time::Instant::now();
     loop {
         tick.tick().await;
-        round += 1;
         let Some(d) = defense.upgrade() else { return };
         let now = store::now();
         match recorder.active_bans(now).await {
@@ -332,13 +505,21 @@ async fn expire(defense: std::sync::Weak<Defense>, recorder: store::Recorder) {
                     .into_iter()
                     .filter_map(|b| parse_subject(&b.subject).map(|s| stored_to_ban(s, b)))
                     .collect();
+                d.metrics.bans_active.set(bans.len() as i64);
                 lock(&d.bans).sync(bans, now, 30);
             }
             Err(e) => tracing::warn!(target: "shield", error = %e, "could not read the ban list"),
         }
-        if !round.is_multiple_of(6) {
+        match (recorder.allowlist().await, recorder.rule_switches().await) {
+            (Ok(a), Ok(r)) => d.tune(&a, &r),
+            (Err(e), _) | (_, Err(e)) => {
+                tracing::warn!(target: "shield", error = %e, "could not read the shield's tuning")
+            }
+        }
+        if last_cleanup.elapsed().as_secs() < 60 {
             continue;
         }
+        last_cleanup = std::time::Instant::now();
         lock(&d.bans).expire(now);
         lock(&d.not_found).expire(now);
         lock(&d.attacks).expire(now);
@@ -375,22 +556,20 @@ pub async fn inspect(State(state): State<ShieldState>, req: Request, next: Next)
     let Some(client) = req.extensions().get::<ClientAddr>().map(|c| c.0.ip()) else {
         return next.run(req).await;
     };
+    let metrics = &state.defense.metrics;
     // The allowlist always wins: no inspection, no counting, no ban.
-    if state.mode == ShieldMode::Off || state.defense.allow.iter().any(|c| c.contains(client)) {
-        return next.run(req).await;
+    if state.mode == ShieldMode::Off || state.defense.allowed(client) {
+        metrics.outcome(Outcome::Allowlisted);
+        return counted(metrics, next.run(req).await);
     }
-    let listed = state
-        .defense
-        .blocked
-        .read()
-        .unwrap_or_else(|p| p.into_inner())
-        .contains(client);
-    if listed
-        || lock(&state.defense.bans)
-            .check(client, store::now())
-            .is_some()
-    {
-        return refuse(StatusCode::FORBIDDEN, "Access denied");
+    if let Some(outcome) = state.defense.refused(client) {
+        metrics.outcome(outcome);
+        let mut res = refuse(StatusCode::FORBIDDEN, "Access denied");
+        if state.ban_response == BanResponse::Close {
+            res.headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
+        }
+        return counted(metrics, res);
     }
     let limiter =
         state
@@ -401,13 +580,14 @@ pub async fn inspect(State(state): State<ShieldState>, req: Request, next: Next)
         use governor::clock::Clock;
         let wait = not_until.wait_time_from(governor::clock::DefaultClock::default().now());
         if lock(&state.defense.throttled).record(client, store::now()) {
-            state.ban(client, "request flood");
+            state.ban(client, "flood", "request flood");
         }
+        metrics.outcome(Outcome::RateLimited);
         let mut res = refuse(StatusCode::TOO_MANY_REQUESTS, "Too many requests");
         if let Ok(v) = HeaderValue::from_str(&wait.as_secs().max(1).to_string()) {
             res.headers_mut().insert(header::RETRY_AFTER, v);
         }
-        return res;
+        return counted(metrics, res);
     }
     let ip = client.to_string();
     let (parts, body) = req.into_parts();
@@ -423,7 +603,13 @@ pub async fn inspect(State(state): State<ShieldState>, req: Request, next: Next)
     let (body, bytes) = if has_body && declared.is_none_or(|n| n <= state.max_buffered_body) {
         match axum::body::to_bytes(body, state.max_buffered_body).await {
             Ok(b) => (Body::from(b.clone()), Some(b)),
-            Err(_) => return refuse(StatusCode::PAYLOAD_TOO_LARGE, "Request too large"),
+            Err(_) => {
+                metrics.outcome(Outcome::TooLarge);
+                return counted(
+                    metrics,
+                    refuse(StatusCode::PAYLOAD_TOO_LARGE, "Request too large"),
+                );
+            }
         }
     } else {
         (body, None)
@@ -452,9 +638,10 @@ pub async fn inspect(State(state): State<ShieldState>, req: Request, next: Next)
             profile,
             host_in_authority: parts.version >= Version::HTTP_2,
         };
-        state.shield.inspect(&facts)
+        let shield = read(&state.defense.shield).clone();
+        (shield.inspect(&facts), shield.config().threshold)
     };
-    let threshold = state.shield.config().threshold;
+    let (found, threshold) = found;
     if found.is_attack(threshold) {
         let first = &found.matches[0];
         let rules = found
@@ -482,20 +669,36 @@ pub async fn inspect(State(state): State<ShieldState>, req: Request, next: Next)
         );
         let kind = if block { "waf_block" } else { "waf_detect" };
         state.send(Event::Security { kind, ip, detail });
+        for m in &found.matches {
+            metrics.rule_hit(m.rule, m.category.as_str());
+        }
         if block {
+            metrics.outcome(Outcome::Blocked);
             let key = format!("{}?{}", path, parts.uri.query().unwrap_or(""));
             if lock(&state.defense.attacks).record(client, &key, 1, store::now()) {
-                state.ban(client, &format!("repeated attacks (rules {rules})"));
+                state.ban(
+                    client,
+                    "attack",
+                    &format!("repeated attacks (rules {rules})"),
+                );
             }
-            return refuse(StatusCode::FORBIDDEN, "Request blocked");
+            return counted(metrics, refuse(StatusCode::FORBIDDEN, "Request blocked"));
         }
+        metrics.outcome(Outcome::Detected);
+    } else {
+        metrics.outcome(Outcome::Allowed);
     }
     let res = next.run(Request::from_parts(parts, body)).await;
     if res.status() == StatusCode::NOT_FOUND
         && lock(&state.defense.not_found).record(client, &path, 1, store::now())
     {
-        state.ban(client, "too many unknown pages (404)");
+        state.ban(client, "not_found", "too many unknown pages (404)");
     }
+    counted(metrics, res)
+}
+
+fn counted(metrics: &Metrics, res: Response) -> Response {
+    metrics.response(res.status().as_u16());
     res
 }
 

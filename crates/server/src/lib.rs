@@ -6,12 +6,14 @@
 
 pub mod admin;
 pub mod app;
+pub mod blocklists;
 pub mod config;
 mod error;
 pub mod guard_layer;
 pub mod headers;
 pub mod listen;
 pub mod media;
+pub mod metrics;
 pub mod routes;
 pub mod tls;
 

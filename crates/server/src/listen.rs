@@ -67,6 +67,10 @@ impl Drop for Slot {
     }
 }
 
+/// Decides at accept whether a client's connection is closed at once (a banned or
+/// blocklisted client when bans close connections).
+pub type Gate = Arc<dyn Fn(std::net::IpAddr) -> bool + Send + Sync>;
+
 /// Whether a request arrived over TLS.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Tls(pub bool);
@@ -78,6 +82,7 @@ pub async fn serve(
     tls: Option<TlsAcceptor>,
     router: Router,
     config: ServerConfig,
+    gate: Gate,
     mut shutdown: watch::Receiver<bool>,
 ) {
     let builder = Arc::new(http_builder(&config));
@@ -119,6 +124,9 @@ pub async fn serve(
         // trusted proxy speaks for many clients and is exempt.
         let slot = if trusted.iter().any(|c| c.contains(peer.ip())) {
             None
+        } else if gate(peer.ip()) {
+            tracing::debug!(client.ip = %peer.ip(), "refused client; connection closed");
+            continue;
         } else {
             match per_ip.acquire(peer.ip()) {
                 Some(slot) => Some(slot),

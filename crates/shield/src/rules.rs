@@ -147,6 +147,113 @@ pub const CODE_RULES: &[u32] = &[
     ids::RANGE_ABUSE,
 ];
 
+/// A rule as operators see it: in the dashboard, the CLI and the per-rule switches.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RuleInfo {
+    /// Stable id.
+    pub id: u32,
+    /// Attack class.
+    pub category: Category,
+    /// Points when it matches (the strongest case for rules that vary).
+    pub severity: Severity,
+    /// What it means.
+    pub description: &'static str,
+}
+
+/// The rules implemented in code, described.
+const CODE_RULE_INFO: &[RuleInfo] = &[
+    RuleInfo {
+        id: ids::LIBINJECTION_SQLI,
+        category: Sqli,
+        severity: Critical,
+        description: "SQL injection (libinjection fingerprint)",
+    },
+    RuleInfo {
+        id: ids::LIBINJECTION_XSS,
+        category: Xss,
+        severity: Critical,
+        description: "Cross-site scripting (libinjection)",
+    },
+    RuleInfo {
+        id: ids::JAVA_BASE64_GADGET,
+        category: Java,
+        severity: Critical,
+        description: "Base64-encoded Java deserialisation gadget",
+    },
+    RuleInfo {
+        id: ids::MAIL_SMUGGLING,
+        category: Rce,
+        severity: Critical,
+        description: "Mail or FTP protocol commands after a line break",
+    },
+    RuleInfo {
+        id: ids::DOTFILE,
+        category: Probe,
+        severity: Critical,
+        description: "Hidden file or directory (/.env, /.git/)",
+    },
+    RuleInfo {
+        id: ids::BAD_METHOD,
+        category: Protocol,
+        severity: Critical,
+        description: "Method other than GET, HEAD, POST, OPTIONS",
+    },
+    RuleInfo {
+        id: ids::AMBIGUOUS_FRAMING,
+        category: Protocol,
+        severity: Critical,
+        description: "Ambiguous framing (Content-Length with Transfer-Encoding)",
+    },
+    RuleInfo {
+        id: ids::BAD_HOST,
+        category: Protocol,
+        severity: Critical,
+        description: "Missing or repeated Host",
+    },
+    RuleInfo {
+        id: ids::BAD_CONTENT_TYPE,
+        category: Protocol,
+        severity: Critical,
+        description: "Request body of a type Bolwerk never accepts",
+    },
+    RuleInfo {
+        id: ids::BAD_CHARSET,
+        category: Protocol,
+        severity: Critical,
+        description: "Charset other than UTF-8, ASCII or Latin-1",
+    },
+    RuleInfo {
+        id: ids::CONTROL_BYTES,
+        category: Protocol,
+        severity: Critical,
+        description: "NUL or control bytes in the path or an argument",
+    },
+    RuleInfo {
+        id: ids::RANGE_ABUSE,
+        category: Protocol,
+        severity: Critical,
+        description: "More byte ranges than any player needs",
+    },
+];
+
+/// Every rule, code and pattern, ordered by id.
+pub fn catalogue() -> Vec<RuleInfo> {
+    let mut all: Vec<RuleInfo> = CODE_RULE_INFO.to_vec();
+    all.extend(RULES.iter().map(|r| RuleInfo {
+        id: r.id,
+        category: r.category,
+        severity: r.severity,
+        description: r.description,
+    }));
+    all.sort_by_key(|r| r.id);
+    all
+}
+
+/// Whether `id` names a rule.
+pub fn exists(id: u32) -> bool {
+    CODE_RULES.contains(&id) || RULES.iter().any(|r| r.id == id)
+}
+
 /// All pattern rules.
 pub const RULES: &[Rule] = &[
     // --- SQL injection (libinjection is rule 1001) ---

@@ -639,3 +639,17 @@ fn every_rule_has_a_unique_id_and_compiles() {
         assert!(!r.description.is_empty());
     }
 }
+
+#[test]
+fn catalogue_lists_every_rule_once() {
+    let all = crate::rules::catalogue();
+    assert_eq!(
+        all.len(),
+        crate::rules::RULES.len() + crate::rules::CODE_RULES.len()
+    );
+    let mut ids: Vec<u32> = all.iter().map(|r| r.id).collect();
+    ids.dedup();
+    assert_eq!(ids.len(), all.len(), "rule ids must be unique");
+    assert!(all.iter().all(|r| !r.description.is_empty()));
+    assert!(crate::rules::exists(1001) && crate::rules::exists(1002) && !crate::rules::exists(1));
+}

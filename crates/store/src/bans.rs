@@ -6,7 +6,7 @@ use sqlx::Row;
 use crate::{Editor, Recorder, Result};
 
 /// A stored ban.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct StoredBan {
     /// Row id.
     pub id: i64,
@@ -46,26 +46,30 @@ impl Recorder {
 
     /// Bans in force at `now` (not lifted, not expired), newest first.
     pub async fn active_bans(&self, now: i64) -> Result<Vec<StoredBan>> {
-        let rows = sqlx::query(
-            "SELECT id, subject, until, reason, count, created_at FROM bans \
-             WHERE lifted_at IS NULL AND (until IS NULL OR until > ?) ORDER BY id DESC",
-        )
-        .bind(now)
-        .fetch_all(self.pool())
-        .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(StoredBan {
-                    id: r.try_get(0)?,
-                    subject: r.try_get(1)?,
-                    until: r.try_get(2)?,
-                    reason: r.try_get(3)?,
-                    count: r.try_get(4)?,
-                    created_at: r.try_get(5)?,
-                })
-            })
-            .collect()
+        active_bans(self.pool(), now).await
     }
+}
+
+pub(crate) async fn active_bans(pool: &sqlx::AnyPool, now: i64) -> Result<Vec<StoredBan>> {
+    let rows = sqlx::query(
+        "SELECT id, subject, until, reason, count, created_at FROM bans \
+         WHERE lifted_at IS NULL AND (until IS NULL OR until > ?) ORDER BY id DESC",
+    )
+    .bind(now)
+    .fetch_all(pool)
+    .await?;
+    rows.iter().map(stored_ban).collect()
+}
+
+pub(crate) fn stored_ban(r: &sqlx::any::AnyRow) -> Result<StoredBan> {
+    Ok(StoredBan {
+        id: r.try_get(0)?,
+        subject: r.try_get(1)?,
+        until: r.try_get(2)?,
+        reason: r.try_get(3)?,
+        count: r.try_get(4)?,
+        created_at: r.try_get(5)?,
+    })
 }
 
 impl Editor {

@@ -24,6 +24,7 @@ mod model;
 pub mod mysql;
 mod reader;
 mod recorder;
+mod shield_admin;
 mod users;
 
 use std::path::Path;
@@ -42,6 +43,7 @@ pub use model::{
 };
 pub use reader::Reader;
 pub use recorder::{AuditEntry, Recorder};
+pub use shield_admin::{AllowEntry, RuleSwitch, SecurityEvent};
 pub use users::{
     LoginAttempt, LoginFilter, LoginResult, NewSession, Role, Session, SessionStage, User, clip,
 };

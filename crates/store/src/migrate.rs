@@ -48,6 +48,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0006_bans.sql"),
         mysql: include_str!("../migrations/mysql/0006_bans.sql"),
     },
+    Migration {
+        version: 7,
+        name: "0007_shield_admin",
+        sqlite: include_str!("../migrations/sqlite/0007_shield_admin.sql"),
+        mysql: include_str!("../migrations/mysql/0007_shield_admin.sql"),
+    },
 ];
 
 /// The schema version this binary expects.

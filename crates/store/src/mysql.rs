@@ -3,7 +3,7 @@
 //! | user             | may                                                              |
 //! |------------------|------------------------------------------------------------------|
 //! | `<prefix>_reader`   | SELECT on `published_pages`, `sites`, `site_hosts`, `menu_items`, `content_version`, `schema_migrations` |
-//! | `<prefix>_recorder` | SELECT, INSERT on `security_events`, `audit_log`, `login_attempts` |
+//! | `<prefix>_recorder` | SELECT, INSERT on `security_events`, `audit_log`, `login_attempts`, `bans`; SELECT on `allowlist`, `rule_switches` |
 //! | `<prefix>_editor`   | SELECT, INSERT, UPDATE, DELETE on content, `users`, `sessions`; SELECT on the rest |
 //!
 //! The reader cannot see drafts (no SELECT on `pages`, only on the view) and cannot write
@@ -26,6 +26,8 @@ const READER_TABLES: &[&str] = &[
 ];
 /// Append-only tables.
 const RECORDER_TABLES: &[&str] = &["security_events", "audit_log", "login_attempts", "bans"];
+/// Tables the recorder (the shield) only reads.
+const RECORDER_READS: &[&str] = &["allowlist", "rule_switches"];
 /// Content tables the editor changes.
 const EDITOR_TABLES: &[&str] = &[
     "sites",
@@ -40,6 +42,8 @@ const EDITOR_TABLES: &[&str] = &[
     "settings",
     "media",
     "bans",
+    "allowlist",
+    "rule_switches",
 ];
 
 /// What `init` made: one URL per role, to be stored in the `*_url_file`s.
@@ -209,10 +213,15 @@ fn reader_grants(db: &str) -> Vec<String> {
 }
 
 fn recorder_grants(db: &str) -> Vec<String> {
-    RECORDER_TABLES
+    let mut g: Vec<String> = RECORDER_TABLES
         .iter()
         .map(|t| format!("GRANT SELECT, INSERT ON `{db}`.`{t}`"))
-        .collect()
+        .collect();
+    // The shield reads what administrators tuned; it cannot change it.
+    for t in RECORDER_READS {
+        g.push(format!("GRANT SELECT ON `{db}`.`{t}`"));
+    }
+    g
 }
 
 fn editor_grants(db: &str) -> Vec<String> {

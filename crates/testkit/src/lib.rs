@@ -69,6 +69,8 @@ pub fn test_config(data_dir: &Path) -> Config {
         sh.ban_flood_threshold,
     ) = (100_000, 100_000, 1_000_000);
     sh.ban_login_failures = 1_000_000;
+    // Changes made through the database (CLI, admin) reach the shield within a second.
+    sh.sync_interval_s = 1;
     config
 }
 
@@ -133,6 +135,12 @@ impl TestServer {
         if let Some(r) = self.running.take() {
             r.shutdown().await;
         }
+    }
+
+    /// `http://…/metrics` when the config has a metrics listener.
+    pub fn metrics_url(&self) -> Option<String> {
+        let addr = self.running.as_ref()?.metrics?;
+        Some(format!("http://{addr}/metrics"))
     }
 
     /// The server's data directory.

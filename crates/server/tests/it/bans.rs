@@ -343,7 +343,7 @@ async fn blocklists_are_enforced_and_a_broken_refresh_keeps_the_last_good_copy()
     let list = dir.path().join("drop.txt");
     std::fs::write(&list, "; Spamhaus DROP style\n127.0.30.0/24 ; SBL1\n").unwrap();
     let mut config = testkit::test_config(dir.path());
-    config.shield.blocklists = vec![list.clone()];
+    config.shield.blocklists = vec![list.display().to_string()];
     config.shield.blocklist_refresh_s = 1;
     let s = TestServer::start_in(dir, config).await;
     let listed = client_from("127.0.30.5");

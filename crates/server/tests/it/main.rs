@@ -12,6 +12,7 @@ mod mariadb;
 mod pages;
 mod shield;
 mod tls;
+mod tuning;
 
 /// Retries `check` until it returns true or five seconds pass; for changes that reach the
 /// server through its content poll (50 ms in tests). Not a timing assertion: the bound only

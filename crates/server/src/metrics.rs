@@ -1,0 +1,271 @@
+//! Prometheus metrics: what the shield decided, which rules fired, bans, and response classes.
+//! Served in the text exposition format on `metrics.listen` (off unless configured; keep it on
+//! loopback or behind a firewall, it is not authenticated).
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use prometheus_client::encoding::text::encode;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::registry::Registry;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+type Labels = Vec<(String, String)>;
+
+/// What happened to a request at the shield.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Passed on to the routes.
+    Allowed,
+    /// From an allowlisted address: not inspected.
+    Allowlisted,
+    /// Refused: the client is banned.
+    Banned,
+    /// Refused: the client is on a blocklist.
+    Blocklisted,
+    /// Refused: over its rate limit.
+    RateLimited,
+    /// Refused: an attack.
+    Blocked,
+    /// An attack, served because the shield only detects.
+    Detected,
+    /// Refused: body over the inspection limit.
+    TooLarge,
+}
+
+impl Outcome {
+    const ALL: [Outcome; 8] = [
+        Outcome::Allowed,
+        Outcome::Allowlisted,
+        Outcome::Banned,
+        Outcome::Blocklisted,
+        Outcome::RateLimited,
+        Outcome::Blocked,
+        Outcome::Detected,
+        Outcome::TooLarge,
+    ];
+
+    fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Allowed => "allowed",
+            Outcome::Allowlisted => "allowlisted",
+            Outcome::Banned => "banned",
+            Outcome::Blocklisted => "blocklisted",
+            Outcome::RateLimited => "rate_limited",
+            Outcome::Blocked => "blocked",
+            Outcome::Detected => "detected",
+            Outcome::TooLarge => "too_large",
+        }
+    }
+}
+
+/// Every counter and gauge, registered once. The per-outcome counters are held directly so
+/// the request path only does an atomic add.
+pub struct Metrics {
+    registry: Registry,
+    outcomes: Vec<Counter>,
+    rule_hits: Family<Labels, Counter>,
+    bans: Family<Labels, Counter>,
+    responses: [Counter; 5],
+    /// Bans in force.
+    pub bans_active: Gauge,
+    /// Ranges on the blocklists.
+    pub blocklist_ranges: Gauge,
+    /// Allowlist entries (config and database).
+    pub allowlist_entries: Gauge,
+    /// Failed blocklist downloads or reads.
+    pub blocklist_failures: Counter,
+    /// Security events that could not be queued for the database.
+    pub events_dropped: Counter,
+}
+
+fn label(k: &str, v: &str) -> Labels {
+    vec![(k.to_string(), v.to_string())]
+}
+
+impl Metrics {
+    /// Registers everything.
+    pub fn new() -> Metrics {
+        let mut registry = Registry::with_prefix("bolwerk");
+        let requests = Family::<Labels, Counter>::default();
+        let outcomes = Outcome::ALL
+            .iter()
+            .map(|o| {
+                requests
+                    .get_or_create(&label("outcome", o.as_str()))
+                    .clone()
+            })
+            .collect();
+        registry.register(
+            "shield_requests",
+            "Requests by what the shield decided",
+            requests,
+        );
+        let rule_hits = Family::<Labels, Counter>::default();
+        registry.register(
+            "shield_rule_hits",
+            "Attack requests by matched rule",
+            rule_hits.clone(),
+        );
+        let bans = Family::<Labels, Counter>::default();
+        registry.register("shield_bans", "Bans made, by cause", bans.clone());
+        let by_class = Family::<Labels, Counter>::default();
+        let responses = ["1xx", "2xx", "3xx", "4xx", "5xx"]
+            .map(|c| by_class.get_or_create(&label("class", c)).clone());
+        registry.register("http_responses", "Responses by status class", by_class);
+        let m = Metrics {
+            outcomes,
+            rule_hits,
+            bans,
+            responses,
+            bans_active: Gauge::default(),
+            blocklist_ranges: Gauge::default(),
+            allowlist_entries: Gauge::default(),
+            blocklist_failures: Counter::default(),
+            events_dropped: Counter::default(),
+            registry: Registry::default(),
+        };
+        registry.register("shield_bans_active", "Bans in force", m.bans_active.clone());
+        registry.register(
+            "shield_blocklist_ranges",
+            "Address ranges on the blocklists",
+            m.blocklist_ranges.clone(),
+        );
+        registry.register(
+            "shield_allowlist_entries",
+            "Allowlist entries",
+            m.allowlist_entries.clone(),
+        );
+        registry.register(
+            "shield_blocklist_failures",
+            "Blocklist downloads or reads that failed (the last good copy stays in use)",
+            m.blocklist_failures.clone(),
+        );
+        registry.register(
+            "shield_events_dropped",
+            "Security events not recorded because the queue was full",
+            m.events_dropped.clone(),
+        );
+        Metrics { registry, ..m }
+    }
+
+    /// Counts a request's outcome.
+    pub fn outcome(&self, o: Outcome) {
+        if let Some(c) = self.outcomes.get(o as usize) {
+            c.inc();
+        }
+    }
+
+    /// Counts a matched rule.
+    pub fn rule_hit(&self, rule: u32, category: &str) {
+        self.rule_hits
+            .get_or_create(&vec![
+                ("rule".to_string(), rule.to_string()),
+                ("category".to_string(), category.to_string()),
+            ])
+            .inc();
+    }
+
+    /// Counts a ban.
+    pub fn ban(&self, cause: &str) {
+        self.bans.get_or_create(&label("cause", cause)).inc();
+    }
+
+    /// Counts a response by its status class.
+    pub fn response(&self, status: u16) {
+        let i = usize::from(status / 100).saturating_sub(1);
+        if let Some(c) = self.responses.get(i) {
+            c.inc();
+        }
+    }
+
+    /// The text exposition.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        if encode(&mut out, &self.registry).is_err() {
+            out.clear();
+        }
+        out
+    }
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Metrics::new()
+    }
+}
+
+async fn scrape(State(m): State<Arc<Metrics>>) -> Response {
+    let mut res = m.render().into_response();
+    res.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/openmetrics-text; version=1.0.0; charset=utf-8"),
+    );
+    res
+}
+
+/// Serves `GET /metrics` on `listener` until shut down.
+pub async fn serve(
+    listener: TcpListener,
+    metrics: Arc<Metrics>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let addr: Option<SocketAddr> = listener.local_addr().ok();
+    tracing::info!(addr = ?addr, "metrics on /metrics");
+    let app = Router::new()
+        .route("/metrics", get(scrape))
+        .with_state(metrics);
+    let stop = async move {
+        let _ = shutdown.wait_for(|s| *s).await;
+    };
+    if let Err(e) = axum::serve(listener, app)
+        .with_graceful_shutdown(stop)
+        .await
+    {
+        tracing::warn!(error = %e, "metrics listener stopped");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_show_in_the_exposition() {
+        let m = Metrics::new();
+        m.outcome(Outcome::Blocked);
+        m.outcome(Outcome::Blocked);
+        m.rule_hit(1002, "sqli");
+        m.ban("not_found");
+        m.response(404);
+        m.bans_active.set(3);
+        let text = m.render();
+        assert!(
+            text.contains("bolwerk_shield_requests_total{outcome=\"blocked\"} 2"),
+            "{text}"
+        );
+        assert!(
+            text.contains("bolwerk_shield_requests_total{outcome=\"allowed\"} 0"),
+            "{text}"
+        );
+        assert!(text.contains("rule=\"1002\""), "{text}");
+        assert!(
+            text.contains("bolwerk_shield_bans_total{cause=\"not_found\"} 1"),
+            "{text}"
+        );
+        assert!(
+            text.contains("bolwerk_http_responses_total{class=\"4xx\"} 1"),
+            "{text}"
+        );
+        assert!(text.contains("bolwerk_shield_bans_active 3"), "{text}");
+        assert!(text.ends_with("# EOF\n"));
+    }
+}
