@@ -1,6 +1,5 @@
 //! `bolwerk ban ...`: the ban list by hand, through the database the server reads.
 
-use std::net::IpAddr;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, anyhow, bail};
@@ -33,11 +32,7 @@ pub fn parse_duration(s: &str) -> Result<Option<i64>> {
 }
 
 fn subject(ip: &str) -> Result<Subject> {
-    let addr: IpAddr = ip
-        .trim()
-        .parse()
-        .map_err(|_| anyhow!("{ip:?} is not an IP address"))?;
-    Ok(Subject::of(addr))
+    Subject::parse(ip).ok_or_else(|| anyhow!("{ip:?} is not an IP address or network"))
 }
 
 pub async fn run(config: Config, command: BanCommand) -> Result<ExitCode> {

@@ -52,6 +52,20 @@ pub enum Command {
         #[command(subcommand)]
         command: BanCommand,
     },
+    /// Addresses and networks the shield never blocks (works while the server runs).
+    Allow {
+        #[command(flatten)]
+        data: DataArgs,
+        #[command(subcommand)]
+        command: AllowCommand,
+    },
+    /// The lists of notorious attackers.
+    Blocklist {
+        #[command(flatten)]
+        data: DataArgs,
+        #[command(subcommand)]
+        command: BlocklistCommand,
+    },
     /// Tools for the attack shield.
     Shield {
         #[command(subcommand)]
@@ -237,9 +251,10 @@ pub enum ShieldCommand {
 
 #[derive(Subcommand, Debug)]
 pub enum BanCommand {
-    /// Ban an IP address (an IPv6 address bans its /64).
+    /// Ban an IP address or a network (an IPv6 address bans its /64).
     Add {
-        /// The address, e.g. 203.0.113.9 or 2001:db8::1.
+        /// The address or network, e.g. 203.0.113.9, 198.51.100.0/24, 2001:db8::1 or
+        /// 2001:db8::/48.
         ip: String,
         /// How long: 30s, 10m, 1h, 24h, 7d, or "permanent".
         #[arg(long = "for", default_value = "24h")]
@@ -248,9 +263,9 @@ pub enum BanCommand {
         #[arg(long, default_value = "banned by the operator")]
         reason: String,
     },
-    /// Lift the bans of an address.
+    /// Lift the bans of an address or network.
     Remove {
-        /// The address.
+        /// The address or network, as banned.
         ip: String,
     },
     /// List the bans in force.
@@ -259,4 +274,35 @@ pub enum BanCommand {
         #[arg(long)]
         json: bool,
     },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AllowCommand {
+    /// Never inspect, count or ban this address or network.
+    Add {
+        /// e.g. 192.0.2.7, 192.0.2.0/24 or 2001:db8::/48.
+        cidr: String,
+        /// Why, for the list.
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+    /// Take an entry off the allowlist.
+    Remove {
+        /// The entry as listed.
+        cidr: String,
+    },
+    /// List the allowlist (entries from the config file are marked).
+    List {
+        /// One JSON object per line instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum BlocklistCommand {
+    /// Download every URL in `shield.blocklists` now (with a progress bar), check that it
+    /// parses, and replace the cached copy the server reads; files are checked. A running
+    /// server takes the new lists in within 30 seconds.
+    Update,
 }

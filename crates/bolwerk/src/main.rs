@@ -1,5 +1,6 @@
 //! The `bolwerk` command: `demo`, `serve`, `config check`, `db`, `page`.
 
+mod allow;
 mod ban;
 mod cli;
 mod content;
@@ -62,6 +63,16 @@ fn run(cli: Cli) -> Result<ExitCode> {
             quiet_logging();
             let config = data_config(&data)?;
             runtime(1)?.block_on(ban::run(config, command))
+        }
+        Command::Allow { data, command } => {
+            quiet_logging();
+            let config = data_config(&data)?;
+            runtime(1)?.block_on(allow::run(config, command))
+        }
+        Command::Blocklist { data, command } => {
+            quiet_logging();
+            let config = data_config(&data)?;
+            runtime(1)?.block_on(allow::blocklist(config, command))
         }
         Command::Shield {
             command: cli::ShieldCommand::Test { config },

@@ -475,18 +475,9 @@ async fn modified(path: &std::path::Path) -> Option<std::time::SystemTime> {
     tokio::fs::metadata(path).await.ok()?.modified().ok()
 }
 
-/// `192.0.2.7` or `2001:db8:1:2::/64` back into a ban subject.
+/// `192.0.2.7`, `2001:db8:1:2::/64` or `198.51.100.0/24` back into a ban subject.
 fn parse_subject(s: &str) -> Option<Subject> {
-    match s.split_once('/') {
-        Some((a, p)) => Some(Subject {
-            addr: a.parse().ok()?,
-            prefix: p.parse().ok()?,
-        }),
-        None => Some(Subject {
-            addr: s.parse().ok()?,
-            prefix: 32,
-        }),
-    }
+    Subject::parse(s)
 }
 
 /// Every `sync_s` seconds: takes in bans, the allowlist and rule switches changed elsewhere

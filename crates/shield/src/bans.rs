@@ -44,6 +44,54 @@ impl Subject {
 }
 
 impl Subject {
+    /// Reads `192.0.2.7`, `198.51.100.0/24`, `2001:db8::1` (its /64) or `2001:db8::/48`.
+    /// IPv6 prefixes longer than /64 become the /64: one client's addresses share it.
+    pub fn parse(s: &str) -> Option<Subject> {
+        let s = s.trim();
+        let cidr = crate::net::Cidr::parse(s)?;
+        let (addr, prefix) = (cidr.addr(), cidr.prefix());
+        match addr {
+            IpAddr::V4(v4) => {
+                let mask = u32::MAX.checked_shl(32 - u32::from(prefix)).unwrap_or(0);
+                Some(Subject {
+                    addr: IpAddr::V4((u32::from(v4) & mask).into()),
+                    prefix,
+                })
+            }
+            IpAddr::V6(_) if !s.contains('/') || prefix >= 64 => Some(Subject::of(addr)),
+            IpAddr::V6(_) => Some(Subject::of(addr).widened(prefix)),
+        }
+    }
+
+    /// Whether `ip` lies in this subject's network.
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        let ip = Subject::of(ip).addr;
+        match (self.addr, ip) {
+            (IpAddr::V4(net), IpAddr::V4(a)) => {
+                let mask = u32::MAX
+                    .checked_shl(32 - u32::from(self.prefix))
+                    .unwrap_or(0);
+                u32::from(net) & mask == u32::from(a) & mask
+            }
+            (IpAddr::V6(net), IpAddr::V6(a)) => {
+                let mask = u128::MAX
+                    .checked_shl(128 - u32::from(self.prefix))
+                    .unwrap_or(0);
+                u128::from(net) & mask == u128::from(a) & mask
+            }
+            _ => false,
+        }
+    }
+
+    /// Whether a ban of this subject is found by key (a client's own subject, or the /56 and
+    /// /48 of automatic widening); other networks (banned by hand) are searched.
+    fn keyed(&self) -> bool {
+        match self.addr {
+            IpAddr::V4(_) => self.prefix == 32,
+            IpAddr::V6(_) => matches!(self.prefix, 64 | 56 | 48),
+        }
+    }
+
     /// The wider IPv6 network of `prefix` bits containing this subject (for /56 and /48 bans).
     pub fn widened(self, prefix: u8) -> Subject {
         match self.addr {
@@ -65,9 +113,9 @@ impl Subject {
 
 impl std::fmt::Display for Subject {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self.prefix {
-            32 => write!(f, "{}", self.addr),
-            p => write!(f, "{}/{p}", self.addr),
+        match (self.addr, self.prefix) {
+            (IpAddr::V4(_), 32) => write!(f, "{}", self.addr),
+            (_, p) => write!(f, "{}/{p}", self.addr),
         }
     }
 }
@@ -111,6 +159,8 @@ pub struct BanTable {
     policy: BanPolicy,
     active: HashMap<Subject, Ban>,
     history: HashMap<Subject, (u32, i64)>,
+    /// Subjects of active bans that are not found by key (networks banned by hand).
+    networks: Vec<Subject>,
 }
 
 impl BanTable {
@@ -170,6 +220,9 @@ impl BanTable {
         if ban.until.is_none_or(|u| u > now) {
             let e = self.history.entry(ban.subject).or_insert((0, now));
             e.0 = e.0.max(ban.count);
+            if !ban.subject.keyed() && !self.networks.contains(&ban.subject) {
+                self.networks.push(ban.subject);
+            }
             self.active.insert(ban.subject, ban);
         }
     }
@@ -182,13 +235,22 @@ impl BanTable {
         } else {
             &[s]
         };
+        let live = |b: &&Ban| b.until.is_none_or(|u| u > now);
         keys.iter()
             .filter_map(|k| self.active.get(k))
-            .find(|b| b.until.is_none_or(|u| u > now))
+            .find(live)
+            .or_else(|| {
+                self.networks
+                    .iter()
+                    .filter(|n| n.contains(ip))
+                    .filter_map(|n| self.active.get(n))
+                    .find(live)
+            })
     }
 
     /// Lifts the ban of a subject; false if there was none.
     pub fn lift(&mut self, subject: Subject) -> bool {
+        self.networks.retain(|n| *n != subject);
         self.active.remove(&subject).is_some()
     }
 
@@ -202,11 +264,15 @@ impl BanTable {
         for b in stored {
             self.insert(b, now);
         }
+        let active = &self.active;
+        self.networks.retain(|n| active.contains_key(n));
     }
 
     /// Drops expired bans and forgotten history; call now and then.
     pub fn expire(&mut self, now: i64) {
         self.active.retain(|_, b| b.until.is_none_or(|u| u > now));
+        let active = &self.active;
+        self.networks.retain(|n| active.contains_key(n));
         let memory = self.policy.memory;
         self.history.retain(|_, (_, last)| now - *last < memory);
     }
@@ -355,6 +421,61 @@ mod tests {
 
     fn ip(s: &str) -> IpAddr {
         s.parse().unwrap()
+    }
+
+    #[test]
+    fn networks_banned_by_hand_cover_their_addresses() {
+        let s = Subject::parse("198.51.100.77/24").unwrap();
+        assert_eq!(s.to_string(), "198.51.100.0/24");
+        assert_eq!(
+            Subject::parse("2001:db8::1").unwrap().to_string(),
+            "2001:db8::/64"
+        );
+        assert_eq!(
+            Subject::parse("2001:db8:0:1::/128").unwrap().to_string(),
+            "2001:db8:0:1::/64"
+        );
+        assert_eq!(
+            Subject::parse("2001:db8::/32").unwrap().to_string(),
+            "2001:db8::/32"
+        );
+        assert_eq!(
+            Subject::parse("192.0.2.7").unwrap().to_string(),
+            "192.0.2.7"
+        );
+        assert!(Subject::parse("192.0.2.0/33").is_none() && Subject::parse("nope").is_none());
+        let mut t = BanTable::new(BanPolicy::default());
+        t.insert(
+            Ban {
+                subject: s,
+                until: Some(1_000),
+                reason: "hand".into(),
+                count: 1,
+                at: 0,
+            },
+            0,
+        );
+        let v6 = Subject::parse("2001:db8::/32").unwrap();
+        t.insert(
+            Ban {
+                subject: v6,
+                until: None,
+                reason: "hand".into(),
+                count: 1,
+                at: 0,
+            },
+            0,
+        );
+        assert!(t.check("198.51.100.1".parse().unwrap(), 10).is_some());
+        assert!(t.check("198.51.101.1".parse().unwrap(), 10).is_none());
+        assert!(
+            t.check("198.51.100.1".parse().unwrap(), 1_000).is_none(),
+            "expired"
+        );
+        assert!(t.check("2001:db8:ffff::9".parse().unwrap(), 10).is_some());
+        assert!(t.check("2001:db9::9".parse().unwrap(), 10).is_none());
+        assert!(t.lift(v6));
+        assert!(t.check("2001:db8:ffff::9".parse().unwrap(), 10).is_none());
     }
 
     #[test]

@@ -368,3 +368,187 @@ fn operator_bans_reach_the_running_server() {
     );
     demo.stop();
 }
+
+fn wait_for_status(port: u16, from: &str, path: &str, want: u16, what: &str) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while status_from(port, from, path) != want {
+        assert!(Instant::now() < deadline, "{what}");
+        std::thread::sleep(Duration::from_millis(250));
+    }
+}
+
+#[test]
+fn operators_keep_the_allowlist_and_ban_networks_from_the_cli() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let log = dir.path().join("stderr.log");
+    let demo = Demo::start(&data, &[], &log);
+    let attack = "/about?q=1%27%20union%20select%20password%20from%20users--";
+    assert_eq!(status_from(demo.http_port, "127.0.13.13", attack), 403);
+
+    let out = bolwerk(&[
+        "allow",
+        "add",
+        "--data-dir",
+        path(&data),
+        "127.0.13.0/24",
+        "--note",
+        "office",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let again = bolwerk(&["allow", "add", "--data-dir", path(&data), "127.0.13.0/24"]);
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already on the allowlist"));
+    let list = bolwerk(&["allow", "list", "--data-dir", path(&data), "--json"]);
+    let list = String::from_utf8_lossy(&list.stdout);
+    assert!(
+        list.contains("\"cidr\":\"127.0.13.0/24\"") && list.contains("office"),
+        "{list}"
+    );
+    wait_for_status(
+        demo.http_port,
+        "127.0.13.13",
+        attack,
+        200,
+        "allowlist never applied",
+    );
+
+    let out = bolwerk(&[
+        "allow",
+        "remove",
+        "--data-dir",
+        path(&data),
+        "127.0.13.0/24",
+    ]);
+    assert!(out.status.success());
+    wait_for_status(
+        demo.http_port,
+        "127.0.13.13",
+        attack,
+        403,
+        "allowlist entry stayed",
+    );
+    let bad = bolwerk(&["allow", "add", "--data-dir", path(&data), "10.0.0.0/99"]);
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("not an IP address or network"));
+
+    // A network banned by hand covers every address in it.
+    let out = bolwerk(&[
+        "ban",
+        "add",
+        "--data-dir",
+        path(&data),
+        "127.0.14.0/24",
+        "--for",
+        "1h",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    wait_for_status(
+        demo.http_port,
+        "127.0.14.77",
+        "/about",
+        403,
+        "network ban never applied",
+    );
+    assert_eq!(status_from(demo.http_port, "127.0.15.77", "/about"), 200);
+    let out = bolwerk(&["ban", "remove", "--data-dir", path(&data), "127.0.14.0/24"]);
+    assert!(out.status.success());
+    wait_for_status(
+        demo.http_port,
+        "127.0.14.77",
+        "/about",
+        200,
+        "network ban stayed",
+    );
+    demo.stop();
+}
+
+/// Serves `body` with `status` to every request, on loopback, from a thread.
+fn serve_list(answer: std::sync::Arc<std::sync::Mutex<(u16, String)>>) -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for mut sock in listener.incoming().flatten() {
+            let mut buf = [0u8; 4096];
+            let _ = sock.read(&mut buf);
+            let (code, body) = answer.lock().unwrap().clone();
+            let _ = write!(
+                sock,
+                "HTTP/1.1 {code} X\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    format!("http://{addr}/firehol_level1.netset")
+}
+
+#[test]
+fn blocklist_update_downloads_checks_and_keeps_the_last_good_copy() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let answer = std::sync::Arc::new(std::sync::Mutex::new((
+        200,
+        "# FireHOL level 1\n198.51.100.0/24\n203.0.113.0/24\n".to_string(),
+    )));
+    let url = serve_list(answer.clone());
+    let cfg = dir.path().join("bolwerk.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "data_dir = {:?}\n[server]\nhttp = \"127.0.0.1:0\"\n[shield]\nblocklists = [{url:?}]\n[[site]]\nname = \"a\"\nhosts = [\"a.example\"]\n",
+            path(&data)
+        ),
+    )
+    .unwrap();
+    let out = bolwerk(&["blocklist", "update", "--config", path(&cfg)]);
+    let printed = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(printed.contains("2 ranges"), "{printed}");
+    let cached = data
+        .join("blocklists/127.0.0.1_")
+        .to_string_lossy()
+        .to_string();
+    let file = std::fs::read_dir(data.join("blocklists"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.to_string_lossy().starts_with(&cached))
+        .expect("cached list");
+    assert!(
+        std::fs::read_to_string(&file)
+            .unwrap()
+            .contains("203.0.113.0/24")
+    );
+
+    // An error page instead of a list: refused, the old copy stays.
+    *answer.lock().unwrap() = (200, "<html>Service unavailable</html>".into());
+    let out = bolwerk(&["blocklist", "update", "--config", path(&cfg)]);
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("last good copy stays"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        std::fs::read_to_string(&file)
+            .unwrap()
+            .contains("203.0.113.0/24")
+    );
+    *answer.lock().unwrap() = (404, "not found".into());
+    let out = bolwerk(&["blocklist", "update", "--config", path(&cfg)]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("404"));
+
+    let none = bolwerk(&["blocklist", "update", "--data-dir", path(&data)]);
+    assert!(String::from_utf8_lossy(&none.stderr).contains("no blocklists configured"));
+}
