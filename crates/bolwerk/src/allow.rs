@@ -15,14 +15,9 @@ use crate::cli::{AllowCommand, BlocklistCommand};
 /// Checks an allowlist entry and writes it the one way (`192.0.2.0/24`, `2001:db8::/48`,
 /// `192.0.2.7`), so adding and removing match.
 fn canonical(entry: &str) -> Result<String> {
-    let c =
-        Cidr::parse(entry).ok_or_else(|| anyhow!("{entry:?} is not an IP address or network"))?;
-    let full = if c.addr().is_ipv4() { 32 } else { 128 };
-    Ok(if c.prefix() == full {
-        c.addr().to_string()
-    } else {
-        format!("{}/{}", c.addr(), c.prefix())
-    })
+    Cidr::parse(entry)
+        .map(|c| c.to_string())
+        .ok_or_else(|| anyhow!("{entry:?} is not an IP address or network"))
 }
 
 pub async fn run(config: Config, command: AllowCommand) -> Result<ExitCode> {
@@ -92,11 +87,11 @@ pub async fn blocklist(config: Config, command: BlocklistCommand) -> Result<Exit
                 )
                 .map(|s| s.progress_chars("=> "));
                 let result = server::blocklists::download(url, &path, |done, total| {
-                    if let (Some(t), Ok(s)) = (total, &style) {
-                        if bar.length() != Some(t) {
-                            bar.set_length(t);
-                            bar.set_style(s.clone());
-                        }
+                    if let (Some(t), Ok(s)) = (total, &style)
+                        && bar.length() != Some(t)
+                    {
+                        bar.set_length(t);
+                        bar.set_style(s.clone());
                     }
                     bar.set_position(done);
                 })

@@ -9,27 +9,7 @@ use store::Store;
 
 use crate::cli::BanCommand;
 
-/// Seconds in `30s`, `10m`, `1h`, `7d`; `None` for `permanent`.
-pub fn parse_duration(s: &str) -> Result<Option<i64>> {
-    if s == "permanent" {
-        return Ok(None);
-    }
-    let (num, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
-    let n: i64 = num
-        .parse()
-        .map_err(|_| anyhow!("{s:?}: write a duration like 10m, 1h, 7d or permanent"))?;
-    let secs = match unit {
-        "s" => n,
-        "m" => n * 60,
-        "h" => n * 3600,
-        "d" => n * 86_400,
-        _ => bail!("{s:?}: the unit must be s, m, h or d"),
-    };
-    if secs <= 0 {
-        bail!("{s:?}: the duration must be positive");
-    }
-    Ok(Some(secs))
-}
+use shield::bans::parse_duration;
 
 fn subject(ip: &str) -> Result<Subject> {
     Subject::parse(ip).ok_or_else(|| anyhow!("{ip:?} is not an IP address or network"))
@@ -44,7 +24,7 @@ pub async fn run(config: Config, command: BanCommand) -> Result<ExitCode> {
         match command {
             BanCommand::Add { ip, duration, reason } => {
                 let who = subject(&ip)?;
-                let until = parse_duration(&duration)?.map(|d| now + d);
+                let until = parse_duration(&duration).map_err(|e| anyhow!(e))?.map(|d| now + d);
                 store.recorder.ban(&who.to_string(), until, &reason, 1).await?;
                 store.recorder.audit("cli", None, "ban.add", &format!("{who} for {duration}: {reason}")).await?;
                 println!("banned {who} ({duration})");
@@ -77,19 +57,4 @@ pub async fn run(config: Config, command: BanCommand) -> Result<ExitCode> {
     .await;
     store.close().await;
     result.map(|()| ExitCode::SUCCESS)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::parse_duration;
-
-    #[test]
-    fn durations() {
-        assert_eq!(parse_duration("10m").unwrap(), Some(600));
-        assert_eq!(parse_duration("7d").unwrap(), Some(604_800));
-        assert_eq!(parse_duration("permanent").unwrap(), None);
-        for bad in ["", "10", "1w", "-1h", "0s", "h"] {
-            assert!(parse_duration(bad).is_err(), "{bad}");
-        }
-    }
 }

@@ -134,7 +134,7 @@ pub async fn download(
         progress(body.len() as u64, total);
     }
     let text = String::from_utf8(body).with_context(|| format!("{url}: not text"))?;
-    let list = Blocklist::parse(&text).with_context(|| format!("{url}"))?;
+    let list = Blocklist::parse(&text).with_context(|| url.to_string())?;
     write_atomically(dest, text.as_bytes())
         .await
         .with_context(|| format!("saving {}", dest.display()))?;

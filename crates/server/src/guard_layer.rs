@@ -339,15 +339,36 @@ impl ShieldState {
         &self.defense.metrics
     }
 
-    /// Takes in allowlist and rule-switch changes made in the database now, rather than at
-    /// the next sync (the admin calls this after a change).
-    pub async fn retune(&self, recorder: &store::Recorder) {
-        match (recorder.allowlist().await, recorder.rule_switches().await) {
-            (Ok(a), Ok(r)) => self.defense.tune(&a, &r),
-            (Err(e), _) | (_, Err(e)) => {
-                tracing::warn!(target: "shield", error = %e, "could not read the shield's tuning")
-            }
-        }
+    /// Takes in bans, allowlist entries and rule switches changed in the database now, rather
+    /// than at the next sync (the admin calls this after a change).
+    pub async fn resync(&self, recorder: &store::Recorder) {
+        sync(&self.defense, recorder).await;
+    }
+
+    /// Lifts a ban here at once (the database row is lifted by the caller), including one
+    /// made moments ago that the database may not hold yet.
+    pub fn lift(&self, subject: Subject) {
+        lock(&self.defense.bans).lift(subject);
+    }
+
+    /// The allowlist of the config file (shown, not editable, in the admin).
+    pub fn config_allowlist(&self) -> Vec<String> {
+        self.defense
+            .tuning
+            .allow
+            .iter()
+            .map(|c| c.to_string())
+            .collect()
+    }
+
+    /// Rules switched off in the config file (the admin cannot switch them on).
+    pub fn config_disabled_rules(&self) -> &[u32] {
+        &self.defense.tuning.inspect.disabled_rules
+    }
+
+    /// Ranges on the blocklists now.
+    pub fn blocklist_ranges(&self) -> usize {
+        read(&self.defense.blocked).len()
     }
 
     fn send(&self, event: Event) {
@@ -437,11 +458,11 @@ async fn refresh_blocklists(
         let mut changed = false;
         for (i, source) in sources.iter().enumerate() {
             let path = source.local_path(&data_dir);
-            if let (Source::Url(url), true) = (source, download) {
-                if let Err(e) = crate::blocklists::download(url, &path, |_, _| {}).await {
-                    d.metrics.blocklist_failures.inc();
-                    tracing::warn!(target: "shield", error = format!("{e:#}"), "blocklist {url} not refreshed; keeping the last good copy");
-                }
+            if let (Source::Url(url), true) = (source, download)
+                && let Err(e) = crate::blocklists::download(url, &path, |_, _| {}).await
+            {
+                d.metrics.blocklist_failures.inc();
+                tracing::warn!(target: "shield", error = format!("{e:#}"), "blocklist {url} not refreshed; keeping the last good copy");
             }
             let now_modified = modified(&path).await;
             if now_modified.is_none() || seen.get(i) == Some(&now_modified) {
@@ -490,23 +511,7 @@ async fn expire(defense: std::sync::Weak<Defense>, recorder: store::Recorder, sy
         tick.tick().await;
         let Some(d) = defense.upgrade() else { return };
         let now = store::now();
-        match recorder.active_bans(now).await {
-            Ok(stored) => {
-                let bans: Vec<Ban> = stored
-                    .into_iter()
-                    .filter_map(|b| parse_subject(&b.subject).map(|s| stored_to_ban(s, b)))
-                    .collect();
-                d.metrics.bans_active.set(bans.len() as i64);
-                lock(&d.bans).sync(bans, now, 30);
-            }
-            Err(e) => tracing::warn!(target: "shield", error = %e, "could not read the ban list"),
-        }
-        match (recorder.allowlist().await, recorder.rule_switches().await) {
-            (Ok(a), Ok(r)) => d.tune(&a, &r),
-            (Err(e), _) | (_, Err(e)) => {
-                tracing::warn!(target: "shield", error = %e, "could not read the shield's tuning")
-            }
-        }
+        sync(&d, &recorder).await;
         if last_cleanup.elapsed().as_secs() < 60 {
             continue;
         }
@@ -516,6 +521,28 @@ async fn expire(defense: std::sync::Weak<Defense>, recorder: store::Recorder, sy
         lock(&d.attacks).expire(now);
         lock(&d.throttled).expire(now);
         d.limits.evict();
+    }
+}
+
+/// Takes in the bans, allowlist and rule switches stored in the database.
+async fn sync(d: &Defense, recorder: &store::Recorder) {
+    let now = store::now();
+    match recorder.active_bans(now).await {
+        Ok(stored) => {
+            let bans: Vec<Ban> = stored
+                .into_iter()
+                .filter_map(|b| parse_subject(&b.subject).map(|s| stored_to_ban(s, b)))
+                .collect();
+            d.metrics.bans_active.set(bans.len() as i64);
+            lock(&d.bans).sync(bans, now, 30);
+        }
+        Err(e) => tracing::warn!(target: "shield", error = %e, "could not read the ban list"),
+    }
+    match (recorder.allowlist().await, recorder.rule_switches().await) {
+        (Ok(a), Ok(r)) => d.tune(&a, &r),
+        (Err(e), _) | (_, Err(e)) => {
+            tracing::warn!(target: "shield", error = %e, "could not read the shield's tuning")
+        }
     }
 }
 

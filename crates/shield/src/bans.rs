@@ -120,6 +120,33 @@ impl std::fmt::Display for Subject {
     }
 }
 
+/// Seconds in `30s`, `10m`, `1h`, `7d`; `None` for `permanent`.
+pub fn parse_duration(s: &str) -> Result<Option<i64>, String> {
+    if s == "permanent" {
+        return Ok(None);
+    }
+    let (num, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
+    let n: i64 = num
+        .parse()
+        .map_err(|_| format!("{s:?}: write a duration like 10m, 1h, 7d or permanent"))?;
+    let per = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        _ => return Err(format!("{s:?}: the unit must be s, m, h or d")),
+    };
+    // Ten years at most: longer is what `permanent` is for.
+    let secs = n
+        .checked_mul(per)
+        .filter(|s| *s <= 10 * 366 * 86_400)
+        .ok_or_else(|| format!("{s:?}: too long; use permanent"))?;
+    if secs <= 0 {
+        return Err(format!("{s:?}: the duration must be positive"));
+    }
+    Ok(Some(secs))
+}
+
 /// One ban.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Ban {
@@ -421,6 +448,16 @@ mod tests {
 
     fn ip(s: &str) -> IpAddr {
         s.parse().unwrap()
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("10m").unwrap(), Some(600));
+        assert_eq!(parse_duration("7d").unwrap(), Some(604_800));
+        assert_eq!(parse_duration("permanent").unwrap(), None);
+        for bad in ["", "10", "1w", "-1h", "0s", "h", "99999999999999999d"] {
+            assert!(parse_duration(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

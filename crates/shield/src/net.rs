@@ -9,6 +9,19 @@ pub struct Cidr {
     prefix: u8,
 }
 
+/// Written one way: a single address without a prefix, a network as `addr/prefix` with the
+/// address as given (`192.0.2.0/24`, `2001:db8::/48`).
+impl std::fmt::Display for Cidr {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let full = if self.addr.is_ipv4() { 32 } else { 128 };
+        if self.prefix == full {
+            write!(f, "{}", self.addr)
+        } else {
+            write!(f, "{}/{}", self.addr, self.prefix)
+        }
+    }
+}
+
 impl Cidr {
     /// Parses `a.b.c.d`, `a.b.c.d/n`, `x::y` or `x::y/n`; `None` if it is none of these.
     pub fn parse(s: &str) -> Option<Cidr> {

@@ -184,6 +184,50 @@ impl Editor {
             .collect()
     }
 
+    /// Events of `kind` per `bucket` seconds since `since`: (bucket start, count), oldest
+    /// first; buckets without events are left out.
+    pub async fn events_per_bucket(
+        &self,
+        kind: &str,
+        since: i64,
+        bucket: i64,
+    ) -> Result<Vec<(i64, i64)>> {
+        let rows = sqlx::query(
+            "SELECT at - (at % ?) AS b, COUNT(*) FROM security_events \
+             WHERE kind = ? AND at >= ? GROUP BY b ORDER BY b",
+        )
+        .bind(bucket.max(1))
+        .bind(kind)
+        .bind(since)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+            .collect()
+    }
+
+    /// The addresses with the most events of `kind` since `since`, most first.
+    pub async fn top_offenders(
+        &self,
+        kind: &str,
+        since: i64,
+        limit: i64,
+    ) -> Result<Vec<(String, i64)>> {
+        let rows = sqlx::query(
+            "SELECT client_ip, COUNT(*) AS n FROM security_events \
+             WHERE kind = ? AND at >= ? AND client_ip IS NOT NULL \
+             GROUP BY client_ip ORDER BY n DESC, client_ip LIMIT ?",
+        )
+        .bind(kind)
+        .bind(since)
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+            .collect()
+    }
+
     /// Every ban made since `since` (lifted or not), oldest first: the ban history.
     pub async fn bans_since(&self, since: i64) -> Result<Vec<StoredBan>> {
         let rows = sqlx::query(

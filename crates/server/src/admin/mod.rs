@@ -2,11 +2,13 @@
 //! checks, the login history and the audit log. Everything here needs HTTPS, and every
 //! route is listed once in [`ROUTES`] with the access it requires.
 
+mod charts;
 mod content;
 mod guard;
 mod media;
 mod pages;
 mod second_factor;
+mod security;
 mod session;
 mod views;
 
@@ -184,6 +186,13 @@ admin_routes! {
     post "/users/enable" Admin => pages::enable_user;
     post "/users/reset" Admin => pages::reset_user;
     post "/users/role" Admin => pages::set_role;
+    get "/security" Admin => security::overview;
+    post "/security/ban" Admin => security::ban;
+    post "/security/unban" Admin => security::unban;
+    post "/security/allow" Admin => security::allow;
+    post "/security/disallow" Admin => security::disallow;
+    get "/security/rules" Admin => security::rules;
+    post "/security/rules" Admin => security::switch_rule;
 }
 
 /// Setting name: `on` when every account must use two-factor authentication.

@@ -37,7 +37,7 @@ impl IntoResponse for PageError {
 
 type PageResult = Result<Response, PageError>;
 
-fn session_of(visitor: &Visitor) -> Result<&Session, PageError> {
+pub(super) fn session_of(visitor: &Visitor) -> Result<&Session, PageError> {
     // The guard admits these routes only with a full session.
     visitor
         .session

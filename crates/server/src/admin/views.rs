@@ -47,6 +47,11 @@ const TEMPLATES: &[(&str, &str)] = &[
         "settings.html",
         include_str!("../../admin-theme/settings.html"),
     ),
+    (
+        "security.html",
+        include_str!("../../admin-theme/security.html"),
+    ),
+    ("rules.html", include_str!("../../admin-theme/rules.html")),
 ];
 
 pub(super) struct Views {

@@ -7,6 +7,7 @@ mod login;
 mod media;
 mod routes;
 mod second_factor;
+mod security;
 mod sessions;
 mod users;
 

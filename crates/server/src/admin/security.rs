@@ -1,0 +1,499 @@
+//! The security dashboard (admin role): what the shield blocked and banned, the ban list and
+//! allowlist to act on, the hit log with the matched part of each request, and per-rule
+//! switches for false positives.
+
+use std::collections::HashMap;
+
+use axum::extract::{Extension, Form, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use cms::date;
+use minijinja::context;
+use minijinja::value::{Serde, Value};
+use serde::{Deserialize, Serialize};
+use shield::bans::{Subject, parse_duration};
+use shield::net::Cidr;
+
+use super::charts;
+use super::pages::{PageError, session_of};
+use super::{AdminState, Visitor};
+
+type PageResult = Result<Response, PageError>;
+
+const HOUR: i64 = 3600;
+const DAY: i64 = 86_400;
+/// Events read to count rule hits and fill the hit log.
+const RECENT_EVENTS: i64 = 5000;
+
+/// One line of the hit log, taken apart for the table.
+#[derive(Serialize)]
+struct Hit {
+    at: String,
+    ip: String,
+    kind: String,
+    score: String,
+    rules: String,
+    location: String,
+    path: String,
+    excerpt: String,
+}
+
+/// Reads `score=5 rules=1002,1001 at=query:q path=/x excerpt="…"` back into its parts.
+fn parse_detail(detail: &str) -> HashMap<&str, String> {
+    let mut out = HashMap::new();
+    let mut rest = detail;
+    while let Some((key, after)) = rest.split_once('=') {
+        let key = key.trim();
+        if let Some(quoted) = after.strip_prefix('"') {
+            // A Rust-debug-quoted excerpt: up to the closing unescaped quote.
+            let mut end = None;
+            let mut escaped = false;
+            for (i, c) in quoted.char_indices() {
+                match c {
+                    '\\' if !escaped => escaped = true,
+                    '"' if !escaped => {
+                        end = Some(i);
+                        break;
+                    }
+                    _ => escaped = false,
+                }
+            }
+            let end = end.unwrap_or(quoted.len());
+            out.insert(
+                key,
+                quoted[..end].replace("\\\"", "\"").replace("\\\\", "\\"),
+            );
+            rest = quoted.get(end + 1..).unwrap_or("");
+        } else {
+            let (value, after) = after.split_once(' ').unwrap_or((after, ""));
+            out.insert(key, value.to_string());
+            rest = after;
+        }
+    }
+    out
+}
+
+fn hit(e: &store::SecurityEvent) -> Hit {
+    let d = parse_detail(&e.detail);
+    let get = |k: &str| d.get(k).cloned().unwrap_or_default();
+    Hit {
+        at: date::iso_minute(e.at),
+        ip: e.client_ip.clone().unwrap_or_default(),
+        kind: if e.kind == "waf_block" {
+            "blocked"
+        } else {
+            "detected"
+        }
+        .into(),
+        score: get("score"),
+        rules: get("rules").replace(',', ", "),
+        location: get("at"),
+        path: get("path"),
+        excerpt: get("excerpt"),
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub(super) struct HitFilter {
+    #[serde(default)]
+    ip: String,
+    #[serde(default)]
+    rule: String,
+}
+
+pub(super) async fn overview(
+    State(state): State<AdminState>,
+    Extension(visitor): Extension<Visitor>,
+    Query(filter): Query<HitFilter>,
+) -> PageResult {
+    render(&state, &visitor, &filter, None, None).await
+}
+
+async fn render(
+    state: &AdminState,
+    visitor: &Visitor,
+    filter: &HitFilter,
+    notice: Option<String>,
+    error: Option<String>,
+) -> PageResult {
+    let s = session_of(visitor)?;
+    let editor = &state.inner.editor;
+    let now = store::now();
+
+    // Blocked requests per hour over the last 24 hours, the current hour last.
+    let first_hour = now - now % HOUR - 23 * HOUR;
+    let per_hour: HashMap<i64, i64> = editor
+        .events_per_bucket("waf_block", first_hour, HOUR)
+        .await?
+        .into_iter()
+        .collect();
+    let hours: Vec<(String, u64)> = (0..24)
+        .map(|i| {
+            let t = first_hour + i * HOUR;
+            let n = per_hour.get(&t).copied().unwrap_or(0).max(0) as u64;
+            (date::iso_minute(t).chars().skip(11).collect(), n)
+        })
+        .collect();
+    let blocked_chart = charts::bars(&hours, 720, 180, 8);
+
+    // Bans per day over the last 14 days.
+    let first_day = now - now % DAY - 13 * DAY;
+    let mut per_day = [0u64; 14];
+    for b in editor.bans_since(first_day).await? {
+        let i = ((b.created_at - first_day) / DAY).clamp(0, 13) as usize;
+        per_day[i] += 1;
+    }
+    let days: Vec<(String, u64)> = per_day
+        .iter()
+        .enumerate()
+        .map(|(i, n)| {
+            let t = first_day + i as i64 * DAY;
+            (date::iso(t).chars().skip(5).collect(), *n)
+        })
+        .collect();
+    let bans_chart = charts::bars(&days, 720, 180, 7);
+
+    // Top offenders and rules over the last 7 days.
+    let week = now - 7 * DAY;
+    let top_ips: Vec<_> = editor
+        .top_offenders("waf_block", week, 10)
+        .await?
+        .into_iter()
+        .map(|(ip, n)| context! { ip, n })
+        .collect();
+    let recent = editor
+        .security_events(&["waf_block", "waf_detect"], week, RECENT_EVENTS)
+        .await?;
+    let mut rule_counts: HashMap<u32, u64> = HashMap::new();
+    for e in &recent {
+        if let Some(rules) = parse_detail(&e.detail).get("rules") {
+            for r in rules.split(',').filter_map(|r| r.parse().ok()) {
+                *rule_counts.entry(r).or_default() += 1;
+            }
+        }
+    }
+    let catalogue = shield::rules::catalogue();
+    let mut top_rules: Vec<(u32, u64)> = rule_counts.into_iter().collect();
+    top_rules.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let top_rules: Vec<_> = top_rules
+        .into_iter()
+        .take(10)
+        .map(|(id, n)| {
+            let info = catalogue.iter().find(|r| r.id == id);
+            context! {
+                id, n,
+                description => info.map(|r| r.description).unwrap_or("?"),
+                category => info.map(|r| r.category.as_str()).unwrap_or("?"),
+            }
+        })
+        .collect();
+
+    // The hit log, optionally for one address or rule.
+    let ip_filter = filter.ip.trim();
+    let rule_filter = filter.rule.trim();
+    let hits: Vec<Hit> = recent
+        .iter()
+        .map(hit)
+        .filter(|h| ip_filter.is_empty() || h.ip == ip_filter)
+        .filter(|h| rule_filter.is_empty() || h.rules.split(", ").any(|r| r == rule_filter))
+        .take(100)
+        .collect();
+
+    let bans: Vec<_> = editor
+        .active_bans(now)
+        .await?
+        .into_iter()
+        .map(|b| {
+            context! {
+                subject => b.subject,
+                reason => b.reason,
+                count => b.count,
+                since => date::iso_minute(b.created_at),
+                until => b.until.map(date::iso_minute).unwrap_or_else(|| "permanent".into()),
+            }
+        })
+        .collect();
+    let allow_db: Vec<_> = editor
+        .allowlist()
+        .await?
+        .into_iter()
+        .map(|a| context! { cidr => a.cidr, note => a.note, since => date::iso_minute(a.created_at) })
+        .collect();
+    let status = status_for(&error);
+    let ctx = context! {
+        blocked_chart => Value::from(Serde(&blocked_chart)),
+        bans_chart => Value::from(Serde(&bans_chart)),
+        top_ips, top_rules,
+        hits => Value::from(Serde(&hits)),
+        f => context! { ip => ip_filter, rule => rule_filter },
+        bans,
+        allow_db,
+        allow_config => state.inner.shield.config_allowlist(),
+        blocklist_ranges => state.inner.shield.blocklist_ranges(),
+        notice, error,
+    };
+    Ok(state
+        .inner
+        .views
+        .page(status, "security.html", Some(s), "security", ctx))
+}
+
+/// A refused change is a 400, so scripts and tests can tell.
+fn status_for(error: &Option<String>) -> StatusCode {
+    if error.is_some() {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    }
+}
+
+#[derive(Deserialize)]
+pub(super) struct BanForm {
+    #[serde(default)]
+    subject: String,
+    #[serde(default)]
+    duration: String,
+    #[serde(default)]
+    reason: String,
+}
+
+pub(super) async fn ban(
+    State(state): State<AdminState>,
+    Extension(visitor): Extension<Visitor>,
+    Form(f): Form<BanForm>,
+) -> PageResult {
+    let none = HitFilter::default();
+    let Some(subject) = Subject::parse(&f.subject) else {
+        let e = format!("{:?} is not an IP address or network.", f.subject.trim());
+        return render(&state, &visitor, &none, None, Some(e)).await;
+    };
+    if subject.contains(visitor.ip) {
+        let e = format!("{subject} includes your own address; that would lock you out.");
+        return render(&state, &visitor, &none, None, Some(e)).await;
+    }
+    let duration = match parse_duration(f.duration.trim()) {
+        Ok(d) => d,
+        Err(e) => return render(&state, &visitor, &none, None, Some(e)).await,
+    };
+    let reason = match f.reason.trim() {
+        "" => "banned by an administrator",
+        r => r,
+    };
+    let until = duration.map(|d| store::now() + d);
+    let recorder = &state.inner.recorder;
+    recorder.ban(&subject.to_string(), until, reason, 1).await?;
+    state
+        .audit(
+            &visitor,
+            "ban.add",
+            &format!("{subject} {}: {reason}", f.duration.trim()),
+        )
+        .await?;
+    state.inner.shield.resync(recorder).await;
+    let notice = format!("Banned {subject}.");
+    render(&state, &visitor, &none, Some(notice), None).await
+}
+
+#[derive(Deserialize)]
+pub(super) struct SubjectForm {
+    #[serde(default)]
+    subject: String,
+}
+
+pub(super) async fn unban(
+    State(state): State<AdminState>,
+    Extension(visitor): Extension<Visitor>,
+    Form(f): Form<SubjectForm>,
+) -> PageResult {
+    let none = HitFilter::default();
+    let Some(subject) = Subject::parse(&f.subject) else {
+        let e = format!("{:?} is not an IP address or network.", f.subject.trim());
+        return render(&state, &visitor, &none, None, Some(e)).await;
+    };
+    let n = state.inner.editor.lift_bans(&subject.to_string()).await?;
+    state.inner.shield.lift(subject);
+    state
+        .audit(&visitor, "ban.remove", &subject.to_string())
+        .await?;
+    state.inner.shield.resync(&state.inner.recorder).await;
+    let notice = if n == 0 {
+        format!("{subject} was not banned.")
+    } else {
+        format!("Lifted the ban on {subject}.")
+    };
+    render(&state, &visitor, &none, Some(notice), None).await
+}
+
+#[derive(Deserialize)]
+pub(super) struct AllowForm {
+    #[serde(default)]
+    cidr: String,
+    #[serde(default)]
+    note: String,
+}
+
+pub(super) async fn allow(
+    State(state): State<AdminState>,
+    Extension(visitor): Extension<Visitor>,
+    Form(f): Form<AllowForm>,
+) -> PageResult {
+    let none = HitFilter::default();
+    let Some(cidr) = Cidr::parse(&f.cidr) else {
+        let e = format!("{:?} is not an IP address or network.", f.cidr.trim());
+        return render(&state, &visitor, &none, None, Some(e)).await;
+    };
+    let entry = cidr.to_string();
+    let added = state.inner.editor.allow(&entry, f.note.trim()).await?;
+    if !added {
+        let e = format!("{entry} is already on the allowlist.");
+        return render(&state, &visitor, &none, None, Some(e)).await;
+    }
+    state
+        .audit(&visitor, "allow.add", &format!("{entry} {}", f.note.trim()))
+        .await?;
+    state.inner.shield.resync(&state.inner.recorder).await;
+    let notice = format!("{entry} is on the allowlist: never inspected, counted or banned.");
+    render(&state, &visitor, &none, Some(notice), None).await
+}
+
+pub(super) async fn disallow(
+    State(state): State<AdminState>,
+    Extension(visitor): Extension<Visitor>,
+    Form(f): Form<AllowForm>,
+) -> PageResult {
+    let none = HitFilter::default();
+    let removed = state.inner.editor.disallow(f.cidr.trim()).await?;
+    if !removed {
+        let e = format!("{:?} is not on the allowlist.", f.cidr.trim());
+        return render(&state, &visitor, &none, None, Some(e)).await;
+    }
+    state.audit(&visitor, "allow.remove", f.cidr.trim()).await?;
+    state.inner.shield.resync(&state.inner.recorder).await;
+    let notice = format!("{} is off the allowlist.", f.cidr.trim());
+    render(&state, &visitor, &none, Some(notice), None).await
+}
+
+pub(super) async fn rules(
+    State(state): State<AdminState>,
+    Extension(visitor): Extension<Visitor>,
+) -> PageResult {
+    render_rules(&state, &visitor, None, None).await
+}
+
+async fn render_rules(
+    state: &AdminState,
+    visitor: &Visitor,
+    notice: Option<String>,
+    error: Option<String>,
+) -> PageResult {
+    let s = session_of(visitor)?;
+    let editor = &state.inner.editor;
+    let recent = editor
+        .security_events(
+            &["waf_block", "waf_detect"],
+            store::now() - 7 * DAY,
+            RECENT_EVENTS,
+        )
+        .await?;
+    let mut hits: HashMap<u32, u64> = HashMap::new();
+    for e in &recent {
+        if let Some(rules) = parse_detail(&e.detail).get("rules") {
+            for r in rules.split(',').filter_map(|r| r.parse().ok()) {
+                *hits.entry(r).or_default() += 1;
+            }
+        }
+    }
+    let switches: HashMap<i64, store::RuleSwitch> = editor
+        .rule_switches()
+        .await?
+        .into_iter()
+        .map(|r| (r.rule_id, r))
+        .collect();
+    let in_config = state.inner.shield.config_disabled_rules();
+    let rows: Vec<_> = shield::rules::catalogue()
+        .into_iter()
+        .map(|r| {
+            let switch = switches.get(&i64::from(r.id));
+            let locked = in_config.contains(&r.id);
+            context! {
+                id => r.id,
+                category => r.category.as_str(),
+                severity => format!("{:?}", r.severity).to_lowercase(),
+                description => r.description,
+                hits => hits.get(&r.id).copied().unwrap_or(0),
+                enabled => !locked && switch.is_none_or(|s| s.enabled),
+                locked,
+                changed => switch.map(|s| format!("{} by {}", date::iso_minute(s.changed_at), s.changed_by)),
+            }
+        })
+        .collect();
+    let status = status_for(&error);
+    Ok(state.inner.views.page(
+        status,
+        "rules.html",
+        Some(s),
+        "security",
+        context! { rows, notice, error },
+    ))
+}
+
+#[derive(Deserialize)]
+pub(super) struct SwitchForm {
+    #[serde(default)]
+    rule: u32,
+    #[serde(default)]
+    enabled: String,
+}
+
+pub(super) async fn switch_rule(
+    State(state): State<AdminState>,
+    Extension(visitor): Extension<Visitor>,
+    Form(f): Form<SwitchForm>,
+) -> PageResult {
+    if !shield::rules::exists(f.rule) {
+        return render_rules(
+            &state,
+            &visitor,
+            None,
+            Some(format!("There is no rule {}.", f.rule)),
+        )
+        .await;
+    }
+    let enabled = f.enabled == "on";
+    let name = visitor
+        .session
+        .as_ref()
+        .map(|s| s.user.name.clone())
+        .unwrap_or_default();
+    state
+        .inner
+        .editor
+        .switch_rule(f.rule, enabled, &name)
+        .await?;
+    let what = if enabled { "on" } else { "off" };
+    state
+        .audit(&visitor, "rule.switch", &format!("{} {what}", f.rule))
+        .await?;
+    state.inner.shield.resync(&state.inner.recorder).await;
+    let notice = format!("Rule {} is {what}.", f.rule);
+    render_rules(&state, &visitor, Some(notice), None).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_detail;
+
+    #[test]
+    fn event_details_are_taken_apart() {
+        let d = parse_detail(
+            r#"score=10 rules=1002,1001 at=query:q path=/search excerpt="1' union \"select\" x""#,
+        );
+        assert_eq!(d["score"], "10");
+        assert_eq!(d["rules"], "1002,1001");
+        assert_eq!(d["at"], "query:q");
+        assert_eq!(d["path"], "/search");
+        assert_eq!(d["excerpt"], "1' union \"select\" x");
+        assert!(parse_detail("").is_empty());
+        assert!(parse_detail("no pairs here").is_empty());
+    }
+}
