@@ -199,6 +199,9 @@ pub struct ShieldConfig {
     /// Never ban Googlebot and Bingbot for unknown pages once their address is verified by
     /// forward-confirmed reverse DNS (as the search engines document).
     pub verify_crawlers: bool,
+    /// DNS server for the crawler check (`"127.0.0.53:53"`); the system's resolvers when
+    /// absent.
+    pub crawler_dns: Option<SocketAddr>,
     /// Seconds between taking in bans, the allowlist and rule switches changed elsewhere
     /// (the CLI, the admin of another node).
     pub sync_interval_s: u64,
@@ -259,6 +262,7 @@ impl Default for ShieldConfig {
             blocklist_refresh_s: 3600,
             ban_response: BanResponse::Page,
             verify_crawlers: true,
+            crawler_dns: None,
             sync_interval_s: 10,
         }
     }

@@ -207,6 +207,8 @@ pub struct ShieldState {
     max_buffered_body: usize,
     events: mpsc::Sender<Event>,
     defense: Arc<Defense>,
+    /// Checks Googlebot/Bingbot claims before a 404 ban (`None`: `verify_crawlers` is off).
+    crawlers: Option<Arc<crate::crawlers::Verifier>>,
 }
 
 impl ShieldState {
@@ -303,7 +305,13 @@ impl ShieldState {
                 config.blocklist_refresh_s,
             ));
         }
+        let crawlers = if config.verify_crawlers {
+            Some(Arc::new(crate::crawlers::Verifier::new(config.crawler_dns)))
+        } else {
+            None
+        };
         Ok(ShieldState {
+            crawlers,
             mode: config.mode,
             ban_response: config.ban_response,
             admin_path: admin_path.into(),
@@ -706,13 +714,54 @@ pub async fn inspect(State(state): State<ShieldState>, req: Request, next: Next)
     } else {
         metrics.outcome(Outcome::Allowed);
     }
+    let claim = state.crawlers.as_ref().and_then(|_| {
+        parts
+            .headers
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .and_then(shield::crawlers::claimed)
+    });
     let res = next.run(Request::from_parts(parts, body)).await;
-    if res.status() == StatusCode::NOT_FOUND
-        && lock(&state.defense.not_found).record(client, &path, 1, store::now())
-    {
-        state.ban(client, "not_found", "too many unknown pages (404)");
+    if res.status() == StatusCode::NOT_FOUND {
+        count_not_found(&state, client, &path, claim);
     }
     counted(metrics, res)
+}
+
+/// Counts an unknown page; past the threshold the client is banned, unless it claims to be a
+/// search engine's crawler and DNS confirms it (checked once, off the request path).
+fn count_not_found(
+    state: &ShieldState,
+    client: IpAddr,
+    path: &str,
+    claim: Option<shield::crawlers::Crawler>,
+) {
+    let now = store::now();
+    let verifier = state.crawlers.as_ref().filter(|_| claim.is_some());
+    if verifier.is_some_and(|v| v.known(client, now) == Some(true)) {
+        return;
+    }
+    if !lock(&state.defense.not_found).record(client, path, 1, now) {
+        return;
+    }
+    match (verifier, claim) {
+        (Some(v), Some(crawler)) => {
+            let (state, v) = (state.clone(), v.clone());
+            tokio::spawn(async move {
+                if v.verify(client, crawler, now).await {
+                    lock(&state.defense.not_found).forget(client);
+                    tracing::info!(target: "shield", crawler = crawler.as_str(), client.ip = %client, "verified crawler; not banned for unknown pages");
+                } else {
+                    let why = format!(
+                        "too many unknown pages (404); claims to be {} but DNS does not confirm it",
+                        crawler.as_str()
+                    );
+                    state.ban(client, "not_found", &why);
+                }
+            });
+        }
+        _ => state.ban(client, "not_found", "too many unknown pages (404)"),
+    }
 }
 
 fn counted(metrics: &Metrics, res: Response) -> Response {

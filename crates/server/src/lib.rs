@@ -8,6 +8,7 @@ pub mod admin;
 pub mod app;
 pub mod blocklists;
 pub mod config;
+pub mod crawlers;
 mod error;
 pub mod guard_layer;
 pub mod headers;

@@ -12,6 +12,7 @@ mod b64;
 pub mod bans;
 pub mod blocklist;
 mod body;
+pub mod crawlers;
 pub mod net;
 pub mod normalize;
 pub mod rules;

@@ -135,6 +135,40 @@ async fn an_editor_runs_the_site_from_the_browser() {
             .await
     );
 
+    // The security page shows attacks from elsewhere, with the matched part escaped.
+    for (i, attack) in [
+        "/about?q=%3Cscript%3Ealert(1)%3C/script%3E",
+        "/about?id=1%27%20OR%201=1--",
+        "/.env",
+        "/about?file=../../../../etc/passwd",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let from: std::net::IpAddr = format!("127.0.70.{}", i + 1).parse().unwrap();
+        let client = reqwest::Client::builder()
+            .local_address(Some(from))
+            .build()
+            .unwrap();
+        let res = client
+            .get(format!("{}{attack}", s.http_url))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 403, "{attack}");
+    }
+    c.goto(&format!("{admin}/security")).await;
+    assert!(
+        c.wait_until("return document.querySelectorAll('svg.chart rect.bar').length === 38")
+            .await,
+        "24 hourly and 14 daily bars"
+    );
+    assert!(
+        c.wait_until("return document.querySelectorAll('table.hits tbody tr').length === 4")
+            .await
+    );
+    c.screenshot("security").await;
+
     // On a phone-sized screen nothing is wider than the screen (tables scroll inside).
     c.client.set_window_size(390, 844).await.unwrap();
     for path in [
@@ -143,6 +177,8 @@ async fn an_editor_runs_the_site_from_the_browser() {
         "/logins",
         "/media?site=demo",
         "/sessions",
+        "/security",
+        "/security/rules",
     ] {
         c.goto(&format!("{admin}{path}")).await;
         assert!(

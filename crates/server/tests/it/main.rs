@@ -5,6 +5,7 @@
 mod admin;
 mod bans;
 mod cache;
+mod crawlers;
 mod headers;
 mod hosts;
 mod limits;
