@@ -9,13 +9,18 @@ use std::hint::black_box;
 const UA: &[u8] = b"Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0";
 
 fn page(s: &Shield) -> shield::Inspection {
+    page_with(s, UA, b"https://delinde.example/news")
+}
+
+/// A page request whose header values the shield has not seen before on this thread.
+fn page_with(s: &Shield, ua: &[u8], referer: &[u8]) -> shield::Inspection {
     let headers: &[(&str, &[u8])] = &[
         ("host", b"delinde.example"),
-        ("user-agent", UA),
+        ("user-agent", ua),
         ("accept", b"text/html,application/xhtml+xml,*/*;q=0.8"),
         ("accept-language", b"nl-NL,nl;q=0.9,en;q=0.8"),
         ("cookie", b"lang=nl"),
-        ("referer", b"https://delinde.example/news"),
+        ("referer", referer),
     ];
     s.inspect(&Facts {
         method: "GET",
@@ -80,6 +85,22 @@ fn benches(c: &mut Criterion) {
     );
     assert!(!page(&s).is_attack(5) && !form(&s, body4k.as_bytes()).is_attack(5));
     c.bench_function("page request", |b| b.iter(|| black_box(page(&s))));
+    // Every request from a browser the shield has not seen: header values judged afresh.
+    let mut n = 0u64;
+    let mut ua = Vec::with_capacity(128);
+    let mut referer = Vec::with_capacity(64);
+    c.bench_function("page request, new visitor", |b| {
+        b.iter(|| {
+            n += 1;
+            ua.clear();
+            ua.extend_from_slice(UA);
+            ua.extend_from_slice(n.to_string().as_bytes());
+            referer.clear();
+            referer.extend_from_slice(b"https://delinde.example/news/");
+            referer.extend_from_slice(n.to_string().as_bytes());
+            black_box(page_with(&s, &ua, &referer))
+        })
+    });
     c.bench_function("4 KB form post", |b| {
         b.iter(|| black_box(form(&s, body4k.as_bytes())))
     });

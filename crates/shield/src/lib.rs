@@ -12,6 +12,7 @@ mod b64;
 pub mod bans;
 pub mod blocklist;
 mod body;
+mod clean;
 pub mod crawlers;
 pub mod net;
 pub mod normalize;
@@ -159,6 +160,8 @@ impl RuleSet {
 /// The inspection engine, built once and shared by all requests.
 pub struct Shield {
     config: InspectConfig,
+    /// Distinguishes rule sets in the per-thread memory of clean header values.
+    generation: u64,
     values: RuleSet,
     names: RuleSet,
     paths: RuleSet,
@@ -263,6 +266,10 @@ impl Shield {
                 r"(?m)\n[ \t]*(quit|retr\s+\d|help\b|rcpt\s+to|mail\s+from|ehlo|helo|starttls|dele\s+\d|noop|rset|user\s+\S|pass\s+\S|stor\s|[a-z]\d{1,4}\s+(search|select|login|fetch|store|list|append)\b)",
             )?,
             config,
+            generation: {
+                static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+                NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            },
         })
     }
 
@@ -282,11 +289,11 @@ impl Shield {
                 ids::CONTROL_BYTES,
                 Category::Protocol,
                 Severity::Critical,
-                "path",
+                &Loc::of("path"),
                 &path,
             );
         }
-        self.match_set(&self.paths, &path, "path", &mut found);
+        self.match_set(&self.paths, &path, &Loc::of("path"), &mut found);
         let dotted = path
             .split('/')
             .skip(1)
@@ -297,12 +304,12 @@ impl Shield {
                 ids::DOTFILE,
                 Category::Probe,
                 Severity::Critical,
-                "path",
+                &Loc::of("path"),
                 &path,
             );
         }
         // Path segments can carry injections too (`/get/<script>`, `/get/proc/interrupts`).
-        self.inspect_value(&path, facts.path, "path", &mut found);
+        self.inspect_value(&path, facts.path, &Loc::of("path"), &mut found);
 
         if let Some(q) = facts.query {
             if q.contains("%00") {
@@ -310,7 +317,7 @@ impl Shield {
                     ids::CONTROL_BYTES,
                     Category::Protocol,
                     Severity::Critical,
-                    "query",
+                    &Loc::of("query"),
                     q,
                 );
             }
@@ -319,10 +326,20 @@ impl Shield {
             }
         }
 
-        for (name, value) in facts.headers {
-            let lname = name.to_ascii_lowercase();
-            let value = String::from_utf8_lossy(value);
-            match lname.as_str() {
+        for (name, raw) in facts.headers {
+            let before = found.hits;
+            let skipped = SKIPPED_HEADERS.contains(name);
+            if !skipped && clean::known(self.generation, name, raw) {
+                continue;
+            }
+            // HTTP/2 and hyper give lower-case names already; others are lowered here.
+            let lname: std::borrow::Cow<'_, str> = if name.bytes().any(|b| b.is_ascii_uppercase()) {
+                name.to_ascii_lowercase().into()
+            } else {
+                (*name).into()
+            };
+            let value = String::from_utf8_lossy(raw);
+            match &*lname {
                 "cookie" => {
                     for (cname, cvalue) in value.split(';').filter_map(|p| p.trim().split_once('='))
                     {
@@ -331,13 +348,20 @@ impl Shield {
                 }
                 "user-agent" => {
                     let norm = normalize::normalize(&value);
-                    self.match_set(&self.agents, &norm, "header:user-agent", &mut found);
-                    self.inspect_value(&norm, &value, "header:user-agent", &mut found);
+                    let loc = Loc {
+                        kind: "header",
+                        name: "user-agent",
+                    };
+                    self.match_set(&self.agents, &norm, &loc, &mut found);
+                    self.inspect_value(&norm, &value, &loc, &mut found);
                 }
                 n if SKIPPED_HEADERS.contains(&n) => {}
                 n => {
                     let norm = normalize::normalize(&value);
-                    let loc = format!("header:{n}");
+                    let loc = Loc {
+                        kind: "header",
+                        name: n,
+                    };
                     if n.contains("filename") {
                         // Upload file names: judged like paths (`shell.php`).
                         self.match_set(
@@ -350,6 +374,9 @@ impl Shield {
                     self.inspect_value(&norm, &value, &loc, &mut found);
                     self.base64(&value, &loc, &mut found);
                 }
+            }
+            if !skipped && found.hits == before {
+                clean::remember(self.generation, name, raw);
             }
         }
 
@@ -364,7 +391,7 @@ impl Shield {
                     }
                     body::Field::Whole(text) => {
                         let norm = normalize::normalize(&text);
-                        self.inspect_value(&norm, &text, "body", &mut found);
+                        self.inspect_value(&norm, &text, &Loc::of("body"), &mut found);
                     }
                 }
             }
@@ -372,24 +399,24 @@ impl Shield {
         found.finish()
     }
 
-    fn inspect_field(&self, name: &str, value: &str, kind: &str, found: &mut Found) {
+    fn inspect_field(&self, name: &str, value: &str, kind: &'static str, found: &mut Found) {
         let nname = normalize::normalize(name);
-        let loc = format!("{kind}:{}", nname.chars().take(40).collect::<String>());
+        let loc = &Loc { kind, name: &nname };
         if !nname.is_empty() {
-            self.match_set(&self.names, &nname, &loc, found);
+            self.match_set(&self.names, &nname, loc, found);
             // Names carry payloads too (`java.lang.Runtime=1`, a JSON key, a cookie name).
-            self.inspect_value(&nname, name, &loc, found);
-            self.base64(name, &loc, found);
+            self.inspect_value(&nname, name, loc, found);
+            self.base64(name, loc, found);
         }
         let norm = normalize::normalize(value);
         if !norm.is_empty() {
-            self.inspect_value(&norm, value, &loc, found);
+            self.inspect_value(&norm, value, loc, found);
         }
-        self.base64(value, &loc, found);
+        self.base64(value, loc, found);
     }
 
     /// Runs libinjection and the value rules on one value (`norm` normalised, `raw` as sent).
-    fn inspect_value(&self, norm: &str, raw: &str, loc: &str, found: &mut Found) {
+    fn inspect_value(&self, norm: &str, raw: &str, loc: &Loc<'_>, found: &mut Found) {
         self.match_set(&self.values, norm, loc, found);
         // Mail and file protocol commands smuggled after a line break (SMTP, IMAP, POP3, FTP).
         if (raw.contains('\n') || raw.contains("%0a") || raw.contains("%0A"))
@@ -418,7 +445,7 @@ impl Shield {
         if evasive && cmdline != norm {
             self.match_set(&self.values, &cmdline, loc, found);
         }
-        let decoded = normalize::html_entities(&normalize::percent_decode_deep(raw));
+        let decoded = normalize::decode(raw);
         let d = &self.config.disabled_rules;
         let bytes = decoded.as_bytes();
         if !d.contains(&ids::LIBINJECTION_SQLI) && self.may_be_sqli(bytes) {
@@ -471,11 +498,15 @@ impl Shield {
     }
 
     /// Base64 values: gadget names in any alignment, and the decoded text through the rules.
-    fn base64(&self, raw: &str, loc: &str, found: &mut Found) {
+    fn base64(&self, raw: &str, loc: &Loc<'_>, found: &mut Found) {
+        // Base64 of anything worth hiding mixes upper and lower case; plain words and
+        // numbers (most values) are not looked at.
         if raw.len() < 8
             || !raw
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=' | b'-' | b'_'))
+            || !raw.bytes().any(|b| b.is_ascii_uppercase())
+            || !raw.bytes().any(|b| b.is_ascii_lowercase())
         {
             return;
         }
@@ -503,7 +534,7 @@ impl Shield {
         }
     }
 
-    fn match_set(&self, set: &RuleSet, text: &str, loc: &str, found: &mut Found) {
+    fn match_set(&self, set: &RuleSet, text: &str, loc: &Loc<'_>, found: &mut Found) {
         // One DFA pass decides; the slower all-matches search runs only for the rare hit.
         if text.is_empty() || !set.set.is_match(text.as_bytes()) {
             return;
@@ -519,7 +550,7 @@ impl Shield {
         let d = &self.config.disabled_rules;
         let mut add = |id: u32, sev: Severity, what: &str| {
             if !d.contains(&id) {
-                found.add(id, Category::Protocol, sev, "request", what);
+                found.add(id, Category::Protocol, sev, &Loc::of("request"), what);
             }
         };
         if !matches!(f.method, "GET" | "HEAD" | "POST" | "OPTIONS") {
@@ -599,10 +630,37 @@ fn header<'a>(headers: &'a [(&'a str, &'a [u8])], name: &str) -> Option<String> 
         .map(|(_, v)| String::from_utf8_lossy(v).into_owned())
 }
 
+/// Where in the request a value was found; written out only when a rule matches.
+#[derive(Clone, Copy)]
+struct Loc<'a> {
+    kind: &'static str,
+    name: &'a str,
+}
+
+impl Loc<'_> {
+    const fn of(kind: &'static str) -> Loc<'static> {
+        Loc { kind, name: "" }
+    }
+
+    fn render(&self) -> String {
+        if self.name.is_empty() {
+            self.kind.to_string()
+        } else {
+            format!(
+                "{}:{}",
+                self.kind,
+                self.name.chars().take(40).collect::<String>()
+            )
+        }
+    }
+}
+
 /// Matches collected while inspecting; each rule counts once.
 #[derive(Default)]
 struct Found {
     by_rule: BTreeMap<u32, Match>,
+    /// Every match, repeats included (to tell whether one value matched anything).
+    hits: usize,
 }
 
 impl Found {
@@ -611,14 +669,15 @@ impl Found {
         rule: u32,
         category: Category,
         severity: Severity,
-        location: &str,
+        location: &Loc<'_>,
         text: &str,
     ) {
+        self.hits += 1;
         self.by_rule.entry(rule).or_insert_with(|| Match {
             rule,
             category,
             severity,
-            location: location.to_string(),
+            location: location.render(),
             excerpt: text.chars().take(100).collect(),
         });
     }

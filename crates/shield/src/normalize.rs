@@ -118,9 +118,39 @@ pub fn html_entities(s: &str) -> String {
     out
 }
 
+/// Percent-decoding until stable, then HTML character references; borrows when there is
+/// nothing to decode (most values).
+pub fn decode(raw: &str) -> std::borrow::Cow<'_, str> {
+    if !raw.contains(['%', '&']) {
+        return raw.into();
+    }
+    html_entities(&percent_decode_deep(raw)).into()
+}
+
+/// Whether normalising `raw` would only copy it: lower-case ASCII letters, digits and
+/// punctuation that no step changes.
+fn already_normal(raw: &str) -> bool {
+    let b = raw.as_bytes();
+    b.iter().all(|c| {
+        matches!(c, b'a'..=b'z' | b'0'..=b'9' | b' ' | b'.' | b',' | b'-' | b'_' | b':' | b';' | b'=' | b'(' | b')' | b'!' | b'?' | b'@' | b'+' | b'\'' | b'"' | b'<' | b'>' | b'[' | b']' | b'{' | b'}' | b'|' | b'$' | b'#' | b'~' | b'^' | b'`' | b'*')
+            || (*c == b'/')
+    }) && !raw.contains("  ")
+        && !raw.contains("/*")
+}
+
 /// The full normalisation: decode, lower-case, strip comments, squeeze whitespace.
 pub fn normalize(raw: &str) -> String {
-    let decoded = html_entities(&percent_decode_deep(raw));
+    if already_normal(raw) {
+        return raw.to_string();
+    }
+    normalize_fully(raw)
+}
+
+fn normalize_fully(raw: &str) -> String {
+    let decoded = decode(raw);
+    if decoded.is_ascii() {
+        return normalize_ascii(decoded.as_bytes());
+    }
     let mut out = String::with_capacity(decoded.len());
     let mut chars = decoded.chars().peekable();
     let mut last_space = false;
@@ -161,6 +191,49 @@ pub fn normalize(raw: &str) -> String {
     out
 }
 
+/// The same steps byte by byte, for ASCII text (most values): no Unicode case tables.
+fn normalize_ascii(b: &[u8]) -> String {
+    let mut out = Vec::with_capacity(b.len());
+    let mut last_space = false;
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        i += 1;
+        if c == b'/' && b.get(i) == Some(&b'*') {
+            i += 1;
+            let mut prev = b' ';
+            while i < b.len() {
+                let d = b[i];
+                i += 1;
+                if prev == b'*' && d == b'/' {
+                    break;
+                }
+                prev = d;
+            }
+            if !last_space {
+                out.push(b' ');
+                last_space = true;
+            }
+            continue;
+        }
+        let c = match c {
+            b'\\' => b'/',
+            0..=0x1f | 0x7f => b' ',
+            c => c,
+        };
+        if c == b' ' {
+            if !last_space {
+                out.push(b' ');
+                last_space = true;
+            }
+            continue;
+        }
+        last_space = false;
+        out.push(c.to_ascii_lowercase());
+    }
+    String::from_utf8(out).unwrap_or_default()
+}
+
 /// The text as a shell would read it: quotes, carets and empty variables (`$@`, `$?`, `$_`,
 /// `${}`) removed, as CRS's `cmdLine` transformation does.
 pub fn cmdline(norm: &str) -> String {
@@ -190,6 +263,52 @@ pub fn is_plain(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_ascii_path_matches_the_unicode_path() {
+        let cases = [
+            "UNION/**/SELECT/*!50000*/pass",
+            "a\tb\n\nc  d",
+            "C:\\Windows\\System32",
+            "Mozilla/5.0 (X11; Linux x86_64) Firefox/133.0",
+            "/* unterminated",
+            "x\u{1}y\u{7f}z",
+            "ends with space ",
+        ];
+        for c in cases {
+            let decoded = decode(c);
+            assert_eq!(normalize_ascii(decoded.as_bytes()), slow(&decoded), "{c:?}");
+        }
+        fn slow(decoded: &str) -> String {
+            // The Unicode loop, forced.
+            let mut with_marker = decoded.to_string();
+            with_marker.push('é');
+            let n = normalize_fully(&with_marker);
+            n.trim_end_matches('é').to_string()
+        }
+    }
+
+    #[test]
+    fn the_shortcut_changes_nothing() {
+        // Every string the shortcut accepts normalises to itself the long way too.
+        let alphabet: Vec<char> = "az09 .,-_:;=()!?@+'\"<>[]{}|$#~^`*/".chars().collect();
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        for _ in 0..20_000 {
+            let len = (x % 12) as usize;
+            let mut t = String::new();
+            for _ in 0..len {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                t.push(alphabet[(x % alphabet.len() as u64) as usize]);
+            }
+            if already_normal(&t) {
+                assert_eq!(normalize_fully(&t), t, "{t:?}");
+            }
+        }
+        assert!(!already_normal("A") && !already_normal("%41") && !already_normal("a&lt;"));
+        assert!(!already_normal("a\\b") && !already_normal("a\tb") && !already_normal("é"));
+    }
 
     #[test]
     fn decoding() {

@@ -653,3 +653,31 @@ fn catalogue_lists_every_rule_once() {
     assert!(all.iter().all(|r| !r.description.is_empty()));
     assert!(crate::rules::exists(1001) && crate::rules::exists(1002) && !crate::rules::exists(1));
 }
+
+#[test]
+fn a_header_is_remembered_clean_only_when_nothing_in_it_matched() {
+    let s = Shield::new(InspectConfig::default()).unwrap();
+    let ua = "sqlmap/1.7 (https://sqlmap.org)";
+    let req = |path: &str, ua: &str| {
+        let headers: Vec<(&str, &[u8])> = vec![("host", b"x"), ("user-agent", ua.as_bytes())];
+        s.inspect(&Facts {
+            method: "GET",
+            path,
+            query: None,
+            headers: &headers,
+            body: None,
+            profile: Profile::Public,
+            host_in_authority: false,
+        })
+    };
+    // The same attack tool twice, first alongside a path that fires the same rules.
+    for _ in 0..3 {
+        let first = req("/", ua);
+        assert!(first.is_attack(5), "{first:?}");
+    }
+    // A browser's agent, repeated, stays clean; an attack in the path is still seen.
+    let firefox = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0";
+    assert!(!req("/about", firefox).is_attack(5));
+    assert!(!req("/about", firefox).is_attack(5));
+    assert!(req("/.env", firefox).is_attack(5));
+}

@@ -1,0 +1,104 @@
+//! Header values already found clean, remembered per thread: a browser sends the same
+//! `User-Agent`, `Referer` and `Cookie` with every request, and judging them once is enough.
+//!
+//! An entry holds the whole value (not only its hash), so no value can be taken for another;
+//! only values with no match at all are remembered; the memory is bounded; and a new rule set
+//! (another [`crate::Shield`], e.g. after a rule switch) starts from nothing.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::hash::{BuildHasher, Hash, Hasher};
+
+/// Entries per thread before the table is emptied.
+const MAX_ENTRIES: usize = 4096;
+/// Longer values are always judged afresh.
+pub const MAX_VALUE: usize = 1024;
+
+struct Table {
+    generation: u64,
+    hasher: std::collections::hash_map::RandomState,
+    entries: HashMap<u64, Vec<(Box<str>, Box<[u8]>)>>,
+    len: usize,
+}
+
+thread_local! {
+    static TABLE: RefCell<Table> = RefCell::new(Table {
+        generation: 0,
+        hasher: std::collections::hash_map::RandomState::new(),
+        entries: HashMap::new(),
+        len: 0,
+    });
+}
+
+fn key(t: &Table, name: &str, value: &[u8]) -> u64 {
+    let mut h = t.hasher.build_hasher();
+    name.hash(&mut h);
+    value.hash(&mut h);
+    h.finish()
+}
+
+/// Whether `value` of header `name` was found clean by the rule set `generation`.
+pub fn known(generation: u64, name: &str, value: &[u8]) -> bool {
+    if value.len() > MAX_VALUE {
+        return false;
+    }
+    TABLE.with(|t| {
+        let t = t.borrow();
+        t.generation == generation
+            && t.entries
+                .get(&key(&t, name, value))
+                .is_some_and(|bucket| bucket.iter().any(|(n, v)| &**n == name && &**v == value))
+    })
+}
+
+/// Remembers that `value` of header `name` is clean under `generation`.
+pub fn remember(generation: u64, name: &str, value: &[u8]) {
+    if value.len() > MAX_VALUE {
+        return;
+    }
+    TABLE.with(|t| {
+        let mut t = t.borrow_mut();
+        if t.generation != generation || t.len >= MAX_ENTRIES {
+            t.entries.clear();
+            t.len = 0;
+            t.generation = generation;
+        }
+        let k = key(&t, name, value);
+        t.entries
+            .entry(k)
+            .or_default()
+            .push((name.into(), value.into()));
+        t.len += 1;
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn remembers_exact_values_per_generation() {
+        assert!(!known(7, "user-agent", b"Firefox"));
+        remember(7, "user-agent", b"Firefox");
+        assert!(known(7, "user-agent", b"Firefox"));
+        assert!(!known(7, "referer", b"Firefox"), "per header");
+        assert!(!known(7, "user-agent", b"Firefox "), "exact value");
+        assert!(!known(8, "user-agent", b"Firefox"), "another rule set");
+        remember(8, "user-agent", b"Chrome");
+        assert!(
+            !known(7, "user-agent", b"Firefox"),
+            "forgotten on a new generation"
+        );
+        let long = vec![b'a'; MAX_VALUE + 1];
+        remember(8, "user-agent", &long);
+        assert!(!known(8, "user-agent", &long));
+    }
+
+    #[test]
+    fn stays_bounded() {
+        for i in 0..(MAX_ENTRIES * 2) {
+            remember(9, "referer", i.to_string().as_bytes());
+        }
+        TABLE.with(|t| assert!(t.borrow().len <= MAX_ENTRIES));
+    }
+}
