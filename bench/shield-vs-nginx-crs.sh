@@ -11,6 +11,9 @@
 # on: ban and blocklist checks, the rate limiter itself, inspection of path, query and
 # headers, 404 counting.
 #
+# A second table repeats the run with a new query value on every request (a wrk Lua script), so
+# nothing Bolwerk remembers about clean request parts can help it.
+#
 # Usage: bench/shield-vs-nginx-crs.sh [rounds=3] [seconds=10] [connections=50]
 # Needs: wrk, nginx, libnginx-mod-http-modsecurity, modsecurity-crs (installed through
 # ../shared/bench/modsec/setup-nginx-modsec.sh, whose rendered CRS PL1 config is reused).
@@ -24,6 +27,7 @@ QUERY='?ref=newsletter&lang=nl'
 BOLWERK_PORT=18190
 NGINX_PORT=18191
 CRS_PORT=18192
+OFF_PORT=18193
 SHARED=${SHARED:-../shared/bench/modsec}
 MODSEC_RUN=/var/tmp/bolwerk-bench-nginx
 
@@ -38,6 +42,7 @@ BIN=target/release/bolwerk
 RUN=$(mktemp -d /tmp/bolwerk-e2e.XXXXXX)
 cleanup() {
     [ -n "${BPID:-}" ] && kill "$BPID" 2>/dev/null || true
+    [ -n "${OPID:-}" ] && kill "$OPID" 2>/dev/null || true
     [ -f "$RUN/nginx.pid" ] && kill "$(cat "$RUN/nginx.pid")" 2>/dev/null || true
     sleep 0.3
     rm -rf "$RUN"
@@ -57,7 +62,14 @@ TOML
 taskset -c 0 "$BIN" demo --data-dir "$RUN/data" --config "$RUN/bolwerk.toml" \
     --http "127.0.0.1:$BOLWERK_PORT" --https 127.0.0.1:0 >"$RUN/bolwerk.out" 2>&1 &
 BPID=$!
-for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$BOLWERK_PORT$PAGE" -H 'Host: localhost' -o /dev/null && break; sleep 0.1; done
+# The same with the shield switched off, to show what the shield itself costs.
+sed 's/^\[shield\]$/[shield]\nmode = "off"/' "$RUN/bolwerk.toml" > "$RUN/off.toml"
+taskset -c 0 "$BIN" demo --data-dir "$RUN/data-off" --config "$RUN/off.toml" \
+    --http "127.0.0.1:$OFF_PORT" --https 127.0.0.1:0 >"$RUN/off.out" 2>&1 &
+OPID=$!
+for port in $BOLWERK_PORT $OFF_PORT; do
+    for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$port$PAGE" -H 'Host: localhost' -o /dev/null && break; sleep 0.1; done
+done
 
 mkdir -p "$RUN/www" "$RUN/logs" "$RUN/tmp"
 chmod 755 "$RUN" "$RUN/www"
@@ -120,6 +132,7 @@ done
 URL_B="http://127.0.0.1:$BOLWERK_PORT$PAGE$QUERY"
 URL_N="http://127.0.0.1:$NGINX_PORT$PAGE$QUERY"
 URL_C="http://127.0.0.1:$CRS_PORT$PAGE$QUERY"
+URL_O="http://127.0.0.1:$OFF_PORT$PAGE$QUERY"
 sizes=$(for u in "$URL_B" "$URL_N" "$URL_C"; do curl -s "$u" -H 'Host: localhost' | wc -c; done | sort -u | wc -l)
 [ "$sizes" = 1 ] || { echo "the three pages differ" >&2; exit 1; }
 # The CRS server really inspects: an attack is refused there (and by Bolwerk).
@@ -128,18 +141,34 @@ for u in "http://127.0.0.1:$CRS_PORT$PAGE" "http://127.0.0.1:$BOLWERK_PORT$PAGE"
     [ "$code" = 403 ] || { echo "$u did not block an attack ($code)" >&2; exit 1; }
 done
 
-measure() { taskset -c 1 wrk -t1 -c"$CONNS" -d"${SECS}s" -H 'Host: localhost' "$1" | awk '/Requests\/sec/ {print $2}'; }
+cat > "$RUN/distinct.lua" <<LUA
+n = 0
+request = function()
+  n = n + 1
+  return wrk.format(nil, "$PAGE$QUERY&q=" .. n)
+end
+LUA
+SCRIPT=()
+measure() { taskset -c 1 wrk -t1 -c"$CONNS" -d"${SECS}s" -H 'Host: localhost' "${SCRIPT[@]}" "$1" | awk '/Requests\/sec/ {print $2}'; }
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+table() {
 echo "GET $PAGE$QUERY, $(curl -s "$URL_N" | wc -c) bytes; wrk -t1 -c$CONNS -d${SECS}s on core 1; servers on core 0; $ROUNDS rounds"
-: > "$RUN/b"; : > "$RUN/n"; : > "$RUN/c"
-for r in $(seq 1 "$ROUNDS"); do
-    n=$(measure "$URL_N"); echo "$n" >> "$RUN/n"
-    c=$(measure "$URL_C"); echo "$c" >> "$RUN/c"
-    b=$(measure "$URL_B"); echo "$b" >> "$RUN/b"
-    printf 'round %d: nginx %9.0f   nginx+CRS %9.0f   bolwerk+shield %9.0f req/s\n' "$r" "$n" "$c" "$b"
-done
-N=$(median < "$RUN/n"); C=$(median < "$RUN/c"); B=$(median < "$RUN/b")
-awk -v n="$N" -v c="$C" -v b="$B" 'BEGIN {
-    printf "median req/s: nginx %.0f, nginx+ModSecurity+CRS PL1 %.0f, Bolwerk with the shield %.0f\n", n, c, b
-    printf "ratios: bolwerk/nginx = %.2f, (nginx+CRS)/nginx = %.3f, bolwerk/(nginx+CRS) = %.1fx\n", b / n, c / n, b / c
-}'
+    : > "$RUN/b"; : > "$RUN/n"; : > "$RUN/c"; : > "$RUN/o"
+    for r in $(seq 1 "$ROUNDS"); do
+        n=$(measure "$URL_N"); echo "$n" >> "$RUN/n"
+        c=$(measure "$URL_C"); echo "$c" >> "$RUN/c"
+        b=$(measure "$URL_B"); echo "$b" >> "$RUN/b"
+        o=$(measure "$URL_O"); echo "$o" >> "$RUN/o"
+        printf 'round %d: nginx %9.0f   nginx+CRS %9.0f   bolwerk+shield %9.0f   bolwerk, shield off %9.0f req/s\n' "$r" "$n" "$c" "$b" "$o"
+    done
+    N=$(median < "$RUN/n"); C=$(median < "$RUN/c"); B=$(median < "$RUN/b"); O=$(median < "$RUN/o")
+    awk -v n="$N" -v c="$C" -v b="$B" -v o="$O" 'BEGIN {
+        printf "median req/s: nginx %.0f, nginx+ModSecurity+CRS PL1 %.0f, Bolwerk with the shield %.0f, Bolwerk with the shield off %.0f\n", n, c, b, o
+        printf "ratios: bolwerk/nginx = %.2f, (nginx+CRS)/nginx = %.3f, bolwerk/(nginx+CRS) = %.1fx, shield on/off = %.2f\n", b / n, c / n, b / c, b / o
+    }'
+}
+echo "== the same request over and over"
+table
+echo "== a new query value on every request (&q=1, &q=2, ...)"
+SCRIPT=(-s "$RUN/distinct.lua")
+table

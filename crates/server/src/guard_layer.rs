@@ -198,9 +198,20 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-/// What the shield layer needs.
+/// What the shield layer needs; one reference-counted block, so the per-request clone that
+/// axum makes is a single atomic increment.
 #[derive(Clone)]
-pub struct ShieldState {
+pub struct ShieldState(Arc<ShieldInner>);
+
+impl std::ops::Deref for ShieldState {
+    type Target = ShieldInner;
+    fn deref(&self) -> &ShieldInner {
+        &self.0
+    }
+}
+
+/// The shield's parts.
+pub struct ShieldInner {
     mode: ShieldMode,
     ban_response: BanResponse,
     admin_path: Arc<str>,
@@ -310,7 +321,7 @@ impl ShieldState {
         } else {
             None
         };
-        Ok(ShieldState {
+        Ok(ShieldState(Arc::new(ShieldInner {
             crawlers,
             mode: config.mode,
             ban_response: config.ban_response,
@@ -318,7 +329,7 @@ impl ShieldState {
             max_buffered_body,
             events,
             defense,
-        })
+        })))
     }
 
     /// A failed admin sign-in from `ip` (wrong password, unknown name, wrong code): enough of

@@ -1,5 +1,7 @@
-//! Header values already found clean, remembered per thread: a browser sends the same
-//! `User-Agent`, `Referer` and `Cookie` with every request, and judging them once is enough.
+//! Parts of requests already found clean, remembered per thread: a browser sends the same
+//! `User-Agent`, `Referer` and `Cookie` with every request, and a site's visitors ask for the
+//! same paths and query arguments (`page=2`, `lang=nl`) again and again; judging each once is
+//! enough.
 //!
 //! An entry holds the whole value (not only its hash), so no value can be taken for another;
 //! only values with no match at all are remembered; the memory is bounded; and a new rule set
@@ -17,7 +19,7 @@ pub const MAX_VALUE: usize = 1024;
 struct Table {
     generation: u64,
     hasher: std::collections::hash_map::RandomState,
-    entries: HashMap<u64, Vec<(Box<str>, Box<[u8]>)>>,
+    entries: HashMap<u64, Vec<(Box<str>, Box<[u8]>, Box<[u8]>)>>,
     len: usize,
 }
 
@@ -30,30 +32,36 @@ thread_local! {
     });
 }
 
-fn key(t: &Table, name: &str, value: &[u8]) -> u64 {
+fn key(t: &Table, kind: &str, name: &[u8], value: &[u8]) -> u64 {
     let mut h = t.hasher.build_hasher();
+    kind.hash(&mut h);
     name.hash(&mut h);
     value.hash(&mut h);
     h.finish()
 }
 
-/// Whether `value` of header `name` was found clean by the rule set `generation`.
-pub fn known(generation: u64, name: &str, value: &[u8]) -> bool {
-    if value.len() > MAX_VALUE {
+/// Whether `name`=`value` of `kind` (a header name, `arg`, `path`) was found clean by the
+/// rule set `generation`.
+pub fn known(generation: u64, kind: &str, name: &[u8], value: &[u8]) -> bool {
+    if name.len() + value.len() > MAX_VALUE {
         return false;
     }
     TABLE.with(|t| {
         let t = t.borrow();
         t.generation == generation
             && t.entries
-                .get(&key(&t, name, value))
-                .is_some_and(|bucket| bucket.iter().any(|(n, v)| &**n == name && &**v == value))
+                .get(&key(&t, kind, name, value))
+                .is_some_and(|bucket| {
+                    bucket
+                        .iter()
+                        .any(|(k, n, v)| &**k == kind && &**n == name && &**v == value)
+                })
     })
 }
 
-/// Remembers that `value` of header `name` is clean under `generation`.
-pub fn remember(generation: u64, name: &str, value: &[u8]) {
-    if value.len() > MAX_VALUE {
+/// Remembers that `name`=`value` of `kind` is clean under `generation`.
+pub fn remember(generation: u64, kind: &str, name: &[u8], value: &[u8]) {
+    if name.len() + value.len() > MAX_VALUE {
         return;
     }
     TABLE.with(|t| {
@@ -63,11 +71,11 @@ pub fn remember(generation: u64, name: &str, value: &[u8]) {
             t.len = 0;
             t.generation = generation;
         }
-        let k = key(&t, name, value);
+        let k = key(&t, kind, name, value);
         t.entries
             .entry(k)
             .or_default()
-            .push((name.into(), value.into()));
+            .push((kind.into(), name.into(), value.into()));
         t.len += 1;
     });
 }
@@ -78,26 +86,31 @@ mod tests {
 
     #[test]
     fn remembers_exact_values_per_generation() {
-        assert!(!known(7, "user-agent", b"Firefox"));
-        remember(7, "user-agent", b"Firefox");
-        assert!(known(7, "user-agent", b"Firefox"));
-        assert!(!known(7, "referer", b"Firefox"), "per header");
-        assert!(!known(7, "user-agent", b"Firefox "), "exact value");
-        assert!(!known(8, "user-agent", b"Firefox"), "another rule set");
-        remember(8, "user-agent", b"Chrome");
+        assert!(!known(7, "user-agent", b"", b"Firefox"));
+        remember(7, "user-agent", b"", b"Firefox");
+        assert!(known(7, "user-agent", b"", b"Firefox"));
+        assert!(!known(7, "referer", b"", b"Firefox"), "per header");
+        assert!(!known(7, "user-agent", b"", b"Firefox "), "exact value");
+        assert!(!known(8, "user-agent", b"", b"Firefox"), "another rule set");
+        remember(8, "arg", b"lang", b"nl");
+        assert!(known(8, "arg", b"lang", b"nl"));
         assert!(
-            !known(7, "user-agent", b"Firefox"),
+            !known(8, "arg", b"langn", b"l"),
+            "name and value kept apart"
+        );
+        assert!(
+            !known(7, "user-agent", b"", b"Firefox"),
             "forgotten on a new generation"
         );
         let long = vec![b'a'; MAX_VALUE + 1];
-        remember(8, "user-agent", &long);
-        assert!(!known(8, "user-agent", &long));
+        remember(8, "user-agent", b"", &long);
+        assert!(!known(8, "user-agent", b"", &long));
     }
 
     #[test]
     fn stays_bounded() {
         for i in 0..(MAX_ENTRIES * 2) {
-            remember(9, "referer", i.to_string().as_bytes());
+            remember(9, "referer", b"", i.to_string().as_bytes());
         }
         TABLE.with(|t| assert!(t.borrow().len <= MAX_ENTRIES));
     }

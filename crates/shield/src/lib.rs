@@ -283,33 +283,13 @@ impl Shield {
         let mut found = Found::default();
         self.protocol(facts, &mut found);
 
-        let path = normalize::normalize(facts.path);
-        if facts.path.contains("%00") || facts.path.bytes().any(|b| b < 0x20 || b == 0x7f) {
-            found.add(
-                ids::CONTROL_BYTES,
-                Category::Protocol,
-                Severity::Critical,
-                &Loc::of("path"),
-                &path,
-            );
+        if !clean::known(self.generation, "path", b"", facts.path.as_bytes()) {
+            let before = found.hits;
+            self.inspect_path(facts.path, &mut found);
+            if found.hits == before {
+                clean::remember(self.generation, "path", b"", facts.path.as_bytes());
+            }
         }
-        self.match_set(&self.paths, &path, &Loc::of("path"), &mut found);
-        let dotted = path
-            .split('/')
-            .skip(1)
-            .any(|seg| seg.starts_with('.') && seg != "." && seg != "..")
-            && !path.starts_with("/.well-known/");
-        if dotted && !self.config.disabled_rules.contains(&ids::DOTFILE) {
-            found.add(
-                ids::DOTFILE,
-                Category::Probe,
-                Severity::Critical,
-                &Loc::of("path"),
-                &path,
-            );
-        }
-        // Path segments can carry injections too (`/get/<script>`, `/get/proc/interrupts`).
-        self.inspect_value(&path, facts.path, &Loc::of("path"), &mut found);
 
         if let Some(q) = facts.query {
             if q.contains("%00") {
@@ -322,14 +302,21 @@ impl Shield {
                 );
             }
             for (name, value) in body::pairs(q) {
+                if clean::known(self.generation, "arg", name.as_bytes(), value.as_bytes()) {
+                    continue;
+                }
+                let before = found.hits;
                 self.inspect_field(&name, &value, "arg", &mut found);
+                if found.hits == before {
+                    clean::remember(self.generation, "arg", name.as_bytes(), value.as_bytes());
+                }
             }
         }
 
         for (name, raw) in facts.headers {
             let before = found.hits;
             let skipped = SKIPPED_HEADERS.contains(name);
-            if !skipped && clean::known(self.generation, name, raw) {
+            if !skipped && clean::known(self.generation, name, b"", raw) {
                 continue;
             }
             // HTTP/2 and hyper give lower-case names already; others are lowered here.
@@ -376,7 +363,7 @@ impl Shield {
                 }
             }
             if !skipped && found.hits == before {
-                clean::remember(self.generation, name, raw);
+                clean::remember(self.generation, name, b"", raw);
             }
         }
 
@@ -397,6 +384,36 @@ impl Shield {
             }
         }
         found.finish()
+    }
+
+    fn inspect_path(&self, raw: &str, found: &mut Found) {
+        let path = normalize::normalize(raw);
+        if raw.contains("%00") || raw.bytes().any(|b| b < 0x20 || b == 0x7f) {
+            found.add(
+                ids::CONTROL_BYTES,
+                Category::Protocol,
+                Severity::Critical,
+                &Loc::of("path"),
+                &path,
+            );
+        }
+        self.match_set(&self.paths, &path, &Loc::of("path"), found);
+        let dotted = path
+            .split('/')
+            .skip(1)
+            .any(|seg| seg.starts_with('.') && seg != "." && seg != "..")
+            && !path.starts_with("/.well-known/");
+        if dotted && !self.config.disabled_rules.contains(&ids::DOTFILE) {
+            found.add(
+                ids::DOTFILE,
+                Category::Probe,
+                Severity::Critical,
+                &Loc::of("path"),
+                &path,
+            );
+        }
+        // Path segments can carry injections too (`/get/<script>`, `/get/proc/interrupts`).
+        self.inspect_value(&path, raw, &Loc::of("path"), found);
     }
 
     fn inspect_field(&self, name: &str, value: &str, kind: &'static str, found: &mut Found) {
