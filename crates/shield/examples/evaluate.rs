@@ -106,6 +106,15 @@ fn main() {
                     body: r["body"].as_str().map(|b| b.as_bytes().to_vec()),
                 }
             };
+            // As replay.py --host-header localhost sends it.
+            let mut req = req;
+            if !req
+                .headers
+                .iter()
+                .any(|(n, _)| n.eq_ignore_ascii_case("host"))
+            {
+                req.headers.push(("host".into(), b"localhost".to_vec()));
+            }
             let (path, query) = match req.uri.split_once('?') {
                 Some((p, q)) => (p.to_string(), Some(q.to_string())),
                 None => (req.uri.clone(), None),

