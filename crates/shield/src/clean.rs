@@ -16,10 +16,13 @@ const MAX_ENTRIES: usize = 4096;
 /// Longer values are always judged afresh.
 pub const MAX_VALUE: usize = 1024;
 
+/// One remembered part: kind, name, value.
+type Entry = (Box<str>, Box<[u8]>, Box<[u8]>);
+
 struct Table {
     generation: u64,
     hasher: std::collections::hash_map::RandomState,
-    entries: HashMap<u64, Vec<(Box<str>, Box<[u8]>, Box<[u8]>)>>,
+    entries: HashMap<u64, Vec<Entry>>,
     len: usize,
 }
 
