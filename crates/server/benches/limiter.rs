@@ -28,7 +28,7 @@ fn rss_kib() -> u64 {
 }
 
 fn client(i: u32) -> Subject {
-    if i % 2 == 0 {
+    if i.is_multiple_of(2) {
         Subject::of(IpAddr::V4(Ipv4Addr::from(0x0a00_0000 + i)))
     } else {
         let v6 =
