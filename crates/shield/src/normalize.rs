@@ -80,6 +80,19 @@ pub fn html_entities(s: &str) -> String {
         let end = after
             .find(|c: char| !(c.is_ascii_alphanumeric() || c == '#'))
             .unwrap_or(after.len());
+        // A numeric reference ends at its last digit (`&#13ascript`), as browsers read it.
+        let end = if let Some(num) = after
+            .strip_prefix("#x")
+            .or_else(|| after.strip_prefix("#X"))
+        {
+            2 + num
+                .find(|c: char| !c.is_ascii_hexdigit())
+                .unwrap_or(num.len())
+        } else if let Some(num) = after.strip_prefix('#') {
+            1 + num.find(|c: char| !c.is_ascii_digit()).unwrap_or(num.len())
+        } else {
+            end
+        };
         let name = &after[..end.min(10)];
         let decoded = if let Some(num) = name.strip_prefix("#x").or_else(|| name.strip_prefix("#X"))
         {
@@ -171,6 +184,11 @@ fn normalize_fully(raw: &str) -> String {
             }
             continue;
         }
+        // Fullwidth forms (＜script＞) read as the ASCII they imitate.
+        let c = match c {
+            '\u{ff01}'..='\u{ff5e}' => char::from_u32(c as u32 - 0xfee0).unwrap_or(c),
+            c => c,
+        };
         let c = match c {
             '\\' => '/',
             '\u{0}'..='\u{1f}' | '\u{7f}' | '\u{a0}' | '\u{fffd}' => ' ',

@@ -408,7 +408,7 @@ pub const RULES: &[Rule] = &[
         severity: Critical,
         target: Value,
         description: "event handler attribute",
-        pattern: r#"[\s"'/;`]on[a-z]{3,30}\s*=|^on[a-z]{3,30}\s*="#,
+        pattern: r#"[\s"'/;`]on[a-z]{3,50}\s*=|^on[a-z]{3,50}\s*="#,
     },
     Rule {
         id: 2004,
@@ -858,6 +858,38 @@ pub const RULES: &[Rule] = &[
         target: UserAgent,
         description: "attack tool user agent",
         pattern: r"\b(nikto|sqlmap|nmap|masscan|zgrab|nuclei|acunetix|wpscan|dirbuster|gobuster|dirb|ffuf|feroxbuster|w3af|havij|arachni|openvas|netsparker|jorgee|zmeu|morfeus|whatweb|wfuzz|hydra|paros|webinspect|appscan|commix|xsstrike|jaeles|skipfish|fimap|grabber|nessus|qualys|vega|zap/|owasp zap|nstealth|bsqlbf|sqlninja|pangolin|webshag|brutus|metasploit|medusa|springenwerk|cgichk|blackwidow|sf\b|struts-pwn)\b",
+    },
+    Rule {
+        id: 2010,
+        category: Xss,
+        severity: Critical,
+        target: Value,
+        description: "cookie or domain theft, or DOM reached through brackets",
+        pattern: r"\bdocument\s*\.\s*(cookie|domain)\b|\bdocument\s*\.\s*write(ln)?\s*\(|\b(self|top|parent|window|document|globalthis|frames)\s*\[\s*['\x22`]|\(\s*document\s*\)\s*\[",
+    },
+    Rule {
+        id: 2011,
+        category: Xss,
+        severity: Critical,
+        target: Value,
+        description: "XSS probe call (alert(1), prompt``)",
+        pattern: r"(^|[^.\w])(alert|prompt|confirm)\s*(\(\s*([\d'\x22`)\[]|document|window|origin|location|self|top|this)|`)",
+    },
+    Rule {
+        id: 2012,
+        category: Xss,
+        severity: Critical,
+        target: Value,
+        description: "JSFuck, UTF-7 or namespaced script markup",
+        pattern: r"\(!\[\]\+\[\]\)|\[\]\[\(|\+!!\[\]|!\+\[\]|\+ad[w4]-|<\s*[a-z]+\s*:\s*(script|vmlframe|image|imagedata|handler|include|svg)\b",
+    },
+    Rule {
+        id: 2013,
+        category: Xss,
+        severity: Critical,
+        target: Value,
+        description: "script scheme split by whitespace or entities, or a data URL with markup",
+        pattern: r"\bj\s*a\s*v\s*a\s*s\s*c\s*r\s*i\s*p\s*t\s*:|\bv\s*b\s*s\s*c\s*r\s*i\s*p\s*t\s*:|\bdata\s*:\s*[a-z]*/?[a-z.+-]*\s*(;\s*[a-z0-9=-]*\s*)?,\s*<[a-z!/]",
     },
     // --- Classes added after the second look at what was missed ---
     Rule {

@@ -263,6 +263,44 @@ const POSITIVE: &[(u32, &[&str])] = &[
         7008,
         &["<!DOCTYPE x [<!ENTITY xxe SYSTEM \"file:///etc/passwd\">]>"],
     ),
+    (
+        2010,
+        &[
+            "document.cookie",
+            "document /*x*/ . domain",
+            "self[\"alert\"](1)",
+            "(document)[\"cookie\"]",
+        ],
+    ),
+    (
+        2011,
+        &[
+            "alert(1)",
+            "prompt``",
+            "confirm()",
+            "x\";alert(document.domain)//",
+        ],
+    ),
+    (
+        2012,
+        &[
+            "(![]+[])[+!+[]]",
+            "+ADw-script+AD4-",
+            "<v:vmlframe src=\"x\"/>",
+        ],
+    ),
+    (
+        2013,
+        &[
+            "ja&tab;vascript:alert(1)",
+            "jav&#13ascript:alert(7)",
+            "data: , <x>",
+        ],
+    ),
+    (
+        2002,
+        &["\u{ff1c}script\u{ff1e}alert(1)\u{ff1c}/script\u{ff1e}"],
+    ),
     (1019, &["admin@example.com';", "x' -- c", "1\u{2019};--"]),
     (
         1020,
@@ -438,6 +476,8 @@ const HONEST: &[&str] = &[
     "Please sleep (8 hours) well",
     "import time; time.sleep(1)",
     "Visit http://localhost:8080 for the demo",
+    "The alert (red) was lifted; please confirm (by e-mail)",
+    "Our data: 3 items, <10 kg",
 ];
 
 #[test]
