@@ -891,6 +891,30 @@ pub const RULES: &[Rule] = &[
         description: "script scheme split by whitespace or entities, or a data URL with markup",
         pattern: r"\bj\s*a\s*v\s*a\s*s\s*c\s*r\s*i\s*p\s*t\s*:|\bv\s*b\s*s\s*c\s*r\s*i\s*p\s*t\s*:|\bdata\s*:\s*[a-z]*/?[a-z.+-]*\s*(;\s*[a-z0-9=-]*\s*)?,\s*<[a-z!/]",
     },
+    Rule {
+        id: 1023,
+        category: Sqli,
+        severity: Critical,
+        target: Value,
+        description: "PostgreSQL/MySQL JSON operators on quoted literals",
+        pattern: r"::\s*jsonb?\b|'\s*(->>?|#>>?|@>|<@|\?[|&]?|@[?@]|#-)\s*('|\d|array\b)|\b(or|and)\s+'[\[{]",
+    },
+    Rule {
+        id: 1024,
+        category: Sqli,
+        severity: Critical,
+        target: Value,
+        description: "value ending in an SQL function call left open",
+        pattern: r"(^|[^.\w])(abs|acos|asin|atan2?|ascii|avg|bin|bit_and|bit_length|cast|ceil|ceiling|char|char_length|character_length|charindex|chr|coalesce|compress|concat|concat_ws|conv|convert|cos|cot|count|crc32|current_date|current_time|current_timestamp|current_user|curdate|curtime|database|date_add|date_format|datediff|dayname|db_name|decode|degrees|elt|encode|exp|export_set|extractvalue|field|find_in_set|floor|from_base64|from_unixtime|greatest|group_concat|hex|if|ifnull|inet_aton|inet_ntoa|insert|instr|isnull|last_insert_id|lcase|least|left|length|ln|load_file|locate|log|log10|log2|lower|lpad|ltrim|make_set|md5|mid|mod|now|nullif|oct|octet_length|ord|pi|position|pow|power|quote|radians|rand|repeat|replace|reverse|right|round|rpad|rtrim|schema|schema_name|sec_to_time|session_user|sha1?|sha2|sign|sin|sleep|soundex|space|sqrt|strcmp|substr|substring|substring_index|sysdate|system_user|tan|to_base64|trim|truncate|ucase|uncompress|unhex|upper|user|utc_date|uuid|version|weight_string|xmltype|xmlagg|dbms_\w+|utl_\w+|pg_\w+|sqlite_\w+|json_\w+)\s*\\?\(\s*$",
+    },
+    Rule {
+        id: 1025,
+        category: Sqli,
+        severity: Critical,
+        target: Value,
+        description: "SQL statement forms no prose has",
+        pattern: r"\bselect\s+(sleep|pg_sleep|benchmark|load_file|@@\w+)\b|\bselect\s*\(?\s*(if|char|concat)\s*\(|union(all|distinct)?select|\bdeclare\s+@\w+|\bprocedure\s+analyse\s*\(|\bexecute\s+immediate\b|;\s*(truncate|shutdown)\b|;\s*drop\s+(table|database|user|index|view|procedure|function|schema)\b|\b(or|and)\s*\{\s*(if|fn)\b|\d\.e[.(]|\bif\s*\(\s*\d+\s*=|'\w*'\s*(!=|<>|<=>)\s*'\w*'|\b(information_schema|msysaccessobjects|msysobjects|msysqueries|sysobjects|syscolumns|pg_catalog|pg_shadow|sqlite_master|sqlite_temp_master|dba_users|mysql\.user|schema_name)\b|\b(4294967296|18446744073709551616|2\.225073858507201\d*e-308)\b",
+    },
     // --- Classes added after the second look at what was missed ---
     Rule {
         id: 1019,

@@ -301,6 +301,30 @@ const POSITIVE: &[(u32, &[&str])] = &[
         2002,
         &["\u{ff1c}script\u{ff1e}alert(1)\u{ff1c}/script\u{ff1e}"],
     ),
+    (
+        1023,
+        &[
+            "OR '{\"b\":2}'::jsonb <@ '{\"a\":1}'::jsonb",
+            "x' @> '1",
+            "OR '[1,2]' ? '1'",
+        ],
+    ),
+    (1024, &["concat (", "user(\n", "Uncompress (", "xmltype("]),
+    (
+        1025,
+        &[
+            "sELecT slEep (20 dIv 3)",
+            "select if(x",
+            "Xunionselectfrom",
+            "declare @b",
+            ";truncate[xx",
+            "9999 or {if length((select username from user))>0}",
+            "1.e(ascii)",
+            "'x'!='y'",
+            "MSysAccessObjects",
+            "2.2250738585072011e-308",
+        ],
+    ),
     (1019, &["admin@example.com';", "x' -- c", "1\u{2019};--"]),
     (
         1020,
@@ -478,6 +502,11 @@ const HONEST: &[&str] = &[
     "Visit http://localhost:8080 for the demo",
     "The alert (red) was lifted; please confirm (by e-mail)",
     "Our data: 3 items, <10 kg",
+    "Please select user name and password",
+    "Drop us a line; drop by any time",
+    "I like (this) like (that)",
+    "Count (them) all: sum (of) parts",
+    "We create table decorations",
 ];
 
 #[test]
