@@ -6,6 +6,8 @@ pub enum Field {
     Pair(String, String),
     /// A body read as one text (XML, anything unparsable).
     Whole(String),
+    /// An uploaded file's field name and file name (multipart).
+    File(String, String),
 }
 
 /// `a=1&b=2` into pairs, `+` as space; values stay percent-encoded (normalisation decodes).
@@ -96,7 +98,7 @@ fn multipart(text: &str, boundary: &str) -> Vec<Field> {
         };
         let name = param("name").unwrap_or_default();
         match param("filename") {
-            Some(file) => out.push(Field::Pair(name, file)),
+            Some(file) => out.push(Field::File(name, file)),
             None => out.push(Field::Pair(
                 name,
                 body.trim_end_matches(['\r', '\n']).to_string(),

@@ -349,14 +349,9 @@ impl Shield {
                         kind: "header",
                         name: n,
                     };
-                    if n.contains("filename") {
-                        // Upload file names: judged like paths (`shell.php`).
-                        self.match_set(
-                            &self.paths,
-                            &format!("/{norm}").replace(' ', ""),
-                            &loc,
-                            &mut found,
-                        );
+                    if n.contains("filename") || n.contains("file-name") || n.contains("file_name")
+                    {
+                        self.file_name(&value, "header:filename", &mut found);
                     }
                     self.inspect_value(&norm, &value, &loc, &mut found);
                     self.base64(&value, &loc, &mut found);
@@ -375,6 +370,10 @@ impl Shield {
                 match field {
                     body::Field::Pair(name, value) => {
                         self.inspect_field(&name, &value, "body", &mut found)
+                    }
+                    body::Field::File(name, file) => {
+                        self.inspect_field(&name, &file, "body", &mut found);
+                        self.file_name(&file, "body:filename", &mut found);
                     }
                     body::Field::Whole(text) => {
                         let norm = normalize::normalize(&text);
@@ -414,6 +413,13 @@ impl Shield {
         }
         // Path segments can carry injections too (`/get/<script>`, `/get/proc/interrupts`).
         self.inspect_value(&path, raw, &Loc::of("path"), found);
+    }
+
+    /// Upload file names are judged like paths (`shell.php`, `photo. php`, `x.php.jpg`).
+    fn file_name(&self, raw: &str, kind: &'static str, found: &mut Found) {
+        let norm = normalize::normalize(raw);
+        let as_path = format!("/{}", norm.trim().replace(' ', ""));
+        self.match_set(&self.paths, &as_path, &Loc::of(kind), found);
     }
 
     fn inspect_field(&self, name: &str, value: &str, kind: &'static str, found: &mut Found) {

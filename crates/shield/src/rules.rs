@@ -915,6 +915,14 @@ pub const RULES: &[Rule] = &[
         description: "SQL statement forms no prose has",
         pattern: r"\bselect\s+(sleep|pg_sleep|benchmark|load_file|@@\w+)\b|\bselect\s*\(?\s*(if|char|concat)\s*\(|union(all|distinct)?select|\bdeclare\s+@\w+|\bprocedure\s+analyse\s*\(|\bexecute\s+immediate\b|;\s*(truncate|shutdown)\b|;\s*drop\s+(table|database|user|index|view|procedure|function|schema)\b|\b(or|and)\s*\{\s*(if|fn)\b|\d\.e[.(]|\bif\s*\(\s*\d+\s*=|'\w*'\s*(!=|<>|<=>)\s*'\w*'|\b(information_schema|msysaccessobjects|msysobjects|msysqueries|sysobjects|syscolumns|pg_catalog|pg_shadow|sqlite_master|sqlite_temp_master|dba_users|mysql\.user|schema_name)\b|\b(4294967296|18446744073709551616|2\.225073858507201\d*e-308)\b",
     },
+    Rule {
+        id: 5013,
+        category: Php,
+        severity: Critical,
+        target: Value,
+        description: "PHP function call: dangerous names anywhere, library prefixes at the end of a value, calls split by comments",
+        pattern: r"(call_user_func\w*|fsockopen|gzinflate|gzdecode|gzuncompress|bzdecompress|zlib_decode|shell_exec|str_rot13|proc_open|pcntl_exec|create_function|file_put_contents|move_uploaded_file|highlight_file|show_source|php_uname|base64_decode)\s*\(|(^|[^.\w])(array_\w+|str\w*_\w+|strrev|preg_\w+|mb_\w+|file_\w+|is_\w+|date_\w+|ldap_\w+|odbc_\w+|sodium_\w+|tidy_\w+|zend_\w+|posix_\w+|curl_\w+|openssl_\w+|gethostbyname\w*|gz\w+|bz\w+)\s*\(\s*\)?\s*$|\b(system|exec|passthru|popen|assert|eval|file|readfile|include|require)\s+(//|#)\S*\s+\(|\bfile\s*\(\s*\)|<\?\s+(echo|print|\$|system|exec|passthru|eval|include|require)\b",
+    },
     // --- Classes added after the second look at what was missed ---
     Rule {
         id: 1019,
@@ -994,7 +1002,7 @@ pub const RULES: &[Rule] = &[
         severity: Critical,
         target: Value,
         description: "PHP tag with whitespace, or php.ini directive",
-        pattern: r"<\?\s+php\b|^\s*(allow_url_include|allow_url_fopen|auto_prepend_file|auto_append_file|disable_functions|open_basedir|safe_mode|engine|extension|zend_extension|opcache\.[a-z_.]+|error_log|include_path|sendmail_path|mail\.log|session\.save_path|upload_tmp_dir)\s*=",
+        pattern: r"<\?\s+php\b|^\s*(allow_url_include|allow_url_fopen|auto_prepend_file|auto_append_file|disable_functions|open_basedir|safe_mode|engine|extension|zend_extension|opcache\.[a-z_.]+|mbstring\.[a-z_]+|error_log|include_path|sendmail_path|sendmail_from|mail\.log|session\.save_path|upload_tmp_dir|precision|smtp|smtp_port|unserialize_max_depth|memory_limit|extension_dir|max_execution_time|post_max_size|upload_max_filesize|display_errors|log_errors|register_globals|expose_php|assert\.active|phar\.readonly|user_ini\.filename|short_open_tag|output_buffering)\s*=",
     },
     Rule {
         id: 7009,

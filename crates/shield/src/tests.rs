@@ -325,6 +325,18 @@ const POSITIVE: &[(u32, &[&str])] = &[
             "2.2250738585072011e-308",
         ],
     ),
+    (
+        5013,
+        &[
+            "FOOcall_user_func()",
+            "bzdecomprEss()",
+            "is_array()",
+            "array_diff (",
+            "exec //comment\n (blah)",
+            "<? \techo test",
+            "x=strrev( )",
+        ],
+    ),
     (1019, &["admin@example.com';", "x' -- c", "1\u{2019};--"]),
     (
         1020,
@@ -507,6 +519,9 @@ const HONEST: &[&str] = &[
     "I like (this) like (that)",
     "Count (them) all: sum (of) parts",
     "We create table decorations",
+    "def is_prime(n): return n > 1 and all(n % d for d in range(2, n))",
+    "if is_valid(x): print(x)",
+    "The file (attached) is large",
 ];
 
 #[test]
