@@ -611,7 +611,7 @@ pub const RULES: &[Rule] = &[
         severity: Error,
         target: Value,
         description: "shell alias or function definition",
-        pattern: r"\balias\s+[\w-]+\s*=|\b\w+\s*\(\s*\)\s*\{\s*[a-z]",
+        pattern: r"\balias\s+['\x22]?[\w-]+['\x22]?\s*=|\b\w+\s*\(\s*\)\s*\{\s*[a-z]",
     },
     Rule {
         id: 4012,
@@ -923,6 +923,14 @@ pub const RULES: &[Rule] = &[
         description: "PHP function call: dangerous names anywhere, library prefixes at the end of a value, calls split by comments",
         pattern: r"(call_user_func\w*|fsockopen|gzinflate|gzdecode|gzuncompress|bzdecompress|zlib_decode|shell_exec|str_rot13|proc_open|pcntl_exec|create_function|file_put_contents|move_uploaded_file|highlight_file|show_source|php_uname|base64_decode)\s*\(|(^|[^.\w])(array_\w+|str\w*_\w+|strrev|preg_\w+|mb_\w+|file_\w+|is_\w+|date_\w+|ldap_\w+|odbc_\w+|sodium_\w+|tidy_\w+|zend_\w+|posix_\w+|curl_\w+|openssl_\w+|gethostbyname\w*|gz\w+|bz\w+)\s*\(\s*\)?\s*$|\b(system|exec|passthru|popen|assert|eval|file|readfile|include|require)\s+(//|#)\S*\s+\(|\bfile\s*\(\s*\)|<\?\s+(echo|print|\$|system|exec|passthru|eval|include|require)\b",
     },
+    Rule {
+        id: 4018,
+        category: Rce,
+        severity: Critical,
+        target: Value,
+        description: "shell forms at the start of a value: process substitution, placeholders, function definitions, binary paths, wrapped commands, directory walks",
+        pattern: r"^\s*[<>]\(\s*[a-z/$]|^\s*\$\{[a-z_]\w*\}\s*$|^\s*\(\s*\)\s*\{|^\s*/?(usr/(local/)?)?s?bin/[a-z]|^\s*((time|nice|nohup|sudo|env|exec|timeout|busybox|strace)\s+)+[a-z][\w.+-]*\s+-[a-z]|(^|[;&|]\s*)cd\s+(/|\.\./|~|\$)|;\s*[a-z]+\s+(passwd|shadow)\b",
+    },
     // --- Classes added after the second look at what was missed ---
     Rule {
         id: 1019,
@@ -962,7 +970,7 @@ pub const RULES: &[Rule] = &[
         severity: Critical,
         target: Value,
         description: "command after a separator, with an option, path or variable",
-        pattern: r"([;|`\n]|&&|\|\||\$\(|(^|[^\w&])&[a-z])\s*(sudo\s+|time\s+|nohup\s+|env\s+|exec\s+)*\$?[a-z][\w.+-]{0,24}\s+(-{1,2}[a-z]|\.{0,2}/|~/|\$[a-z{(])",
+        pattern: r"([;|`\n]|&&|\|\||\$\(|(^|[^\w&])&[a-z])\s*(sudo\s+|time\s+|nohup\s+|env\s+|exec\s+)*\$?[a-z][\w.+-]{0,24}\s+(-{1,2}[a-z]|\.{0,2}/|~/|\$[a-z{(]|(whoami|uname|ifconfig|ipconfig|hostname|passwd|netstat)\b)",
     },
     Rule {
         id: 4014,
@@ -970,7 +978,7 @@ pub const RULES: &[Rule] = &[
         severity: Critical,
         target: Value,
         description: "unusual system tool after a separator",
-        pattern: r"([;|`\n]|&&|\|\||\$\(|(^|[^\w&])&)\s*(/[a-z/]*?/)?(aptitude|apt-get|yum|dnf|apk|rpm|dpkg|pip3?|npm|c89|c99|tcc|g\+\+|clang|cmake|bsdtar|cpio|rsync|scp|sftp|ssh|ftp|curl|wget|w3m|aria2c|tftp|nmap|tcpdump|strace|ltrace|gdb|valgrind|tmux|setarch|taskset|ionice|chroot|unshare|nsenter|capsh|setcap|getcap|umount|losetup|insmod|modprobe|rmmod|iptables|nft|ip6tables|netstat|lsof|fuser|pkill|killall|crontab|systemd-run|initctl|shutdown|reboot|poweroff|useradd|userdel|groupadd|adduser|deluser|chpasswd|visudo|doas|pkexec|runuser|newgrp|base32|base64|xxd|hexdump|uuencode|uudecode|openssl|gpg|7z|rar|unrar|xz|bzip2|lz4|zstd|jq|yq|awk|gawk|mawk|nawk|sed|perl|python\d?(\.\d+)?|irb|php\d?|lua\d?(\.\d)?|nodejs|deno|tclsh|sbcl|elixir|rscript|octave|sqlite3|mysql|psql|mongo|redis-cli|ansible\S*|kubectl|docker|podman|vim|nvim|emacs|csplit|xargs|stdbuf|unbuffer|busybox|toybox)(\s|\b$|[;|&<>])",
+        pattern: r"([;|`\n]|&&|\|\||\$\(|(^|[^\w&])&)\s*(/[a-z/]*?/)?(aptitude|apt-get|yum|dnf|apk|rpm|dpkg|pip3?|npm|c89|c99|tcc|g\+\+|clang|cmake|bsdtar|cpio|rsync|scp|sftp|ssh|ftp|curl|wget|w3m|aria2c|tftp|nmap|tcpdump|strace|ltrace|gdb|valgrind|tmux|setarch|taskset|ionice|chroot|unshare|nsenter|capsh|setcap|getcap|umount|losetup|insmod|modprobe|rmmod|iptables|nft|ip6tables|netstat|lsof|fuser|pkill|killall|crontab|systemd-run|initctl|shutdown|reboot|poweroff|useradd|userdel|groupadd|adduser|deluser|chpasswd|visudo|doas|pkexec|runuser|newgrp|base32|base64|xxd|hexdump|uuencode|uudecode|openssl|gpg|7z|rar|unrar|xz|bzip2|lz4|zstd|jq|yq|awk|gawk|mawk|nawk|sed|perl|python\d?(\.\d+)?|irb|php\d?|lua\d?(\.\d)?|nodejs|deno|tclsh|sbcl|elixir|rscript|octave|sqlite3|mysql|psql|mongo|redis-cli|ansible\S*|kubectl|docker|podman|vim|nvim|emacs|csplit|xargs|stdbuf|unbuffer|busybox|toybox|mshta|rundll32|regsvr32|wscript|cscript|msiexec|bcdboot|bcdedit|vssadmin|wevtutil|schtasks|netsh|taskkill|icacls|cacls|bootcfg|diskpart)(\s|\b$|[;|&<>/])",
     },
     Rule {
         id: 4017,
@@ -986,7 +994,7 @@ pub const RULES: &[Rule] = &[
         severity: Critical,
         target: Value,
         description: "Windows batch control flow with switches",
-        pattern: r"\bif\s+/i\s+(not\s+)?\S+\s*==|\bfor\s+(/[a-z]\s+)+%",
+        pattern: r"\bif\s+/i\s+(not\s+)?\S+\s*==|\bfor\s+(/[a-z]\s+)+%|\bif\s+not\s+\S+\s*==|\bif\s+[(\[]\w+[)\]]\s*==\s*[(\[]",
     },
     Rule {
         id: 5011,

@@ -337,6 +337,18 @@ const POSITIVE: &[(u32, &[&str])] = &[
             "x=strrev( )",
         ],
     ),
+    (
+        4018,
+        &[
+            "<(cmd)",
+            "${cmd}",
+            "() {",
+            "/bin/ab",
+            "bin/ansible",
+            "time sh -c whoami",
+            "cd /;cd etc;column passwd",
+        ],
+    ),
     (1019, &["admin@example.com';", "x' -- c", "1\u{2019};--"]),
     (
         1020,
@@ -522,6 +534,9 @@ const HONEST: &[&str] = &[
     "def is_prime(n): return n > 1 and all(n % d for d in range(2, n))",
     "if is_valid(x): print(x)",
     "The file (attached) is large",
+    "I'm angry >(",
+    "Binary search in bin/ folders is fast",
+    "Time flies -- or does it?",
 ];
 
 #[test]
