@@ -343,6 +343,18 @@ impl Shield {
                     self.inspect_value(&norm, &value, &loc, &mut found);
                 }
                 n if SKIPPED_HEADERS.contains(&n) => {}
+                "referer" => {
+                    // The scheme and host of the page the visitor came from are not
+                    // something Bolwerk acts on; its path and query can carry payloads.
+                    let rest = value.split_once("://").map_or(&*value, |(_, r)| r);
+                    let tail = rest.find('/').map_or("", |i| &rest[i..]);
+                    let loc = Loc {
+                        kind: "header",
+                        name: "referer",
+                    };
+                    let norm = normalize::normalize(tail);
+                    self.inspect_value(&norm, tail, &loc, &mut found);
+                }
                 n => {
                     let norm = normalize::normalize(&value);
                     let loc = Loc {

@@ -134,10 +134,51 @@ pub fn html_entities(s: &str) -> String {
 /// Percent-decoding until stable, then HTML character references; borrows when there is
 /// nothing to decode (most values).
 pub fn decode(raw: &str) -> std::borrow::Cow<'_, str> {
-    if !raw.contains(['%', '&']) {
+    if !raw.contains(['%', '&', '\\']) {
         return raw.into();
     }
-    html_entities(&percent_decode_deep(raw)).into()
+    let decoded = html_entities(&percent_decode_deep(raw));
+    if decoded.contains("\\u") || decoded.contains("\\x") {
+        js_escapes(&decoded).into()
+    } else {
+        decoded.into()
+    }
+}
+
+/// JavaScript string escapes (`\u006f`, `\u{6f}`, `\x6f`), as an engine would read them.
+pub fn js_escapes(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = String::with_capacity(s.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'\\' && i + 1 < b.len() {
+            let (digits, skip) = match b[i + 1] {
+                b'u' if b.get(i + 2) == Some(&b'{') => {
+                    let end = s[i + 3..].find('}').map(|e| i + 3 + e);
+                    match end {
+                        Some(e) if e - (i + 3) <= 6 => (&s[i + 3..e], e + 1 - i),
+                        _ => ("", 0),
+                    }
+                }
+                b'u' if i + 6 <= b.len() => (&s[i + 2..i + 6], 6),
+                b'x' if i + 4 <= b.len() => (&s[i + 2..i + 4], 4),
+                _ => ("", 0),
+            };
+            if let Some(c) = (!digits.is_empty())
+                .then(|| u32::from_str_radix(digits, 16).ok())
+                .flatten()
+                .and_then(char::from_u32)
+            {
+                out.push(c);
+                i += skip;
+                continue;
+            }
+        }
+        let c = s[i..].chars().next().unwrap_or(' ');
+        out.push(c);
+        i += c.len_utf8();
+    }
+    out
 }
 
 /// Whether normalising `raw` would only copy it: lower-case ASCII letters, digits and
@@ -187,6 +228,15 @@ fn normalize_fully(raw: &str) -> String {
         // Fullwidth forms (＜script＞) read as the ASCII they imitate.
         let c = match c {
             '\u{ff01}'..='\u{ff5e}' => char::from_u32(c as u32 - 0xfee0).unwrap_or(c),
+            // Circled digits and letters, and the ideographic full stop, as in ①②⑦。⓪。⓪。①
+            '\u{2460}'..='\u{2468}' => {
+                char::from_u32(c as u32 - 0x2460 + u32::from(b'1')).unwrap_or(c)
+            }
+            '\u{24ea}' => '0',
+            '\u{24d0}'..='\u{24e9}' => {
+                char::from_u32(c as u32 - 0x24d0 + u32::from(b'a')).unwrap_or(c)
+            }
+            '\u{3002}' | '\u{ff61}' => '.',
             c => c,
         };
         let c = match c {

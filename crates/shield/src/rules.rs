@@ -758,7 +758,7 @@ pub const RULES: &[Rule] = &[
         severity: Critical,
         target: Value,
         description: "Node.js code injection",
-        pattern: r"_\$\$nd_func\$\$_|require\s*\(\s*['\x22`](child_process|fs|net|vm|os)['\x22`]|process\s*\.\s*(env|mainmodule|binding|exit|kill)|child_process|\.execsync\s*\(|\.spawnsync\s*\(|__proto__|constructor\s*(\.|\[\s*['\x22])\s*prototype|\bnew\s+function\s*\(|\bfunction\s*\(\s*\)\s*\{\s*return\s+this|module\.exports|console\.(log|info|warn|error|dir)\s*\(|\brequire\s*\[|global\.process|\bprocess\.(env|argv|cwd)",
+        pattern: r"_\$\$nd_func\$\$_|require\s*\(\s*['\x22`](child_process|fs|net|vm|os)['\x22`]|process\s*\.\s*(env|mainmodule|binding|exit|kill)|child_process|\.execsync\s*\(|\.spawnsync\s*\(|__proto__|constructor\s*(\.|\[\s*['\x22])\s*prototype|\bnew\s+function\s*\(|\bfunction\s*\(\s*\)\s*\{\s*return\s+this|\brequire\s*\[|global\.process|\bprocess\.(env|argv|cwd)",
     },
     Rule {
         id: 7002,
@@ -1018,7 +1018,7 @@ pub const RULES: &[Rule] = &[
         severity: Critical,
         target: Value,
         description: "request to an internal address in disguise",
-        pattern: r"\b(https?|ftp|gopher|dict|ldap|tftp)://(\d{8,10}|0x[0-9a-f]{1,8}|0[0-7]{3,}|(0x[0-9a-f]{1,2}\.){1,3}|\[[0-9a-f:.]*\]|0\.0\.0\.0|169\.254\.|metadata\.|[a-z0-9.-]*\.internal\b)|^(localhost\d*(\.localdomain\d*)?|127\.0\.0\.1|169\.254\.169\.254)(:\d+)?(/|$)|^data:[a-z]+/[a-z0-9.+-]+(;base64)?,?",
+        pattern: r"\b[a-z][a-z0-9+.-]{1,15}:/{0,2}(\d{8,10}\b|0x[0-9a-f]{1,8}|0[0-7]{3,}|(0x[0-9a-f]{1,2}\.){1,3}|\d{1,3}\.\d{5,}|\[[0-9a-f:.]*(\]|%)|0\.0\.0\.0|169\.254\.|metadata\.|[a-z0-9.-]*\.internal\b|localhost\b|127\.\d)|\b[a-z][a-z0-9+.-]{1,15}://[^/?#\s]*@|\b(local_file|acap|rtmp|gopher|dict|netdoc|jar|phar|expect|glob|ogg|rar|compress\.\w+)://|^(https?|ftps?|file)\?$|^(localhost\d*(\.localdomain\d*)?|127\.0\.0\.1|169\.254\.169\.254)(:\d+)?(/|$)|^data:[a-z]+/[a-z0-9.+-]+(;base64)?,?",
     },
     Rule {
         id: 7010,
@@ -1026,7 +1026,7 @@ pub const RULES: &[Rule] = &[
         severity: Critical,
         target: Value,
         description: "JavaScript payload",
-        pattern: r"\bwhile\s*\(\s*[-+]?(infinity|true|1)\s*\)\s*[;{]|__js_function|\beval\s*\(\s*string\.fromcharcode|\bprocess\.(spawn|binding|mainmodule)|\bchild_process\b|\brequire\s*\(\s*['\x22](child_process|fs|net|vm)['\x22]\s*\)",
+        pattern: r"\bwhile\s*\(\s*[-+]?(infinity|true|1)\s*\)\s*[;{]|__js_function|\bthis\.constructor\.constructor|\bprocess\s*\[|\bconsole\s*\[\s*['\x22]|\bconsole\.\w+\.(call|apply|bind)\s*\(|\bconstructor\s*\(\s*['\x22]return|\beval\s*\(\s*string\.fromcharcode|\bprocess\.(spawn|binding|mainmodule)|\bchild_process\b|\brequire\s*\(\s*['\x22](child_process|fs|net|vm)['\x22]\s*\)",
     },
     Rule {
         id: 7011,

@@ -349,6 +349,29 @@ const POSITIVE: &[(u32, &[&str])] = &[
             "cd /;cd etc;column passwd",
         ],
     ),
+    (
+        7009,
+        &[
+            "http://127.0.0.1/admin",
+            "http:127.0.0.1",
+            "ssh://0177.00.00.01",
+            "acap://①②⑦.⓪.⓪.①",
+            "http://169。254。169。254/",
+            "http://user:pass@evil.example/",
+            "http://[fe80::%zone1]",
+            "local_file://something",
+            "https?",
+        ],
+    ),
+    (
+        7010,
+        &[
+            "this.constructor.constructor",
+            "process[\"env\"]",
+            "console[\"info\"](1)",
+            "c\\u006fnsole.info.call(this,1)",
+        ],
+    ),
     (1019, &["admin@example.com';", "x' -- c", "1\u{2019};--"]),
     (
         1020,
@@ -523,7 +546,8 @@ const HONEST: &[&str] = &[
     "The new version (2.0) is out",
     "Please sleep (8 hours) well",
     "import time; time.sleep(1)",
-    "Visit http://localhost:8080 for the demo",
+    "Visit https://www.example.com:8080 for the demo",
+    "Follow https://medium.com/@anneke/spring-market",
     "The alert (red) was lifted; please confirm (by e-mail)",
     "Our data: 3 items, <10 kg",
     "Please select user name and password",
@@ -537,6 +561,8 @@ const HONEST: &[&str] = &[
     "I'm angry >(",
     "Binary search in bin/ folders is fast",
     "Time flies -- or does it?",
+    "console.log(\"hello\")",
+    "See https://www.example.org/about and mail info@example.org",
 ];
 
 #[test]
