@@ -959,6 +959,8 @@ fn framework_lookups_prototype_paths_and_session_ids_in_names() {
         "page__size=10",
         "sort=date",
         "session=3",
+        "uname=john+doe",
+        "hostname=web1",
     ] {
         let got = with_query(q);
         assert!(!got.is_attack(DEFAULT_THRESHOLD), "{q}: {got:?}");
