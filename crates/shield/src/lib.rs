@@ -443,15 +443,28 @@ impl Shield {
             self.inspect_value(&nname, name, loc, found);
             self.base64(name, loc, found);
         }
-        let norm = normalize::normalize(value);
+        let decoded = normalize::decode(value);
+        let norm = normalize::normalize_decoded(&decoded);
         if !norm.is_empty() {
-            self.inspect_value(&norm, value, loc, found);
+            self.inspect_decoded(&norm, value, &decoded, loc, found);
         }
         self.base64(value, loc, found);
     }
 
     /// Runs libinjection and the value rules on one value (`norm` normalised, `raw` as sent).
     fn inspect_value(&self, norm: &str, raw: &str, loc: &Loc<'_>, found: &mut Found) {
+        self.inspect_decoded(norm, raw, &normalize::decode(raw), loc, found);
+    }
+
+    /// [`Self::inspect_value`] when the caller has decoded `raw` already.
+    fn inspect_decoded(
+        &self,
+        norm: &str,
+        raw: &str,
+        decoded: &str,
+        loc: &Loc<'_>,
+        found: &mut Found,
+    ) {
         self.match_set(&self.values, norm, loc, found);
         // Mail and file protocol commands smuggled after a line break (SMTP, IMAP, POP3, FTP).
         if (raw.contains('\n') || raw.contains("%0a") || raw.contains("%0A"))
@@ -480,7 +493,6 @@ impl Shield {
         if evasive && cmdline != norm {
             self.match_set(&self.values, &cmdline, loc, found);
         }
-        let decoded = normalize::decode(raw);
         let d = &self.config.disabled_rules;
         let bytes = decoded.as_bytes();
         if !d.contains(&ids::LIBINJECTION_SQLI) && self.may_be_sqli(bytes) {

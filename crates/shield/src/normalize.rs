@@ -34,7 +34,7 @@ pub fn percent_decode_once(s: &str) -> String {
         out.push(b[i]);
         i += 1;
     }
-    String::from_utf8_lossy(&out).into_owned()
+    String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
 fn hex(c: u8) -> Option<u8> {
@@ -201,7 +201,14 @@ pub fn normalize(raw: &str) -> String {
 }
 
 fn normalize_fully(raw: &str) -> String {
-    let decoded = decode(raw);
+    normalize_decoded(&decode(raw))
+}
+
+/// The steps after decoding, for text already put through [`decode`].
+pub fn normalize_decoded(decoded: &str) -> String {
+    if already_normal(decoded) {
+        return decoded.to_string();
+    }
     if decoded.is_ascii() {
         return normalize_ascii(decoded.as_bytes());
     }
@@ -252,8 +259,12 @@ fn normalize_fully(raw: &str) -> String {
             continue;
         }
         last_space = false;
-        for l in c.to_lowercase() {
-            out.push(l);
+        if c.is_ascii() {
+            out.push(c.to_ascii_lowercase());
+        } else {
+            for l in c.to_lowercase() {
+                out.push(l);
+            }
         }
     }
     out
@@ -305,15 +316,24 @@ fn normalize_ascii(b: &[u8]) -> String {
 /// The text as a shell would read it: quotes, carets and empty variables (`$@`, `$?`, `$_`,
 /// `${}`) removed, as CRS's `cmdLine` transformation does.
 pub fn cmdline(norm: &str) -> String {
-    let s = norm
-        .replace("$@", "")
-        .replace("$?", "")
-        .replace("$_", "")
-        .replace("${}", "");
-    s.chars()
+    let s: std::borrow::Cow<'_, str> = if norm.contains('$') {
+        norm.replace("$@", "")
+            .replace("$?", "")
+            .replace("$_", "")
+            .replace("${}", "")
+            .into()
+    } else {
+        norm.into()
+    };
+    let s: String = s
+        .chars()
         .filter(|c| !matches!(c, '"' | '\'' | '^'))
-        .collect::<String>()
-        .replace("/ ", "/")
+        .collect();
+    if s.contains("/ ") {
+        s.replace("/ ", "/")
+    } else {
+        s
+    }
 }
 
 /// Whether a value is plain enough that no rule can match it: letters, digits, spaces and a
