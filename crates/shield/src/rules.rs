@@ -947,6 +947,14 @@ pub const RULES: &[Rule] = &[
         description: "subshell, editor command, variable run as a command, or a bare system tool",
         pattern: r"([;|`\n]|&&|\|\|)\s*\(\s*[a-z]|(^|[;|&\n])\s*(vi|vim|nvim|ex|view)\s+\S+\s+\+|([;|&\n]|&&)\s*\$\{?[a-z_]\w*\}?(\s|$)|\{[^}]{0,20}\$[a-z]\w*[^}]{0,20},|^\s*((time|nice|nohup|sudo|env|exec|timeout|busybox|strace)\s+)*(whoami|ifconfig|ipconfig|netstat)\s*(-\w+)?\s*$|/\[[a-z/]+\][a-z]|\balias\s+['\x22]?[\w-]+['\x22]?\s*=\s*['\x22]?[a-z]+['\x22]?\s*[;&|]",
     },
+    Rule {
+        id: 2014,
+        category: Xss,
+        severity: Critical,
+        target: Value,
+        description: "tagged-template call, breakout from a JS string into a call, CSS script vectors",
+        pattern: r"\.\s*(call|apply|bind)\s*`|\$\{\s*(alert|prompt|confirm|eval|navigation|location|document)\b|['\x22]\s*;\s*(settimeout|setinterval|alert|eval|location|document|window|fetch|top|self)\b|-moz-binding\s*:|\bbehavior\s*:\s*url\s*\(|:\s*expression\s*\(",
+    },
     // --- Classes added after the second look at what was missed ---
     Rule {
         id: 1019,

@@ -395,6 +395,16 @@ const POSITIVE: &[(u32, &[&str])] = &[
             "alias eennvv=env&eennvv whoami",
         ],
     ),
+    (
+        2014,
+        &[
+            "[].sort.call`${alert}1337`",
+            "Reflect.apply.call`${navigation.navigate}`",
+            "x\";setTimeout(name, 1)//",
+            "-moz-binding:url(http://example.com/xss.xml#xss)",
+            "width: expression(alert(1))",
+        ],
+    ),
     (1019, &["admin@example.com';", "x' -- c", "1\u{2019};--"]),
     (
         1020,
@@ -589,6 +599,8 @@ const HONEST: &[&str] = &[
     "Tickets: $10; $5 for kids",
     "whoami is a command on Linux",
     "function greet(){ return 'hi' }",
+    "He said \"hi\"; alerts were off",
+    "Use fn.call(this, x) in JavaScript",
     "console.log(\"hello\")",
     "See https://www.example.org/about and mail info@example.org",
 ];
