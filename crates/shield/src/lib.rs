@@ -627,8 +627,89 @@ impl Shield {
             add(ids::BAD_HOST, Severity::Warning, "missing host");
         }
         let has_body = f.body.is_some_and(|b| !b.is_empty());
+        if has_body && matches!(f.method, "GET" | "HEAD") {
+            add(ids::BODY_ON_GET, Severity::Critical, f.method);
+        }
+        let overridden = f.headers.iter().any(|(h, _)| {
+            h.eq_ignore_ascii_case("x-http-method-override")
+                || h.eq_ignore_ascii_case("x-http-method")
+                || h.eq_ignore_ascii_case("x-method-override")
+        }) || f.query.is_some_and(|q| {
+            q.split('&').any(|p| {
+                let p = p.to_ascii_lowercase();
+                p.strip_prefix("_method=").is_some_and(|m| {
+                    matches!(
+                        m,
+                        "delete"
+                            | "put"
+                            | "patch"
+                            | "get"
+                            | "post"
+                            | "head"
+                            | "options"
+                            | "trace"
+                            | "connect"
+                            | "propfind"
+                            | "proppatch"
+                            | "mkcol"
+                            | "copy"
+                            | "move"
+                            | "lock"
+                            | "unlock"
+                            | "search"
+                    )
+                })
+            })
+        });
+        if overridden {
+            add(ids::METHOD_OVERRIDE, Severity::Critical, "method override");
+        }
+        let overlong = |t: &str| {
+            let l = t.to_ascii_lowercase();
+            l.contains("%c0")
+                || l.contains("%c1")
+                || l.contains("%e0%8")
+                || l.contains("%e0%9")
+                || l.contains("%f0%8")
+                || l.contains("%uff")
+        };
+        if overlong(f.path) || f.query.is_some_and(overlong) {
+            add(
+                ids::OVERLONG_ENCODING,
+                Severity::Critical,
+                "overlong or %u encoding",
+            );
+        }
+        if header(f.headers, "content-range").is_some() && f.method != "PUT" {
+            add(
+                ids::RANGE_ABUSE,
+                Severity::Critical,
+                "content-range on a request",
+            );
+        }
         if let Some(ct) = header(f.headers, "content-type") {
             let ct = ct.to_ascii_lowercase();
+            if ct.matches("charset").count() > 1 {
+                add(ids::BAD_CHARSET, Severity::Critical, "two charsets");
+            }
+            let well_formed = ct.split(';').next().is_some_and(|m| {
+                let m = m.trim();
+                m.split_once('/').is_some_and(|(a, b)| {
+                    let token = |t: &str| {
+                        !t.is_empty()
+                            && t.bytes()
+                                .all(|c| c.is_ascii_alphanumeric() || b"!#$&-^_.+".contains(&c))
+                    };
+                    token(a) && token(b)
+                })
+            });
+            if !well_formed {
+                add(
+                    ids::BAD_CONTENT_TYPE,
+                    Severity::Critical,
+                    "malformed content type",
+                );
+            }
             let mime = ct.split(';').next().unwrap_or("").trim().to_string();
             let allowed = [
                 "application/x-www-form-urlencoded",

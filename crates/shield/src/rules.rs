@@ -129,6 +129,12 @@ pub mod ids {
     pub const CONTROL_BYTES: u32 = 9006;
     /// More byte ranges than any player needs.
     pub const RANGE_ABUSE: u32 = 9007;
+    /// A method override (`_method=DELETE`, `X-HTTP-Method-Override`): Bolwerk has none.
+    pub const METHOD_OVERRIDE: u32 = 9008;
+    /// A body on a GET or HEAD request.
+    pub const BODY_ON_GET: u32 = 9009;
+    /// Overlong UTF-8 (`%c0%af`) or `%u`-encoded fullwidth forms in the path or query.
+    pub const OVERLONG_ENCODING: u32 = 9010;
 }
 
 /// Ids of the rules implemented in code, for configuration checks.
@@ -145,6 +151,9 @@ pub const CODE_RULES: &[u32] = &[
     ids::BAD_CHARSET,
     ids::CONTROL_BYTES,
     ids::RANGE_ABUSE,
+    ids::METHOD_OVERRIDE,
+    ids::BODY_ON_GET,
+    ids::OVERLONG_ENCODING,
 ];
 
 /// A rule as operators see it: in the dashboard, the CLI and the per-rule switches.
@@ -233,6 +242,24 @@ const CODE_RULE_INFO: &[RuleInfo] = &[
         category: Protocol,
         severity: Critical,
         description: "More byte ranges than any player needs",
+    },
+    RuleInfo {
+        id: ids::METHOD_OVERRIDE,
+        category: Protocol,
+        severity: Critical,
+        description: "Method override (_method=, X-HTTP-Method-Override)",
+    },
+    RuleInfo {
+        id: ids::BODY_ON_GET,
+        category: Protocol,
+        severity: Critical,
+        description: "A body on a GET or HEAD request",
+    },
+    RuleInfo {
+        id: ids::OVERLONG_ENCODING,
+        category: Protocol,
+        severity: Critical,
+        description: "Overlong UTF-8 or %u-encoded fullwidth characters",
     },
 ];
 

@@ -978,3 +978,103 @@ fn framework_lookups_prototype_paths_and_session_ids_in_names() {
         assert!(!got.is_attack(DEFAULT_THRESHOLD), "{q}: {got:?}");
     }
 }
+
+#[test]
+fn method_overrides_bodies_on_get_and_overlong_encodings() {
+    let s = shield();
+    let req = |method: &str,
+               path: &str,
+               query: Option<&str>,
+               headers: &[(&str, &[u8])],
+               body: Option<&[u8]>| {
+        let mut h: Vec<(&str, &[u8])> = vec![("host", b"example.nl")];
+        h.extend_from_slice(headers);
+        s.inspect(&Facts {
+            method,
+            path,
+            query,
+            headers: &h,
+            body,
+            profile: Profile::Public,
+            host_in_authority: false,
+        })
+    };
+    let form: &[(&str, &[u8])] = &[("content-type", b"application/x-www-form-urlencoded")];
+    for (got, rule) in [
+        (
+            req("POST", "/api", Some("_method=DELETE"), form, Some(b"a=1")),
+            ids::METHOD_OVERRIDE,
+        ),
+        (
+            req(
+                "POST",
+                "/x",
+                None,
+                &[("x-http-method-override", b"PUT"), form[0]],
+                Some(b"a=1"),
+            ),
+            ids::METHOD_OVERRIDE,
+        ),
+        (
+            req("GET", "/", None, form, Some(b"hi=test")),
+            ids::BODY_ON_GET,
+        ),
+        (
+            req("GET", "/", Some("param=%c0%af"), &[], None),
+            ids::OVERLONG_ENCODING,
+        ),
+        (
+            req("GET", "/get", Some("test=%uff0F"), &[], None),
+            ids::OVERLONG_ENCODING,
+        ),
+        (
+            req("GET", "/", None, &[("content-range", b"test")], None),
+            ids::RANGE_ABUSE,
+        ),
+        (
+            req(
+                "POST",
+                "/",
+                None,
+                &[(
+                    "content-type",
+                    b"application/x-www-form-urlencoded; charset=utf-8; charset=utf-7",
+                )],
+                Some(b"a=1"),
+            ),
+            ids::BAD_CHARSET,
+        ),
+        (
+            req(
+                "GET",
+                "/",
+                None,
+                &[(
+                    "content-type",
+                    b"%{(#nike='multipart/form-data').(#dm=@ognl",
+                )],
+                None,
+            ),
+            ids::BAD_CONTENT_TYPE,
+        ),
+    ] {
+        assert!(
+            got.rule_ids().contains(&rule) && got.is_attack(DEFAULT_THRESHOLD),
+            "{rule}: {got:?}"
+        );
+    }
+    // An ordinary form post and search stay clean.
+    let ok = req(
+        "POST",
+        "/contact",
+        Some("lang=nl"),
+        &[(
+            "content-type",
+            b"application/x-www-form-urlencoded; charset=UTF-8",
+        )],
+        Some(b"name=Zo%C3%AB"),
+    );
+    assert!(!ok.is_attack(DEFAULT_THRESHOLD), "{ok:?}");
+    let ok = req("GET", "/search", Some("q=caf%C3%A9+%E2%82%AC5"), &[], None);
+    assert!(!ok.is_attack(DEFAULT_THRESHOLD), "{ok:?}");
+}
