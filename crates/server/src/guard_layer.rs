@@ -626,7 +626,6 @@ pub async fn inspect(State(state): State<ShieldState>, req: Request, next: Next)
         }
         return counted(metrics, res);
     }
-    let ip = client.to_string();
     let (parts, body) = req.into_parts();
     // Bodies are read here (bounded) so the shield sees them, then handed on unchanged.
     // Large uploads are left to their handler, which checks them itself.
@@ -675,11 +674,12 @@ pub async fn inspect(State(state): State<ShieldState>, req: Request, next: Next)
             profile,
             host_in_authority: parts.version >= Version::HTTP_2,
         };
-        let shield = read(&state.defense.shield).clone();
+        let shield = read(&state.defense.shield);
         (shield.inspect(&facts), shield.config().threshold)
     };
     let (found, threshold) = found;
     if found.is_attack(threshold) {
+        let ip = client.to_string();
         let first = &found.matches[0];
         let rules = found
             .rule_ids()
@@ -725,15 +725,17 @@ pub async fn inspect(State(state): State<ShieldState>, req: Request, next: Next)
     } else {
         metrics.outcome(Outcome::Allowed);
     }
-    let claim = state.crawlers.as_ref().and_then(|_| {
-        parts
-            .headers
-            .get(header::USER_AGENT)
-            .and_then(|v| v.to_str().ok())
-            .and_then(shield::crawlers::claimed)
-    });
+    // Kept (a reference-counted copy) in case the answer is a 404 and it claims to be a crawler.
+    let agent = state
+        .crawlers
+        .as_ref()
+        .and_then(|_| parts.headers.get(header::USER_AGENT).cloned());
     let res = next.run(Request::from_parts(parts, body)).await;
     if res.status() == StatusCode::NOT_FOUND {
+        let claim = agent
+            .as_ref()
+            .and_then(|v| v.to_str().ok())
+            .and_then(shield::crawlers::claimed);
         count_not_found(&state, client, &path, claim);
     }
     counted(metrics, res)

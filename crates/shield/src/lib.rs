@@ -751,11 +751,11 @@ impl Shield {
     }
 }
 
-fn header<'a>(headers: &'a [(&'a str, &'a [u8])], name: &str) -> Option<String> {
+fn header<'a>(headers: &'a [(&'a str, &'a [u8])], name: &str) -> Option<std::borrow::Cow<'a, str>> {
     headers
         .iter()
         .find(|(h, _)| h.eq_ignore_ascii_case(name))
-        .map(|(_, v)| String::from_utf8_lossy(v).into_owned())
+        .map(|(_, v)| String::from_utf8_lossy(v))
 }
 
 /// Where in the request a value was found; written out only when a rule matches.
