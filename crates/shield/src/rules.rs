@@ -982,6 +982,14 @@ pub const RULES: &[Rule] = &[
         description: "tagged-template call, breakout from a JS string into a call, CSS script vectors",
         pattern: r"\.\s*(call|apply|bind)\s*`|\$\{\s*(alert|prompt|confirm|eval|navigation|location|document)\b|['\x22]\s*;\s*(settimeout|setinterval|alert|eval|location|document|window|fetch|top|self)\b|-moz-binding\s*:|\bbehavior\s*:\s*url\s*\(|:\s*expression\s*\(",
     },
+    Rule {
+        id: 1027,
+        category: Sqli,
+        severity: Critical,
+        target: Value,
+        description: "boolean operator, identifier and comparison left open on a quote; SQL variables",
+        pattern: r"(^|[\s(=])(and|or|xor|\|\||&&)\s+[\w.]+\s*(==?|!=|<>)\s*(['\x22]|=|$)|\bset\s+@@?\w+\s*(=|$)|;\s*(drop|delete|update|insert|truncate)\s*$",
+    },
     // --- Classes added after the second look at what was missed ---
     Rule {
         id: 1019,

@@ -405,6 +405,16 @@ const POSITIVE: &[(u32, &[&str])] = &[
             "width: expression(alert(1))",
         ],
     ),
+    (
+        1027,
+        &[
+            "pay=or 1='",
+            "|| langCode == '",
+            "oR pmw==",
+            ";SET @OLD_SQL_MODE",
+            "pay=;drop",
+        ],
+    ),
     (1019, &["admin@example.com';", "x' -- c", "1\u{2019};--"]),
     (
         1020,
@@ -601,6 +611,8 @@ const HONEST: &[&str] = &[
     "function greet(){ return 'hi' }",
     "He said \"hi\"; alerts were off",
     "Use fn.call(this, x) in JavaScript",
+    "Tea or coffee = yes please",
+    "Set @anneke as the owner",
     "console.log(\"hello\")",
     "See https://www.example.org/about and mail info@example.org",
 ];
