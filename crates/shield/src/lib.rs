@@ -346,8 +346,10 @@ impl Shield {
                 "referer" => {
                     // The scheme and host of the page the visitor came from are not
                     // something Bolwerk acts on; its path and query can carry payloads.
-                    let rest = value.split_once("://").map_or(&*value, |(_, r)| r);
-                    let tail = rest.find('/').map_or("", |i| &rest[i..]);
+                    let tail = match value.split_once("://") {
+                        Some((_, rest)) => rest.find('/').map_or("", |i| &rest[i..]),
+                        None => &*value,
+                    };
                     let loc = Loc {
                         kind: "header",
                         name: "referer",

@@ -313,15 +313,48 @@ fn normalize_ascii(b: &[u8]) -> String {
     String::from_utf8(out).unwrap_or_default()
 }
 
+/// Removes what a shell expands to nothing in an attack: special parameters (`$@ $? $_ $$
+/// $! $* $- $#`, `$0`-`$9`), `${}`, and single-letter variables glued into a word (`uname$u`).
+fn strip_empty_variables(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = String::with_capacity(s.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'$' {
+            let next = b.get(i + 1).copied();
+            let after = b.get(i + 2).copied();
+            match next {
+                Some(b'@' | b'?' | b'_' | b'$' | b'!' | b'*' | b'-' | b'#' | b'0'..=b'9') => {
+                    i += 2;
+                    continue;
+                }
+                Some(b'{') if after == Some(b'}') => {
+                    i += 3;
+                    continue;
+                }
+                Some(b'a'..=b'z')
+                    if !after.is_some_and(|c| c.is_ascii_alphanumeric())
+                        && i > 0
+                        && b[i - 1].is_ascii_alphanumeric() =>
+                {
+                    i += 2;
+                    continue;
+                }
+                _ => {}
+            }
+        }
+        let c = s[i..].chars().next().unwrap_or(' ');
+        out.push(c);
+        i += c.len_utf8();
+    }
+    out
+}
+
 /// The text as a shell would read it: quotes, carets and empty variables (`$@`, `$?`, `$_`,
 /// `${}`) removed, as CRS's `cmdLine` transformation does.
 pub fn cmdline(norm: &str) -> String {
     let s: std::borrow::Cow<'_, str> = if norm.contains('$') {
-        norm.replace("$@", "")
-            .replace("$?", "")
-            .replace("$_", "")
-            .replace("${}", "")
-            .into()
+        strip_empty_variables(norm).into()
     } else {
         norm.into()
     };

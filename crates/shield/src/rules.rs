@@ -972,7 +972,7 @@ pub const RULES: &[Rule] = &[
         severity: Critical,
         target: Value,
         description: "subshell, editor command, variable run as a command, or a bare system tool",
-        pattern: r"([;|`\n]|&&|\|\|)\s*\(\s*[a-z]|(^|[;|&\n])\s*(vi|vim|nvim|ex|view)\s+\S+\s+\+|([;|&\n]|&&)\s*\$\{?[a-z_]\w*\}?(\s|$)|\{[^}]{0,20}\$[a-z]\w*[^}]{0,20},|^\s*((time|nice|nohup|sudo|env|exec|timeout|busybox|strace)\s+)*(whoami|ifconfig|ipconfig|netstat)\s*(-\w+)?\s*$|/\[[a-z/]+\][a-z]|\balias\s+['\x22]?[\w-]+['\x22]?\s*=\s*['\x22]?[a-z]+['\x22]?\s*[;&|]",
+        pattern: r"([;|`\n]|&&|\|\|)\s*\(\s*[a-z]|(^|[;|&\n])\s*(vi|vim|nvim|ex|view)\s+\S+\s+\+|([;|&\n]|&&)\s*\$\{?[a-z_]\w*\}?(\s|$)|\{[^}]{0,20}\$[a-z]\w*[^}]{0,20},|^\s*((time|nice|nohup|sudo|env|exec|timeout|busybox|strace)\s+)*(whoami|ifconfig|ipconfig|netstat)\s*(-\w+)?\s*$|/\[[a-z/]+\][a-z]|\balias\s+['\x22]?[\w-]+['\x22]?\s*=\s*['\x22]?[a-z]+['\x22]?\s*[;&|]|^\s*(uname|hostname|id|env|set|whoami|curl|wget|nc|ncat|socat|telnet)\s+-{1,2}[a-z]|(^|[\s;|&(])['\x22][a-z]{1,3}['\x22][a-z]{1,10}\b|\s-exec\s+[a-z/]|^;\s*(env|set|id|w|who|ls|ps|pwd)\s*$",
     },
     Rule {
         id: 2014,

@@ -393,6 +393,11 @@ const POSITIVE: &[(u32, &[&str])] = &[
             "time ifconfig",
             "cat /[e//]tc/[p//]asswd",
             "alias eennvv=env&eennvv whoami",
+            "set -o history",
+            "env --version",
+            "'c'url localhost",
+            "find /etc -name passwd -exec cat {} +",
+            ";env",
         ],
     ),
     (
@@ -613,6 +618,9 @@ const HONEST: &[&str] = &[
     "Use fn.call(this, x) in JavaScript",
     "Tea or coffee = yes please",
     "Set @anneke as the owner",
+    "Rock 'n' roll and 'a','b' lists",
+    "My ID -5 card",
+    "Tickets: $25 each",
     "console.log(\"hello\")",
     "See https://www.example.org/about and mail info@example.org",
 ];
@@ -1089,4 +1097,23 @@ fn method_overrides_bodies_on_get_and_overlong_encodings() {
     assert!(!ok.is_attack(DEFAULT_THRESHOLD), "{ok:?}");
     let ok = req("GET", "/search", Some("q=caf%C3%A9+%E2%82%AC5"), &[], None);
     assert!(!ok.is_attack(DEFAULT_THRESHOLD), "{ok:?}");
+}
+
+#[test]
+fn shell_evasions_with_empty_variables_are_read_as_the_shell_reads_them() {
+    let s = shield();
+    for attack in [
+        "una$$me -a",
+        "uname$u -a",
+        ";c$!at /et$!c/pas$!swd",
+        "cu$@rl -o /tmp/x http://x",
+    ] {
+        let got = arg(&s, attack);
+        assert!(got.is_attack(DEFAULT_THRESHOLD), "{attack:?}: {got:?}");
+    }
+    assert_eq!(crate::normalize::cmdline("una$$me$u -a"), "uname -a");
+    assert_eq!(
+        crate::normalize::cmdline("price $5 and $x"),
+        "price  and $x"
+    );
 }
