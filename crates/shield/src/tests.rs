@@ -309,7 +309,19 @@ const POSITIVE: &[(u32, &[&str])] = &[
             "OR '[1,2]' ? '1'",
         ],
     ),
-    (1024, &["concat (", "user(\n", "Uncompress (", "xmltype("]),
+    (
+        1024,
+        &[
+            "concat (",
+            "user(\n",
+            "Uncompress (",
+            "xmltype(",
+            "length||!!$(",
+            "IN/**/(",
+            ") AS orders FROM",
+            "6 As\" from",
+        ],
+    ),
     (
         1025,
         &[
@@ -621,6 +633,8 @@ const HONEST: &[&str] = &[
     "Rock 'n' roll and 'a','b' lists",
     "My ID -5 card",
     "Tickets: $25 each",
+    "Meet us in (central) Amsterdam",
+    "Known as 'the baker' from Delft",
     "console.log(\"hello\")",
     "See https://www.example.org/about and mail info@example.org",
 ];
