@@ -990,6 +990,14 @@ pub const RULES: &[Rule] = &[
         description: "boolean operator, identifier and comparison left open on a quote; SQL variables",
         pattern: r"(^|[\s(=])(and|or|xor|\|\||&&)\s+[\w.]+\s*(==?|!=|<>)\s*(['\x22]|=|$)|\bset\s+@@?\w+\s*(=|$)|;\s*(drop|delete|update|insert|truncate)\s*$",
     },
+    Rule {
+        id: 5014,
+        category: Php,
+        severity: Critical,
+        target: Value,
+        description: "a value that is one function call split from its parentheses by a comment or control character",
+        pattern: r"^\s*[a-z_]\w*(//\S*|#\S*)?\s+\(\s*(\$\w+)?\s*\)\s*;?\s*$",
+    },
     // --- Classes added after the second look at what was missed ---
     Rule {
         id: 1019,
@@ -1061,7 +1069,7 @@ pub const RULES: &[Rule] = &[
         severity: Critical,
         target: Value,
         description: "PHP variable function or string-built call",
-        pattern: r"\$\$?\w*(\{[^}]*\})?\[[^()\n]{0,40}\]\s*\(|\$\$\w+\s*\(|\$\{[@\w'\x22.\s]+\}\s*\(|\)\s*\(\s*['\x22][a-z_]+['\x22]\s*\)\s*;|\(\s*string\s*\)\s*[\x22'{]|\$\s*\{\s*'",
+        pattern: r"\$\$?\w*\s*(\{[^}]*\})?\s*\[[^()\n]{0,40}\]\s*\(|\$\$\w+\s*\(|\$\s*\{[@\w'\x22.\s$]+\}\s*\(|::\s*\$\w+\s*\(|['\x22][a-z_]{3,}['\x22]\(|\)\s*\(\s*['\x22][a-z_]+['\x22]\s*\)\s*;|\(\s*string\s*\)\s*[\x22'{]|\$\s*\{\s*'",
     },
     Rule {
         id: 5012,

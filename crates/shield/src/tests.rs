@@ -432,6 +432,15 @@ const POSITIVE: &[(u32, &[&str])] = &[
             "pay=;drop",
         ],
     ),
+    (
+        5014,
+        &[
+            "checkdate/*x*/()",
+            "symlink//c\n()",
+            "serialize#c\n()",
+            "pi\u{b}()",
+        ],
+    ),
     (1019, &["admin@example.com';", "x' -- c", "1\u{2019};--"]),
     (
         1020,
@@ -635,6 +644,10 @@ const HONEST: &[&str] = &[
     "Tickets: $25 each",
     "Meet us in (central) Amsterdam",
     "Known as 'the baker' from Delft",
+    "Amsterdam (NL)",
+    "Number of guest(s)",
+    "this is a \"dog\" (not a cat)",
+    "ecosystem()",
     "console.log(\"hello\")",
     "See https://www.example.org/about and mail info@example.org",
 ];
