@@ -169,6 +169,8 @@ pub struct Shield {
     gadgets: Vec<String>,
     charset: Regex,
     protocol_smuggling: Regex,
+    /// HTTP request lines, headers or responses after a line break (splitting, smuggling).
+    http_injection: Regex,
     sql_words: regex::bytes::Regex,
 }
 
@@ -262,6 +264,9 @@ impl Shield {
             )
             .unicode(false)
             .build()?,
+            http_injection: Regex::new(
+                r"(?m)^[ \t]*((get|post|head|put|delete|options|connect|trace|patch)\s+\S+\s+http/\d|(content-length\s*:\s*\d|transfer-encoding\s*:\s*chunked|set-cookie\s*:\s*[\w.-]+=|location\s*:\s*(https?:|/)|content-type\s*:\s*[a-z]+/|refresh\s*:\s*\d)|http/\d(\.\d)?\s+\d{3}\b|<html)",
+            )?,
             protocol_smuggling: Regex::new(
                 r"(?m)\n[ \t]*(quit|retr\s+\d|help\b|rcpt\s+to|mail\s+from|ehlo|helo|starttls|dele\s+\d|noop|rset|user\s+\S|pass\s+\S|stor\s|[a-z]\d{1,4}\s+(search|select|login|fetch|store|list|append)\b)",
             )?,
@@ -401,7 +406,10 @@ impl Shield {
 
     fn inspect_path(&self, raw: &str, found: &mut Found) {
         let path = normalize::normalize(raw);
-        if raw.contains("%00") || raw.bytes().any(|b| b < 0x20 || b == 0x7f) {
+        let lower = raw.to_ascii_lowercase();
+        if raw.bytes().any(|b| b < 0x20 || b == 0x7f)
+            || ["%00", "%0a", "%0d"].iter().any(|e| lower.contains(e))
+        {
             found.add(
                 ids::CONTROL_BYTES,
                 Category::Protocol,
@@ -468,12 +476,27 @@ impl Shield {
         found: &mut Found,
     ) {
         self.match_set(&self.values, norm, loc, found);
-        // Mail and file protocol commands smuggled after a line break (SMTP, IMAP, POP3, FTP).
-        if (raw.contains('\n') || raw.contains("%0a") || raw.contains("%0A"))
-            && !self.config.disabled_rules.contains(&ids::MAIL_SMUGGLING)
-        {
-            let decoded = normalize::percent_decode_deep(raw).to_ascii_lowercase();
-            if self.protocol_smuggling.is_match(&decoded) {
+        // Protocol text smuggled after a line break: mail and file protocol commands (SMTP,
+        // IMAP, POP3, FTP), and HTTP request lines, headers or responses (splitting).
+        let breaks = ["\n", "\r", "%0a", "%0A", "%0d", "%0D"];
+        if breaks.iter().any(|b| raw.contains(b)) {
+            let decoded = normalize::percent_decode_deep(raw)
+                .to_ascii_lowercase()
+                .replace('\r', "\n");
+            if !self.config.disabled_rules.contains(&ids::HEADER_INJECTION)
+                && self.http_injection.is_match(&decoded)
+            {
+                found.add(
+                    ids::HEADER_INJECTION,
+                    Category::Protocol,
+                    Severity::Critical,
+                    loc,
+                    norm,
+                );
+            }
+            if !self.config.disabled_rules.contains(&ids::MAIL_SMUGGLING)
+                && self.protocol_smuggling.is_match(&decoded)
+            {
                 found.add(
                     ids::MAIL_SMUGGLING,
                     Category::Rce,
@@ -691,6 +714,13 @@ impl Shield {
         }
         if let Some(ct) = header(f.headers, "content-type") {
             let ct = ct.to_ascii_lowercase();
+            if ct.contains("boundary") && !ct.trim_start().starts_with("multipart/") {
+                add(
+                    ids::BAD_CONTENT_TYPE,
+                    Severity::Critical,
+                    "boundary outside multipart",
+                );
+            }
             if ct.matches("charset").count() > 1 {
                 add(ids::BAD_CHARSET, Severity::Critical, "two charsets");
             }

@@ -135,6 +135,9 @@ pub mod ids {
     pub const BODY_ON_GET: u32 = 9009;
     /// Overlong UTF-8 (`%c0%af`) or `%u`-encoded fullwidth forms in the path or query.
     pub const OVERLONG_ENCODING: u32 = 9010;
+    /// HTTP request lines, headers or a response after a line break in a value (response
+    /// splitting, request smuggling).
+    pub const HEADER_INJECTION: u32 = 9011;
 }
 
 /// Ids of the rules implemented in code, for configuration checks.
@@ -154,6 +157,7 @@ pub const CODE_RULES: &[u32] = &[
     ids::METHOD_OVERRIDE,
     ids::BODY_ON_GET,
     ids::OVERLONG_ENCODING,
+    ids::HEADER_INJECTION,
 ];
 
 /// A rule as operators see it: in the dashboard, the CLI and the per-rule switches.
@@ -260,6 +264,12 @@ const CODE_RULE_INFO: &[RuleInfo] = &[
         category: Protocol,
         severity: Critical,
         description: "Overlong UTF-8 or %u-encoded fullwidth characters",
+    },
+    RuleInfo {
+        id: ids::HEADER_INJECTION,
+        category: Protocol,
+        severity: Critical,
+        description: "HTTP request line, header or response after a line break",
     },
 ];
 
@@ -998,6 +1008,14 @@ pub const RULES: &[Rule] = &[
         description: "a value that is one function call split from its parentheses by a comment or control character",
         pattern: r"^\s*[a-z_]\w*(//\S*|#\S*)?\s+\(\s*(\$\w+)?\s*\)\s*;?\s*$",
     },
+    Rule {
+        id: 7012,
+        category: Generic,
+        severity: Critical,
+        target: Value,
+        description: "LDAP filter injection",
+        pattern: r"\)\s*\(\s*([|&!]\s*\(?|[\w.-]+\s*[~<>]?=)|\*\)\s*\(\s*[|&]",
+    },
     // --- Classes added after the second look at what was missed ---
     Rule {
         id: 1019,
@@ -1085,7 +1103,7 @@ pub const RULES: &[Rule] = &[
         severity: Critical,
         target: Value,
         description: "request to an internal address in disguise",
-        pattern: r"\b[a-z][a-z0-9+.-]{1,15}:/{0,2}(\d{8,10}\b|0x[0-9a-f]{1,8}|0[0-7]{3,}|(0x[0-9a-f]{1,2}\.){1,3}|\d{1,3}\.\d{5,}|\[[0-9a-f:.]*(\]|%)|0\.0\.0\.0|169\.254\.|metadata\.|[a-z0-9.-]*\.internal\b|localhost\b|127\.\d)|\b[a-z][a-z0-9+.-]{1,15}://[^/?#\s]*@|\b(local_file|acap|rtmp|gopher|dict|netdoc|jar|phar|expect|glob|ogg|rar|compress\.\w+)://|^(https?|ftps?|file)\?$|^(localhost\d*(\.localdomain\d*)?|127\.0\.0\.1|169\.254\.169\.254)(:\d+)?(/|$)|^data:[a-z]+/[a-z0-9.+-]+(;base64)?,?",
+        pattern: r"\b[a-z][a-z0-9+.-]{1,15}:/{0,2}(\d{8,10}\b|0x[0-9a-f]{1,8}|0[0-7]{3,}|(0x[0-9a-f]{1,2}\.){1,3}|\d{1,3}\.\d{5,}|\[[0-9a-f:.]*(\]|%)|0\.0\.0\.0|169\.254\.|metadata\.|[a-z0-9.-]*\.internal\b|localhost\b|127\.\d)|\b[a-z][a-z0-9+.-]{1,15}://[^/?#\s]*@|\b(local_file|acap|rtmp|gopher|dict|netdoc|jar|phar|expect|glob|ogg|rar|compress\.\w+)://|\bunix:[^|\s]*\|\s*https?://|^(https?|ftps?|file)\?$|^(localhost\d*(\.localdomain\d*)?|127\.0\.0\.1|169\.254\.169\.254)(:\d+)?(/|$)|^data:[a-z]+/[a-z0-9.+-]+(;base64)?,?",
     },
     Rule {
         id: 7010,

@@ -441,6 +441,16 @@ const POSITIVE: &[(u32, &[&str])] = &[
             "pi\u{b}()",
         ],
     ),
+    (7012, &["printer)(uid=*)", "bar)(&)", "*)(|(objectclass=*)"]),
+    (
+        9011,
+        &[
+            "aaa\nGET / HTTP/1.1",
+            "foobar\r\nContent-Length: 0\r\n\r\nHTTP/1.1 200 OK",
+            "munch\r\n\r\n<HTML><title></title></HTML>",
+            "x\r\nSet-Cookie: sid=1",
+        ],
+    ),
     (1019, &["admin@example.com';", "x' -- c", "1\u{2019};--"]),
     (
         1020,
@@ -648,6 +658,8 @@ const HONEST: &[&str] = &[
     "Number of guest(s)",
     "this is a \"dog\" (not a cat)",
     "ecosystem()",
+    "Dear team,\nContent: see below.\nHost: Anneke\nLocation: Utrecht",
+    "Smileys :) (and :( too)",
     "console.log(\"hello\")",
     "See https://www.example.org/about and mail info@example.org",
 ];
