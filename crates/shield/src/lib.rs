@@ -458,7 +458,7 @@ impl Shield {
         if !norm.is_empty() {
             self.inspect_decoded(&norm, value, &decoded, loc, found);
         }
-        self.base64(value, loc, found);
+        self.base64(&decoded, loc, found);
     }
 
     /// Runs libinjection and the value rules on one value (`norm` normalised, `raw` as sent).

@@ -1103,7 +1103,7 @@ pub const RULES: &[Rule] = &[
         severity: Critical,
         target: Value,
         description: "request to an internal address in disguise",
-        pattern: r"\b[a-z][a-z0-9+.-]{1,15}:/{0,2}(\d{8,10}\b|0x[0-9a-f]{1,8}|0[0-7]{3,}|(0x[0-9a-f]{1,2}\.){1,3}|\d{1,3}\.\d{5,}|\[[0-9a-f:.]*(\]|%)|0\.0\.0\.0|169\.254\.|metadata\.|[a-z0-9.-]*\.internal\b|localhost\b|127\.\d)|\b[a-z][a-z0-9+.-]{1,15}://[^/?#\s]*@|\b(local_file|acap|rtmp|gopher|dict|netdoc|jar|phar|expect|glob|ogg|rar|compress\.\w+)://|\bunix:[^|\s]*\|\s*https?://|^(https?|ftps?|file)\?$|^(localhost\d*(\.localdomain\d*)?|127\.0\.0\.1|169\.254\.169\.254)(:\d+)?(/|$)|^data:[a-z]+/[a-z0-9.+-]+(;base64)?,?",
+        pattern: r"\b[a-z][a-z0-9+.-]{1,15}:/{0,2}(\d{8,10}\b|0x[0-9a-f]{1,8}|0[0-7]{3,}|(0x[0-9a-f]{1,2}\.){1,3}|\d{1,3}\.\d{5,}|\[[0-9a-f:.]*(\]|%)|0\.0\.0\.0|169\.254\.|metadata\.|[a-z0-9.-]*\.internal\b|localhost\b|127\.\d)|\b[a-z][a-z0-9+.-]{1,15}://[^/?#\s]*@|://[^/?#]{0,80}@\d{1,3}\.\d|:///?([a-z]/){4,}|\b(local_file|acap|rtmp|gopher|dict|netdoc|jar|phar|expect|glob|ogg|rar|compress\.\w+)://|\bunix:[^|\s]*\|\s*https?://|^\s*(ftps?|sftp|smb|nfs|tftp)://|^(https?|ftps?|file)\?$|^(localhost\d*(\.localdomain\d*)?|127\.0\.0\.1|169\.254\.169\.254|ipv6-localhost|ip6-localhost|ip6-loopback|localtest\.me|lvh\.me|[\w.-]+\.(docker|containers)\.internal|[\w.-]+\.localhost)(:\d+)?(/|$)|^data:[a-z]+/[a-z0-9.+-]+(;base64)?,?",
     },
     Rule {
         id: 7010,
@@ -1111,7 +1111,7 @@ pub const RULES: &[Rule] = &[
         severity: Critical,
         target: Value,
         description: "JavaScript payload",
-        pattern: r"\bwhile\s*\(\s*[-+]?(infinity|true|1)\s*\)\s*[;{]|__js_function|\bthis\.constructor\.constructor|\bprocess\s*\[|\bconsole\s*\[\s*['\x22]|\bconsole\.\w+\.(call|apply|bind)\s*\(|\bconstructor\s*\(\s*['\x22]return|\beval\s*\(\s*string\.fromcharcode|\bprocess\.(spawn|binding|mainmodule)|\bchild_process\b|\brequire\s*\(\s*['\x22](child_process|fs|net|vm)['\x22]\s*\)",
+        pattern: r"\bwhile\s*\(\s*([-+]?infinity|true|1|!0|this|string|new\s+date|\[\]|\{\})\s*\)\s*[;{]|@\{\s*\[|<%=?\s*(if|for|while|end|import|system|exec|eval)\b|__js_function|\bthis\.constructor\.constructor|\bprocess\s*\[|\bconsole\s*\[\s*['\x22]|\bconsole\.\w+\.(call|apply|bind)\s*\(|\bconstructor\s*\(\s*['\x22]return|\beval\s*\(\s*string\.fromcharcode|\bprocess\.(spawn|binding|mainmodule)|\bchild_process\b|\brequire\s*\(\s*['\x22](child_process|fs|net|vm)['\x22]\s*\)",
     },
     Rule {
         id: 7011,
@@ -1119,6 +1119,6 @@ pub const RULES: &[Rule] = &[
         severity: Critical,
         target: Name,
         description: "ORM lookup or prototype path in a parameter name",
-        pattern: r"\w__\w+__(i?(contains|startswith|endswith|exact|regex)|gte?|lte?|in|isnull)$|\w__(i?(contains|startswith|endswith|regex))$|(^|\[)(constructor|__proto__)\]?\[?prototype",
+        pattern: r"\w__\w+__(i?(contains|startswith|endswith|exact|regex)|gte?|lte?|in|isnull)$|\w__(i?(contains|startswith|endswith|regex)|gte?|lte?|isnull|has_keys?|has_any_keys|contained_by|overlap)$|(^|\[)(constructor|__proto__)\]?\[?prototype",
     },
 ];

@@ -443,6 +443,25 @@ const POSITIVE: &[(u32, &[&str])] = &[
     ),
     (7012, &["printer)(uid=*)", "bar)(&)", "*)(|(objectclass=*)"]),
     (
+        7009,
+        &[
+            "http://google.com:80 &@127.88.23.245:22/",
+            "http://\\l\\o\\c\\a\\l\\h\\o\\s\\t/",
+            "gateway.docker.internal/",
+            "lvh.me/",
+            "ftp://foo.bar",
+        ],
+    ),
+    (
+        7010,
+        &[
+            "while(this);",
+            "@{[system 'id']}",
+            "<% if True %>49<% endif %>",
+            "d2hpbGUodHJ1ZSk7Cg==",
+        ],
+    ),
+    (
         9011,
         &[
             "aaa\nGET / HTTP/1.1",
@@ -660,6 +679,7 @@ const HONEST: &[&str] = &[
     "ecosystem()",
     "Dear team,\nContent: see below.\nHost: Anneke\nLocation: Utrecht",
     "Smileys :) (and :( too)",
+    "Our files are on ftp://ftp.example.org if you need them",
     "console.log(\"hello\")",
     "See https://www.example.org/about and mail info@example.org",
 ];
@@ -1018,6 +1038,8 @@ fn framework_lookups_prototype_paths_and_session_ids_in_names() {
         ("created_by__user__username__startswith=p", 7011),
         ("a[constructor][prototype]=image", 7011),
         ("laravel_session=eyJpdiI6IktmYw", 8002),
+        ("balance__gte=1000", 7011),
+        ("data__has_key=is_admin", 7011),
     ] {
         let got = with_query(q);
         assert!(
