@@ -974,7 +974,7 @@ pub const RULES: &[Rule] = &[
         severity: Critical,
         target: Value,
         description: "chained condition or subquery fragment, quote then SQL operator",
-        pattern: r"\b(and|or|xor)\s+\d+\s*=\s*\(|=\s*\(\s*select\b|('|\xc2\xb4|\xe2\x80[\x98\x99])\s*(is\s+not|not\s+(like|glob|regexp|between|in)|xor|rlike|regexp|sounds\s+like)\b|\bxor\s+(\d|'|\x22)|\bdrop\s+\w+\s*;\s*--|\bor\s+\d+\s*#\s*$|\]\s*=\s*\(\s*$",
+        pattern: r"\b(and|or|xor)\s+\w+\s*(=|!=|<>|<|>)\s*\(|\b(and|or)\s+\w+\s*=\s*\d+\s*\)|\b(and|or|xor)\s*\(\s*$|--(alter|drop|select|union|insert|update|delete|exec)\b|\x22\s*;\s*(select|insert|update|delete|drop|union|exec|declare|shutdown)\b|'\s*glob\s+\d|'\d+'\s*=\s*'?\d|=\s*\(\s*select\b|('|\xc2\xb4|\xe2\x80[\x98\x99])\s*(is\s+not|not\s+(like|glob|regexp|between|in)|xor|rlike|regexp|sounds\s+like)\b|\bxor\s+(\d|'|\x22)|\bdrop\s+\w+\s*;\s*--|\bor\s+\d+\s*#\s*$|\]\s*=\s*\(\s*$",
     },
     Rule {
         id: 4019,

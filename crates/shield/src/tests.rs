@@ -388,6 +388,13 @@ const POSITIVE: &[(u32, &[&str])] = &[
         1026,
         &[
             "pay=AND 7639=(",
+            "AND uid!=(",
+            "AND deleted = 0)",
+            "/3 and(",
+            "--alter",
+            "\";SELECT P",
+            "'glob 1;",
+            "'1001'='10",
             "x= ( SELECT 1",
             "id'is not-id--",
             "' xor abcdefg!",
@@ -680,6 +687,9 @@ const HONEST: &[&str] = &[
     "Dear team,\nContent: see below.\nHost: Anneke\nLocation: Utrecht",
     "Smileys :) (and :( too)",
     "Our files are on ftp://ftp.example.org if you need them",
+    "Bread and butter (salted) and cheese = 5 euro)",
+    "Rock -- select the best band; \"Queen\"; or not",
+    "Sizes: '38' or '40'",
     "console.log(\"hello\")",
     "See https://www.example.org/about and mail info@example.org",
 ];
