@@ -244,6 +244,10 @@ pub fn normalize_decoded(decoded: &str) -> String {
                 char::from_u32(c as u32 - 0x24d0 + u32::from(b'a')).unwrap_or(c)
             }
             '\u{3002}' | '\u{ff61}' => '.',
+            // Characters whose low seven bits spell markup (the US-ASCII trick: ¼script¾).
+            '\u{bc}' => '<',
+            '\u{be}' => '>',
+            '\u{a2}' => '"',
             c => c,
         };
         let c = match c {

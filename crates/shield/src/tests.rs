@@ -299,7 +299,10 @@ const POSITIVE: &[(u32, &[&str])] = &[
     ),
     (
         2002,
-        &["\u{ff1c}script\u{ff1e}alert(1)\u{ff1c}/script\u{ff1e}"],
+        &[
+            "\u{ff1c}script\u{ff1e}alert(1)\u{ff1c}/script\u{ff1e}",
+            "\u{bc}script\u{be}alert(\u{a2}XSS\u{a2})\u{bc}/script\u{be}",
+        ],
     ),
     (
         1023,
@@ -690,6 +693,7 @@ const HONEST: &[&str] = &[
     "Bread and butter (salted) and cheese = 5 euro)",
     "Rock -- select the best band; \"Queen\"; or not",
     "Sizes: '38' or '40'",
+    "Add ¼ cup of sugar and ¾ cup of flour; costs 50¢",
     "console.log(\"hello\")",
     "See https://www.example.org/about and mail info@example.org",
 ];
