@@ -74,12 +74,11 @@ async fn enrol_then_sign_in_with_a_code() {
         .post("/login/2fa", &[("csrf", &csrf), ("code", "123456")])
         .await;
     assert_eq!(res.status(), 401);
-    // The code used at enrolment is spent; the next step's code works.
+    // The code used at enrolment is spent; the next step's code works. It is computed once:
+    // the replay below must send the very same code even if a 30 s step ends in between.
+    let next = code(&secret, 30);
     let res = c
-        .post(
-            "/login/2fa",
-            &[("csrf", &csrf), ("code", &code(&secret, 30))],
-        )
+        .post("/login/2fa", &[("csrf", &csrf), ("code", &next)])
         .await;
     assert_eq!(
         (res.status().as_u16(), location(&res)),
@@ -98,12 +97,9 @@ async fn enrol_then_sign_in_with_a_code() {
     let (_, html) = d.get_text("/login/2fa").await;
     let csrf = testkit::csrf_in(&html).unwrap();
     assert_eq!(
-        d.post(
-            "/login/2fa",
-            &[("csrf", &csrf), ("code", &code(&secret, 30))]
-        )
-        .await
-        .status(),
+        d.post("/login/2fa", &[("csrf", &csrf), ("code", &next)])
+            .await
+            .status(),
         401
     );
 
