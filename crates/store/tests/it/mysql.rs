@@ -146,6 +146,24 @@ async fn recorder_cannot_update_or_delete() {
         .await
         .expect_err("recorder update pages");
     assert!(err.to_string().contains("denied"), "{err}");
+    // The shield reads what administrators tuned, but cannot allow itself anything.
+    for sql in [
+        "INSERT INTO allowlist (cidr, note, created_at) VALUES ('0.0.0.0/0', 'x', 1)",
+        "DELETE FROM allowlist",
+        "UPDATE rule_switches SET enabled = 0",
+        "INSERT INTO rule_switches (rule_id, enabled, changed_by, changed_at) VALUES (1001, 0, 'x', 1)",
+    ] {
+        let err = sqlx::query(sql).execute(&recorder).await.expect_err(sql);
+        assert!(err.to_string().contains("denied"), "recorder {sql}: {err}");
+    }
+    sqlx::query("SELECT COUNT(*) FROM allowlist")
+        .fetch_one(&recorder)
+        .await
+        .expect("recorder reads the allowlist");
+    sqlx::query("SELECT COUNT(*) FROM rule_switches")
+        .fetch_one(&recorder)
+        .await
+        .expect("recorder reads the rule switches");
     recorder.close().await;
     editor.close().await;
     drop_all(&admin_url(), &opts).await.unwrap();
