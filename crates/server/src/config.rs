@@ -552,9 +552,7 @@ impl Config {
             ));
         }
         for id in &self.shield.disabled_rules {
-            let known = shield::rules::RULES.iter().any(|r| r.id == *id)
-                || shield::rules::CODE_RULES.contains(id);
-            if !known {
+            if !shield::rules::exists(*id) {
                 problems.push((
                     "shield.disabled_rules".into(),
                     format!("{id} is not a rule id"),

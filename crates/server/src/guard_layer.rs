@@ -8,7 +8,7 @@ use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, Version, header};
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use tokio::sync::mpsc;
 
 use std::net::IpAddr;
@@ -259,7 +259,7 @@ impl ShieldState {
             ..BanPolicy::default()
         });
         for b in recorder.active_bans(now).await? {
-            if let Some(subject) = parse_subject(&b.subject) {
+            if let Some(subject) = Subject::parse(&b.subject) {
                 bans.insert(stored_to_ban(subject, b), now);
             }
         }
@@ -515,11 +515,6 @@ async fn modified(path: &std::path::Path) -> Option<std::time::SystemTime> {
     tokio::fs::metadata(path).await.ok()?.modified().ok()
 }
 
-/// `192.0.2.7`, `2001:db8:1:2::/64` or `198.51.100.0/24` back into a ban subject.
-fn parse_subject(s: &str) -> Option<Subject> {
-    Subject::parse(s)
-}
-
 /// Every `sync_s` seconds: takes in bans, the allowlist and rule switches changed elsewhere
 /// (the CLI, another node); once a minute: drops expired bans and idle counters, so memory
 /// stays bounded.
@@ -550,7 +545,7 @@ async fn sync(d: &Defense, recorder: &store::Recorder) {
         Ok(stored) => {
             let bans: Vec<Ban> = stored
                 .into_iter()
-                .filter_map(|b| parse_subject(&b.subject).map(|s| stored_to_ban(s, b)))
+                .filter_map(|b| Subject::parse(&b.subject).map(|s| stored_to_ban(s, b)))
                 .collect();
             d.metrics.bans_active.set(bans.len() as i64);
             lock(&d.bans).sync(bans, now, 30);
@@ -782,16 +777,7 @@ fn counted(metrics: &Metrics, res: Response) -> Response {
     res
 }
 
+/// The short page a refused request gets (the same as the server's other error pages).
 fn refuse(status: StatusCode, message: &'static str) -> Response {
-    let body = format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{message}</title></head><body><h1>{message}</h1></body></html>"
-    );
-    let mut res = (status, body).into_response();
-    res.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/html; charset=utf-8"),
-    );
-    res.headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    res
+    crate::error::plain_page(status, message)
 }

@@ -660,43 +660,52 @@ impl Shield {
                 || h.eq_ignore_ascii_case("x-http-method")
                 || h.eq_ignore_ascii_case("x-method-override")
         }) || f.query.is_some_and(|q| {
+            const METHODS: &[&str] = &[
+                "delete",
+                "put",
+                "patch",
+                "get",
+                "post",
+                "head",
+                "options",
+                "trace",
+                "connect",
+                "propfind",
+                "proppatch",
+                "mkcol",
+                "copy",
+                "move",
+                "lock",
+                "unlock",
+                "search",
+            ];
             q.split('&').any(|p| {
-                let p = p.to_ascii_lowercase();
-                p.strip_prefix("_method=").is_some_and(|m| {
-                    matches!(
-                        m,
-                        "delete"
-                            | "put"
-                            | "patch"
-                            | "get"
-                            | "post"
-                            | "head"
-                            | "options"
-                            | "trace"
-                            | "connect"
-                            | "propfind"
-                            | "proppatch"
-                            | "mkcol"
-                            | "copy"
-                            | "move"
-                            | "lock"
-                            | "unlock"
-                            | "search"
-                    )
+                p.split_once('=').is_some_and(|(name, m)| {
+                    name.eq_ignore_ascii_case("_method")
+                        && METHODS.iter().any(|k| m.eq_ignore_ascii_case(k))
                 })
             })
         });
         if overridden {
             add(ids::METHOD_OVERRIDE, Severity::Critical, "method override");
         }
+        // Checked on every request, so without allocating: look only after each `%`.
         let overlong = |t: &str| {
-            let l = t.to_ascii_lowercase();
-            l.contains("%c0")
-                || l.contains("%c1")
-                || l.contains("%e0%8")
-                || l.contains("%e0%9")
-                || l.contains("%f0%8")
-                || l.contains("%uff")
+            let b = t.as_bytes();
+            b.iter()
+                .enumerate()
+                .filter(|(_, c)| **c == b'%')
+                .any(|(i, _)| {
+                    let rest = &b[i + 1..];
+                    let starts =
+                        |p: &[u8]| rest.len() >= p.len() && rest[..p.len()].eq_ignore_ascii_case(p);
+                    starts(b"c0")
+                        || starts(b"c1")
+                        || starts(b"e0%8")
+                        || starts(b"e0%9")
+                        || starts(b"f0%8")
+                        || starts(b"uff")
+                })
         };
         if overlong(f.path) || f.query.is_some_and(overlong) {
             add(

@@ -140,26 +140,6 @@ pub mod ids {
     pub const HEADER_INJECTION: u32 = 9011;
 }
 
-/// Ids of the rules implemented in code, for configuration checks.
-pub const CODE_RULES: &[u32] = &[
-    ids::LIBINJECTION_SQLI,
-    ids::LIBINJECTION_XSS,
-    ids::JAVA_BASE64_GADGET,
-    ids::DOTFILE,
-    ids::MAIL_SMUGGLING,
-    ids::BAD_METHOD,
-    ids::AMBIGUOUS_FRAMING,
-    ids::BAD_HOST,
-    ids::BAD_CONTENT_TYPE,
-    ids::BAD_CHARSET,
-    ids::CONTROL_BYTES,
-    ids::RANGE_ABUSE,
-    ids::METHOD_OVERRIDE,
-    ids::BODY_ON_GET,
-    ids::OVERLONG_ENCODING,
-    ids::HEADER_INJECTION,
-];
-
 /// A rule as operators see it: in the dashboard, the CLI and the per-rule switches.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RuleInfo {
@@ -288,7 +268,7 @@ pub fn catalogue() -> Vec<RuleInfo> {
 
 /// Whether `id` names a rule.
 pub fn exists(id: u32) -> bool {
-    CODE_RULES.contains(&id) || RULES.iter().any(|r| r.id == id)
+    CODE_RULE_INFO.iter().any(|r| r.id == id) || RULES.iter().any(|r| r.id == id)
 }
 
 /// All pattern rules.

@@ -993,11 +993,28 @@ fn every_rule_has_a_unique_id_and_compiles() {
 
 #[test]
 fn catalogue_lists_every_rule_once() {
+    use crate::rules::ids::*;
     let all = crate::rules::catalogue();
-    assert_eq!(
-        all.len(),
-        crate::rules::RULES.len() + crate::rules::CODE_RULES.len()
-    );
+    let code = [
+        LIBINJECTION_SQLI,
+        LIBINJECTION_XSS,
+        JAVA_BASE64_GADGET,
+        MAIL_SMUGGLING,
+        DOTFILE,
+        BAD_METHOD,
+        AMBIGUOUS_FRAMING,
+        BAD_HOST,
+        BAD_CONTENT_TYPE,
+        BAD_CHARSET,
+        CONTROL_BYTES,
+        RANGE_ABUSE,
+        METHOD_OVERRIDE,
+        BODY_ON_GET,
+        OVERLONG_ENCODING,
+        HEADER_INJECTION,
+    ];
+    assert_eq!(all.len(), crate::rules::RULES.len() + code.len());
+    assert!(code.iter().all(|id| crate::rules::exists(*id)));
     let mut ids: Vec<u32> = all.iter().map(|r| r.id).collect();
     ids.dedup();
     assert_eq!(ids.len(), all.len(), "rule ids must be unique");

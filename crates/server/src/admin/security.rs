@@ -73,6 +73,19 @@ fn parse_detail(detail: &str) -> HashMap<&str, String> {
     out
 }
 
+/// How often each rule appears in `events`.
+fn rule_hits(events: &[store::SecurityEvent]) -> HashMap<u32, u64> {
+    let mut hits: HashMap<u32, u64> = HashMap::new();
+    for e in events {
+        if let Some(rules) = parse_detail(&e.detail).get("rules") {
+            for r in rules.split(',').filter_map(|r| r.parse().ok()) {
+                *hits.entry(r).or_default() += 1;
+            }
+        }
+    }
+    hits
+}
+
 fn hit(e: &store::SecurityEvent) -> Hit {
     let d = parse_detail(&e.detail);
     let get = |k: &str| d.get(k).cloned().unwrap_or_default();
@@ -164,14 +177,7 @@ async fn render(
     let recent = editor
         .security_events(&["waf_block", "waf_detect"], week, RECENT_EVENTS)
         .await?;
-    let mut rule_counts: HashMap<u32, u64> = HashMap::new();
-    for e in &recent {
-        if let Some(rules) = parse_detail(&e.detail).get("rules") {
-            for r in rules.split(',').filter_map(|r| r.parse().ok()) {
-                *rule_counts.entry(r).or_default() += 1;
-            }
-        }
-    }
+    let rule_counts = rule_hits(&recent);
     let catalogue = shield::rules::catalogue();
     let mut top_rules: Vec<(u32, u64)> = rule_counts.into_iter().collect();
     top_rules.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
@@ -395,14 +401,7 @@ async fn render_rules(
             RECENT_EVENTS,
         )
         .await?;
-    let mut hits: HashMap<u32, u64> = HashMap::new();
-    for e in &recent {
-        if let Some(rules) = parse_detail(&e.detail).get("rules") {
-            for r in rules.split(',').filter_map(|r| r.parse().ok()) {
-                *hits.entry(r).or_default() += 1;
-            }
-        }
-    }
+    let hits = rule_hits(&recent);
     let switches: HashMap<i64, store::RuleSwitch> = editor
         .rule_switches()
         .await?
