@@ -507,9 +507,7 @@ impl Shield {
             }
         }
         // Shell evasions (`c\a"t /et''c/pas$@swd`) as the shell would read them.
-        let evasive = norm
-            .bytes()
-            .any(|b| matches!(b, b'"' | b'\'' | b'^' | b'$'));
+        let evasive = normalize::may_hide_command(norm);
         let cmdline = if evasive {
             normalize::cmdline(norm)
         } else {
