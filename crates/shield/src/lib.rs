@@ -172,6 +172,8 @@ pub struct Shield {
     /// HTTP request lines, headers or responses after a line break (splitting, smuggling).
     http_injection: Regex,
     sql_words: regex::bytes::Regex,
+    /// SQL comments as whitespace or hiding places, in the text before normalisation.
+    sql_comment: regex::bytes::Regex,
 }
 
 /// Headers whose values are machine-made and never inspected for injections.
@@ -261,6 +263,11 @@ impl Shield {
             charset: Regex::new(r"charset\s*=\s*[\x22']?([a-z0-9_-]+)")?,
             sql_words: regex::bytes::RegexBuilder::new(
                 r"(?i)\b(select|union|insert|update|delete|drop|exec|execute|sleep|benchmark|waitfor|having|information_schema|concat|char|0x[0-9a-f]{4})\b|--|/\*|#",
+            )
+            .unicode(false)
+            .build()?,
+            sql_comment: regex::bytes::RegexBuilder::new(
+                r#"(?i)/\*!|/\*\*/|[a-z0-9_'"`)]/\*[^*]{0,80}\*/\s*[a-z0-9_('"`@]|['"`]\s*/\*"#,
             )
             .unicode(false)
             .build()?,
@@ -518,6 +525,18 @@ impl Shield {
         }
         let d = &self.config.disabled_rules;
         let bytes = decoded.as_bytes();
+        if !d.contains(&ids::SQL_COMMENT_EVASION)
+            && decoded.contains("/*")
+            && self.sql_comment.is_match(bytes)
+        {
+            found.add(
+                ids::SQL_COMMENT_EVASION,
+                Category::Sqli,
+                Severity::Critical,
+                loc,
+                norm,
+            );
+        }
         if !d.contains(&ids::LIBINJECTION_SQLI) && self.may_be_sqli(bytes) {
             // A panic in the detector must not take the server down; treat it as suspicious.
             let hit = std::panic::catch_unwind(|| {

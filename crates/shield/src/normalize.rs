@@ -1,6 +1,6 @@
 //! Undoing the encodings attackers hide behind, before any rule looks at a value.
 //!
-//! Every rule sees the same normalised text: URL-decoded until stable (at most three rounds,
+//! Every rule sees the same normalised text: URL-decoded until stable (at most five rounds,
 //! `%u00XX` included), HTML character references decoded, NUL and other control bytes turned
 //! into spaces, overlong UTF-8 replaced, lower-cased, SQL comments and runs of whitespace
 //! collapsed to one space, and backslashes turned into slashes. Each step is linear in the input.
@@ -56,13 +56,13 @@ fn hex4(b: &[u8]) -> Option<u32> {
         .try_fold(0u32, |acc, c| hex(*c).map(|v| acc * 16 + u32::from(v)))
 }
 
-/// Percent-decodes until nothing changes, at most three rounds (double and triple encoding).
+/// Percent-decodes until nothing changes, at most five rounds (double, triple... encoding).
 pub fn percent_decode_deep(s: &str) -> String {
     if !s.contains('%') {
         return s.to_string();
     }
     let mut cur = percent_decode_once(s);
-    for _ in 0..2 {
+    for _ in 0..4 {
         if !cur.contains('%') {
             break;
         }
@@ -220,6 +220,8 @@ pub fn normalize_decoded(decoded: &str) -> String {
     if already_normal(decoded) {
         return decoded.to_string();
     }
+    let uncommented = uncomment(decoded);
+    let decoded = uncommented.as_ref();
     let b = decoded.as_bytes();
     let mut out: Vec<u8> = Vec::with_capacity(b.len());
     let mut last_space = false;
@@ -231,10 +233,10 @@ pub fn normalize_decoded(decoded: &str) -> String {
     };
     let mut i = 0;
     while i < b.len() {
-        // Runs of printable ASCII other than `/` and `\\` (most of any text) in one go.
+        // Runs of printable ASCII other than `\\` (most of any text) in one go.
         let run = b[i..]
             .iter()
-            .position(|&c| !(0x21..0x7f).contains(&c) || c == b'/' || c == b'\\')
+            .position(|&c| !(0x21..0x7f).contains(&c) || c == b'\\')
             .map_or(b.len(), |p| i + p);
         if run > i {
             out.extend(b[i..run].iter().map(u8::to_ascii_lowercase));
@@ -245,21 +247,6 @@ pub fn normalize_decoded(decoded: &str) -> String {
         let c = b[i];
         if c < 0x80 {
             i += 1;
-            // SQL block comments (also MySQL's /*!...*/) become one space.
-            if c == b'/' && b.get(i) == Some(&b'*') {
-                i += 1;
-                let mut prev = b' ';
-                while i < b.len() {
-                    let d = b[i];
-                    i += 1;
-                    if prev == b'*' && d == b'/' {
-                        break;
-                    }
-                    prev = d;
-                }
-                push_space(&mut out, &mut last_space);
-                continue;
-            }
             match c {
                 b'\\' => {
                     out.push(b'/');
@@ -303,6 +290,36 @@ pub fn normalize_decoded(decoded: &str) -> String {
     String::from_utf8(out).unwrap_or_default()
 }
 
+/// SQL and script block comments read as one space (`UNION/**/SELECT`, `document/*x*/.cookie`),
+/// except where the text inside counts: MySQL executes `/*!50000OR*/` (read as `OR`), and a
+/// browser sees no comment around markup (`/*<script>…*/` keeps its markup). An unterminated
+/// `/*` stays as it is (`admin'/*`).
+fn uncomment(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.contains("/*") {
+        return s.into();
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(start) = rest.find("/*") {
+        let Some(len) = rest[start + 2..].find("*/") else {
+            break;
+        };
+        out.push_str(&rest[..start]);
+        out.push(' ');
+        let body = &rest[start + 2..start + 2 + len];
+        if let Some(executed) = body.strip_prefix('!') {
+            out.push_str(executed.trim_start_matches(|c: char| c.is_ascii_digit()));
+            out.push(' ');
+        } else if body.contains(['<', '>']) {
+            out.push_str(body);
+            out.push(' ');
+        }
+        rest = &rest[start + 2 + len + 2..];
+    }
+    out.push_str(rest);
+    out.into()
+}
+
 /// Characters that imitate ASCII, read as the ASCII they imitate.
 fn look_alike(c: char) -> char {
     match c {
@@ -317,6 +334,9 @@ fn look_alike(c: char) -> char {
         '\u{bc}' => '<',
         '\u{be}' => '>',
         '\u{a2}' => '"',
+        // Typographic quotes and primes, which some databases and parsers read as quotes.
+        '\u{2018}' | '\u{2019}' | '\u{201b}' | '\u{2032}' | '\u{b4}' | '\u{2bc}' => '\'',
+        '\u{201c}' | '\u{201d}' | '\u{2033}' => '"',
         c => c,
     }
 }
@@ -425,24 +445,8 @@ mod tests {
     /// The normaliser written the plain way, character by character: the fast one must agree.
     fn reference(decoded: &str) -> String {
         let mut out = String::new();
-        let mut chars = decoded.chars().peekable();
         let mut last_space = false;
-        while let Some(c) = chars.next() {
-            if c == '/' && chars.peek() == Some(&'*') {
-                chars.next();
-                let mut prev = ' ';
-                for d in chars.by_ref() {
-                    if prev == '*' && d == '/' {
-                        break;
-                    }
-                    prev = d;
-                }
-                if !last_space {
-                    out.push(' ');
-                    last_space = true;
-                }
-                continue;
-            }
+        for c in uncomment(decoded).chars() {
             let c = match look_alike(c) {
                 '\\' => '/',
                 '\u{0}'..='\u{1f}' | '\u{7f}' | '\u{a0}' | '\u{fffd}' => ' ',
@@ -533,6 +537,11 @@ mod tests {
             normalize("UNION/**/SELECT/*!50000*/pass"),
             "union select pass"
         );
+        assert_eq!(normalize("' /*!50000OR*/ 1='1"), "' or 1='1");
+        assert_eq!(normalize("/*<script>*/x"), " <script> x");
+        assert_eq!(normalize("admin'/*"), "admin'/*");
+        assert_eq!(normalize("don’t ‘quote’ “me”"), "don't 'quote' \"me\"");
+        assert_eq!(normalize("%2525252527"), "'");
         assert_eq!(
             normalize("..\\..\\Windows\\win.ini"),
             "../../windows/win.ini"

@@ -138,6 +138,9 @@ pub mod ids {
     /// HTTP request lines, headers or a response after a line break in a value (response
     /// splitting, request smuggling).
     pub const HEADER_INJECTION: u32 = 9011;
+    /// SQL comments used as whitespace or to hide code (`UNION/**/SELECT`, `/*!50000OR*/`,
+    /// `admin'/*`): judged before normalisation removes them.
+    pub const SQL_COMMENT_EVASION: u32 = 1028;
 }
 
 /// A rule as operators see it: in the dashboard, the CLI and the per-rule switches.
@@ -166,6 +169,12 @@ const CODE_RULE_INFO: &[RuleInfo] = &[
         category: Xss,
         severity: Critical,
         description: "Cross-site scripting (libinjection)",
+    },
+    RuleInfo {
+        id: ids::SQL_COMMENT_EVASION,
+        category: Sqli,
+        severity: Critical,
+        description: "SQL comment as whitespace, executed MySQL comment, or a quote closed by a comment",
     },
     RuleInfo {
         id: ids::JAVA_BASE64_GADGET,
@@ -296,7 +305,7 @@ pub const RULES: &[Rule] = &[
         severity: Critical,
         target: Value,
         description: "database catalogue access",
-        pattern: r"\b(information_schema|mysql\.(user|db)|sys\.(objects|tables|columns)|sysobjects|syscolumns|pg_(catalog|shadow|user)|sqlite_master|all_tables|user_tables|msysobjects|msdb|tempdb|northwind|sysibm|syscat)\b",
+        pattern: r"\b(information_schema|mysql\.(user|db)|sys\.(objects|tables|columns)|sysobjects|syscolumns|pg_(catalog|shadow|user|group|roles|database|authid|stat_activity)|sqlite_master|sqlite_schema|all_tables|user_tables|all_users|dba_users|(all|user)_tab_columns|v\$version|msysobjects|msdb|tempdb|northwind|sysibm|syscat|sysusers|sysservers|sysdatabases|syslogins|sys\.(databases|sql_logins|server_principals))\b",
     },
     Rule {
         id: 1005,
@@ -1003,7 +1012,7 @@ pub const RULES: &[Rule] = &[
         severity: Critical,
         target: Value,
         description: "quote closed, then a statement end or comment",
-        pattern: r"('|\xc2\xb4|\xe2\x80[\x98\x99])\s*(;|--|/\*)|\x22\s*(--|/\*)",
+        pattern: r"('|\xc2\xb4|\xe2\x80[\x98\x99])\s*(;|--|/\*|#(\s|$))|\x22\s*(--|/\*|#(\s|$))",
     },
     Rule {
         id: 1020,
@@ -1100,5 +1109,38 @@ pub const RULES: &[Rule] = &[
         target: Name,
         description: "ORM lookup or prototype path in a parameter name",
         pattern: r"\w__\w+__(i?(contains|startswith|endswith|exact|regex)|gte?|lte?|in|isnull)$|\w__(i?(contains|startswith|endswith|regex)|gte?|lte?|isnull|has_keys?|has_any_keys|contained_by|overlap)$|(^|\[)(constructor|__proto__)\]?\[?prototype",
+    },
+    // --- Classes added after measuring on public payload collections (session 3) ---
+    Rule {
+        id: 1029,
+        category: Sqli,
+        severity: Critical,
+        target: Value,
+        description: "ORDER BY / GROUP BY / HAVING column probing at the start of a value or before a comment",
+        pattern: r#"^\s*['"`)]*\s*(order|group)\s+by\s+\d|\b(order|group)\s+by\s+\d+\s*(--|#)|\bhaving\s+\d+\s*(=|<|>)\s*\d"#,
+    },
+    Rule {
+        id: 1030,
+        category: Sqli,
+        severity: Critical,
+        target: Value,
+        description: "boolean operator joining a tautology of literals, letters or placeholders, or a bare truth value",
+        pattern: r#"(^|[\s'"`)(])(or|and|xor|\|\||&&)\s+(not\s+)?\(?\s*([a-z]|'[^']{0,20}'?|"[^"]{0,20}"?|\[\w+\])\s*(=|<>|!=|<=>|\blike\b)\s*\(?\s*([a-z]|'[^']{0,20}|"[^"]{0,20}|n'[^']{0,20}|\[\w+\])(\s|$|[)'"`;#-])|\b(or|and)\s+(true|false)\s*(--|#|;)|\b(or|and)\s+\d+\s*(--|#)|^\s*['"`)]*\s*(or|and)\s+(true|false|not\s|exists\b|\(\s*exists\b)|['"`)]\s*(or|and)\s*\(\s*exists\b|\b(or|and)\s+\d+\s+(not\s+)?between\s+\d+\s+and\s+\d+"#,
+    },
+    Rule {
+        id: 1031,
+        category: Sqli,
+        severity: Critical,
+        target: Value,
+        description: "SQL administration and stacked statements: stored procedures, identity functions, DDL, backups, string concatenation with a call",
+        pattern: r#"\bexec(ute)?\s+(master\.\.|master\.dbo\.)?(xp|sp)_\w+|;\s*select\s+(\*|count\s*\(|@|top\s+\d)|;\s*call\s+[\w.]+\s*\(|;\s*begin\s+[\w.]+\s*\(|\bselect\s+@\w+|\bselect\s+(current_user|session_user|system_user|current_database\s*\(|user\s*\(|version\s*\(|@@)|\bcreate\s+table\s+[\w.]+\s*\(|\bbackup\s+(database|log)\s+\w+\s+to\b|'\s*\|\|\s*[\w.]+\s*\(|^\s*['"`)]*\s*;\s*(select|exec|declare|drop|shutdown|insert|update|delete)\b"#,
+    },
+    Rule {
+        id: 2015,
+        category: Xss,
+        severity: Critical,
+        target: Value,
+        description: "script functions passed by reference or reached through computed names",
+        pattern: r#"\(\s*(alert|prompt|confirm|eval)\s*\)\s*[(`]|[,=]\s*(alert|prompt|confirm|eval)\s*[,;]|\.\s*(find|map|filter|call|apply|foreach|some|every|then)\s*\(\s*(alert|prompt|confirm|eval)\b|\b(top|self|window|parent|frames|globalthis)\s*\[[^\]]{1,60}\]\s*\(|['"`]\s*on(abort|blur|change|click|dblclick|error|focus|focusin|input|keydown|keypress|keyup|load|mousedown|mousemove|mouseout|mouseover|mouseup|mouseenter|mouseleave|pointerdown|pointerover|pointerenter|resize|scroll|submit|toggle|unload|animationstart|animationend|transitionend|beforeunload|hashchange|pageshow|popstate|wheel|drag|dragstart|drop|copy|cut|paste|play|pause|loadstart|canplay|ended|begin|end|message|readystatechange)\b"#,
     },
 ];

@@ -563,6 +563,69 @@ const POSITIVE: &[(u32, &[&str])] = &[
             "document.cookie=\"sid=1; path=/\"",
         ],
     ),
+    (
+        1029,
+        &[
+            " ORDER BY 13-- ",
+            "1 order by 3#",
+            "' GROUP BY 2",
+            " HAVING 1=1--",
+        ],
+    ),
+    (
+        1030,
+        &[
+            " or 'a'='a",
+            ") or (a=a",
+            "hi or a=a",
+            " OR x=y#",
+            " OR [RANDNUM]=[RANDNUM]",
+            " or 'text' = n'text'",
+            "' or (EXISTS)",
+            " or true--",
+            " or 1 --'",
+            " or 2 between 1 and 3",
+        ],
+    ),
+    (
+        1031,
+        &[
+            "; exec xp_regread",
+            "1 exec sp_addlogin",
+            ";SELECT COUNT(*) FROM ALL_USERS T1",
+            "1;SELECT *",
+            "@var select @var as var into temp end --",
+            "select current_user;",
+            "create table myfile (input TEXT);",
+            "BACKUP database master to disk='x'",
+            "' || myappadmin.adduser('admin', 'newpass') || '",
+        ],
+    ),
+    (1004, &["select * from pg_group;", "select * from sysusers"]),
+    (
+        1028,
+        &[
+            "uni/**/on sel/**/ect",
+            "admin'/*",
+            "1/*!1111'*/",
+            "SELECT/*avoid-spaces*/password/**/FROM/**/Members",
+            "DROP/*comment*/sampletable",
+            "' /*!50000or*/1='1",
+        ],
+    ),
+    (1019, &["admin' #", "root\" #"]),
+    (
+        2015,
+        &[
+            "(alert)(1)",
+            "a=alert,a(1)",
+            "[1].find(alert)",
+            "top[/al/.source+/ert/.source](1)",
+            "self[8680439..toString(30)](1)",
+            "\"onmouseover",
+            "'onerror",
+        ],
+    ),
 ];
 
 #[test]
@@ -696,6 +759,20 @@ const HONEST: &[&str] = &[
     "Add ¼ cup of sugar and ¾ cup of flour; costs 50¢",
     "console.log(\"hello\")",
     "See https://www.example.org/about and mail info@example.org",
+    // Near misses of the classes of session 3: orders, counts and prices in prose.
+    "Please deliver my order by 5",
+    "2 adults and 1 child = 25 euro",
+    "Is it true or false?",
+    "Choose 'yes' or 'no' please",
+    "Kids aged 4 and 5 welcome",
+    "Your order by 12 December, please -- thanks!",
+    "We're having 2 guests; select 2 chairs",
+    "call me at 10; begin at 11",
+    "The \"online\" shop and the 'onboarding' page",
+    "Tickets (adult) = 10, (child) = 5",
+    "/* a comment */ body { color: red; }",
+    "int x = 1; /* the first */",
+    "5*/2 or 5/*2",
 ];
 
 #[test]
@@ -1012,6 +1089,7 @@ fn catalogue_lists_every_rule_once() {
         BODY_ON_GET,
         OVERLONG_ENCODING,
         HEADER_INJECTION,
+        SQL_COMMENT_EVASION,
     ];
     assert_eq!(all.len(), crate::rules::RULES.len() + code.len());
     assert!(code.iter().all(|id| crate::rules::exists(*id)));
