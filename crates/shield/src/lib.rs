@@ -174,7 +174,14 @@ pub struct Shield {
     sql_words: regex::bytes::Regex,
     /// SQL comments as whitespace or hiding places, in the text before normalisation.
     sql_comment: regex::bytes::Regex,
+    /// A value that is a whole SQL statement from its first word (pasted, not injected).
+    pasted_sql: regex::bytes::Regex,
 }
+
+/// Rules that a pasted, well-formed SQL statement sets off by its nature (a quoted literal
+/// followed by a `--` comment); in such a value they do not count. An injection has to break
+/// out of the context it lands in first, which the other SQL rules still see.
+const PASTED_SQL_DEMOTED: &[u32] = &[ids::LIBINJECTION_SQLI, 1007, 1019];
 
 /// Headers whose values are machine-made and never inspected for injections.
 const SKIPPED_HEADERS: &[&str] = &[
@@ -268,6 +275,11 @@ impl Shield {
             .build()?,
             sql_comment: regex::bytes::RegexBuilder::new(
                 r#"(?i)/\*!|/\*\*/|[a-z0-9_'"`)]/\*[^*]{0,80}\*/\s*[a-z0-9_('"`@]|['"`]\s*/\*"#,
+            )
+            .unicode(false)
+            .build()?,
+            pasted_sql: regex::bytes::RegexBuilder::new(
+                r"^\s*(select\s+[\w*.,\s()]{1,200}?\s+from\s+[\w.]+|insert\s+into\s+[\w.]+|update\s+[\w.]+\s+set\s|delete\s+from\s+[\w.]+)",
             )
             .unicode(false)
             .build()?,
@@ -475,6 +487,21 @@ impl Shield {
 
     /// [`Self::inspect_value`] when the caller has decoded `raw` already.
     fn inspect_decoded(
+        &self,
+        norm: &str,
+        raw: &str,
+        decoded: &str,
+        loc: &Loc<'_>,
+        found: &mut Found,
+    ) {
+        let pasted = norm.bytes().filter(|&b| b == b'\'').count() % 2 == 0
+            && self.pasted_sql.is_match(norm.as_bytes());
+        found.demote = if pasted { PASTED_SQL_DEMOTED } else { &[] };
+        self.inspect_decoded_as_given(norm, raw, decoded, loc, found);
+        found.demote = &[];
+    }
+
+    fn inspect_decoded_as_given(
         &self,
         norm: &str,
         raw: &str,
@@ -841,12 +868,14 @@ impl Loc<'_> {
     }
 }
 
-/// Matches collected while inspecting; each rule counts once.
+/// Matches collected while inspecting; each rule counts once, at its strongest.
 #[derive(Default)]
 struct Found {
     by_rule: BTreeMap<u32, Match>,
     /// Every match, repeats included (to tell whether one value matched anything).
     hits: usize,
+    /// Rules that do not count in the value being inspected.
+    demote: &'static [u32],
 }
 
 impl Found {
@@ -859,13 +888,27 @@ impl Found {
         text: &str,
     ) {
         self.hits += 1;
-        self.by_rule.entry(rule).or_insert_with(|| Match {
+        if self.demote.contains(&rule) {
+            return;
+        }
+        // A weaker match of the same rule elsewhere must not hide a stronger one.
+        if self
+            .by_rule
+            .get(&rule)
+            .is_some_and(|m| m.severity >= severity)
+        {
+            return;
+        }
+        self.by_rule.insert(
             rule,
-            category,
-            severity,
-            location: location.render(),
-            excerpt: text.chars().take(100).collect(),
-        });
+            Match {
+                rule,
+                category,
+                severity,
+                location: location.render(),
+                excerpt: text.chars().take(100).collect(),
+            },
+        );
     }
 
     fn finish(self) -> Inspection {

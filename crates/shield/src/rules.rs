@@ -401,7 +401,7 @@ pub const RULES: &[Rule] = &[
         severity: Error,
         target: Value,
         description: "SQL function call",
-        pattern: r"\b(make_set|elt|sin|cos|tan|abs|pi|now|sysdate|version|database|schema|char_length|md5|sha1|sha2|rand|floor|ceil|round|if|ifnull|nullif|coalesce|iif|locate|position|soundex|lpad|rpad|find_in_set|bit_length|oct|ord|encode|decode|aes_encrypt|aes_decrypt|compress|uncompress|exp|ln|pow|power|sqrt|sign|greatest|least|last_insert_id|row_count|found_rows|connection_id|crc32|from_base64|to_base64|json_extract|json_keys|xmltype|ctxsys\.\w+|dbms_\w+|pg_\w+)\(",
+        pattern: r"\b(make_set|elt|sin|cos|tan|abs|pi|now|sysdate|version|database|schema|char_length|md5|sha1|sha2|rand|floor|ceil|round|ifnull|nullif|coalesce|iif|locate|position|soundex|lpad|rpad|find_in_set|bit_length|oct|ord|encode|decode|aes_encrypt|aes_decrypt|compress|uncompress|exp|ln|pow|power|sqrt|sign|greatest|least|last_insert_id|row_count|found_rows|connection_id|crc32|from_base64|to_base64|json_extract|json_keys|xmltype|ctxsys\.\w+|dbms_\w+|pg_\w+)\(",
     },
     Rule {
         id: 1017,

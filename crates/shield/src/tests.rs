@@ -773,7 +773,39 @@ const HONEST: &[&str] = &[
     "/* a comment */ body { color: red; }",
     "int x = 1; /* the first */",
     "5*/2 or 5/*2",
+    // Pasted code: a whole SQL statement with a comment, a spreadsheet formula.
+    "SELECT name FROM members WHERE city = 'Utrecht' -- from the course",
+    "In Excel I use =IF(B2>10;\"ok\";\"no\") -- is that right?",
 ];
+
+#[test]
+fn a_pasted_statement_does_not_excuse_an_injection() {
+    let s = shield();
+    // Still caught inside a pasted-looking statement: a breakout with a tautology or UNION.
+    for attack in [
+        "select a from b where c = 'x' or '1'='1' -- ",
+        "select name from t' union select password from users -- '",
+    ] {
+        assert!(arg(&s, attack).is_attack(DEFAULT_THRESHOLD), "{attack:?}");
+    }
+    // A pasted statement in one field does not weaken the same rules in another field.
+    let q = format!(
+        "a={}&b={}",
+        encode("SELECT name FROM members WHERE city = 'Utrecht' -- course"),
+        encode("admin' --")
+    );
+    let headers: &[(&str, &[u8])] = &[("host", b"example.nl")];
+    let got = s.inspect(&Facts {
+        method: "GET",
+        path: "/search",
+        query: Some(&q),
+        headers,
+        body: None,
+        profile: Profile::Public,
+        host_in_authority: false,
+    });
+    assert!(got.is_attack(DEFAULT_THRESHOLD), "{:?}", got.matches);
+}
 
 #[test]
 fn honest_values_pass() {
