@@ -329,7 +329,7 @@ pub const RULES: &[Rule] = &[
         severity: Error,
         target: Value,
         description: "quote closed by a SQL comment",
-        pattern: r#"['"`)]\s*(--|#|;\s*--|;\s*$)"#,
+        pattern: r#"['"`)]\s*(--|#|;\s*--)|['")]\s*;\s*$"#,
     },
     Rule {
         id: 1008,
@@ -499,7 +499,7 @@ pub const RULES: &[Rule] = &[
         severity: Critical,
         target: Value,
         description: "sensitive system file",
-        pattern: r"/etc/(passwd|shadow|group|hosts|issue|motd|crontab|sudoers|fstab|resolv\.conf|apache2|nginx|httpd|mysql|ssh)|/proc/(self|\d+)/|/dev/(tcp|udp|fd|stdin)|\b(boot|win|system)\.ini\b|/(windows|winnt)/|system32|\.htaccess\b|\.htpasswd\b|\bweb\.config\b|wp-config\.php|/var/(log|www|lib|mail|spool)/|\.ssh/|\bid_(rsa|dsa|ecdsa|ed25519)\b|\.bash_history|/root/|\.aws/credentials|/usr/local/etc|/proc/[a-z]|/sys/(class|kernel|devices|firmware|block|bus|module|power|fs)\b|\.docker/|/@fs/|/etc/[a-z0-9._-]{3,}",
+        pattern: r"(^|/|\b)etc/(passwd|shadow|group|hosts|issue|motd|crontab|sudoers|fstab|resolv\.conf|apache2|nginx|httpd|mysql|ssh)|/proc/(self|\d+)/|/dev/(tcp|udp|fd|stdin)|\b(boot|win|system)\.ini\b|/(windows|winnt)/|system32|\.htaccess\b|\.htpasswd\b|\bweb\.config\b|wp-config\.php|/var/(log|www|lib|mail|spool)/|\.ssh/|\bid_(rsa|dsa|ecdsa|ed25519)\b|\.bash_history|/root/|\.aws/credentials|/usr/local/etc|/proc/[a-z]|/sys/(class|kernel|devices|firmware|block|bus|module|power|fs)\b|\.docker/|/@fs/|/etc/[a-z0-9._-]{3,}",
     },
     Rule {
         id: 3003,
@@ -565,7 +565,7 @@ pub const RULES: &[Rule] = &[
         severity: Critical,
         target: Value,
         description: "chained shell command with a path or option",
-        pattern: r"([;|&`\n]|\$\(|\|\||&&)\s*(cat|ls|id|echo|rm|cp|mv|ps|env|printenv|find|head|tail|more|less|tac|nl|od|xxd|strings|grep|awk|sed|sort|uniq|touch|mkdir|kill|sleep|ping|sh|tar|zip|unzip|gzip|dd|who|w|last|sh|which|type|dir|del|copy|more|ex|vi|vim|nano|ed)(\s+(-|/|\$|\.|~|\d|\w+\.\w+)|\s*$|[;|&`)])",
+        pattern: r"([;|`\n]|\$\(|\|\||&&)\s*(cat|ls|id|echo|rm|cp|mv|ps|env|printenv|find|head|tail|more|less|tac|nl|od|xxd|strings|grep|awk|sed|sort|uniq|touch|mkdir|kill|sleep|ping|sh|tar|zip|unzip|gzip|dd|who|w|last|sh|which|type|dir|del|copy|more|ex|vi|vim|nano|ed)(\s+(-|/|\$|\.|~|\d|\w+\.\w+)|\s*$|[;|&`)])|(^|[^&])&\s*(cat|ls|id|echo|rm|cp|mv|ps|env|printenv|find|head|tail|tac|nl|od|xxd|strings|grep|awk|sed|touch|mkdir|kill|sleep|ping|sh|tar|dd|which|dir|del|vi|vim)(\s+(-|/|\$|~|\w+\.\w+)|\s*[;|`)])",
     },
     Rule {
         id: 4003,
@@ -573,7 +573,7 @@ pub const RULES: &[Rule] = &[
         severity: Critical,
         target: Value,
         description: "shell interpreter or shell trick",
-        pattern: r"/bin/(ba|z|k|da|c|tc)?sh\b|/usr/bin/\w+|/dev/(tcp|udp)/|\bcmd(\.exe)?\s*/[ck]\b|cmd\.exe|\bpowershell(\.exe)?\b|\$\{ifs\}|\$ifs\b|\$\{?path:|\{[a-z]+,[^}]*\}|\bnc\s+-[a-z]*[elvnp]|\bexec\s+\d*[<>]",
+        pattern: r"/bin/(ba|z|k|da|c|tc)?sh\b|/usr/bin/\w+|/dev/(tcp|udp)/|\bcmd(\.exe)?\s*/[ck]\b|cmd\.exe|\bpowershell(\.exe)?\b|\$\{ifs\}|\$ifs\b|\$\{?path:|\{[a-z]+,[^}\s]*\}|\bnc\s+-[a-z]*[elvnp]|\bexec\s+\d*[<>]",
     },
     Rule {
         id: 4004,
@@ -589,7 +589,7 @@ pub const RULES: &[Rule] = &[
         severity: Critical,
         target: Value,
         description: "command substitution",
-        pattern: r"\$\(\s*[a-z/]+[^)]*\)|`\s*[a-z/]+\s*[^`]*`",
+        pattern: r"\$\(\s*[a-z/]+[^)]*\)|`\s*(/[a-z/]*/)?(id|whoami|uname|cat|ls|dir|wget|curl|nc|ncat|bash|sh|zsh|ping|sleep|echo|rm|python[23]?|perl|php|ruby|node|nslookup|dig|env|printenv|ps|pwd|hostname|ifconfig|ipconfig|net|powershell|cmd|certutil|base64|tftp|telnet|busybox|reboot|shutdown|kill|chmod|touch|head|tail|find|grep)([\s<>|;&$'\x22][^`]*)?`",
     },
     Rule {
         id: 4006,
@@ -1003,7 +1003,7 @@ pub const RULES: &[Rule] = &[
         severity: Critical,
         target: Value,
         description: "LDAP filter injection",
-        pattern: r"\)\s*\(\s*([|&!]\s*\(?|[\w.-]+\s*[~<>]?=)|\*\)\s*\(\s*[|&]",
+        pattern: r"\)\s*\(\s*([|&!]\s*\(?|[\w.-]+\s*[~<>]?=)|\*\)\s*\(\s*[|&]|\)\s*\(+\s*[|&!]\s*\(?\s*[\w.-]+\s*=|\*\s*\(\s*\)\s*[|&]|\*\s*\)\s*\)+\s*$",
     },
     // --- Classes added after the second look at what was missed ---
     Rule {
@@ -1044,7 +1044,7 @@ pub const RULES: &[Rule] = &[
         severity: Critical,
         target: Value,
         description: "command after a separator, with an option, path or variable",
-        pattern: r"([;|`\n]|&&|\|\||\$\(|(^|[^\w&])&[a-z])\s*(sudo\s+|time\s+|nohup\s+|env\s+|exec\s+)*\$?[a-z][\w.+-]{0,24}\s+(-{1,2}[a-z]|\.{0,2}/|~/|\$[a-z{(]|(whoami|uname|ifconfig|ipconfig|hostname|passwd|netstat)\b)",
+        pattern: r"([;|\n]|(^|[;|&(])\s*`|&&|\|\||\$\(|(^|[^\w&])&[a-z])\s*(sudo\s+|time\s+|nohup\s+|env\s+|exec\s+)*\$?[a-z][\w.+-]{0,24}\s+(-{1,2}[a-z]|\.{0,2}/|~/|\$[a-z{(]|(whoami|uname|ifconfig|ipconfig|hostname|passwd|netstat)\b)",
     },
     Rule {
         id: 4014,
@@ -1052,7 +1052,7 @@ pub const RULES: &[Rule] = &[
         severity: Critical,
         target: Value,
         description: "unusual system tool after a separator",
-        pattern: r"([;|`\n]|&&|\|\||\$\(|(^|[^\w&])&)\s*(/[a-z/]*?/)?(aptitude|apt-get|yum|dnf|apk|rpm|dpkg|pip3?|npm|c89|c99|tcc|g\+\+|clang|cmake|bsdtar|cpio|rsync|scp|sftp|ssh|ftp|curl|wget|w3m|aria2c|tftp|nmap|tcpdump|strace|ltrace|gdb|valgrind|tmux|setarch|taskset|ionice|chroot|unshare|nsenter|capsh|setcap|getcap|umount|losetup|insmod|modprobe|rmmod|iptables|nft|ip6tables|netstat|lsof|fuser|pkill|killall|crontab|systemd-run|initctl|shutdown|reboot|poweroff|useradd|userdel|groupadd|adduser|deluser|chpasswd|visudo|doas|pkexec|runuser|newgrp|base32|base64|xxd|hexdump|uuencode|uudecode|openssl|gpg|7z|rar|unrar|xz|bzip2|lz4|zstd|jq|yq|awk|gawk|mawk|nawk|sed|perl|python\d?(\.\d+)?|irb|php\d?|lua\d?(\.\d)?|nodejs|deno|tclsh|sbcl|elixir|rscript|octave|sqlite3|mysql|psql|mongo|redis-cli|ansible\S*|kubectl|docker|podman|vim|nvim|emacs|csplit|xargs|stdbuf|unbuffer|busybox|toybox|mshta|rundll32|regsvr32|wscript|cscript|msiexec|bcdboot|bcdedit|vssadmin|wevtutil|schtasks|netsh|taskkill|icacls|cacls|bootcfg|diskpart)(\s|\b$|[;|&<>/])",
+        pattern: r"([;|\n]|(^|[;|&(])\s*`|&&|\|\||\$\(|(^|[^\w&])&)\s*(/[a-z/]*?/)?(aptitude|apt-get|yum|dnf|apk|rpm|dpkg|pip3?|npm|c89|c99|tcc|g\+\+|clang|cmake|bsdtar|cpio|rsync|scp|sftp|ssh|ftp|curl|wget|w3m|aria2c|tftp|nmap|tcpdump|strace|ltrace|gdb|valgrind|tmux|setarch|taskset|ionice|chroot|unshare|nsenter|capsh|setcap|getcap|umount|losetup|insmod|modprobe|rmmod|iptables|nft|ip6tables|netstat|lsof|fuser|pkill|killall|crontab|systemd-run|initctl|shutdown|reboot|poweroff|useradd|userdel|groupadd|adduser|deluser|chpasswd|visudo|doas|pkexec|runuser|newgrp|base32|base64|xxd|hexdump|uuencode|uudecode|openssl|gpg|7z|rar|unrar|xz|bzip2|lz4|zstd|jq|yq|awk|gawk|mawk|nawk|sed|perl|python\d?(\.\d+)?|irb|php\d?|lua\d?(\.\d)?|nodejs|deno|tclsh|sbcl|elixir|rscript|octave|sqlite3|mysql|psql|mongo|redis-cli|ansible\S*|kubectl|docker|podman|vim|nvim|emacs|csplit|xargs|stdbuf|unbuffer|busybox|toybox|mshta|rundll32|regsvr32|wscript|cscript|msiexec|bcdboot|bcdedit|vssadmin|wevtutil|schtasks|netsh|taskkill|icacls|cacls|bootcfg|diskpart)(\s|\b$|[;|&<>/])",
     },
     Rule {
         id: 4017,
@@ -1142,5 +1142,45 @@ pub const RULES: &[Rule] = &[
         target: Value,
         description: "script functions passed by reference or reached through computed names",
         pattern: r#"\(\s*(alert|prompt|confirm|eval)\s*\)\s*[(`]|[,=]\s*(alert|prompt|confirm|eval)\s*[,;]|\.\s*(find|map|filter|call|apply|foreach|some|every|then)\s*\(\s*(alert|prompt|confirm|eval)\b|\b(top|self|window|parent|frames|globalthis)\s*\[[^\]]{1,60}\]\s*\(|['"`]\s*on(abort|blur|change|click|dblclick|error|focus|focusin|input|keydown|keypress|keyup|load|mousedown|mousemove|mouseout|mouseover|mouseup|mouseenter|mouseleave|pointerdown|pointerover|pointerenter|resize|scroll|submit|toggle|unload|animationstart|animationend|transitionend|beforeunload|hashchange|pageshow|popstate|wheel|drag|dragstart|drop|copy|cut|paste|play|pause|loadstart|canplay|ended|begin|end|message|readystatechange)\b"#,
+    },
+    Rule {
+        id: 3005,
+        category: Lfi,
+        severity: Critical,
+        target: Value,
+        description: "a value that is an absolute path into system, server or log directories, or to a shell dotfile",
+        pattern: r"^\s*(file:/*)?/(etc|usr|var|opt|proc|boot|root|srv|sbin|lib64|apache2?|httpd|nginx|xampp|wamp|lampp|inetpub|winnt|cpanel)/|^\s*(file:/*)?/(bin|lib|dev|sys|logs?|php\d?|mysql|tmp|home/[\w.-]+)/\S*\.(conf|cnf|ini|log|passwd|pem|key|sh|php|asp)\s*$|^\s*(file:/*)?[a-z]:/+(windows|winnt|inetpub|boot\.ini|program\s*files|xampp|wamp|apache|php|mysql|documents\s+and\s+settings)\b|^\s*(/|~/)\.(bash\w*|cshrc|tcshrc|zshrc|profile|forward|logout|history|ssh|aws|git|env|htaccess|htpasswd|mysql_history|viminfo|netrc|npmrc|docker|kube|rhosts|login)\b",
+    },
+    Rule {
+        id: 4020,
+        category: Rce,
+        severity: Critical,
+        target: Value,
+        description: "Windows or shell reconnaissance command after a separator, or a value that is a command with an option or path",
+        pattern: r"([;|`\n]|&&|\|\||&)\s*(dir(\s+[a-z]:|\s+/|\s*$)|net\s+(user|view|localgroup|share|use|start|stop|session|config)\b|reg\s+(add|query|delete|save|export)\b|sysinfo\b|systeminfo\b|tasklist\b|taskkill\b|wmic\b|netsh\b|schtasks\b|pwd\s*($|[;|&])|ipconfig\b|whoami\b)|([;|`\n]|&&|\|\|)\s*id\s*($|[;|&`])|^\s*(ls|dir|cat|ipconfig|ifconfig|netstat|ping|curl|wget|nc|ncat|uname|whoami|ps|net|reg|nslookup|traceroute|tracert)\s+(-{1,2}[a-z]|/[a-z]*|[a-z]:/|https?://|\d+\.\d+\.\d+\.\d+)",
+    },
+    Rule {
+        id: 5015,
+        category: Php,
+        severity: Critical,
+        target: Value,
+        description: "PHP code in string interpolation, or PHP information functions",
+        pattern: r"\$\{\s*@?\s*(print|echo|system|eval|exec|phpinfo|passthru|shell_exec|assert|popen|include|require)\b|\b(phpinfo|phpversion|phpcredits|php_uname|getcwd|get_current_user|getmypid|posix_getpwuid|php_sapi_name|ini_get_all)\s*\(",
+    },
+    Rule {
+        id: 7013,
+        category: Generic,
+        severity: Critical,
+        target: Value,
+        description: "template expression that calls, indexes, filters or reaches template internals (Jinja2, Twig, FreeMarker, Velocity, Smarty, Razor, Django)",
+        pattern: r#"\{\{[^}]{0,120}?(\(|\[|\||'|"|\*|\+|\b_\w+|\.class\b|\bself\b|\brequest\b|\bconfig\b|\bdump\b|\bapp\b|\bsettings\b)[^}]{0,120}\}\}|\$\{[^}]{0,120}?(\?new|\(|\[|\*|\+|getclass|\bclass\.|runtime)[^}]{0,120}\}|[<\[]#(assign|list|if|include|import|macro|function|attempt|setting|local|global|visit|recurse)\b|\{\$?smarty\b|\$smarty\.|\{/?php\}|@\(\s*\d+\s*[*+]\s*\d+\s*\)|\{\s*\d+\s*[*+]\s*\d+\s*\}|\b(_self|_context)\s*(\||\.|$)|\b(globals|locals)\s*\(\s*\)|\bsettings\.(secret_key|databases|debug|installed_apps)\b|\bconstant\s*\(\s*['"][\w\\/]+::|\$(context|field|class)\.(keys|in|forname|inspect|type)\b|#set\s*\(\s*\$|#?execinfo\b"#,
+    },
+    Rule {
+        id: 7014,
+        category: Generic,
+        severity: Critical,
+        target: Value,
+        description: "NoSQL query operators or server-side JavaScript in a value",
+        pattern: r#"[{,]\s*['"]?\$(ne|eq|gt|gte|lt|lte|in|nin|regex|where|exists|or|and|not|nor|expr|elemmatch|comment|text|all|size|type|mod|jsonschema|function|accumulator|lookup)['"]?\s*:|\[\s*\$(ne|eq|gt|gte|lt|lte|in|nin|regex|where|exists|or|and|not|nor|expr)\s*\]|\bthis\.\w+\.(match|length|indexof|startswith)\b|(\|\||&&)\s*this\.\w+|;\s*return\s*\(?\s*(true|1|!0|this)\s*\)?\s*(;|$|//|\})"#,
     },
 ];
