@@ -148,8 +148,10 @@ impl RuleSet {
             .collect();
         // ASCII classes and word boundaries: Unicode `\b` would push every non-ASCII value
         // (most honest text) off the fast DFA onto the slow engine. The patterns are ASCII.
+        // Normalised text keeps line breaks (they separate shell commands); `.` spans them.
         let set = RegexSetBuilder::new(rules.iter().map(|r| r.pattern))
             .unicode(false)
+            .dot_matches_new_line(true)
             .size_limit(64 << 20)
             .dfa_size_limit(64 << 20)
             .build()?;

@@ -231,6 +231,17 @@ pub fn normalize_decoded(decoded: &str) -> String {
             *last_space = true;
         }
     };
+    // A line break separates shell commands, so a run of white space keeps one if it had one.
+    let push_break = |out: &mut Vec<u8>, last_space: &mut bool| {
+        if *last_space {
+            if let Some(last) = out.last_mut() {
+                *last = b'\n';
+            }
+        } else {
+            out.push(b'\n');
+            *last_space = true;
+        }
+    };
     let mut i = 0;
     while i < b.len() {
         // Runs of printable ASCII other than `\\` (most of any text) in one go.
@@ -252,6 +263,7 @@ pub fn normalize_decoded(decoded: &str) -> String {
                     out.push(b'/');
                     last_space = false;
                 }
+                b'\n' | b'\r' => push_break(&mut out, &mut last_space),
                 0..=0x20 | 0x7f => push_space(&mut out, &mut last_space),
                 c => {
                     out.push(c.to_ascii_lowercase());
@@ -449,9 +461,18 @@ mod tests {
         for c in uncomment(decoded).chars() {
             let c = match look_alike(c) {
                 '\\' => '/',
+                '\n' | '\r' => '\n',
                 '\u{0}'..='\u{1f}' | '\u{7f}' | '\u{a0}' | '\u{fffd}' => ' ',
                 c => c,
             };
+            if c == '\n' || c == '\r' {
+                if last_space {
+                    out.pop();
+                }
+                out.push('\n');
+                last_space = true;
+                continue;
+            }
             if c.is_whitespace() {
                 if !last_space {
                     out.push(' ');
@@ -546,7 +567,7 @@ mod tests {
             normalize("..\\..\\Windows\\win.ini"),
             "../../windows/win.ini"
         );
-        assert_eq!(normalize("a\u{0}b\t\n c"), "a b c");
+        assert_eq!(normalize("a\u{0}b\t\n c"), "a b\nc");
         assert_eq!(normalize("%2527%2520OR%25201=1"), "' or 1=1");
     }
 

