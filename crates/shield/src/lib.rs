@@ -354,8 +354,9 @@ impl Shield {
             let value = String::from_utf8_lossy(raw);
             match &*lname {
                 "cookie" => {
-                    for (cname, cvalue) in value.split(';').filter_map(|p| p.trim().split_once('='))
-                    {
+                    // A part without `=` is a name alone; it is inspected too.
+                    for part in value.split(';').map(str::trim).filter(|p| !p.is_empty()) {
+                        let (cname, cvalue) = part.split_once('=').unwrap_or((part, ""));
                         self.inspect_field(cname, cvalue, "cookie", &mut found);
                     }
                 }
@@ -461,7 +462,11 @@ impl Shield {
     /// Upload file names are judged like paths (`shell.php`, `photo. php`, `x.php.jpg`).
     fn file_name(&self, raw: &str, kind: &'static str, found: &mut Found) {
         let norm = normalize::normalize(raw);
-        let as_path = format!("/{}", norm.trim().replace(' ', ""));
+        // Windows drops trailing dots and spaces from file names (`shell.php..`).
+        let as_path = format!(
+            "/{}",
+            norm.trim_end_matches(['.', ' ']).trim().replace(' ', "")
+        );
         self.match_set(&self.paths, &as_path, &Loc::of(kind), found);
     }
 

@@ -662,7 +662,7 @@ pub const RULES: &[Rule] = &[
         severity: Critical,
         target: Value,
         description: "dangerous PHP function",
-        pattern: r"\b(system|exec|shell_exec|passthru|popen|proc_open|pcntl_exec|assert|create_function|call_user_func(_array)?|base64_decode|gzinflate|gzuncompress|str_rot13|file_put_contents|move_uploaded_file|phpinfo|fsockopen|pfsockopen|array_map|preg_replace|highlight_file|show_source|php_uname|posix_\w+|ini_set|putenv|unserialize|var_dump|print_r|chr\(\d+\)\.chr)\s*\(",
+        pattern: r"\b(system|exec|assert)\s*\(\s*([\x22'$@`]|[a-z_]\w*\s*\()|\b(shell_exec|passthru|popen|proc_open|pcntl_exec|create_function|call_user_func(_array)?|base64_decode|gzinflate|gzuncompress|str_rot13|file_put_contents|move_uploaded_file|phpinfo|fsockopen|pfsockopen|array_map|preg_replace|highlight_file|show_source|php_uname|posix_\w+|ini_set|putenv|unserialize|var_dump|print_r|chr\(\d+\)\.chr)\s*\(",
     },
     Rule {
         id: 5003,
@@ -1182,5 +1182,13 @@ pub const RULES: &[Rule] = &[
         target: Value,
         description: "NoSQL query operators or server-side JavaScript in a value",
         pattern: r#"[{,]\s*['"]?\$(ne|eq|gt|gte|lt|lte|in|nin|regex|where|exists|or|and|not|nor|expr|elemmatch|comment|text|all|size|type|mod|jsonschema|function|accumulator|lookup)['"]?\s*:|\[\s*\$(ne|eq|gt|gte|lt|lte|in|nin|regex|where|exists|or|and|not|nor|expr)\s*\]|\bthis\.\w+\.(match|length|indexof|startswith)\b|(\|\||&&)\s*this\.\w+|;\s*return\s*\(?\s*(true|1|!0|this)\s*\)?\s*(;|$|//|\})"#,
+    },
+    Rule {
+        id: 5016,
+        category: Php,
+        severity: Critical,
+        target: Value,
+        description: "PHP file, process and decoding functions called, or a function reached through an array or a built-up name",
+        pattern: r#"(^|[^.\w$])(fopen|fread|fwrite|fputs|fgets|fpassthru|file_get_contents|file_put_contents|readfile|filegroup|fileowner|fileperms|fileinode|unlink|symlink|popen|proc_open|passthru|shell_exec|unserialize|create_function|hex2bin|str_rot13|gzinflate|gzuncompress|pcntl_exec|posix_kill|posix_setuid|ini_set|set_include_path|stream_get_contents|curl_exec|dl)\s*\(|\[\s*['"]?[a-z_]\w*['"]?\s*\]\s*\)?\s*\[\s*\d+\s*\]\s*\)?\s*(\{[^}]*\}\s*)?\(|\(\s*['"]?\w+['"]?\s*(\.\s*\(?\s*['"]?\w+['"]?\s*\)?\s*)+\)\s*\(\s*['"@$]"#,
     },
 ];

@@ -635,6 +635,18 @@ const POSITIVE: &[(u32, &[&str])] = &[
     ),
     (7012, &["admin*)((|userPassword=*)", "*()|&'", "*))"]),
     (
+        5016,
+        &[
+            "fopen  (blah)",
+            "filegroup(x)",
+            "[system][0](ls);",
+            "(['system'])[0]('uname');",
+            "( [ system ][ 0 ]) {/* comment */0} ( ls );",
+            "(sy.(st).em)(@id)",
+            "file_get_contents('/etc/hosts')",
+        ],
+    ),
+    (
         4002,
         &["|/bin/ls -al", "|usr/bin/id", "& sleep 5", "sleep 10"],
     ),
@@ -871,6 +883,9 @@ const HONEST: &[&str] = &[
     "dir. Jansen (director)",
     "Net view of the garden",
     "Please sleep 8 hours",
+    "The booking system (new) works; include (some) photos",
+    "Links [1] [2] (see below)",
+    "Option (a.b) (c)",
     // Line breaks separate shell commands; in a letter they separate lines that may start
     // with words that are also commands.
     "Dear all,\nwho can help on Saturday?\nMore info below.\nLast year we had 40 guests.\nID cards are not needed.\nSleep well,\nAnneke",
