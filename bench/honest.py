@@ -2,7 +2,8 @@
 """Generate an honest-traffic set in the replay.py JSONL format: what visitors of a small
 organisation's site really send. Contact-form messages, search queries, comments and JSON
 with natural text in several languages, names like O'Brien, prices, dates, URLs, e-mail
-addresses, and the code snippets people paste into a form. Every line has label "benign".
+addresses, the code snippets people paste into a form, and look-alikes (honest text with the
+words and signs attacks use). Every line has label "benign".
 
   bench/honest.py > bench/honest.jsonl     (deterministic: a fixed seed)
 """
@@ -122,5 +123,67 @@ for _ in range(50):
     page = random.choice(["/", "/about", "/news", "/news/spring-market", "/contact", "/news?page=2", "/about?utm_source=newsletter&utm_medium=email&utm_campaign=spring_2026",
                           "/?fbclid=IwAR3x-abc_DEF123", "/news/new-garden#comments", "/media/0123456789abcdef0123456789abcdef.png"])
     out.append(rec(i, "browse", "GET", page, base_headers([["Cookie", "_ga=GA1.1.123456.789; lang=nl"]]) if random.random() < 0.3 else base_headers()))
+# Look-alikes: honest messages and searches that use the words, signs and shapes attacks use
+# (select, union, drop, order by, or, quotes, semicolons, paths, tags, braces, error texts).
+LOOKALIKES = [
+    "Please select the 'Members' option from the drop-down and then click update.",
+    "We will drop by on Saturday; union members get a discount.",
+    "Can you insert my name into the newsletter list? Thanks!",
+    "Order by Friday, 12 pm -- otherwise delivery is next week.",
+    "Is it true or false that the market is cancelled?",
+    "The script for the school play (Act 1, Scene 2) is attached.",
+    "The file is in C:\\Users\\Joost\\Documents\\report.docx on my laptop.",
+    "My kid typed <b>hello</b> in the form, sorry!",
+    "Our alert system (red light) went off twice; who do I call?",
+    "The phone number is 0800-1234; ping me if you need anything.",
+    "Please delete my account and all data (GDPR request).",
+    "We have 1 or 2 spare tickets = first come, first served.",
+    "The 'script' club meets on Mondays & Thursdays.",
+    "Can I pay by card, or cash; and is there a discount for kids?",
+    "Echo from the choir: thanks for the great concert!",
+    "The subject was: Re: Fwd: [Choir] Rehearsal -- updated",
+    "Hello; who's in charge of the garden?",
+    "Office hours: Mon-Fri 9:00-17:00; Sat 10:00-12:00",
+    "He said: \"drop the table in the hall, we'll set up the chairs\"",
+    "Join us for 'Union Jack' night -- select your favourite British song!",
+    "Version 2.0 of the app doesn't load my profile page; version 1.9 did.",
+    "I tried the link http://localhost:8080 from your e-mail, it doesn't work.",
+    "Please sleep on it and tell me tomorrow.",
+    "The reset mail says: 'Click here to reset' -- but nothing happens.",
+    "sum(total) on the invoice was wrong; I paid 45 instead of 54.",
+    "if you're free on Sat, then come; else, Sunday is fine too.",
+    "Book title: 'Who's Afraid of Virginia Woolf?' -- do you have it?",
+    "Recipe: mix 2 eggs & 100 g flour; bake for 20 min at 180°C.",
+    "Cost: 3 x 5 = 15 euro, paid by bank (ref. 2026/04/12).",
+    "I'm in the admin team of the choir; can you add me as editor?",
+    "Teachers' union meeting @ 19:30 in room B.12",
+    "JSON export looks like {\"name\": \"Anneke\", \"age\": 42} -- is that right?",
+    "The error said: Uncaught TypeError: cannot read property 'length' of undefined",
+    "I get 'Error 500 - Internal Server Error' when I submit the form.",
+    "Tel: +31 20 123 4567 | Fax: +31 20 765 4321",
+    "Dear sir/madam, I'd like to unsubscribe; see ticket #4521.",
+    "Our new shop www.example.org/shop?id=12&cat=books is live!",
+    "Is the 'sale' still on? 50% off -- or was that last week?",
+    "My name is D'Souza; the form keeps saying 'invalid name'.",
+    "Use the hashtag #buurtfeest2026 on Instagram!",
+    "We expect between 10 and 20 kids; or more if it's sunny.",
+    "Where do I find the login page? /admin gives me an error.",
+    "Kids (4-12) & parents welcome; bring a cup :)",
+    "In my notes: 'select * from the list what you like' haha",
+    "The table 'Members 2026' in the shared sheet has a wrong sum.",
+    "Run-time error '1004': Application-defined or object-defined error",
+    "I pasted <script> by accident, please ignore that line",
+    "Net profit = income - costs; we had 1200 - 950 = 250 euro",
+    "Who is 'admin'? I got a mail from admin@example.nl",
+    "Wat kost het? 2 volwassenen en 1 kind = ? euro",
+]
+for j, text in enumerate(LOOKALIKES):
+    i += 1
+    form = {"name": random.choice(NAMES), "email": random.choice(EMAILS), "message": text}
+    out.append(rec(i, "look-alike", "POST", "/contact",
+                   base_headers([["Content-Type", "application/x-www-form-urlencoded"]]), urllib.parse.urlencode(form)))
+    i += 1
+    uri = "/search?" + urllib.parse.urlencode({"q": text})
+    out.append(rec(i, "look-alike", "GET", uri, base_headers()))
 for r in out:
     print(json.dumps(r, ensure_ascii=False))

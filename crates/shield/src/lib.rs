@@ -185,6 +185,50 @@ pub struct Shield {
 /// out of the context it lands in first, which the other SQL rules still see.
 const PASTED_SQL_DEMOTED: &[u32] = &[ids::LIBINJECTION_SQLI, 1007, 1019];
 
+/// Rules that quotes around a phrase (`'Click here' -- nothing happens`, `'Union Jack' night`)
+/// set off by their nature; in a value whose quotes all pair up that way they do not count
+/// (a superset of [`PASTED_SQL_DEMOTED`]). See [`phrase_quoted`].
+const PHRASE_QUOTED_DEMOTED: &[u32] = &[ids::LIBINJECTION_SQLI, 1007, 1014, 1015, 1019];
+
+/// Whether `s` has quotes and every one of them is an apostrophe inside a word (`o'brien`)
+/// or one of a pair around a phrase: opened at the start or after a space or bracket and
+/// before a letter or digit, closed after a non-space and before a space, the end or
+/// punctuation. Such a value cannot leave a quoted SQL string: its first quote would end
+/// the string only where the next one starts another, with no operator in between.
+fn phrase_quoted(s: &str) -> bool {
+    let b = s.as_bytes();
+    let word = |c: Option<&u8>| c.is_some_and(|c| c.is_ascii_alphanumeric() || *c >= 0x80);
+    let mut any = false;
+    for quote in [b'\'', b'"'] {
+        let mut open = false;
+        for i in (0..b.len()).filter(|&i| b[i] == quote) {
+            let (prev, next) = (i.checked_sub(1).and_then(|p| b.get(p)), b.get(i + 1));
+            if quote == b'\'' && word(prev) && word(next) {
+                continue;
+            }
+            any = true;
+            open = if open {
+                let closes = prev.is_some_and(|c| !c.is_ascii_whitespace())
+                    && next.is_none_or(|c| b" \n.,!?:)]".contains(c));
+                if !closes {
+                    return false;
+                }
+                false
+            } else {
+                let opens = prev.is_none_or(|c| b" \n([:".contains(c)) && word(next);
+                if !opens {
+                    return false;
+                }
+                true
+            };
+        }
+        if open {
+            return false;
+        }
+    }
+    any
+}
+
 /// Headers whose values are machine-made and never inspected for injections.
 const SKIPPED_HEADERS: &[&str] = &[
     "host",
@@ -501,9 +545,15 @@ impl Shield {
         loc: &Loc<'_>,
         found: &mut Found,
     ) {
-        let pasted = norm.bytes().filter(|&b| b == b'\'').count() % 2 == 0
-            && self.pasted_sql.is_match(norm.as_bytes());
-        found.demote = if pasted { PASTED_SQL_DEMOTED } else { &[] };
+        found.demote = if phrase_quoted(norm) {
+            PHRASE_QUOTED_DEMOTED
+        } else if norm.bytes().filter(|&b| b == b'\'').count() % 2 == 0
+            && self.pasted_sql.is_match(norm.as_bytes())
+        {
+            PASTED_SQL_DEMOTED
+        } else {
+            &[]
+        };
         self.inspect_decoded_as_given(norm, raw, decoded, loc, found);
         found.demote = &[];
     }

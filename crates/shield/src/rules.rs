@@ -971,7 +971,7 @@ pub const RULES: &[Rule] = &[
         severity: Critical,
         target: Value,
         description: "subshell, editor command, variable run as a command, or a bare system tool",
-        pattern: r"([;|`\n]|&&|\|\|)\s*\(\s*[a-z]|(^|[;|&\n])\s*(vi|vim|nvim|ex|view)\s+\S+\s+\+|([;|&\n]|&&)\s*\$\{?[a-z_]\w*\}?(\s|$)|\{[^}]{0,20}\$[a-z]\w*[^}]{0,20},|^\s*((time|nice|nohup|sudo|env|exec|timeout|busybox|strace)\s+)*(whoami|ifconfig|ipconfig|netstat)\s*(-\w+)?\s*$|/\[[a-z/]+\][a-z]|\balias\s+['\x22]?[\w-]+['\x22]?\s*=\s*['\x22]?[a-z]+['\x22]?\s*[;&|]|^\s*(uname|hostname|id|env|set|whoami|curl|wget|nc|ncat|socat|telnet)\s+-{1,2}[a-z]|(^|[\s;|&(])['\x22][a-z]{1,3}['\x22][a-z]{1,10}\b|\s-exec\s+[a-z/]|^;\s*(env|set|id|w|who|ls|ps|pwd)\s*$",
+        pattern: r"([;|`\n]|&&|\|\|)\s*\(\s*[a-z]|(^|[;|&\n])\s*(vi|vim|nvim|ex|view)\s+\S+\s+\+|([;|&\n]|&&)\s*\$\{?[a-z_]\w*\}?(\s|$)|\{[^}]{0,20}\$[a-z]\w*[^}]{0,20},|^\s*((time|nice|nohup|sudo|env|exec|timeout|busybox|strace)\s+)*(whoami|ifconfig|ipconfig|netstat)\s*(-\w+)?\s*$|/\[[a-z/]+\][a-z]|\balias\s+['\x22]?[\w-]+['\x22]?\s*=\s*['\x22]?[a-z]+['\x22]?\s*[;&|]|^\s*(uname|hostname|id|env|set|whoami|curl|wget|nc|ncat|socat|telnet)\s+-{1,2}[a-z]|(^|[\s;|&(])(\x22[a-z]{1,3}\x22[a-z]{1,10}\b|'[a-z]{1,3}'([a-z]{3,10}|[abcefghijklnopqruvwxyz])\b)|\s-exec\s+[a-z/]|^;\s*(env|set|id|w|who|ls|ps|pwd)\s*$",
     },
     Rule {
         id: 2014,
@@ -1020,7 +1020,7 @@ pub const RULES: &[Rule] = &[
         severity: Critical,
         target: Value,
         description: "SQL-only function call",
-        pattern: r"(^|[^.\w])(group_concat|concat_ws|extractvalue|updatexml|load_file|pg_sleep|find_in_set|current_user|session_user|system_user|db_name|schema_name|sqlite_\w+|json_(extract|valid|keys|object|array)\w*|benchmark|name_const|master_pos_wait|get_lock|row_count|last_insert_id|connection_id|randomblob|xp_\w+|sp_\w+|utl_\w+|dbms_\w+|waitfor|information_schema\.\w+)\s*\(",
+        pattern: r"(^|[^.\w])(group_concat|concat_ws|extractvalue|updatexml|load_file|pg_sleep|find_in_set|current_user|session_user|system_user|db_name|schema_name|sqlite_\w+|json_(extract|valid|keys|object|array)\w*|benchmark|name_const|master_pos_wait|get_lock|row_count|last_insert_id|connection_id|randomblob|xp_\w+|sp_\w+|utl_\w+|dbms_\w+|waitfor|information_schema\.\w+|current_setting|pg_read_file|pg_read_binary_file|pg_ls_dir|lo_import|lo_export|inet_server_addr)\s*\(",
     },
     Rule {
         id: 1021,
@@ -1092,7 +1092,7 @@ pub const RULES: &[Rule] = &[
         severity: Critical,
         target: Value,
         description: "request to an internal address in disguise",
-        pattern: r"\b[a-z][a-z0-9+.-]{1,15}:/{0,2}(\d{8,10}\b|0x[0-9a-f]{1,8}|0[0-7]{3,}|(0x[0-9a-f]{1,2}\.){1,3}|\d{1,3}\.\d{5,}|\[[0-9a-f:.]*(\]|%)|0\.0\.0\.0|169\.254\.|metadata\.|[a-z0-9.-]*\.internal\b|localhost\b|127\.\d)|\b[a-z][a-z0-9+.-]{1,15}://[^/?#\s]*@|://[^/?#]{0,80}@\d{1,3}\.\d|:///?([a-z]/){4,}|\b(local_file|acap|rtmp|gopher|dict|netdoc|jar|phar|expect|glob|ogg|rar|compress\.\w+)://|\bunix:[^|\s]*\|\s*https?://|^\s*(ftps?|sftp|smb|nfs|tftp)://|^(https?|ftps?|file)\?$|^(localhost\d*(\.localdomain\d*)?|127\.0\.0\.1|169\.254\.169\.254|ipv6-localhost|ip6-localhost|ip6-loopback|localtest\.me|lvh\.me|[\w.-]+\.(docker|containers)\.internal|[\w.-]+\.localhost)(:\d+)?(/|$)|^data:[a-z]+/[a-z0-9.+-]+(;base64)?,?",
+        pattern: r"\b[a-z][a-z0-9+.-]{1,15}:/{0,2}(\d{8,10}\b|0x[0-9a-f]{1,8}|0[0-7]{3,}|(0x[0-9a-f]{1,2}\.){1,3}|\d{1,3}\.\d{5,}|\[[0-9a-f:.]*(\]|%)|0\.0\.0\.0|169\.254\.|metadata\.|[a-z0-9.-]*\.internal\b)|^\s*[a-z][a-z0-9+.-]{1,15}:/{0,2}(0\.0\.0\.0|localhost\b|127\.\d)|\b[a-z][a-z0-9+.-]{1,15}://[^/?#\s]*@|://[^/?#]{0,80}@\d{1,3}\.\d|:///?([a-z]/){4,}|\b(local_file|acap|rtmp|gopher|dict|netdoc|jar|phar|expect|glob|ogg|rar|compress\.\w+)://|\bunix:[^|\s]*\|\s*https?://|^\s*(ftps?|sftp|smb|nfs|tftp)://|^(https?|ftps?|file)\?$|^(localhost\d*(\.localdomain\d*)?|127\.0\.0\.1|169\.254\.169\.254|ipv6-localhost|ip6-localhost|ip6-loopback|localtest\.me|lvh\.me|[\w.-]+\.(docker|containers)\.internal|[\w.-]+\.localhost)(:\d+)?(/|$)|^data:[a-z]+/[a-z0-9.+-]+(;base64)?,?",
     },
     Rule {
         id: 7010,
@@ -1125,7 +1125,7 @@ pub const RULES: &[Rule] = &[
         severity: Critical,
         target: Value,
         description: "boolean operator joining a tautology of literals, letters or placeholders, or a bare truth value",
-        pattern: r#"(^|[\s'"`)(])(or|and|xor|\|\||&&)\s+(not\s+)?\(?\s*([a-z]|'[^']{0,20}'?|"[^"]{0,20}"?|\[\w+\])\s*(=|<>|!=|<=>|\blike\b)\s*\(?\s*([a-z]|'[^']{0,20}|"[^"]{0,20}|n'[^']{0,20}|\[\w+\])(\s|$|[)'"`;#-])|\b(or|and)\s+(true|false)\s*(--|#|;)|\b(or|and)\s+\d+\s*(--|#)|^\s*['"`)]*\s*(or|and)\s+(true|false|not\s|exists\b|\(\s*exists\b)|['"`)]\s*(or|and)\s*\(\s*exists\b|\b(or|and)\s+\d+\s+(not\s+)?between\s+\d+\s+and\s+\d+"#,
+        pattern: r#"(^|[\s'"`)(])(or|and|xor|\|\||&&)\s+(not\s+)?\(?\s*([a-z]|'[^']{0,20}'?|"[^"]{0,20}"?|\[\w+\])\s*(=|<>|!=|<=>|\blike\b)\s*\(?\s*([a-z]|'[^']{0,20}|"[^"]{0,20}|n'[^']{0,20}|\[\w+\])(\s|$|[)'"`;#-])|\b(or|and)\s+(true|false)\s*(--|#|;)|\b(or|and)\s+\d+\s*(--|#)|^\s*['"`)]*\s*(or|and)\s+(true|false|not\s|exists\b|\(\s*exists\b)|['"`)]\s*(or|and)\s*\(\s*exists\b|\b(or|and)\s+\d+\s+(not\s+)?between\s+\d+\s+and\s+\d+|\b(or|and)\s+'[^']{0,20}'\s*(not\s+)?in\s*\(\s*'"#,
     },
     Rule {
         id: 1031,

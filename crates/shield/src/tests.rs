@@ -585,6 +585,7 @@ const POSITIVE: &[(u32, &[&str])] = &[
             " or true--",
             " or 1 --'",
             " or 2 between 1 and 3",
+            " or 'whatever' in ('whatever')",
         ],
     ),
     (
@@ -883,6 +884,13 @@ const HONEST: &[&str] = &[
     "dir. Jansen (director)",
     "Net view of the garden",
     "Please sleep 8 hours",
+    // Quotes around phrases, and URLs mentioned in prose.
+    "The reset mail says: 'Click here to reset' -- but nothing happens.",
+    "Book title: 'Who's Afraid of Virginia Woolf?' -- do you have it?",
+    "Join us for 'Union Jack' night -- select your favourite song!",
+    "In my notes: 'select * from the list what you like' haha",
+    "He wrote \"or else\" -- typical",
+    "I tried the link http://localhost:8080 from your e-mail",
     "The booking system (new) works; include (some) photos",
     "Links [1] [2] (see below)",
     "Option (a.b) (c)",
@@ -927,6 +935,34 @@ fn a_pasted_statement_does_not_excuse_an_injection() {
         host_in_authority: false,
     });
     assert!(got.is_attack(DEFAULT_THRESHOLD), "{:?}", got.matches);
+}
+
+#[test]
+fn phrase_quotes_are_told_from_breakouts() {
+    for prose in [
+        "'Click here' -- nothing",
+        "Who's 'the boss'?",
+        "(\"a\") and 'b'.",
+    ] {
+        assert!(phrase_quoted(prose), "{prose:?}");
+    }
+    for breakout in [
+        "admin' --",
+        "' or '1'='1",
+        "x' or 'a'='a' --",
+        "'admin'--",
+        "1' order by 1 -- '",
+        "no quotes -- at all",
+        "'open",
+        "o'brien",
+    ] {
+        assert!(!phrase_quoted(breakout), "{breakout:?}");
+    }
+    // Breakouts padded with phrase quotes are still caught by the other SQL rules.
+    let s = shield();
+    for attack in ["'a' or 'b' = 'b'", "x 'union select password from users' y"] {
+        assert!(arg(&s, attack).is_attack(DEFAULT_THRESHOLD), "{attack:?}");
+    }
 }
 
 #[test]
