@@ -244,15 +244,24 @@ pub fn normalize_decoded(decoded: &str) -> String {
     };
     let mut i = 0;
     while i < b.len() {
-        // Runs of printable ASCII other than `\\` (most of any text) in one go.
-        let run = b[i..]
-            .iter()
-            .position(|&c| !(0x21..0x7f).contains(&c) || c == b'\\')
-            .map_or(b.len(), |p| i + p);
-        if run > i {
-            out.extend(b[i..run].iter().map(u8::to_ascii_lowercase));
-            last_space = false;
-            i = run;
+        // Runs of printable ASCII and single spaces, other than `\\` (most of any text), in
+        // one go.
+        let start = i;
+        while let Some(&c) = b.get(i) {
+            let repeated_space = c == b' '
+                && (if i == start {
+                    last_space
+                } else {
+                    b[i - 1] == b' '
+                });
+            if c == b'\\' || !(0x20..0x7f).contains(&c) || repeated_space {
+                break;
+            }
+            i += 1;
+        }
+        if i > start {
+            out.extend(b[start..i].iter().map(u8::to_ascii_lowercase));
+            last_space = b[i - 1] == b' ';
             continue;
         }
         let c = b[i];
