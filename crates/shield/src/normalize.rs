@@ -39,7 +39,30 @@ pub fn percent_decode_once(s: &str) -> String {
         out.extend_from_slice(&b[i..next]);
         i = next;
     }
+    // Overlong two-byte forms of ASCII (`%c0%af` for `/`), as old decoders read them.
+    if out.iter().any(|&c| c == 0xc0 || c == 0xc1) {
+        out = overlong_to_ascii(&out);
+    }
     String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
+/// `C0 AF` → `/`, `C0 AE` → `.`, `C1 9C` → `\\`: the two-byte overlong encodings of ASCII.
+fn overlong_to_ascii(b: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        match (b[i], b.get(i + 1)) {
+            (lead @ (0xc0 | 0xc1), Some(&next)) if next & 0xc0 == 0x80 => {
+                out.push(((lead & 0x01) << 6) | (next & 0x3f));
+                i += 2;
+            }
+            (c, _) => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    out
 }
 
 fn hex(c: u8) -> Option<u8> {
@@ -572,6 +595,8 @@ mod tests {
         assert_eq!(normalize("admin'/*"), "admin'/*");
         assert_eq!(normalize("don’t ‘quote’ “me”"), "don't 'quote' \"me\"");
         assert_eq!(normalize("%2525252527"), "'");
+        assert_eq!(normalize("etc%c0%afpasswd"), "etc/passwd");
+        assert_eq!(normalize("%c0%ae%c0%ae%c1%9c"), "../");
         assert_eq!(
             normalize("..\\..\\Windows\\win.ini"),
             "../../windows/win.ini"

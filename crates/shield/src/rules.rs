@@ -491,7 +491,7 @@ pub const RULES: &[Rule] = &[
         severity: Critical,
         target: Value,
         description: "path traversal",
-        pattern: r"(\.\.+/){2,}|(^|[=/])\.\.+/|/\.\.+(/|$)|\.\.+;/",
+        pattern: r"(\.\.+/){2,}|(^|[=/])\.\.+/|/\.\.+(/|$)|\.\.+;/|(\.\.+%+/+){2,}",
     },
     Rule {
         id: 3002,
@@ -1141,7 +1141,7 @@ pub const RULES: &[Rule] = &[
         severity: Critical,
         target: Value,
         description: "script functions passed by reference or reached through computed names",
-        pattern: r#"\(\s*(alert|prompt|confirm|eval)\s*\)\s*[(`]|[,=]\s*(alert|prompt|confirm|eval)\s*[,;]|\.\s*(find|map|filter|call|apply|foreach|some|every|then)\s*\(\s*(alert|prompt|confirm|eval)\b|\b(top|self|window|parent|frames|globalthis)\s*\[[^\]]{1,60}\]\s*\(|['"`]\s*on(abort|blur|change|click|dblclick|error|focus|focusin|input|keydown|keypress|keyup|load|mousedown|mousemove|mouseout|mouseover|mouseup|mouseenter|mouseleave|pointerdown|pointerover|pointerenter|resize|scroll|submit|toggle|unload|animationstart|animationend|transitionend|beforeunload|hashchange|pageshow|popstate|wheel|drag|dragstart|drop|copy|cut|paste|play|pause|loadstart|canplay|ended|begin|end|message|readystatechange)\b"#,
+        pattern: r#"\(\s*(alert|prompt|confirm|eval)\s*\)\s*[(`]|[,=]\s*(alert|prompt|confirm|eval)\s*[,;]|\.\s*(find|map|filter|call|apply|foreach|some|every|then)\s*\(\s*(alert|prompt|confirm|eval)\b|\b(top|self|window|parent|frames|globalthis)\s*\[[^\]]{1,60}\]\s*\(|(^|[^.\w])eval\s*\(\s*([a-z_$][\w.$]*\s*\)|eval\b|atob\b|unescape\b|decodeuri|string\.fromcharcode)|/[^/\s]{1,20}/+\s*\.\s*source\b|['"`]\s*on(abort|blur|change|click|dblclick|error|focus|focusin|input|keydown|keypress|keyup|load|mousedown|mousemove|mouseout|mouseover|mouseup|mouseenter|mouseleave|pointerdown|pointerover|pointerenter|resize|scroll|submit|toggle|unload|animationstart|animationend|transitionend|beforeunload|hashchange|pageshow|popstate|wheel|drag|dragstart|drop|copy|cut|paste|play|pause|loadstart|canplay|ended|begin|end|message|readystatechange)\b"#,
     },
     Rule {
         id: 3005,
@@ -1149,7 +1149,7 @@ pub const RULES: &[Rule] = &[
         severity: Critical,
         target: Value,
         description: "a value that is an absolute path into system, server or log directories, or to a shell dotfile",
-        pattern: r"^\s*(file:/*)?/(etc|usr|var|opt|proc|boot|root|srv|sbin|lib64|apache2?|httpd|nginx|xampp|wamp|lampp|inetpub|winnt|cpanel)/|^\s*(file:/*)?/(bin|lib|dev|sys|logs?|php\d?|mysql|tmp|home/[\w.-]+)/\S*\.(conf|cnf|ini|log|passwd|pem|key|sh|php|asp)\s*$|^\s*(file:/*)?[a-z]:/+(windows|winnt|inetpub|boot\.ini|program\s*files|xampp|wamp|apache|php|mysql|documents\s+and\s+settings)\b|^\s*(/|~/)\.(bash\w*|cshrc|tcshrc|zshrc|profile|forward|logout|history|ssh|aws|git|env|htaccess|htpasswd|mysql_history|viminfo|netrc|npmrc|docker|kube|rhosts|login)\b",
+        pattern: r"^\s*(file:/*)?/(etc|usr|var|opt|proc|boot|root|srv|sbin|lib64|apache2?|httpd|nginx|xampp|wamp|lampp|inetpub|winnt|cpanel)/|^\s*(file:/*)?/(bin|lib|dev|sys|logs?|php\d?|mysql|tmp|home/[\w.-]+)/\S*\.(conf|cnf|ini|log|passwd|pem|key|sh|php|asp)\s*$|^\s*(file:/*)?/?[a-z]:/+(windows|winnt|inetpub|boot\.ini|program\s*files|xampp|wamp|apache|php|mysql|documents\s+and\s+settings)\b|^\s*~/\.[a-z][\w.-]*\s*$|/[\w.-]*(access|error|security|audit)[_.]?log\b|\bntuser\.dat\b|^\s*(/|~/)\.(bash\w*|\w+_history|cshrc|tcshrc|zshrc|profile|forward|logout|history|ssh|aws|git|env|htaccess|htpasswd|mysql_history|viminfo|netrc|npmrc|docker|kube|rhosts|login)\b",
     },
     Rule {
         id: 4020,
@@ -1173,7 +1173,7 @@ pub const RULES: &[Rule] = &[
         severity: Critical,
         target: Value,
         description: "template expression that calls, indexes, filters or reaches template internals (Jinja2, Twig, FreeMarker, Velocity, Smarty, Razor, Django)",
-        pattern: r#"\{\{[^}]{0,120}?(\(|\[|\||'|"|\*|\+|\b_\w+|\.class\b|\bself\b|\brequest\b|\bconfig\b|\bdump\b|\bapp\b|\bsettings\b)[^}]{0,120}\}\}|\$\{[^}]{0,120}?(\?new|\(|\[|\*|\+|getclass|\bclass\.|runtime)[^}]{0,120}\}|[<\[]#(assign|list|if|include|import|macro|function|attempt|setting|local|global|visit|recurse)\b|\{\$?smarty\b|\$smarty\.|\{/?php\}|@\(\s*\d+\s*[*+]\s*\d+\s*\)|\{\s*\d+\s*[*+]\s*\d+\s*\}|\b(_self|_context)\s*(\||\.|$)|\b(globals|locals)\s*\(\s*\)|\bsettings\.(secret_key|databases|debug|installed_apps)\b|\bconstant\s*\(\s*['"][\w\\/]+::|\$(context|field|class)\.(keys|in|forname|inspect|type)\b|#set\s*\(\s*\$|#?execinfo\b"#,
+        pattern: r#"\{\{[^}]{0,120}?(\(|\[|\||'|"|\*|\+|\b_\w+|\.class\b|\bself\b|\brequest\b|\bconfig\b|\bdump\b|\bapp\b|\bsettings\b)[^}]{0,120}\}\}|\$\{[^}]{0,120}?(\?new|\(|\[|\*|\+|getclass|\bclass\.|runtime)[^}]{0,120}\}|[<\[]#(assign|list|if|include|import|macro|function|attempt|setting|local|global|visit|recurse)\b|\{\$?smarty\b|\$smarty\.|\{/?php\}|@\(\s*\d+\s*[*+]\s*\d+\s*\)|\{\s*\d+\s*[*+]\s*\d+\s*\}|\b(_self|_context)\s*(\||\.|$)|\b(globals|locals)\s*\(\s*\)|\bsettings\.(secret_key|databases|debug|installed_apps)\b|\bconstant\s*\(\s*['"][\w\\/]+::|\$(context|field|class)\.(keys|in|forname|inspect|type|tools_version)\b|\bself\._\w+__\w+|#set\s*\(\s*\$|#?execinfo\b"#,
     },
     Rule {
         id: 7014,
@@ -1190,5 +1190,13 @@ pub const RULES: &[Rule] = &[
         target: Value,
         description: "PHP file, process and decoding functions called, or a function reached through an array or a built-up name",
         pattern: r#"(^|[^.\w$])(fopen|fread|fwrite|fputs|fgets|fpassthru|file_get_contents|file_put_contents|readfile|filegroup|fileowner|fileperms|fileinode|unlink|symlink|popen|proc_open|passthru|shell_exec|unserialize|create_function|hex2bin|str_rot13|gzinflate|gzuncompress|pcntl_exec|posix_kill|posix_setuid|ini_set|set_include_path|stream_get_contents|curl_exec|dl)\s*\(|\[\s*['"]?[a-z_]\w*['"]?\s*\]\s*\)?\s*\[\s*\d+\s*\]\s*\)?\s*(\{[^}]*\}\s*)?\(|\(\s*['"]?\w+['"]?\s*(\.\s*\(?\s*['"]?\w+['"]?\s*\)?\s*)+\)\s*\(\s*['"@$]"#,
+    },
+    Rule {
+        id: 3006,
+        category: Lfi,
+        severity: Critical,
+        target: Value,
+        description: "a value that names a configuration or credentials file",
+        pattern: r"^\s*[\w./-]*\b(config|configuration|database|db|dbase|settings|local_settings|wp-config|credentials|secrets?|connection|conn)([._-][a-z0-9]+)*\.(php\d?|asp|aspx|jsp|js|inc|ini|ya?ml|json|xml|conf|cfg|env|properties|py|rb)\s*$",
     },
 ];

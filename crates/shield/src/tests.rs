@@ -620,6 +620,7 @@ const POSITIVE: &[(u32, &[&str])] = &[
             "globals()",
             "settings.SECRET_KEY",
             "constant('Twig_Environment::VERSION')",
+            "self._TemplateReference__context",
         ],
     ),
     (
@@ -651,7 +652,8 @@ const POSITIVE: &[(u32, &[&str])] = &[
         4002,
         &["|/bin/ls -al", "|usr/bin/id", "& sleep 5", "sleep 10"],
     ),
-    (3002, &["etc/passwd", "../etc/shadow"]),
+    (3002, &["etc/passwd", "../etc/shadow", "etc%c0%afpasswd"]),
+    (3001, &["%\\..%\\..%\\..%\\..winnt"]),
     (
         3005,
         &[
@@ -663,6 +665,19 @@ const POSITIVE: &[(u32, &[&str])] = &[
             "C:\\Program Files\\",
             "c:/windows/win.ini",
             "file:///etc/hostname",
+            "/C:/inetpub/ftproot/",
+            "~/.nano_history",
+            "/logs/access_log",
+            "C:/Users/Administrator/NTUser.dat",
+        ],
+    ),
+    (
+        3006,
+        &[
+            "config.inc.php",
+            "database.asp",
+            "../config.js",
+            "wp-config.php.bak.php",
         ],
     ),
     (
@@ -714,6 +729,9 @@ const POSITIVE: &[(u32, &[&str])] = &[
             "top[/al/.source+/ert/.source](1)",
             "self[8680439..toString(30)](1)",
             "\"onmouseover",
+            "eval(name)",
+            "eval(eval(document.styleSheets[0].cssRules[0].style.content))",
+            "a=/ev/.source+/al/.source",
             "'onerror",
         ],
     ),
@@ -884,6 +902,11 @@ const HONEST: &[&str] = &[
     "dir. Jansen (director)",
     "Net view of the garden",
     "Please sleep 8 hours",
+    "Our error log shows nothing; the config is fine",
+    "The database.pdf and the config page",
+    "eval(input()) is dangerous, says my teacher",
+    "~/Documents/photo.jpg",
+    "Half/half: 1/2 source of truth",
     // Quotes around phrases, and URLs mentioned in prose.
     "The reset mail says: 'Click here to reset' -- but nothing happens.",
     "Book title: 'Who's Afraid of Virginia Woolf?' -- do you have it?",
