@@ -100,6 +100,18 @@ async fn a_rule_switched_off_stops_firing_and_can_be_switched_on() {
     let url = format!("{}{ATTACK}", s.http_url);
     assert_eq!(status(&c, url.clone()).await, StatusCode::FORBIDDEN);
     let store = s.open_store().await;
+    // Events reach the database through a queue, a moment after the answer.
+    assert!(
+        eventually(|| async {
+            !store
+                .editor
+                .security_events(&["waf_block"], 0, 10)
+                .await
+                .unwrap()
+                .is_empty()
+        })
+        .await
+    );
     let events = store
         .editor
         .security_events(&["waf_block"], 0, 10)
