@@ -94,7 +94,7 @@ def pct(values, p):
 async def main(args, bin_path, data):
     config = os.path.join(data, "flood.toml")
     with open(config, "w") as f:
-        f.write(f'[log]\nlevel = "warn"\n[shield]\nban_response = "{args.ban_response}"\n')
+        f.write(f'[server]\nredirect_http = false\n[log]\nlevel = "warn"\n[shield]\nban_response = "{args.ban_response}"\n')
     server = subprocess.Popen(
         ["taskset", "-c", "0", bin_path, "demo", "--data-dir", os.path.join(data, "d"), "--config", config,
          "--http", f"127.0.0.1:{PORT}", "--https", "127.0.0.1:0"],

@@ -38,6 +38,7 @@ trap cleanup EXIT
 cat > "$RUN/bolwerk.toml" <<TOML
 [server]
 workers = 1
+redirect_http = false
 [log]
 level = "warn"
 [shield]

@@ -70,6 +70,8 @@ pub fn demo_config(data_dir: &Path, http: SocketAddr, https: SocketAddr) -> Resu
             hosts,
             tls_cert_file: Some(cert),
             tls_key_file: Some(key),
+            hsts_include_subdomains: false,
+            hsts_preload: false,
         }],
         ..Config::default()
     })
@@ -184,6 +186,16 @@ impl Prepared {
             shield.clone(),
         )
         .context("loading the admin templates")?;
+        let challenges = crate::https::Challenges::default();
+        // With HTTPS on, plain HTTP only sends visitors there (through the shield too).
+        let http_app = match https_port {
+            Some(port) if config.server.redirect_http => Some(crate::routes::guarded(
+                crate::https::redirect_router(&config, port, challenges.clone()),
+                shield.clone(),
+                &config.server,
+            )),
+            _ => None,
+        };
         let app = router(
             PublicState {
                 cms: cms.clone(),
@@ -191,6 +203,7 @@ impl Prepared {
             },
             admin,
             shield,
+            Arc::new(crate::https::Hsts::from_config(&config)),
             &config.server,
             config.admin.max_upload_bytes,
         );
@@ -208,7 +221,7 @@ impl Prepared {
             tasks.push(tokio::spawn(crate::listen::serve(
                 l,
                 None,
-                app.clone(),
+                http_app.unwrap_or_else(|| app.clone()),
                 config.server.clone(),
                 gate.clone(),
                 rx.clone(),

@@ -93,6 +93,11 @@ pub struct ServerConfig {
     /// Reverse proxies (addresses or networks) whose `X-Forwarded-For` is believed. From any
     /// other peer the header is ignored, so clients cannot forge their address.
     pub trusted_proxies: Vec<String>,
+    /// With HTTPS on, the HTTP listener only redirects to HTTPS (301, same host and path) and
+    /// answers ACME HTTP-01 challenges. Turn off only behind a proxy that terminates TLS.
+    pub redirect_http: bool,
+    /// `max-age` of the `Strict-Transport-Security` header on HTTPS responses, in seconds.
+    pub hsts_max_age_s: u64,
 }
 
 impl Default for ServerConfig {
@@ -111,6 +116,8 @@ impl Default for ServerConfig {
             shutdown_grace_s: 10,
             content_poll_ms: 500,
             trusted_proxies: Vec::new(),
+            redirect_http: true,
+            hsts_max_age_s: 31_536_000,
         }
     }
 }
@@ -326,6 +333,13 @@ pub struct SiteConfig {
     /// PEM private key for HTTPS (PKCS#8, PKCS#1 or SEC1).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tls_key_file: Option<PathBuf>,
+    /// HSTS for every subdomain of the site's hosts too (`includeSubDomains`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub hsts_include_subdomains: bool,
+    /// Ask browsers to ship the site's hosts as HTTPS-only (`preload`; needs
+    /// `hsts_include_subdomains` and a `max-age` of a year or more).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub hsts_preload: bool,
 }
 
 /// A config file that cannot be used, with every problem found.
@@ -587,6 +601,14 @@ impl Config {
             }
             if site.hosts.is_empty() {
                 problems.push((at("hosts"), "list at least one host name".into()));
+            }
+            if site.hsts_preload
+                && (!site.hsts_include_subdomains || self.server.hsts_max_age_s < 31_536_000)
+            {
+                problems.push((
+                    at("hsts_preload"),
+                    "preload needs hsts_include_subdomains = true and server.hsts_max_age_s of at least 31536000".into(),
+                ));
             }
             for host in &site.hosts {
                 match normalize_host(host) {

@@ -12,6 +12,7 @@ pub mod crawlers;
 mod error;
 pub mod guard_layer;
 pub mod headers;
+pub mod https;
 pub mod listen;
 pub mod media;
 pub mod metrics;

@@ -39,6 +39,7 @@ pub fn router(
     state: PublicState,
     admin: AdminState,
     shield: ShieldState,
+    hsts: Arc<crate::https::Hsts>,
     config: &ServerConfig,
     max_upload: usize,
 ) -> Router {
@@ -52,7 +53,14 @@ pub fn router(
     let admin = crate::admin::router(admin).layer(RequestBodyLimitLayer::new(
         max_upload.max(config.max_body_bytes),
     ));
-    admin.merge(public).layer(
+    guarded(admin.merge(public), shield, config)
+        .layer(middleware::from_fn_with_state(hsts, crate::https::hsts))
+}
+
+/// What every listener's routes get, outermost first: the access log, the security headers,
+/// the shield (before any routing work) and the request timeout.
+pub fn guarded(routes: Router, shield: ShieldState, config: &ServerConfig) -> Router {
+    routes.layer(
         ServiceBuilder::new()
             .layer(middleware::from_fn(access_log))
             .layer(middleware::from_fn(security_headers))

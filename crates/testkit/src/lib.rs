@@ -55,6 +55,10 @@ pub fn test_config(data_dir: &Path) -> Config {
     let any = "127.0.0.1:0".parse().expect("address");
     let mut config = server::app::demo_config(data_dir, any, any).expect("demo config");
     config.server.content_poll_ms = 50;
+    // The page, shield and ban tests talk plain HTTP to the site itself, as a TLS-terminating
+    // proxy would; the default (HTTP only redirects to HTTPS) is tested in `it/https.rs` and
+    // by the CLI's demo tests.
+    config.server.redirect_http = false;
     // Tests fire requests far faster than people do; rate-limit tests set their own limits.
     let sh = &mut config.shield;
     (

@@ -77,7 +77,8 @@ impl Demo {
         )
     }
 
-    fn get(&self, path: &str) -> String {
+    /// The raw answer of plain HTTP (the demo redirects everything to HTTPS).
+    fn get_http(&self, path: &str) -> String {
         let mut tcp = TcpStream::connect(("127.0.0.1", self.http_port)).unwrap();
         write!(
             tcp,
@@ -87,6 +88,12 @@ impl Demo {
         let mut out = String::new();
         tcp.read_to_string(&mut out).unwrap();
         out
+    }
+
+    /// Status line, headers and body of a page over HTTPS (the demo's certificate is
+    /// self-signed, so curl is told not to check it).
+    fn get(&self, path: &str) -> String {
+        https(self.https_port, None, path)
     }
 
     /// SIGTERM, as systemd sends it; the demo must exit cleanly.
@@ -111,8 +118,23 @@ fn demo_serves_reuses_its_data_and_sees_cli_edits() {
     let log = dir.path().join("stderr.log");
     let demo = Demo::start(&data, &["--log-format", "json"], &log);
     assert!(data.join("bolwerk.db").is_file() && data.join("tls/self-signed-cert.pem").is_file());
+    // Plain HTTP only sends visitors to HTTPS, same host and path.
+    let redirect = demo.get_http("/about?from=flyer");
+    assert!(redirect.starts_with("HTTP/1.1 301"), "{redirect}");
+    assert!(
+        redirect.to_lowercase().contains(&format!(
+            "location: https://localhost:{}/about?from=flyer",
+            demo.https_port
+        )),
+        "{redirect}"
+    );
     let home = demo.get("/");
     assert!(home.starts_with("HTTP/1.1 200"), "{home}");
+    assert!(
+        home.to_lowercase()
+            .contains("strict-transport-security: max-age=31536000"),
+        "{home}"
+    );
     assert!(home.contains("Stichting De Linde"));
     assert!(!home.to_lowercase().contains("set-cookie"));
     assert!(TcpStream::connect(("127.0.0.1", demo.https_port)).is_ok());
@@ -151,11 +173,11 @@ fn demo_serves_reuses_its_data_and_sees_cli_edits() {
     let logs = std::fs::read_to_string(&log).unwrap();
     let access = logs
         .lines()
-        .find(|l| l.contains("\"http.status\""))
-        .expect("an access log line");
+        .find(|l| l.contains("\"http.status\":200") && l.contains("\"http.path\":\"/\""))
+        .expect("an access log line for the home page");
     assert!(
         access.starts_with('{')
-            && access.contains("\"http.path\":\"/\"")
+            && access.contains("\"http.version\":\"HTTP/1.1\"")
             && access.contains("\"client.ip\":\"127.0.0.1\""),
         "{access}"
     );
@@ -285,30 +307,29 @@ fn demo_prints_a_one_time_admin_password_once() {
     assert!(String::from_utf8_lossy(&list.stdout).contains("admin"));
 }
 
-/// GET from a chosen loopback source address; the status code.
+/// GET over HTTPS with curl, from a chosen loopback source address if given: the status
+/// line, headers and body as received ("" when the connection was refused or closed).
+fn https(port: u16, from: Option<&str>, path: &str) -> String {
+    let mut cmd = Command::new("curl");
+    cmd.args(["-sk", "-i", "--http1.1", "--max-time", "10"])
+        .args(["--resolve", &format!("localhost:{port}:127.0.0.1")]);
+    if let Some(from) = from {
+        cmd.args(["--interface", from]);
+    }
+    let out = cmd
+        .arg(format!("https://localhost:{port}{path}"))
+        .output()
+        .expect("curl (scripts/test.sh installs it)");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// GET over HTTPS from a chosen loopback source address; the status code (0: no answer).
 fn status_from(port: u16, from: &str, path: &str) -> u16 {
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    rt.block_on(async {
-        use tokio::io::{AsyncReadExt, AsyncWriteExt};
-        let sock = tokio::net::TcpSocket::new_v4().unwrap();
-        sock.bind(format!("{from}:0").parse().unwrap()).unwrap();
-        let mut tcp = sock
-            .connect(format!("127.0.0.1:{port}").parse().unwrap())
-            .await
-            .unwrap();
-        tcp.write_all(
-            format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
-                .as_bytes(),
-        )
-        .await
-        .unwrap();
-        let mut out = String::new();
-        tcp.read_to_string(&mut out).await.unwrap();
-        out.split(' ')
-            .nth(1)
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(0)
-    })
+    https(port, Some(from), path)
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0)
 }
 
 #[test]
@@ -317,7 +338,7 @@ fn operator_bans_reach_the_running_server() {
     let data = dir.path().join("data");
     let log = dir.path().join("stderr.log");
     let demo = Demo::start(&data, &[], &log);
-    assert_eq!(status_from(demo.http_port, "127.0.11.11", "/about"), 200);
+    assert_eq!(status_from(demo.https_port, "127.0.11.11", "/about"), 200);
 
     let out = bolwerk(&[
         "ban",
@@ -342,7 +363,7 @@ fn operator_bans_reach_the_running_server() {
         "{list}"
     );
     let deadline = Instant::now() + Duration::from_secs(30);
-    while status_from(demo.http_port, "127.0.11.11", "/about") != 403 {
+    while status_from(demo.https_port, "127.0.11.11", "/about") != 403 {
         assert!(
             Instant::now() < deadline,
             "the running server never took the ban in"
@@ -350,7 +371,7 @@ fn operator_bans_reach_the_running_server() {
         std::thread::sleep(Duration::from_millis(250));
     }
     assert_eq!(
-        status_from(demo.http_port, "127.0.12.12", "/about"),
+        status_from(demo.https_port, "127.0.12.12", "/about"),
         200,
         "only that address"
     );
@@ -358,7 +379,7 @@ fn operator_bans_reach_the_running_server() {
     let out = bolwerk(&["ban", "remove", "--data-dir", path(&data), "127.0.11.11"]);
     assert!(out.status.success());
     let deadline = Instant::now() + Duration::from_secs(30);
-    while status_from(demo.http_port, "127.0.11.11", "/about") != 200 {
+    while status_from(demo.https_port, "127.0.11.11", "/about") != 200 {
         assert!(Instant::now() < deadline, "the lifted ban stayed");
         std::thread::sleep(Duration::from_millis(250));
     }
@@ -384,7 +405,7 @@ fn operators_keep_the_allowlist_and_ban_networks_from_the_cli() {
     let log = dir.path().join("stderr.log");
     let demo = Demo::start(&data, &[], &log);
     let attack = "/about?q=1%27%20union%20select%20password%20from%20users--";
-    assert_eq!(status_from(demo.http_port, "127.0.13.13", attack), 403);
+    assert_eq!(status_from(demo.https_port, "127.0.13.13", attack), 403);
 
     let out = bolwerk(&[
         "allow",
@@ -410,7 +431,7 @@ fn operators_keep_the_allowlist_and_ban_networks_from_the_cli() {
         "{list}"
     );
     wait_for_status(
-        demo.http_port,
+        demo.https_port,
         "127.0.13.13",
         attack,
         200,
@@ -426,7 +447,7 @@ fn operators_keep_the_allowlist_and_ban_networks_from_the_cli() {
     ]);
     assert!(out.status.success());
     wait_for_status(
-        demo.http_port,
+        demo.https_port,
         "127.0.13.13",
         attack,
         403,
@@ -451,17 +472,17 @@ fn operators_keep_the_allowlist_and_ban_networks_from_the_cli() {
         String::from_utf8_lossy(&out.stderr)
     );
     wait_for_status(
-        demo.http_port,
+        demo.https_port,
         "127.0.14.77",
         "/about",
         403,
         "network ban never applied",
     );
-    assert_eq!(status_from(demo.http_port, "127.0.15.77", "/about"), 200);
+    assert_eq!(status_from(demo.https_port, "127.0.15.77", "/about"), 200);
     let out = bolwerk(&["ban", "remove", "--data-dir", path(&data), "127.0.14.0/24"]);
     assert!(out.status.success());
     wait_for_status(
-        demo.http_port,
+        demo.https_port,
         "127.0.14.77",
         "/about",
         200,

@@ -8,6 +8,7 @@ mod cache;
 mod crawlers;
 mod headers;
 mod hosts;
+mod https;
 mod limits;
 mod mariadb;
 mod pages;
