@@ -140,9 +140,13 @@ impl Prepared {
                     .await?;
             }
         }
-        let tls = match &listeners.https {
+        let certs = match &listeners.https {
             None => None,
-            Some(_) => Some(TlsAcceptor::from(tls_config(&config)?)),
+            Some(_) => Some(certificates(&config)?),
+        };
+        let tls = match &certs {
+            None => None,
+            Some(c) => Some(TlsAcceptor::from(tls::server_config(c.clone())?)),
         };
         let cms = Arc::new(
             Cms::new(store.reader.clone())
@@ -162,6 +166,14 @@ impl Prepared {
             .and_then(|l| l.local_addr().ok())
             .map(|a| a.port());
         let metrics = Arc::new(crate::metrics::Metrics::new());
+        if let Some(certs) = certs {
+            tasks.push(tokio::spawn(watch_certificates(
+                certs,
+                Duration::from_secs(config.server.tls_reload_s.max(1)),
+                metrics.clone(),
+                rx.clone(),
+            )));
+        }
         let shield = ShieldState::start(
             &config.shield,
             &config.admin.path,
@@ -263,8 +275,8 @@ impl Running {
     }
 }
 
-fn tls_config(config: &Config) -> Result<Arc<rustls::ServerConfig>> {
-    let mut resolver = tls::SniResolver::default();
+fn certificates(config: &Config) -> Result<Arc<tls::Certificates>> {
+    let mut sources = Vec::new();
     for site in &config.sites {
         let (Some(cert), Some(key)) = (&site.tls_cert_file, &site.tls_key_file) else {
             anyhow::bail!(
@@ -272,11 +284,48 @@ fn tls_config(config: &Config) -> Result<Arc<rustls::ServerConfig>> {
                 site.name
             );
         };
-        let ck = tls::load_certified_key(cert, key)
-            .with_context(|| format!("TLS certificate of site {}", site.name))?;
-        resolver.add(&site.hosts, ck);
+        sources.push(tls::CertSource {
+            site: site.name.clone(),
+            hosts: site.hosts.clone(),
+            cert_file: cert.clone(),
+            key_file: key.clone(),
+        });
     }
-    tls::server_config(resolver)
+    Ok(Arc::new(tls::Certificates::load(sources)?))
+}
+
+/// Re-reads certificate files that changed (every `every`) and all of them on SIGHUP, so
+/// renewed certificates are served without a restart; refused files are logged and counted,
+/// and the certificate in use stays.
+async fn watch_certificates(
+    certs: Arc<tls::Certificates>,
+    every: Duration,
+    metrics: Arc<crate::metrics::Metrics>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let mut hangup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()).ok();
+    let mut tick = tokio::time::interval(every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    tick.tick().await;
+    loop {
+        let force = tokio::select! {
+            _ = tick.tick() => false,
+            Some(()) = async { match hangup.as_mut() { Some(h) => h.recv().await, None => std::future::pending().await } } => true,
+            _ = shutdown.changed() => return,
+        };
+        let certs = certs.clone();
+        let Ok((reloaded, failed)) = tokio::task::spawn_blocking(move || certs.reload(force)).await
+        else {
+            continue;
+        };
+        for site in reloaded {
+            tracing::info!(site = %site, "TLS certificate reloaded");
+        }
+        for f in failed {
+            metrics.tls_reload_failures.inc();
+            tracing::error!(site = %f.site, error = format!("{:#}", f.error), "TLS certificate not reloaded; the previous one stays in use");
+        }
+    }
 }
 
 /// Polls the content version so edits from other processes reach the page cache.

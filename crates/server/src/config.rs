@@ -98,6 +98,9 @@ pub struct ServerConfig {
     pub redirect_http: bool,
     /// `max-age` of the `Strict-Transport-Security` header on HTTPS responses, in seconds.
     pub hsts_max_age_s: u64,
+    /// Seconds between looks at the sites' certificate files; changed files are served from
+    /// the next handshake on (SIGHUP re-reads them at once).
+    pub tls_reload_s: u64,
 }
 
 impl Default for ServerConfig {
@@ -118,6 +121,7 @@ impl Default for ServerConfig {
             trusted_proxies: Vec::new(),
             redirect_http: true,
             hsts_max_age_s: 31_536_000,
+            tls_reload_s: 30,
         }
     }
 }

@@ -85,6 +85,8 @@ pub struct Metrics {
     pub blocklist_failures: Counter,
     /// Security events that could not be queued for the database.
     pub events_dropped: Counter,
+    /// Certificate files that changed but could not be loaded (the old certificate stays).
+    pub tls_reload_failures: Counter,
 }
 
 fn label(k: &str, v: &str) -> Labels {
@@ -131,6 +133,7 @@ impl Metrics {
             allowlist_entries: Gauge::default(),
             blocklist_failures: Counter::default(),
             events_dropped: Counter::default(),
+            tls_reload_failures: Counter::default(),
             registry: Registry::default(),
         };
         registry.register("shield_bans_active", "Bans in force", m.bans_active.clone());
@@ -153,6 +156,11 @@ impl Metrics {
             "shield_events_dropped",
             "Security events not recorded because the queue was full",
             m.events_dropped.clone(),
+        );
+        registry.register(
+            "tls_reload_failures",
+            "Certificate files that changed but could not be loaded (the previous certificate stays in use)",
+            m.tls_reload_failures.clone(),
         );
         Metrics { registry, ..m }
     }

@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::SystemTime;
 
 use anyhow::{Context, Result, anyhow};
 use rustls::ServerConfig;
@@ -46,7 +47,7 @@ pub fn load_certified_key(cert_file: &Path, key_file: &Path) -> Result<Arc<Certi
 
 /// Picks the certificate by the SNI name; clients that send none (an IP address in the URL)
 /// get the first site's certificate.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct SniResolver {
     by_host: HashMap<String, Arc<CertifiedKey>>,
     fallback: Option<Arc<CertifiedKey>>,
@@ -56,6 +57,19 @@ impl SniResolver {
     /// Registers `key` for `hosts`.
     pub fn add(&mut self, hosts: &[String], key: Arc<CertifiedKey>) {
         if self.fallback.is_none() {
+            self.fallback = Some(key.clone());
+        }
+        for h in hosts {
+            self.by_host.insert(h.clone(), key.clone());
+        }
+    }
+
+    /// Puts `key` in place of the certificate of `hosts` (also as the fallback if it was).
+    pub fn replace(&mut self, hosts: &[String], key: Arc<CertifiedKey>) {
+        let old = hosts.first().and_then(|h| self.by_host.get(h)).cloned();
+        if let (Some(old), Some(fallback)) = (&old, &self.fallback)
+            && Arc::ptr_eq(old, fallback)
+        {
             self.fallback = Some(key.clone());
         }
         for h in hosts {
@@ -77,14 +91,128 @@ impl ResolvesServerCert for SniResolver {
     }
 }
 
-/// rustls settings: TLS 1.3 and 1.2 (no older), ring, ALPN `h2` then `http/1.1`.
-pub fn server_config(resolver: SniResolver) -> Result<Arc<ServerConfig>> {
+/// Where one site's certificate comes from.
+#[derive(Clone, Debug)]
+pub struct CertSource {
+    /// The site's name, for messages.
+    pub site: String,
+    /// Its host names (SNI).
+    pub hosts: Vec<String>,
+    /// PEM certificate chain.
+    pub cert_file: PathBuf,
+    /// PEM private key.
+    pub key_file: PathBuf,
+}
+
+/// Every site's certificate, re-read from its files when they change: a renewed certificate
+/// is served from the next handshake on, without a restart. A file that cannot be read or
+/// does not match its key leaves the certificate in use as it was.
+#[derive(Debug)]
+pub struct Certificates {
+    sources: Vec<CertSource>,
+    current: std::sync::RwLock<Arc<SniResolver>>,
+    /// Modification times of each source's two files when last loaded.
+    loaded: std::sync::Mutex<Vec<Option<(SystemTime, SystemTime)>>>,
+}
+
+/// A site whose certificate could not be (re)loaded, and why.
+#[derive(Debug)]
+pub struct CertError {
+    /// The site's name.
+    pub site: String,
+    /// What was wrong.
+    pub error: anyhow::Error,
+}
+
+fn modified(source: &CertSource) -> Option<(SystemTime, SystemTime)> {
+    let m = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+    Some((m(&source.cert_file)?, m(&source.key_file)?))
+}
+
+impl Certificates {
+    /// Loads every site's certificate; any failure is an error (the server does not start
+    /// with a site it cannot serve).
+    pub fn load(sources: Vec<CertSource>) -> Result<Certificates> {
+        let mut resolver = SniResolver::default();
+        let mut loaded = Vec::with_capacity(sources.len());
+        for source in &sources {
+            let stamp = modified(source);
+            let key = load_certified_key(&source.cert_file, &source.key_file)
+                .with_context(|| format!("TLS certificate of site {}", source.site))?;
+            resolver.add(&source.hosts, key);
+            loaded.push(stamp);
+        }
+        Ok(Certificates {
+            sources,
+            current: std::sync::RwLock::new(Arc::new(resolver)),
+            loaded: std::sync::Mutex::new(loaded),
+        })
+    }
+
+    /// Re-reads the files of sites whose files changed since they were loaded (all of them
+    /// when `force`, as on SIGHUP). Returns the sites reloaded and the sites whose new files
+    /// were refused; those keep their certificate.
+    pub fn reload(&self, force: bool) -> (Vec<String>, Vec<CertError>) {
+        let (mut reloaded, mut failed) = (Vec::new(), Vec::new());
+        let Ok(mut loaded) = self.loaded.lock() else {
+            return (reloaded, failed);
+        };
+        let mut next: Option<SniResolver> = None;
+        for (i, source) in self.sources.iter().enumerate() {
+            let stamp = modified(source);
+            if !force && stamp.is_some() && loaded.get(i).copied().flatten() == stamp {
+                continue;
+            }
+            if !force && stamp.is_none() && loaded.get(i).copied().flatten().is_none() {
+                continue; // still missing; reported when it went missing
+            }
+            match load_certified_key(&source.cert_file, &source.key_file) {
+                Ok(key) => {
+                    let resolver = next.get_or_insert_with(|| self.snapshot());
+                    resolver.replace(&source.hosts, key);
+                    reloaded.push(source.site.clone());
+                }
+                Err(error) => failed.push(CertError {
+                    site: source.site.clone(),
+                    error,
+                }),
+            }
+            if let Some(slot) = loaded.get_mut(i) {
+                *slot = stamp;
+            }
+        }
+        if let (Some(resolver), Ok(mut current)) = (next, self.current.write()) {
+            *current = Arc::new(resolver);
+        }
+        (reloaded, failed)
+    }
+
+    fn snapshot(&self) -> SniResolver {
+        self.current
+            .read()
+            .map(|r| SniResolver::clone(&r))
+            .unwrap_or_default()
+    }
+}
+
+impl ResolvesServerCert for Certificates {
+    fn resolve(&self, hello: ClientHello<'_>) -> Option<Arc<CertifiedKey>> {
+        let resolver = self.current.read().ok()?.clone();
+        resolver.resolve(hello)
+    }
+}
+
+/// rustls settings: TLS 1.3 and 1.2 (no older), ring's forward-secret AEAD suites only,
+/// ALPN `h2` then `http/1.1`, session resumption by a server-side cache and by tickets.
+pub fn server_config(certificates: Arc<Certificates>) -> Result<Arc<ServerConfig>> {
     let mut config = ServerConfig::builder_with_provider(provider())
         .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])
         .context("TLS protocol versions")?
         .with_no_client_auth()
-        .with_cert_resolver(Arc::new(resolver));
+        .with_cert_resolver(certificates);
     config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    config.session_storage = rustls::server::ServerSessionMemoryCache::new(4096);
+    config.ticketer = rustls::crypto::ring::Ticketer::new().context("TLS session tickets")?;
     Ok(Arc::new(config))
 }
 
