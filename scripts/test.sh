@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the whole test suite on a fresh Debian machine: installs and starts what the tests need
-# (OpenSSL's command-line client, curl, Chromium and chromedriver for the browser tests, a MariaDB
+# (OpenSSL's command-line client, curl, the pebble test CA, Chromium and chromedriver for the browser tests, a MariaDB
 # server on 127.0.0.1:3306), then `cargo test`.
 # A service that cannot be started makes this script fail; no test is skipped.
 set -euo pipefail
@@ -61,6 +61,8 @@ ensure_mariadb() {
 command -v openssl >/dev/null 2>&1 || apt_install openssl
 # The CLI tests fetch the demo's pages over HTTPS (and from chosen source addresses) with curl.
 command -v curl >/dev/null 2>&1 || apt_install curl ca-certificates
+# ACME end to end runs against Debian's pebble test CA and its DNS stand-in.
+{ command -v pebble >/dev/null 2>&1 && command -v pebble-challtestsrv >/dev/null 2>&1; } || apt_install pebble
 # Browser tests drive Debian's Chromium through chromedriver.
 { command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1; } || apt_install chromium chromium-driver
 ensure_mariadb

@@ -66,6 +66,13 @@ pub enum Command {
         #[command(subcommand)]
         command: BlocklistCommand,
     },
+    /// Each site's TLS certificate: where it comes from, who issued it, when it expires.
+    Cert {
+        #[command(flatten)]
+        data: DataArgs,
+        #[command(subcommand)]
+        command: CertCommand,
+    },
     /// Tools for the attack shield.
     Shield {
         #[command(subcommand)]
@@ -296,6 +303,23 @@ pub enum AllowCommand {
         /// One JSON object per line instead of a table.
         #[arg(long)]
         json: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum CertCommand {
+    /// Every site's certificate: source (acme or files), issuer, names, expiry, and the last
+    /// ACME attempt and its result.
+    Status {
+        /// One JSON object per site instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Renew SITE's ACME certificate now, whatever its expiry; the running server does it
+    /// within a few seconds (see `cert status` for the result).
+    Renew {
+        /// The site's name.
+        site: String,
     },
 }
 

@@ -2,6 +2,7 @@
 
 mod allow;
 mod ban;
+mod cert;
 mod cli;
 mod content;
 mod demo;
@@ -73,6 +74,18 @@ fn run(cli: Cli) -> Result<ExitCode> {
             quiet_logging();
             let config = data_config(&data)?;
             runtime(1)?.block_on(allow::blocklist(config, command))
+        }
+        Command::Cert { data, command } => {
+            quiet_logging();
+            let config = match &data.config {
+                Some(_) => data_config(&data)?,
+                // The demo's data directory: its site and self-signed certificate.
+                None => {
+                    let any = "127.0.0.1:0".parse()?;
+                    server::app::demo_config(&data_config(&data)?.data_dir, any, any)?
+                }
+            };
+            cert::run(&config, command)
         }
         Command::Shield {
             command: cli::ShieldCommand::Test { config },

@@ -70,6 +70,7 @@ pub fn demo_config(data_dir: &Path, http: SocketAddr, https: SocketAddr) -> Resu
             hosts,
             tls_cert_file: Some(cert),
             tls_key_file: Some(key),
+            tls_acme: false,
             hsts_include_subdomains: false,
             hsts_preload: false,
         }],
@@ -166,6 +167,18 @@ impl Prepared {
             .and_then(|l| l.local_addr().ok())
             .map(|a| a.port());
         let metrics = Arc::new(crate::metrics::Metrics::new());
+        let challenges = crate::https::Challenges::default();
+        let acme_sites = crate::acme::sites(&config);
+        if let (Some(certs), false) = (&certs, acme_sites.is_empty()) {
+            let acme = crate::acme::Acme::new(
+                &config,
+                acme_sites,
+                challenges.clone(),
+                certs.clone(),
+                metrics.clone(),
+            );
+            tasks.push(tokio::spawn(acme.run(rx.clone())));
+        }
         if let Some(certs) = certs {
             tasks.push(tokio::spawn(watch_certificates(
                 certs,
@@ -198,7 +211,6 @@ impl Prepared {
             shield.clone(),
         )
         .context("loading the admin templates")?;
-        let challenges = crate::https::Challenges::default();
         // With HTTPS on, plain HTTP only sends visitors there (through the shield too).
         let http_app = match https_port {
             Some(port) if config.server.redirect_http => Some(crate::routes::guarded(
@@ -277,7 +289,17 @@ impl Running {
 
 fn certificates(config: &Config) -> Result<Arc<tls::Certificates>> {
     let mut sources = Vec::new();
-    for site in &config.sites {
+    for acme_site in crate::acme::sites(config) {
+        crate::acme::ensure_placeholder(&acme_site)
+            .with_context(|| format!("certificate store of site {}", acme_site.name))?;
+        sources.push(tls::CertSource {
+            site: acme_site.name.clone(),
+            hosts: acme_site.hosts.clone(),
+            cert_file: acme_site.cert_file(),
+            key_file: acme_site.key_file(),
+        });
+    }
+    for site in config.sites.iter().filter(|s| !s.tls_acme) {
         let (Some(cert), Some(key)) = (&site.tls_cert_file, &site.tls_key_file) else {
             anyhow::bail!(
                 "site {} has no tls_cert_file/tls_key_file but HTTPS is on",

@@ -34,6 +34,9 @@ pub struct Config {
     /// Prometheus metrics.
     #[serde(default)]
     pub metrics: MetricsConfig,
+    /// Certificates from an ACME CA.
+    #[serde(default)]
+    pub acme: AcmeConfig,
     /// The hosted websites.
     #[serde(default, rename = "site")]
     pub sites: Vec<SiteConfig>,
@@ -53,6 +56,7 @@ impl Default for Config {
             admin: AdminConfig::default(),
             shield: ShieldConfig::default(),
             metrics: MetricsConfig::default(),
+            acme: AcmeConfig::default(),
             sites: Vec::new(),
         }
     }
@@ -237,6 +241,39 @@ pub struct MetricsConfig {
     pub listen: Option<SocketAddr>,
 }
 
+/// `[acme]`: the CA that issues certificates for sites with `tls_acme = true`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AcmeConfig {
+    /// The CA's directory URL (RFC 8555).
+    pub directory: String,
+    /// E-mail address for the account; the CA writes to it about expiring certificates.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contact: Option<String>,
+    /// PEM root certificate to trust for the CA's own HTTPS (a private or test CA).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ca_file: Option<PathBuf>,
+    /// Renew when less than this part of a certificate's lifetime is left.
+    pub renew_when_left: f64,
+    /// Seconds between expiry checks.
+    pub check_interval_s: u64,
+    /// Seconds before the first retry after a failure; doubles per failure, up to a day.
+    pub retry_s: u64,
+}
+
+impl Default for AcmeConfig {
+    fn default() -> Self {
+        AcmeConfig {
+            directory: "https://acme-v02.api.letsencrypt.org/directory".into(),
+            contact: None,
+            ca_file: None,
+            renew_when_left: 1.0 / 3.0,
+            check_interval_s: 3600,
+            retry_s: 300,
+        }
+    }
+}
+
 /// What the shield does with an attack.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -337,6 +374,9 @@ pub struct SiteConfig {
     /// PEM private key for HTTPS (PKCS#8, PKCS#1 or SEC1).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tls_key_file: Option<PathBuf>,
+    /// Get and renew the certificate from the ACME CA of `[acme]` (instead of files).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub tls_acme: bool,
     /// HSTS for every subdomain of the site's hosts too (`includeSubDomains`).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub hsts_include_subdomains: bool,
@@ -606,6 +646,32 @@ impl Config {
             if site.hosts.is_empty() {
                 problems.push((at("hosts"), "list at least one host name".into()));
             }
+            if site.tls_acme {
+                if site.tls_cert_file.is_some() || site.tls_key_file.is_some() {
+                    problems.push((
+                        at("tls_acme"),
+                        "either tls_acme or tls_cert_file/tls_key_file, not both".into(),
+                    ));
+                }
+                if self.server.http.is_none() || self.server.https.is_none() {
+                    problems.push((
+                        at("tls_acme"),
+                        "needs both server.http (for the CA's HTTP-01 check) and server.https"
+                            .into(),
+                    ));
+                }
+                if self
+                    .acme
+                    .contact
+                    .as_deref()
+                    .is_none_or(|c| !c.contains('@'))
+                {
+                    problems.push((
+                        "acme.contact".into(),
+                        "set an e-mail address for the ACME account".into(),
+                    ));
+                }
+            }
             if site.hsts_preload
                 && (!site.hsts_include_subdomains || self.server.hsts_max_age_s < 31_536_000)
             {
@@ -643,9 +709,9 @@ impl Config {
                     at("tls_cert_file"),
                     "tls_key_file needs tls_cert_file".into(),
                 )),
-                (None, None) if self.server.https.is_some() => problems.push((
+                (None, None) if self.server.https.is_some() && !site.tls_acme => problems.push((
                     at("tls_cert_file"),
-                    "server.https is set, so every site needs tls_cert_file and tls_key_file"
+                    "server.https is set, so every site needs tls_cert_file and tls_key_file, or tls_acme = true"
                         .into(),
                 )),
                 _ => {}

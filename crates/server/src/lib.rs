@@ -4,6 +4,7 @@
 //! The binary and the test kit both start it through [`app::prepare`] and
 //! [`app::Prepared::serve`], so tests run exactly what production runs.
 
+pub mod acme;
 pub mod admin;
 pub mod app;
 pub mod blocklists;

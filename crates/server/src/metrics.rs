@@ -87,6 +87,10 @@ pub struct Metrics {
     pub events_dropped: Counter,
     /// Certificate files that changed but could not be loaded (the old certificate stays).
     pub tls_reload_failures: Counter,
+    /// Certificates obtained from the ACME CA.
+    pub acme_renewals: Counter,
+    /// Failed attempts to get a certificate from the ACME CA.
+    pub acme_failures: Counter,
 }
 
 fn label(k: &str, v: &str) -> Labels {
@@ -134,6 +138,8 @@ impl Metrics {
             blocklist_failures: Counter::default(),
             events_dropped: Counter::default(),
             tls_reload_failures: Counter::default(),
+            acme_renewals: Counter::default(),
+            acme_failures: Counter::default(),
             registry: Registry::default(),
         };
         registry.register("shield_bans_active", "Bans in force", m.bans_active.clone());
@@ -161,6 +167,16 @@ impl Metrics {
             "tls_reload_failures",
             "Certificate files that changed but could not be loaded (the previous certificate stays in use)",
             m.tls_reload_failures.clone(),
+        );
+        registry.register(
+            "acme_certificates",
+            "Certificates obtained from the ACME CA",
+            m.acme_renewals.clone(),
+        );
+        registry.register(
+            "acme_failures",
+            "Failed attempts to get a certificate from the ACME CA (the current one stays in use)",
+            m.acme_failures.clone(),
         );
         Metrics { registry, ..m }
     }

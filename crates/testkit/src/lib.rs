@@ -108,7 +108,14 @@ impl TestServer {
         let running = prepared.serve(listeners).await.expect("serve");
         let http_addr = running.http.expect("http listener");
         let https_addr = running.https.expect("https listener");
-        let cert = config.sites[0].tls_cert_file.clone().expect("cert file");
+        // A site with ACME certificates starts on a stand-in kept in the data directory.
+        let cert = config.sites[0].tls_cert_file.clone().unwrap_or_else(|| {
+            config
+                .data_dir
+                .join("acme")
+                .join(&config.sites[0].name)
+                .join("cert.pem")
+        });
         TestServer {
             http_url: format!("http://127.0.0.1:{}", http_addr.port()),
             https_url: format!("https://localhost:{}", https_addr.port()),

@@ -1,0 +1,316 @@
+//! ACME end to end against Debian's `pebble` test CA on loopback: a site gets its certificate
+//! by itself over HTTP-01, renews it on request, and keeps serving it while the CA is down.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+
+use testkit::{TestServer, test_config};
+
+/// Retries `check` for up to 60 s: issuing involves the CA's own retries and backoff. Not
+/// a timing assertion; the bound only keeps a broken build from hanging.
+async fn eventually<F, Fut>(mut check: F) -> bool
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    for _ in 0..300 {
+        if check().await {
+            return true;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    false
+}
+
+const HOST: &str = "shop.bolwerk.test";
+
+/// A free loopback port (bound and released; the CA and the server take it right after).
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn openssl(args: &[&str]) {
+    let out = Command::new("openssl")
+        .args(args)
+        .output()
+        .expect("openssl (scripts/test.sh installs it)");
+    assert!(
+        out.status.success(),
+        "openssl {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Pebble and its DNS stand-in (every name is 127.0.0.1), stopped on drop.
+struct Pebble {
+    children: Vec<Child>,
+    directory: String,
+    /// The root that signs pebble's own HTTPS certificate (trusted by Bolwerk's ACME client).
+    https_root: PathBuf,
+    listen: SocketAddr,
+}
+
+impl Pebble {
+    fn start(dir: &Path, http_port: u16) -> Pebble {
+        // Pebble's own HTTPS listener needs a certificate; the Debian package ships none.
+        let (ca_key, ca) = (dir.join("ca.key"), dir.join("ca.pem"));
+        let (key, csr, cert) = (dir.join("p.key"), dir.join("p.csr"), dir.join("p.pem"));
+        let ext = dir.join("san.ext");
+        std::fs::write(&ext, "subjectAltName=DNS:localhost,IP:127.0.0.1\n").unwrap();
+        let s = |p: &Path| p.to_str().unwrap().to_string();
+        openssl(&[
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=pebble test root",
+            "-keyout",
+            &s(&ca_key),
+            "-out",
+            &s(&ca),
+        ]);
+        openssl(&[
+            "req",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-subj",
+            "/CN=localhost",
+            "-keyout",
+            &s(&key),
+            "-out",
+            &s(&csr),
+        ]);
+        openssl(&[
+            "x509",
+            "-req",
+            "-in",
+            &s(&csr),
+            "-CA",
+            &s(&ca),
+            "-CAkey",
+            &s(&ca_key),
+            "-CAcreateserial",
+            "-days",
+            "2",
+            "-extfile",
+            &s(&ext),
+            "-out",
+            &s(&cert),
+        ]);
+        let (listen_port, mgmt_port, dns_port, alpn_port, chall_mgmt) = (
+            free_port(),
+            free_port(),
+            free_port(),
+            free_port(),
+            free_port(),
+        );
+        let config = dir.join("pebble.json");
+        std::fs::write(
+            &config,
+            serde_json::json!({"pebble": {
+                "listenAddress": format!("127.0.0.1:{listen_port}"),
+                "managementListenAddress": format!("127.0.0.1:{mgmt_port}"),
+                "certificate": s(&cert),
+                "privateKey": s(&key),
+                "httpPort": http_port,
+                "tlsPort": alpn_port,
+                "ocspResponderURL": "",
+                "externalAccountBindingRequired": false
+            }})
+            .to_string(),
+        )
+        .unwrap();
+        let dns = Command::new("pebble-challtestsrv")
+            .args(["-defaultIPv4", "127.0.0.1", "-defaultIPv6", ""])
+            .args(["-dns01", &format!("127.0.0.1:{dns_port}")])
+            .args(["-http01", "", "-https01", "", "-tlsalpn01", ""])
+            .args(["-management", &format!("127.0.0.1:{chall_mgmt}")])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("pebble-challtestsrv (package pebble; scripts/test.sh installs it)");
+        let server = Command::new("pebble")
+            .args([
+                "-config",
+                &s(&config),
+                "-dnsserver",
+                &format!("127.0.0.1:{dns_port}"),
+            ])
+            .env("PEBBLE_VA_NOSLEEP", "1")
+            .env("PEBBLE_WFE_NONCEREJECT", "0")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("pebble (scripts/test.sh installs it)");
+        let listen: SocketAddr = format!("127.0.0.1:{listen_port}").parse().unwrap();
+        Pebble {
+            children: vec![dns, server],
+            directory: format!("https://127.0.0.1:{listen_port}/dir"),
+            https_root: ca,
+            listen,
+        }
+    }
+
+    async fn wait_ready(&self) {
+        let addr = self.listen;
+        assert!(
+            eventually(|| async move { tokio::net::TcpStream::connect(addr).await.is_ok() }).await,
+            "pebble listens"
+        );
+    }
+
+    /// Stops the CA (the DNS stand-in too), as an outage would.
+    fn stop(&mut self) {
+        for c in &mut self.children {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+impl Drop for Pebble {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// The served certificate for HOST: its issuer line and fingerprint.
+fn served(port: u16) -> (String, String) {
+    let out = Command::new("openssl")
+        .args([
+            "s_client",
+            "-connect",
+            &format!("127.0.0.1:{port}"),
+            "-servername",
+            HOST,
+        ])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    let issuer = text
+        .lines()
+        .find(|l| l.contains("i:"))
+        .unwrap_or_default()
+        .to_string();
+    let pem_start = text.find("-----BEGIN CERTIFICATE-----").unwrap_or(0);
+    let pem_end = text
+        .find("-----END CERTIFICATE-----")
+        .map_or(0, |e| e + "-----END CERTIFICATE-----".len());
+    (
+        issuer,
+        text.get(pem_start..pem_end).unwrap_or_default().to_string(),
+    )
+}
+
+async fn metric(s: &TestServer, name: &str) -> u64 {
+    let text = s
+        .client
+        .get(s.metrics_url().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    text.lines()
+        .find(|l| l.starts_with(name))
+        .and_then(|l| l.split_whitespace().last())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+}
+
+#[tokio::test]
+async fn a_site_gets_renews_and_keeps_its_certificate_from_an_acme_ca() {
+    let dir = Arc::new(tempfile::tempdir().unwrap());
+    let http_port = free_port();
+    let mut pebble = Pebble::start(dir.path(), http_port);
+    pebble.wait_ready().await;
+
+    let mut config = test_config(&dir.path().join("data"));
+    config.data_dir = dir.path().join("data");
+    config.server.http = Some(format!("127.0.0.1:{http_port}").parse().unwrap());
+    config.server.redirect_http = true;
+    config.metrics.listen = Some("127.0.0.1:0".parse().unwrap());
+    let site = &mut config.sites[0];
+    site.hosts = vec![HOST.into()];
+    site.tls_cert_file = None;
+    site.tls_key_file = None;
+    site.tls_acme = true;
+    config.acme.directory = pebble.directory.clone();
+    config.acme.ca_file = Some(pebble.https_root.clone());
+    config.acme.contact = Some("ops@bolwerk.test".into());
+    config.acme.check_interval_s = 1;
+    config.acme.retry_s = 1;
+    config.validate(Path::new("test.toml")).unwrap();
+    let s = TestServer::start_in(dir.clone(), config).await;
+    let port = s.https_addr.port();
+    let get = move || tokio::task::spawn_blocking(move || served(port));
+
+    // HTTPS works from the start with a stand-in; the CA's certificate replaces it.
+    let (first_issuer, _) = get().await.unwrap();
+    assert!(
+        !first_issuer.to_lowercase().contains("pebble"),
+        "{first_issuer}"
+    );
+    assert!(
+        eventually(|| async { get().await.unwrap().0.to_lowercase().contains("pebble") }).await,
+        "the site got its certificate from the CA"
+    );
+    let (_, issued) = get().await.unwrap();
+    let store = dir.path().join("data/acme/demo");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        for f in ["key.pem", "../account.json"] {
+            let mode = std::fs::metadata(store.join(f))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600, "{f}");
+        }
+    }
+    let status = std::fs::read_to_string(store.join("status.json")).unwrap();
+    assert!(status.contains("\"last_result\": \"ok\""), "{status}");
+    assert_eq!(metric(&s, "bolwerk_acme_certificates_total").await, 1);
+
+    // Renewal on request (what `bolwerk cert renew` asks for): a new certificate is served.
+    std::fs::write(store.join("renew-requested"), b"").unwrap();
+    assert!(
+        eventually(|| async { get().await.unwrap().1 != issued }).await,
+        "renewed"
+    );
+    let (_, renewed) = get().await.unwrap();
+    assert_eq!(metric(&s, "bolwerk_acme_certificates_total").await, 2);
+
+    // The CA goes away: the renewal fails, is recorded and counted, the certificate stays.
+    pebble.stop();
+    std::fs::write(store.join("renew-requested"), b"").unwrap();
+    assert!(
+        eventually(|| async { metric(&s, "bolwerk_acme_failures_total").await >= 1 }).await,
+        "the failed renewal is counted"
+    );
+    let status = std::fs::read_to_string(store.join("status.json")).unwrap();
+    assert!(!status.contains("\"last_result\": \"ok\""), "{status}");
+    assert!(status.contains("\"failures\": 1"), "{status}");
+    assert_eq!(
+        get().await.unwrap().1,
+        renewed,
+        "the old certificate keeps serving"
+    );
+}
