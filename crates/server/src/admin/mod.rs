@@ -2,6 +2,7 @@
 //! checks, the login history and the audit log. Everything here needs HTTPS, and every
 //! route is listed once in [`ROUTES`] with the access it requires.
 
+pub mod certificates;
 mod charts;
 mod content;
 mod guard;
@@ -47,6 +48,8 @@ struct Inner {
     media_dir: std::path::PathBuf,
     /// The shield, told about failed sign-ins so guessing from one address ends in a ban.
     shield: crate::guard_layer::ShieldState,
+    /// Every site's certificate, for the Certificates page.
+    certificates: Vec<certificates::CertEntry>,
 }
 
 impl AdminState {
@@ -59,6 +62,7 @@ impl AdminState {
         media_dir: std::path::PathBuf,
         https_port: Option<u16>,
         shield: crate::guard_layer::ShieldState,
+        certificates: Vec<certificates::CertEntry>,
     ) -> Result<Self, minijinja::Error> {
         Ok(AdminState {
             inner: Arc::new(Inner {
@@ -71,6 +75,7 @@ impl AdminState {
                 cms,
                 media_dir,
                 shield,
+                certificates,
             }),
         })
     }
@@ -193,6 +198,8 @@ admin_routes! {
     post "/security/disallow" Admin => security::disallow;
     get "/security/rules" Admin => security::rules;
     post "/security/rules" Admin => security::switch_rule;
+    get "/certificates" Admin => certificates::overview;
+    post "/certificates/renew" Admin => certificates::renew;
 }
 
 /// Setting name: `on` when every account must use two-factor authentication.

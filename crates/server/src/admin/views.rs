@@ -52,6 +52,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../admin-theme/security.html"),
     ),
     ("rules.html", include_str!("../../admin-theme/rules.html")),
+    (
+        "certificates.html",
+        include_str!("../../admin-theme/certificates.html"),
+    ),
 ];
 
 pub(super) struct Views {

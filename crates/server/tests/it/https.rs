@@ -150,3 +150,58 @@ fn preload_needs_include_subdomains_and_a_year() {
             .is_err()
     );
 }
+
+#[tokio::test]
+async fn admins_see_every_certificate_and_acme_failures() {
+    let dir = Arc::new(tempfile::tempdir().unwrap());
+    let mut config = test_config(dir.path());
+    // A second site whose CA cannot be reached: its attempts fail and show up.
+    let mut shop = config.sites[0].clone();
+    shop.name = "shop".into();
+    shop.hosts = vec!["shop.example".into()];
+    shop.tls_cert_file = None;
+    shop.tls_key_file = None;
+    shop.tls_acme = true;
+    config.sites.push(shop);
+    config.acme.directory = "https://127.0.0.1:9/directory".into();
+    config.acme.contact = Some("ops@example.org".into());
+    config.acme.retry_s = 1;
+    let s = TestServer::start_in(dir.clone(), config).await;
+    let status = dir.path().join("acme/shop/status.json");
+    assert!(
+        crate::eventually(|| async { status.exists() }).await,
+        "the failed attempt is recorded"
+    );
+    let admin = crate::admin::signed_in(&s, "anneke", store::Role::Admin).await;
+    let page = admin.get("/certificates").await.text().await.unwrap();
+    assert!(page.contains("demo") && page.contains("files"), "{page}");
+    assert!(page.contains("localhost, 127.0.0.1"), "{page}");
+    assert!(page.contains("days left"), "{page}");
+    assert!(page.contains("shop") && page.contains("ACME"), "{page}");
+    // The CA's error, escaped like every text on the page.
+    assert!(
+        page.contains("creating an account at https:&#x2f;&#x2f;127.0.0.1:9&#x2f;directory"),
+        "{page}"
+    );
+    // Editors do not see it; a file-based site cannot be renewed from here.
+    let csrf = testkit::csrf_in(&page).unwrap();
+    let res = admin
+        .post("/certificates/renew", &[("csrf", &csrf), ("site", "demo")])
+        .await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    let res = admin
+        .post("/certificates/renew", &[("csrf", &csrf), ("site", "shop")])
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("Renewal of shop asked for")
+    );
+    let editor = crate::admin::signed_in(&s, "joost", store::Role::Editor).await;
+    assert_eq!(
+        editor.get("/certificates").await.status(),
+        StatusCode::FORBIDDEN
+    );
+}

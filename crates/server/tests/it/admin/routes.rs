@@ -74,6 +74,8 @@ const EXPECTED: &[(&str, &str, Access, u16, u16, u16)] = &[
     ("post", "/security/disallow", Access::Admin, 403, 403, 400),
     ("get", "/security/rules", Access::Admin, 303, 403, 200),
     ("post", "/security/rules", Access::Admin, 403, 403, 400),
+    ("get", "/certificates", Access::Admin, 303, 403, 200),
+    ("post", "/certificates/renew", Access::Admin, 403, 403, 400),
 ];
 
 #[test]
