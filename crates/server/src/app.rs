@@ -209,8 +209,10 @@ impl Prepared {
             crate::media::dir(&config.data_dir),
             https_port,
             shield.clone(),
-            crate::admin::certificates::CertEntry::for_config(&config),
         )
+        .and_then(|a| {
+            a.with_certificates(crate::admin::certificates::CertEntry::for_config(&config))
+        })
         .context("loading the admin templates")?;
         // With HTTPS on, plain HTTP only sends visitors there (through the shield too).
         let http_app = match https_port {

@@ -62,7 +62,6 @@ impl AdminState {
         media_dir: std::path::PathBuf,
         https_port: Option<u16>,
         shield: crate::guard_layer::ShieldState,
-        certificates: Vec<certificates::CertEntry>,
     ) -> Result<Self, minijinja::Error> {
         Ok(AdminState {
             inner: Arc::new(Inner {
@@ -75,8 +74,26 @@ impl AdminState {
                 cms,
                 media_dir,
                 shield,
-                certificates,
+                certificates: Vec::new(),
             }),
+        })
+    }
+
+    /// The same, with the sites' certificates for the Certificates page (before it is
+    /// shared).
+    pub fn with_certificates(
+        self,
+        certificates: Vec<certificates::CertEntry>,
+    ) -> Result<Self, minijinja::Error> {
+        let mut inner = Arc::try_unwrap(self.inner).map_err(|_| {
+            minijinja::Error::new(
+                minijinja::ErrorKind::InvalidOperation,
+                "the admin state is already shared",
+            )
+        })?;
+        inner.certificates = certificates;
+        Ok(AdminState {
+            inner: Arc::new(inner),
         })
     }
 
