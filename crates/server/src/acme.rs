@@ -1,5 +1,6 @@
 //! Certificates from an ACME CA (Let's Encrypt or any RFC 8555 CA), obtained and renewed by
-//! Bolwerk itself: HTTP-01 challenges are answered on its plain-HTTP listener, certificates
+//! Bolwerk itself: HTTP-01 challenges are answered on its plain-HTTP listener, TLS-ALPN-01
+//! ones on its HTTPS listener (`acme-tls/1`), certificates
 //! are kept in `<data_dir>/acme/<site>/` (key files 0600) and swapped in without a restart.
 //! A renewal that fails is retried with backoff while the old certificate keeps serving.
 
@@ -15,7 +16,7 @@ use instant_acme::{
 use serde::{Deserialize, Serialize};
 use tokio::sync::watch;
 
-use crate::config::{AcmeConfig, Config};
+use crate::config::{AcmeChallenge, AcmeConfig, Config};
 use crate::https::Challenges;
 use crate::tls::{self, Certificates};
 
@@ -329,7 +330,7 @@ impl Acme {
             .new_order(&NewOrder::new(&identifiers))
             .await
             .context("placing the order")?;
-        let mut tokens = Vec::new();
+        let (mut tokens, mut alpn_hosts) = (Vec::new(), Vec::new());
         let result = async {
             let mut authorizations = order.authorizations();
             while let Some(authz) = authorizations.next().await {
@@ -339,19 +340,37 @@ impl Acme {
                     AuthorizationStatus::Valid => continue,
                     other => bail!("authorization is {other:?}"),
                 }
-                let mut challenge = authz
-                    .challenge(ChallengeType::Http01)
-                    .ok_or_else(|| anyhow!("the CA offers no HTTP-01 challenge"))?;
-                let token = challenge.token.clone();
-                let answer = challenge.key_authorization().as_str().to_string();
-                if let Ok(mut c) = self.challenges.write() {
-                    c.insert(token.clone(), answer);
+                match self.config.challenge {
+                    AcmeChallenge::Http01 => {
+                        let mut challenge = authz
+                            .challenge(ChallengeType::Http01)
+                            .ok_or_else(|| anyhow!("the CA offers no HTTP-01 challenge"))?;
+                        let token = challenge.token.clone();
+                        let answer = challenge.key_authorization().as_str().to_string();
+                        if let Ok(mut c) = self.challenges.write() {
+                            c.insert(token.clone(), answer);
+                        }
+                        tokens.push(token);
+                        challenge
+                            .set_ready()
+                            .await
+                            .context("answering the challenge")?;
+                    }
+                    AcmeChallenge::TlsAlpn01 => {
+                        let mut challenge = authz
+                            .challenge(ChallengeType::TlsAlpn01)
+                            .ok_or_else(|| anyhow!("the CA offers no TLS-ALPN-01 challenge"))?;
+                        let host = challenge.identifier().to_string();
+                        let digest = challenge.key_authorization().digest();
+                        let answer = tls::alpn_challenge_certificate(&host, digest.as_ref())?;
+                        self.certs.set_alpn_challenge(&host, Some(answer));
+                        alpn_hosts.push(host);
+                        challenge
+                            .set_ready()
+                            .await
+                            .context("answering the challenge")?;
+                    }
                 }
-                tokens.push(token);
-                challenge
-                    .set_ready()
-                    .await
-                    .context("answering the challenge")?;
             }
             let retry = RetryPolicy::new().timeout(Duration::from_secs(90));
             let status = order
@@ -379,6 +398,9 @@ impl Acme {
             for t in &tokens {
                 c.remove(t);
             }
+        }
+        for host in &alpn_hosts {
+            self.certs.set_alpn_challenge(host, None);
         }
         let (chain_pem, key_pem) = result?;
         std::fs::create_dir_all(&site.dir)

@@ -259,6 +259,20 @@ pub struct AcmeConfig {
     pub check_interval_s: u64,
     /// Seconds before the first retry after a failure; doubles per failure, up to a day.
     pub retry_s: u64,
+    /// How the CA checks that a name is ours: `http-01` (on the HTTP listener, port 80) or
+    /// `tls-alpn-01` (on the HTTPS listener, port 443; no HTTP needed).
+    pub challenge: AcmeChallenge,
+}
+
+/// The ACME challenge type Bolwerk answers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AcmeChallenge {
+    /// A token file under `/.well-known/acme-challenge/` on the HTTP listener.
+    #[serde(rename = "http-01")]
+    Http01,
+    /// A special certificate shown on the HTTPS listener to clients asking for `acme-tls/1`.
+    #[serde(rename = "tls-alpn-01")]
+    TlsAlpn01,
 }
 
 impl Default for AcmeConfig {
@@ -270,6 +284,7 @@ impl Default for AcmeConfig {
             renew_when_left: 1.0 / 3.0,
             check_interval_s: 3600,
             retry_s: 300,
+            challenge: AcmeChallenge::Http01,
         }
     }
 }
@@ -653,11 +668,12 @@ impl Config {
                         "either tls_acme or tls_cert_file/tls_key_file, not both".into(),
                     ));
                 }
-                if self.server.http.is_none() || self.server.https.is_none() {
+                if self.server.https.is_none()
+                    || (self.acme.challenge == AcmeChallenge::Http01 && self.server.http.is_none())
+                {
                     problems.push((
                         at("tls_acme"),
-                        "needs both server.http (for the CA's HTTP-01 check) and server.https"
-                            .into(),
+                        "needs server.https, and server.http for the CA's HTTP-01 check (or acme.challenge = \"tls-alpn-01\")".into(),
                     ));
                 }
                 if self

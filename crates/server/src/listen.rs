@@ -149,6 +149,13 @@ pub async fn serve(
                 None => serve_conn(&builder, stream, peer, false, router, watcher, trusted).await,
                 Some(acceptor) => {
                     match tokio::time::timeout(handshake_timeout, acceptor.accept(stream)).await {
+                        Ok(Ok(tls_stream))
+                            if tls_stream.get_ref().1.alpn_protocol()
+                                == Some(crate::tls::ACME_TLS_ALPN) =>
+                        {
+                            // The CA's TLS-ALPN-01 validator: the handshake was the answer.
+                            tracing::debug!(client.ip = %peer.ip(), "ACME TLS-ALPN-01 check answered");
+                        }
                         Ok(Ok(tls_stream)) => {
                             serve_conn(&builder, tls_stream, peer, true, router, watcher, trusted)
                                 .await

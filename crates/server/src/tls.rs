@@ -113,7 +113,13 @@ pub struct Certificates {
     current: std::sync::RwLock<Arc<SniResolver>>,
     /// Modification times of each source's two files when last loaded.
     loaded: std::sync::Mutex<Vec<Option<(SystemTime, SystemTime)>>>,
+    /// ACME TLS-ALPN-01 answers by host name, shown only to clients that ask for
+    /// `acme-tls/1` (the CA's validator; browsers never do).
+    alpn_challenges: std::sync::RwLock<HashMap<String, Arc<CertifiedKey>>>,
 }
+
+/// The ALPN protocol of ACME's TLS-ALPN-01 challenge (RFC 8737).
+pub const ACME_TLS_ALPN: &[u8] = b"acme-tls/1";
 
 /// A site whose certificate could not be (re)loaded, and why.
 #[derive(Debug)]
@@ -146,7 +152,18 @@ impl Certificates {
             sources,
             current: std::sync::RwLock::new(Arc::new(resolver)),
             loaded: std::sync::Mutex::new(loaded),
+            alpn_challenges: std::sync::RwLock::new(HashMap::new()),
         })
+    }
+
+    /// Shows `answer` to the CA's TLS-ALPN-01 validator for `host` (or stops, with `None`).
+    pub fn set_alpn_challenge(&self, host: &str, answer: Option<Arc<CertifiedKey>>) {
+        if let Ok(mut c) = self.alpn_challenges.write() {
+            match answer {
+                Some(a) => c.insert(host.to_ascii_lowercase(), a),
+                None => c.remove(&host.to_ascii_lowercase()),
+            };
+        }
     }
 
     /// Re-reads the files of sites whose files changed since they were loaded (all of them
@@ -197,9 +214,39 @@ impl Certificates {
 
 impl ResolvesServerCert for Certificates {
     fn resolve(&self, hello: ClientHello<'_>) -> Option<Arc<CertifiedKey>> {
+        let acme = hello
+            .alpn()
+            .is_some_and(|mut protocols| protocols.any(|p| p == ACME_TLS_ALPN));
+        if acme {
+            // Only the challenge answer, never the site's certificate, and nothing else.
+            let name = hello.server_name()?.to_ascii_lowercase();
+            return self.alpn_challenges.read().ok()?.get(&name).cloned();
+        }
         let resolver = self.current.read().ok()?.clone();
         resolver.resolve(hello)
     }
+}
+
+/// The self-signed certificate that answers a TLS-ALPN-01 challenge for `host`: it carries
+/// the SHA-256 of the key authorization in the critical `acmeIdentifier` extension.
+pub fn alpn_challenge_certificate(host: &str, digest: &[u8]) -> Result<Arc<CertifiedKey>> {
+    let mut params = rcgen::CertificateParams::new(vec![host.to_string()])
+        .context("challenge certificate names")?;
+    params
+        .custom_extensions
+        .push(rcgen::CustomExtension::new_acme_identifier(digest));
+    let key = rcgen::KeyPair::generate().context("challenge key")?;
+    let cert = params.self_signed(&key).context("challenge certificate")?;
+    let der_key =
+        PrivateKeyDer::try_from(key.serialize_der()).map_err(|e| anyhow!("challenge key: {e}"))?;
+    let signing_key = provider()
+        .key_provider
+        .load_private_key(der_key)
+        .context("challenge key")?;
+    Ok(Arc::new(CertifiedKey::new(
+        vec![cert.der().clone()],
+        signing_key,
+    )))
 }
 
 /// rustls settings: TLS 1.3 and 1.2 (no older), ring's forward-secret AEAD suites only,
@@ -210,7 +257,7 @@ pub fn server_config(certificates: Arc<Certificates>) -> Result<Arc<ServerConfig
         .context("TLS protocol versions")?
         .with_no_client_auth()
         .with_cert_resolver(certificates);
-    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec(), ACME_TLS_ALPN.to_vec()];
     config.session_storage = rustls::server::ServerSessionMemoryCache::new(4096);
     config.ticketer = rustls::crypto::ring::Ticketer::new().context("TLS session tickets")?;
     Ok(Arc::new(config))

@@ -57,7 +57,8 @@ struct Pebble {
 }
 
 impl Pebble {
-    fn start(dir: &Path, http_port: u16) -> Pebble {
+    /// The CA, validating HTTP-01 on `http_port` and TLS-ALPN-01 on `tls_port` of loopback.
+    fn start(dir: &Path, http_port: u16, tls_port: u16) -> Pebble {
         // Pebble's own HTTPS listener needs a certificate; the Debian package ships none.
         let (ca_key, ca) = (dir.join("ca.key"), dir.join("ca.pem"));
         let (key, csr, cert) = (dir.join("p.key"), dir.join("p.csr"), dir.join("p.pem"));
@@ -128,7 +129,7 @@ impl Pebble {
                 "certificate": s(&cert),
                 "privateKey": s(&key),
                 "httpPort": http_port,
-                "tlsPort": alpn_port,
+                "tlsPort": tls_port,
                 "ocspResponderURL": "",
                 "externalAccountBindingRequired": false
             }})
@@ -239,7 +240,7 @@ async fn metric(s: &TestServer, name: &str) -> u64 {
 async fn a_site_gets_renews_and_keeps_its_certificate_from_an_acme_ca() {
     let dir = Arc::new(tempfile::tempdir().unwrap());
     let http_port = free_port();
-    let mut pebble = Pebble::start(dir.path(), http_port);
+    let mut pebble = Pebble::start(dir.path(), http_port, free_port());
     pebble.wait_ready().await;
 
     let mut config = test_config(&dir.path().join("data"));
@@ -313,4 +314,62 @@ async fn a_site_gets_renews_and_keeps_its_certificate_from_an_acme_ca() {
         renewed,
         "the old certificate keeps serving"
     );
+}
+
+#[tokio::test]
+async fn tls_alpn_01_needs_no_http_listener_for_the_check() {
+    let dir = Arc::new(tempfile::tempdir().unwrap());
+    let https_port = free_port();
+    // The CA's HTTP-01 check would go to a port nobody listens on: only TLS-ALPN-01 can pass.
+    let pebble = Pebble::start(dir.path(), free_port(), https_port);
+    pebble.wait_ready().await;
+    let mut config = test_config(&dir.path().join("data"));
+    config.data_dir = dir.path().join("data");
+    config.server.https = Some(format!("127.0.0.1:{https_port}").parse().unwrap());
+    let site = &mut config.sites[0];
+    site.hosts = vec![HOST.into()];
+    site.tls_cert_file = None;
+    site.tls_key_file = None;
+    site.tls_acme = true;
+    config.acme.directory = pebble.directory.clone();
+    config.acme.ca_file = Some(pebble.https_root.clone());
+    config.acme.contact = Some("ops@bolwerk.test".into());
+    config.acme.challenge = server::config::AcmeChallenge::TlsAlpn01;
+    config.acme.retry_s = 1;
+    config.validate(Path::new("test.toml")).unwrap();
+    let s = TestServer::start_in(dir.clone(), config).await;
+    let port = s.https_addr.port();
+    assert!(
+        eventually(|| async {
+            tokio::task::spawn_blocking(move || served(port))
+                .await
+                .unwrap()
+                .0
+                .to_lowercase()
+                .contains("pebble")
+        })
+        .await,
+        "the site got its certificate over TLS-ALPN-01"
+    );
+    // Ordinary visitors never see a challenge certificate: without `acme-tls/1` they get the
+    // site's own, and asking for `acme-tls/1` outside a challenge gets no certificate at all.
+    let out = tokio::task::spawn_blocking(move || {
+        Command::new("openssl")
+            .args([
+                "s_client",
+                "-connect",
+                &format!("127.0.0.1:{port}"),
+                "-servername",
+                HOST,
+            ])
+            .args(["-alpn", "acme-tls/1"])
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let text =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    assert!(!text.contains("BEGIN CERTIFICATE"), "{text}");
 }
