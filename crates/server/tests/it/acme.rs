@@ -113,13 +113,8 @@ impl Pebble {
             "-out",
             &s(&cert),
         ]);
-        let (listen_port, mgmt_port, dns_port, alpn_port, chall_mgmt) = (
-            free_port(),
-            free_port(),
-            free_port(),
-            free_port(),
-            free_port(),
-        );
+        let (listen_port, mgmt_port, dns_port, chall_mgmt) =
+            (free_port(), free_port(), free_port(), free_port());
         let config = dir.join("pebble.json");
         std::fs::write(
             &config,
