@@ -258,6 +258,8 @@ pub fn server_config(certificates: Arc<Certificates>) -> Result<Arc<ServerConfig
         .with_no_client_auth()
         .with_cert_resolver(certificates);
     config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec(), ACME_TLS_ALPN.to_vec()];
+    // The server's order (ring's: AES-GCM and ChaCha20 by strength), not the client's.
+    config.ignore_client_order = true;
     config.session_storage = rustls::server::ServerSessionMemoryCache::new(4096);
     config.ticketer = rustls::crypto::ring::Ticketer::new().context("TLS session tickets")?;
     Ok(Arc::new(config))
@@ -268,13 +270,29 @@ pub fn server_config(certificates: Arc<Certificates>) -> Result<Arc<ServerConfig
 pub fn ensure_self_signed(dir: &Path, hosts: &[String]) -> Result<(PathBuf, PathBuf)> {
     let cert_path = dir.join("self-signed-cert.pem");
     let key_path = dir.join("self-signed-key.pem");
-    if cert_path.is_file() && key_path.is_file() {
+    let now = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    // Kept while it has a month left and a lifetime browsers accept (at most 398 days).
+    let usable = crate::acme::cert_info(&cert_path).is_ok_and(|c| {
+        c.not_after - now > 30 * 86_400 && c.not_after - c.not_before <= 398 * 86_400
+    });
+    if usable && key_path.is_file() {
         return Ok((cert_path, key_path));
     }
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    let rcgen::CertifiedKey { cert, signing_key } =
-        rcgen::generate_simple_self_signed(hosts.to_vec())
-            .context("generating a self-signed certificate")?;
+    let mut params =
+        rcgen::CertificateParams::new(hosts.to_vec()).context("self-signed certificate names")?;
+    let day = |unix: i64| {
+        let (y, m, d) = cms::date::civil_from_days(unix.div_euclid(86_400));
+        rcgen::date_time_ymd(y as i32, m as u8, d as u8)
+    };
+    params.not_before = day(now - 86_400);
+    params.not_after = day(now + 365 * 86_400);
+    let signing_key = rcgen::KeyPair::generate().context("self-signed key")?;
+    let cert = params
+        .self_signed(&signing_key)
+        .context("generating a self-signed certificate")?;
     write_private(&key_path, signing_key.serialize_pem().as_bytes())?;
     std::fs::write(&cert_path, cert.pem())
         .with_context(|| format!("writing {}", cert_path.display()))?;
@@ -296,4 +314,32 @@ pub fn write_private(path: &Path, data: &[u8]) -> Result<()> {
     f.sync_all()
         .with_context(|| format!("writing {}", path.display()))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_demo_certificate_lives_a_year_and_an_old_long_lived_one_is_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let hosts = vec!["localhost".to_string()];
+        // What earlier versions made: valid until the year 4096.
+        let old = rcgen::generate_simple_self_signed(hosts.clone()).unwrap();
+        std::fs::write(dir.path().join("self-signed-cert.pem"), old.cert.pem()).unwrap();
+        std::fs::write(
+            dir.path().join("self-signed-key.pem"),
+            old.signing_key.serialize_pem(),
+        )
+        .unwrap();
+        let (cert, key) = ensure_self_signed(dir.path(), &hosts).unwrap();
+        let info = crate::acme::cert_info(&cert).unwrap();
+        let days = (info.not_after - info.not_before) / 86_400;
+        assert!((365..=367).contains(&days), "{days} days");
+        assert!(load_certified_key(&cert, &key).is_ok());
+        // Kept as it is on the next start.
+        let pem = std::fs::read(&cert).unwrap();
+        ensure_self_signed(dir.path(), &hosts).unwrap();
+        assert_eq!(std::fs::read(&cert).unwrap(), pem);
+    }
 }
