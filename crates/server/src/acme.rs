@@ -425,11 +425,12 @@ impl Acme {
     }
 }
 
-/// Writes `data` to a temporary file beside `path` and renames it over `path`, so a reader
-/// sees the old file or the new one, never half of one.
+/// Writes `data` to a temporary file beside `path` (readable by its owner only, like
+/// everything in the ACME store) and renames it over `path`, so a reader sees the old file or
+/// the new one, never half of one.
 fn write_atomic(path: &Path, data: &[u8]) -> Result<()> {
     let tmp = path.with_extension("tmp");
-    std::fs::write(&tmp, data).with_context(|| format!("writing {}", tmp.display()))?;
+    tls::write_private(&tmp, data)?;
     std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))
 }
 

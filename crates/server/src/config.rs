@@ -661,6 +661,15 @@ impl Config {
             if site.hosts.is_empty() {
                 problems.push((at("hosts"), "list at least one host name".into()));
             }
+            if site.tls_acme
+                && !(self.acme.renew_when_left > 0.0 && self.acme.renew_when_left < 1.0)
+            {
+                problems.push((
+                    "acme.renew_when_left".into(),
+                    "must be between 0 and 1 (0.3333: renew with a third of the lifetime left)"
+                        .into(),
+                ));
+            }
             if site.tls_acme {
                 if site.tls_cert_file.is_some() || site.tls_key_file.is_some() {
                     problems.push((

@@ -58,7 +58,7 @@ struct Pebble {
 
 impl Pebble {
     /// The CA, validating HTTP-01 on `http_port` and TLS-ALPN-01 on `tls_port` of loopback.
-    fn start(dir: &Path, http_port: u16, tls_port: u16) -> Pebble {
+    fn start(dir: &Path, http_port: u16, tls_port: u16, validity_s: Option<u64>) -> Pebble {
         // Pebble's own HTTPS listener needs a certificate; the Debian package ships none.
         let (ca_key, ca) = (dir.join("ca.key"), dir.join("ca.pem"));
         let (key, csr, cert) = (dir.join("p.key"), dir.join("p.csr"), dir.join("p.pem"));
@@ -126,7 +126,8 @@ impl Pebble {
                 "httpPort": http_port,
                 "tlsPort": tls_port,
                 "ocspResponderURL": "",
-                "externalAccountBindingRequired": false
+                "externalAccountBindingRequired": false,
+                "certificateValidityPeriod": validity_s.unwrap_or(157_766_400)
             }})
             .to_string(),
         )
@@ -235,7 +236,7 @@ async fn metric(s: &TestServer, name: &str) -> u64 {
 async fn a_site_gets_renews_and_keeps_its_certificate_from_an_acme_ca() {
     let dir = Arc::new(tempfile::tempdir().unwrap());
     let http_port = free_port();
-    let mut pebble = Pebble::start(dir.path(), http_port, free_port());
+    let mut pebble = Pebble::start(dir.path(), http_port, free_port(), None);
     pebble.wait_ready().await;
 
     let mut config = test_config(&dir.path().join("data"));
@@ -273,7 +274,7 @@ async fn a_site_gets_renews_and_keeps_its_certificate_from_an_acme_ca() {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        for f in ["key.pem", "../account.json"] {
+        for f in ["key.pem", "cert.pem", "status.json", "../account.json"] {
             let mode = std::fs::metadata(store.join(f))
                 .unwrap()
                 .permissions()
@@ -316,7 +317,8 @@ async fn tls_alpn_01_needs_no_http_listener_for_the_check() {
     let dir = Arc::new(tempfile::tempdir().unwrap());
     let https_port = free_port();
     // The CA's HTTP-01 check would go to a port nobody listens on: only TLS-ALPN-01 can pass.
-    let pebble = Pebble::start(dir.path(), free_port(), https_port);
+    // Certificates that live 30 s: renewal with a third left is due after 20 s.
+    let pebble = Pebble::start(dir.path(), free_port(), https_port, Some(30));
     pebble.wait_ready().await;
     let mut config = test_config(&dir.path().join("data"));
     config.data_dir = dir.path().join("data");
@@ -331,6 +333,7 @@ async fn tls_alpn_01_needs_no_http_listener_for_the_check() {
     config.acme.contact = Some("ops@bolwerk.test".into());
     config.acme.challenge = server::config::AcmeChallenge::TlsAlpn01;
     config.acme.retry_s = 1;
+    config.acme.check_interval_s = 1;
     config.validate(Path::new("test.toml")).unwrap();
     let s = TestServer::start_in(dir.clone(), config).await;
     let port = s.https_addr.port();
@@ -345,6 +348,27 @@ async fn tls_alpn_01_needs_no_http_listener_for_the_check() {
         })
         .await,
         "the site got its certificate over TLS-ALPN-01"
+    );
+    // Nobody asks: when a third of its lifetime is left, it is renewed by itself.
+    let first = tokio::task::spawn_blocking(move || served(port))
+        .await
+        .unwrap()
+        .1;
+    let info = server::acme::cert_info(&dir.path().join("data/acme/demo/cert.pem")).unwrap();
+    assert!(
+        info.not_after - info.not_before <= 31,
+        "pebble made a short-lived one"
+    );
+    assert!(
+        eventually(|| async {
+            let now = tokio::task::spawn_blocking(move || served(port))
+                .await
+                .unwrap()
+                .1;
+            !now.is_empty() && now != first
+        })
+        .await,
+        "renewed before it expired, without being asked"
     );
     // Ordinary visitors never see a challenge certificate: without `acme-tls/1` they get the
     // site's own, and asking for `acme-tls/1` outside a challenge gets no certificate at all.
