@@ -169,6 +169,14 @@ async fn an_editor_runs_the_site_from_the_browser() {
     );
     c.screenshot("security").await;
 
+    // The site's certificate, where it comes from and when it expires.
+    c.goto(&format!("{admin}/certificates")).await;
+    assert!(
+        c.wait_until("return document.querySelectorAll('table.certificates tbody tr').length === 1 && document.body.innerText.includes('days left')")
+            .await
+    );
+    c.screenshot("certificates").await;
+
     // On a phone-sized screen nothing is wider than the screen (tables scroll inside).
     c.client.set_window_size(390, 844).await.unwrap();
     for path in [
@@ -179,6 +187,7 @@ async fn an_editor_runs_the_site_from_the_browser() {
         "/sessions",
         "/security",
         "/security/rules",
+        "/certificates",
     ] {
         c.goto(&format!("{admin}{path}")).await;
         assert!(
