@@ -43,10 +43,12 @@ impl Hsts {
                 by_host.insert(host.clone(), v.clone());
             }
         }
-        Hsts {
-            by_host,
-            fallback: value(false, false),
+        let fallback = value(false, false);
+        // The usual case: every site the same, so requests need not say which one they are for.
+        if by_host.values().all(|v| *v == fallback) {
+            by_host.clear();
         }
+        Hsts { by_host, fallback }
     }
 
     fn for_host(&self, host: Option<&str>) -> HeaderValue {
@@ -60,7 +62,7 @@ impl Hsts {
 /// where browsers ignore it anyway).
 pub async fn hsts(State(hsts): State<Arc<Hsts>>, req: Request, next: Next) -> Response {
     let secure = req.extensions().get::<Tls>().is_some_and(|t| t.0);
-    let host = secure
+    let host = (secure && !hsts.by_host.is_empty())
         .then(|| request_host(req.uri(), req.headers()))
         .flatten();
     let mut res = next.run(req).await;

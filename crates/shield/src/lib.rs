@@ -554,18 +554,6 @@ impl Shield {
         } else {
             &[]
         };
-        self.inspect_decoded_as_given(norm, raw, decoded, loc, found);
-        found.demote = &[];
-    }
-
-    fn inspect_decoded_as_given(
-        &self,
-        norm: &str,
-        raw: &str,
-        decoded: &str,
-        loc: &Loc<'_>,
-        found: &mut Found,
-    ) {
         self.match_set(&self.values, norm, loc, found);
         // Protocol text smuggled after a line break: mail and file protocol commands (SMTP,
         // IMAP, POP3, FTP), and HTTP request lines, headers or responses (splitting).
@@ -654,6 +642,7 @@ impl Shield {
                 );
             }
         }
+        found.demote = &[];
     }
 
     /// A cheap screen before libinjection (about 9 µs per 100 bytes): SQL injection needs a

@@ -3,7 +3,6 @@
 //! renewed from here.
 
 use axum::extract::{Extension, Form, State};
-use axum::http::StatusCode;
 use axum::response::Response;
 use cms::date;
 use minijinja::context;
@@ -104,13 +103,8 @@ fn render(
             }
         })
         .collect();
-    let status = if error.is_some() {
-        StatusCode::BAD_REQUEST
-    } else {
-        StatusCode::OK
-    };
     Ok(state.inner.views.page(
-        status,
+        super::security::status_for(&error),
         "certificates.html",
         Some(s),
         "certificates",

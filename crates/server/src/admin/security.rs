@@ -245,7 +245,7 @@ async fn render(
 }
 
 /// A refused change is a 400, so scripts and tests can tell.
-fn status_for(error: &Option<String>) -> StatusCode {
+pub(super) fn status_for(error: &Option<String>) -> StatusCode {
     if error.is_some() {
         StatusCode::BAD_REQUEST
     } else {

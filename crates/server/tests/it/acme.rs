@@ -188,18 +188,7 @@ impl Drop for Pebble {
 
 /// The served certificate for HOST: its issuer line and fingerprint.
 fn served(port: u16) -> (String, String) {
-    let out = Command::new("openssl")
-        .args([
-            "s_client",
-            "-connect",
-            &format!("127.0.0.1:{port}"),
-            "-servername",
-            HOST,
-        ])
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    let text = crate::tls::s_client(port, &["-servername", HOST]);
     let issuer = text
         .lines()
         .find(|l| l.contains("i:"))
@@ -232,18 +221,10 @@ async fn metric(s: &TestServer, name: &str) -> u64 {
         .unwrap_or(0)
 }
 
-#[tokio::test]
-async fn a_site_gets_renews_and_keeps_its_certificate_from_an_acme_ca() {
-    let dir = Arc::new(tempfile::tempdir().unwrap());
-    let http_port = free_port();
-    let mut pebble = Pebble::start(dir.path(), http_port, free_port(), None);
-    pebble.wait_ready().await;
-
-    let mut config = test_config(&dir.path().join("data"));
-    config.data_dir = dir.path().join("data");
-    config.server.http = Some(format!("127.0.0.1:{http_port}").parse().unwrap());
-    config.server.redirect_http = true;
-    config.metrics.listen = Some("127.0.0.1:0".parse().unwrap());
+/// The demo config with its one site on HOST, certified by `pebble`, checking every second.
+fn acme_config(dir: &Path, pebble: &Pebble) -> server::config::Config {
+    let mut config = test_config(&dir.join("data"));
+    config.data_dir = dir.join("data");
     let site = &mut config.sites[0];
     site.hosts = vec![HOST.into()];
     site.tls_cert_file = None;
@@ -254,6 +235,20 @@ async fn a_site_gets_renews_and_keeps_its_certificate_from_an_acme_ca() {
     config.acme.contact = Some("ops@bolwerk.test".into());
     config.acme.check_interval_s = 1;
     config.acme.retry_s = 1;
+    config
+}
+
+#[tokio::test]
+async fn a_site_gets_renews_and_keeps_its_certificate_from_an_acme_ca() {
+    let dir = Arc::new(tempfile::tempdir().unwrap());
+    let http_port = free_port();
+    let mut pebble = Pebble::start(dir.path(), http_port, free_port(), None);
+    pebble.wait_ready().await;
+
+    let mut config = acme_config(dir.path(), &pebble);
+    config.server.http = Some(format!("127.0.0.1:{http_port}").parse().unwrap());
+    config.server.redirect_http = true;
+    config.metrics.listen = Some("127.0.0.1:0".parse().unwrap());
     config.validate(Path::new("test.toml")).unwrap();
     let s = TestServer::start_in(dir.clone(), config).await;
     let port = s.https_addr.port();
@@ -320,20 +315,9 @@ async fn tls_alpn_01_needs_no_http_listener_for_the_check() {
     // Certificates that live 30 s: renewal with a third left is due after 20 s.
     let pebble = Pebble::start(dir.path(), free_port(), https_port, Some(30));
     pebble.wait_ready().await;
-    let mut config = test_config(&dir.path().join("data"));
-    config.data_dir = dir.path().join("data");
+    let mut config = acme_config(dir.path(), &pebble);
     config.server.https = Some(format!("127.0.0.1:{https_port}").parse().unwrap());
-    let site = &mut config.sites[0];
-    site.hosts = vec![HOST.into()];
-    site.tls_cert_file = None;
-    site.tls_key_file = None;
-    site.tls_acme = true;
-    config.acme.directory = pebble.directory.clone();
-    config.acme.ca_file = Some(pebble.https_root.clone());
-    config.acme.contact = Some("ops@bolwerk.test".into());
     config.acme.challenge = server::config::AcmeChallenge::TlsAlpn01;
-    config.acme.retry_s = 1;
-    config.acme.check_interval_s = 1;
     config.validate(Path::new("test.toml")).unwrap();
     let s = TestServer::start_in(dir.clone(), config).await;
     let port = s.https_addr.port();

@@ -68,7 +68,7 @@ async fn graceful_stop() {
 }
 
 /// Runs `openssl s_client` against the server with extra arguments; stdout and stderr.
-fn s_client(port: u16, args: &[&str]) -> String {
+pub(crate) fn s_client(port: u16, args: &[&str]) -> String {
     let out = Command::new("openssl")
         .args(["s_client", "-connect", &format!("127.0.0.1:{port}")])
         .args(args)
