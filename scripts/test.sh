@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the whole test suite on a fresh Debian machine: installs and starts what the tests need
-# (OpenSSL's command-line client, curl, the pebble test CA, Chromium and chromedriver for the browser tests, a MariaDB
+# (OpenSSL's command-line client, curl, the pebble test CA, Python's SMTP server and DKIM verifier, Chromium and chromedriver for the browser tests, a MariaDB
 # server on 127.0.0.1:3306), then `cargo test`.
 # A service that cannot be started makes this script fail; no test is skipped.
 set -euo pipefail
@@ -65,6 +65,9 @@ command -v curl >/dev/null 2>&1 || apt_install curl ca-certificates
 { command -v pebble >/dev/null 2>&1 && command -v pebble-challtestsrv >/dev/null 2>&1; } || apt_install pebble
 # Browser tests drive Debian's Chromium through chromedriver.
 { command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1; } || apt_install chromium chromium-driver
+# Mail tests: a real SMTP server (aiosmtpd) on loopback and an independent DKIM verifier
+# (dkimpy, with PyNaCl for Ed25519), run with Debian's own Python.
+/usr/bin/python3 -c 'import aiosmtpd, dkim, nacl' >/dev/null 2>&1 || apt_install python3 python3-aiosmtpd python3-dkim python3-nacl
 ensure_mariadb
 export BOLWERK_TEST_MYSQL_URL="$mysql_url"
 

@@ -1,0 +1,289 @@
+//! SMTP delivery through the configured relay (STARTTLS, implicit TLS, or plain on loopback),
+//! with authentication. A failure says whether trying again can help.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use lettre::address::Envelope;
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
+use lettre::transport::smtp::extension::ClientId;
+use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
+use serde::{Deserialize, Serialize};
+
+use crate::Error;
+
+/// `[mail]`: how Bolwerk sends mail.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MailConfig {
+    /// The SMTP relay, `host:port` (`smtp.example.nl:587`). Mail is queued but not sent while
+    /// it is absent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub relay: Option<String>,
+    /// `starttls` (port 587), `implicit` (TLS from the first byte, port 465) or `none`
+    /// (only for a relay on this machine, `127.0.0.1`/`::1`/`localhost`).
+    pub tls: TlsMode,
+    /// User name for SMTP authentication (with `password_file`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+    /// File holding the SMTP password (first line), kept out of the config file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub password_file: Option<PathBuf>,
+    /// PEM root certificate to trust for the relay (a private CA); the public roots otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ca_file: Option<PathBuf>,
+    /// Name Bolwerk greets the relay with (`EHLO`); the machine's host name when absent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub helo_name: Option<String>,
+    /// Seconds before the first retry of a failed delivery; doubles per attempt, up to six
+    /// hours.
+    pub retry_s: u64,
+    /// Attempts after which a message is given up (dead letter, shown in the admin).
+    pub max_attempts: u32,
+    /// Seconds an SMTP conversation may take.
+    pub timeout_s: u64,
+    /// Where security alerts go (failed certificate renewals, dead letters); none when empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub alerts_to: Vec<String>,
+}
+
+impl Default for MailConfig {
+    fn default() -> Self {
+        MailConfig {
+            relay: None,
+            tls: TlsMode::Starttls,
+            username: None,
+            password_file: None,
+            ca_file: None,
+            helo_name: None,
+            retry_s: 60,
+            max_attempts: 12,
+            timeout_s: 60,
+            alerts_to: Vec::new(),
+        }
+    }
+}
+
+/// How the connection to the relay is protected.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TlsMode {
+    /// Plain connection upgraded with STARTTLS, which must succeed.
+    Starttls,
+    /// TLS from the first byte (SMTPS).
+    Implicit,
+    /// No TLS: only for a relay on this machine.
+    None,
+}
+
+impl MailConfig {
+    /// Problems with the section, as (key, message) pairs.
+    pub fn problems(&self) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        if let Some(relay) = &self.relay {
+            match split_host_port(relay) {
+                Ok((host, _)) => {
+                    if self.tls == TlsMode::None && !is_loopback(&host) {
+                        out.push((
+                            "mail.tls".into(),
+                            format!(
+                                "\"none\" is only allowed for a relay on this machine, not {host}: use starttls or implicit"
+                            ),
+                        ));
+                    }
+                }
+                Err(e) => out.push(("mail.relay".into(), e.to_string())),
+            }
+        }
+        if self.username.is_some() != self.password_file.is_some() {
+            out.push((
+                "mail.username".into(),
+                "set both username and password_file, or neither".into(),
+            ));
+        }
+        if self.max_attempts == 0 {
+            out.push(("mail.max_attempts".into(), "must be at least 1".into()));
+        }
+        if self.retry_s == 0 || self.timeout_s == 0 {
+            out.push((
+                "mail.retry_s".into(),
+                "retry_s and timeout_s must be greater than 0".into(),
+            ));
+        }
+        for a in &self.alerts_to {
+            if let Err(e) = crate::message::check_address("mail.alerts_to", a) {
+                out.push(("mail.alerts_to".into(), e.to_string()));
+            }
+        }
+        out
+    }
+
+    /// Seconds to wait after failed attempt number `attempt` (1-based): `retry_s`, doubling,
+    /// at most six hours.
+    pub fn backoff_s(&self, attempt: u32) -> u64 {
+        let shift = attempt.saturating_sub(1).min(20);
+        self.retry_s.saturating_mul(1 << shift).min(6 * 3600)
+    }
+}
+
+fn is_loopback(host: &str) -> bool {
+    host == "localhost"
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+fn split_host_port(relay: &str) -> Result<(String, u16), Error> {
+    let bad = || {
+        Error::Config(format!(
+            "{relay:?}: write the relay as host:port, e.g. \"smtp.example.nl:587\""
+        ))
+    };
+    let (host, port) = relay.rsplit_once(':').ok_or_else(bad)?;
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    let port: u16 = port.parse().map_err(|_| bad())?;
+    if host.is_empty() || port == 0 {
+        return Err(bad());
+    }
+    Ok((host.to_string(), port))
+}
+
+/// What happened to one delivery attempt.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// The relay took the message; its answer.
+    Sent(String),
+    /// Not delivered; trying later may help (relay down, 4xx answer, timeout).
+    Retry(String),
+    /// Not delivered and never will be as it is (5xx answer: unknown recipient, refused).
+    Permanent(String),
+}
+
+/// Sends built messages through the relay.
+pub struct Relay {
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+    label: String,
+}
+
+impl std::fmt::Debug for Relay {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Relay({})", self.label)
+    }
+}
+
+impl Relay {
+    /// The relay of `config`, or `None` when none is configured.
+    pub fn from_config(config: &MailConfig) -> Result<Option<Relay>, Error> {
+        let Some(relay) = &config.relay else {
+            return Ok(None);
+        };
+        let (host, port) = split_host_port(relay)?;
+        let tls = || -> Result<TlsParameters, Error> {
+            let mut b = TlsParameters::builder(host.clone());
+            if let Some(ca) = &config.ca_file {
+                let pem = std::fs::read(ca)
+                    .map_err(|e| Error::Config(format!("mail.ca_file {}: {e}", ca.display())))?;
+                let cert = Certificate::from_pem(&pem)
+                    .map_err(|e| Error::Config(format!("mail.ca_file {}: {e}", ca.display())))?;
+                b = b.add_root_certificate(cert);
+            }
+            b.build_rustls()
+                .map_err(|e| Error::Config(format!("TLS for the relay: {e}")))
+        };
+        let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host.clone())
+            .port(port)
+            .timeout(Some(Duration::from_secs(config.timeout_s)))
+            .tls(match config.tls {
+                TlsMode::Starttls => Tls::Required(tls()?),
+                TlsMode::Implicit => Tls::Wrapper(tls()?),
+                TlsMode::None => Tls::None,
+            });
+        if let Some(name) = &config.helo_name {
+            builder = builder.hello_name(ClientId::Domain(name.clone()));
+        }
+        if let (Some(user), Some(file)) = (&config.username, &config.password_file) {
+            let text = std::fs::read_to_string(file).map_err(|e| {
+                Error::Config(format!("mail.password_file {}: {e}", file.display()))
+            })?;
+            let password = text.lines().next().unwrap_or("").to_string();
+            builder = builder.credentials(Credentials::new(user.clone(), password));
+        }
+        Ok(Some(Relay {
+            transport: builder.build(),
+            label: relay.clone(),
+        }))
+    }
+
+    /// Where mail goes (`host:port`).
+    pub fn label(&self) -> &str {
+        &self.label
+    }
+
+    /// One delivery attempt of a (signed) message.
+    pub async fn send(&self, envelope_from: &str, recipients: &[String], bytes: &[u8]) -> Outcome {
+        let parse = |a: &str| a.parse::<lettre::Address>();
+        let from = match parse(envelope_from) {
+            Ok(a) => a,
+            Err(e) => return Outcome::Permanent(format!("sender {envelope_from:?}: {e}")),
+        };
+        let mut to = Vec::new();
+        for r in recipients {
+            match parse(r) {
+                Ok(a) => to.push(a),
+                Err(e) => return Outcome::Permanent(format!("recipient {r:?}: {e}")),
+            }
+        }
+        let envelope = match Envelope::new(Some(from), to) {
+            Ok(e) => e,
+            Err(e) => return Outcome::Permanent(format!("envelope: {e}")),
+        };
+        match self.transport.send_raw(&envelope, bytes).await {
+            Ok(response) => Outcome::Sent(
+                format!(
+                    "{} {}",
+                    response.code(),
+                    response.message().collect::<Vec<_>>().join(" ")
+                )
+                .chars()
+                .take(300)
+                .collect(),
+            ),
+            Err(e) if e.is_permanent() => {
+                Outcome::Permanent(format!("{}: {e}", self.label).chars().take(500).collect())
+            }
+            Err(e) => Outcome::Retry(format!("{}: {e}", self.label).chars().take(500).collect()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_smtp_only_to_this_machine() {
+        let mut c = MailConfig {
+            relay: Some("smtp.example.nl:25".into()),
+            tls: TlsMode::None,
+            ..MailConfig::default()
+        };
+        assert_eq!(c.problems()[0].0, "mail.tls");
+        for ok in ["127.0.0.1:25", "localhost:25", "[::1]:25"] {
+            c.relay = Some(ok.into());
+            assert!(c.problems().is_empty(), "{ok}: {:?}", c.problems());
+        }
+        c.relay = Some("smtp.example.nl".into());
+        assert_eq!(c.problems()[0].0, "mail.relay");
+    }
+
+    #[test]
+    fn backoff_doubles_up_to_six_hours() {
+        let c = MailConfig::default();
+        assert_eq!(c.backoff_s(1), 60);
+        assert_eq!(c.backoff_s(2), 120);
+        assert_eq!(c.backoff_s(5), 960);
+        assert_eq!(c.backoff_s(12), 6 * 3600);
+        assert_eq!(c.backoff_s(400), 6 * 3600);
+    }
+}
