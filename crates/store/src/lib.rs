@@ -18,6 +18,7 @@ mod bans;
 mod config;
 mod editor;
 mod error;
+mod mail;
 mod media;
 mod migrate;
 mod model;
@@ -37,6 +38,9 @@ pub use bans::StoredBan;
 pub use config::DatabaseConfig;
 pub use editor::Editor;
 pub use error::{Error, Result};
+pub use mail::{
+    MailEvent, NewMail, NewSubmission, QueuedMail, Recorded, SENDING_LEASE_S, Submission,
+};
 pub use media::{Media, NewMedia};
 pub use model::{
     MenuItem, NewPage, Page, PageKind, PageSource, PageSummary, Revision, Site, validate_slug,

@@ -54,6 +54,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0007_shield_admin.sql"),
         mysql: include_str!("../migrations/mysql/0007_shield_admin.sql"),
     },
+    Migration {
+        version: 8,
+        name: "0008_mail",
+        sqlite: include_str!("../migrations/sqlite/0008_mail.sql"),
+        mysql: include_str!("../migrations/mysql/0008_mail.sql"),
+    },
 ];
 
 /// The schema version this binary expects.

@@ -25,7 +25,15 @@ const READER_TABLES: &[&str] = &[
     "schema_migrations",
 ];
 /// Append-only tables.
-const RECORDER_TABLES: &[&str] = &["security_events", "audit_log", "login_attempts", "bans"];
+const RECORDER_TABLES: &[&str] = &[
+    "security_events",
+    "audit_log",
+    "login_attempts",
+    "bans",
+    "form_submissions",
+    "mail_messages",
+    "mail_events",
+];
 /// Tables the recorder (the shield) only reads.
 const RECORDER_READS: &[&str] = &["allowlist", "rule_switches"];
 /// Content tables the editor changes.
@@ -234,9 +242,14 @@ fn editor_grants(db: &str) -> Vec<String> {
         "schema_migrations",
         "security_events",
         "audit_log",
+        "form_submissions",
+        "mail_messages",
     ] {
         g.push(format!("GRANT SELECT ON `{db}`.`{t}`"));
     }
+    // Administrators send a dead letter again by appending to its history; they cannot
+    // change or delete what happened.
+    g.push(format!("GRANT SELECT, INSERT ON `{db}`.`mail_events`"));
     g
 }
 

@@ -156,6 +156,20 @@ async fn recorder_cannot_update_or_delete() {
         let err = sqlx::query(sql).execute(&recorder).await.expect_err(sql);
         assert!(err.to_string().contains("denied"), "recorder {sql}: {err}");
     }
+    // Form submissions and the mail queue's history cannot be rewritten by anyone.
+    for (who, pool) in [("recorder", &recorder), ("editor", &editor)] {
+        for sql in [
+            "UPDATE form_submissions SET fields = '[]'",
+            "DELETE FROM form_submissions",
+            "UPDATE mail_messages SET body = 'x'",
+            "DELETE FROM mail_messages",
+            "UPDATE mail_events SET kind = 'sent'",
+            "DELETE FROM mail_events",
+        ] {
+            let err = sqlx::query(sql).execute(pool).await.expect_err(sql);
+            assert!(err.to_string().contains("denied"), "{who} {sql}: {err}");
+        }
+    }
     sqlx::query("SELECT COUNT(*) FROM allowlist")
         .fetch_one(&recorder)
         .await
@@ -166,5 +180,19 @@ async fn recorder_cannot_update_or_delete() {
         .expect("recorder reads the rule switches");
     recorder.close().await;
     editor.close().await;
+    drop_all(&admin_url(), &opts).await.unwrap();
+}
+
+#[tokio::test]
+async fn forms_and_the_mail_queue_work_through_the_role_users() {
+    let opts = unique_opts();
+    let creds = init(&admin_url(), &opts)
+        .await
+        .unwrap_or_else(|e| panic!("MariaDB must answer at {}: {e}", admin_url()));
+    let dir = tempfile::tempdir().unwrap();
+    let store = store_for(dir.path(), &creds).await;
+    crate::mail::submissions_and_replays(&store).await;
+    crate::mail::queue_lifecycle(&store).await;
+    store.close().await;
     drop_all(&admin_url(), &opts).await.unwrap();
 }
