@@ -7,6 +7,7 @@
 mod cache;
 pub mod date;
 pub mod demo;
+pub mod form;
 pub mod markdown;
 mod site;
 pub mod theme;

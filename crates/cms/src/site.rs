@@ -104,6 +104,30 @@ impl Cms {
         }
     }
 
+    /// A contact form page of the site, rendered afresh (each one carries its own token, so
+    /// it is never cached). `None` when the site does not exist.
+    pub async fn form_page(
+        &self,
+        site_id: i64,
+        form: &crate::theme::FormView,
+    ) -> Result<Option<String>, Error> {
+        let Some(site) = self.reader.site(site_id).await? else {
+            return Ok(None);
+        };
+        let menu = self.reader.menu(site_id).await?;
+        let chrome = Chrome {
+            site: &site,
+            menu: &menu,
+            year: crate::date::year(store::now()),
+        };
+        Ok(Some(self.theme.form(&chrome, form)?))
+    }
+
+    /// The site's title and name, for mails about it.
+    pub async fn site(&self, site_id: i64) -> Result<Option<store::Site>, Error> {
+        Ok(self.reader.site(site_id).await?)
+    }
+
     /// The site's not-found page (status 404).
     pub async fn not_found(&self, site_id: i64) -> Result<Arc<Rendered>, Error> {
         if let Some(hit) = self.cache.get(site_id, NOT_FOUND_KEY) {

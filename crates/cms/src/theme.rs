@@ -20,6 +20,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("post.html", include_str!("../theme/post.html")),
     ("news.html", include_str!("../theme/news.html")),
     ("not_found.html", include_str!("../theme/not_found.html")),
+    ("form.html", include_str!("../theme/form.html")),
 ];
 
 /// A short hash of the stylesheet, used as `?v=` so browsers may cache it for long.
@@ -51,6 +52,44 @@ impl<'a> From<&'a PageSummary> for PostCard<'a> {
             date_iso: date::iso(t),
         }
     }
+}
+
+/// A contact form as the template shows it.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct FormView {
+    /// Heading.
+    pub title: String,
+    /// Text above the form.
+    pub intro: String,
+    /// Where it posts to.
+    pub action: String,
+    /// The signed token.
+    pub token: String,
+    /// Fields with what the visitor typed and what is wrong with it.
+    pub fields: Vec<FieldView>,
+    /// Problems with the whole form.
+    pub errors: Vec<String>,
+    /// The thank-you text, shown instead of the form once it is sent.
+    pub done: Option<String>,
+}
+
+/// One field as the template shows it.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct FieldView {
+    /// Posted name.
+    pub name: String,
+    /// Label.
+    pub label: String,
+    /// `text`, `email` or `textarea`.
+    pub kind: String,
+    /// Must be filled in.
+    pub required: bool,
+    /// Longest value.
+    pub max_len: usize,
+    /// What the visitor typed (kept when the form comes back with a problem).
+    pub value: String,
+    /// What is wrong with it.
+    pub error: Option<String>,
 }
 
 /// What every page of a site shares.
@@ -151,6 +190,12 @@ impl Theme {
         self.render("news.html", chrome, "/news", description, ctx)
     }
 
+    /// A contact form (or its thank-you text).
+    pub fn form(&self, chrome: &Chrome, form: &FormView) -> Result<String, minijinja::Error> {
+        let ctx = context! { form => Value::from(Serde(form)) };
+        self.render("form.html", chrome, &form.action, &form.intro, ctx)
+    }
+
     /// The site's own not-found page.
     pub fn not_found(&self, chrome: &Chrome) -> Result<String, minijinja::Error> {
         self.render("not_found.html", chrome, "", "", context! {})
@@ -199,6 +244,52 @@ mod tests {
         assert!(!html.contains("\" onmouseover"), "{html}");
         assert!(html.contains("Bakkerij &lt;Jansen&gt; &amp; Zn"), "{html}");
         assert!(html.contains("&lt;script&gt;alert(1)"), "{html}");
+    }
+
+    #[test]
+    fn form_values_and_errors_are_escaped() {
+        let theme = Theme::builtin().unwrap();
+        let site = site();
+        let chrome = Chrome {
+            site: &site,
+            menu: &[],
+            year: 2026,
+        };
+        let evil = "\"><script>alert(1)</script>";
+        let form = FormView {
+            title: evil.into(),
+            intro: evil.into(),
+            action: "/contact".into(),
+            token: evil.into(),
+            fields: vec![
+                FieldView {
+                    name: "name".into(),
+                    label: evil.into(),
+                    kind: "text".into(),
+                    required: true,
+                    max_len: 100,
+                    value: evil.into(),
+                    error: Some(evil.into()),
+                },
+                FieldView {
+                    name: "message".into(),
+                    label: "Message".into(),
+                    kind: "textarea".into(),
+                    required: true,
+                    max_len: 5000,
+                    value: "</textarea><script>alert(2)</script>".into(),
+                    error: None,
+                },
+            ],
+            errors: vec![evil.into()],
+            done: None,
+        };
+        let html = theme.form(&chrome, &form).unwrap();
+        assert!(!html.contains("<script"), "{html}");
+        assert!(!html.contains("\"><"), "{html}");
+        assert!(html.contains("&lt;&#x2f;textarea&gt;"), "{html}");
+        assert!(html.contains("name=\"website\""), "honeypot: {html}");
+        assert!(!html.contains(" style="), "{html}");
     }
 
     #[test]
