@@ -130,6 +130,23 @@ fn default_fields() -> Vec<FieldSpec> {
 }
 
 impl FormSpec {
+    /// A form with the default title, texts and fields (name, e-mail, message).
+    pub fn new(name: &str, path: &str, to: Vec<String>) -> FormSpec {
+        FormSpec {
+            name: name.into(),
+            path: path.into(),
+            title: default_title(),
+            intro: String::new(),
+            to,
+            subject: default_subject(),
+            thanks_page: None,
+            thanks_text: default_thanks(),
+            min_fill_s: default_min_fill(),
+            max_age_s: default_max_age(),
+            fields: default_fields(),
+        }
+    }
+
     /// Problems with the definition, as (key, message) pairs under `prefix`.
     pub fn problems(&self, prefix: &str) -> Vec<(String, String)> {
         let mut out = Vec::new();
@@ -271,6 +288,22 @@ impl Tokens {
         Tokens {
             key: ring::hmac::Key::new(ring::hmac::HMAC_SHA256, secret),
         }
+    }
+
+    /// A new random secret in its stored form (base64), or `None` without OS randomness.
+    pub fn new_secret() -> Option<String> {
+        use ring::rand::SecureRandom;
+        let mut key = [0u8; 32];
+        ring::rand::SystemRandom::new().fill(&mut key).ok()?;
+        Some(base64::engine::general_purpose::STANDARD.encode(key))
+    }
+
+    /// Tokens with a stored secret; `None` when it is not one (too short, not base64).
+    pub fn from_stored(secret: &str) -> Option<Tokens> {
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(secret.trim())
+            .ok()?;
+        (bytes.len() >= 32).then(|| Tokens::new(&bytes))
     }
 
     fn mac_input(site: &str, form: &str, issued: i64, nonce: &str) -> Vec<u8> {
@@ -499,6 +532,10 @@ mod tests {
     #[test]
     fn defaults_give_a_usable_contact_form() {
         let s = spec();
+        assert_eq!(
+            s,
+            FormSpec::new("contact", "/contact", vec!["info@bakkerij.test".into()])
+        );
         assert!(
             s.problems("site.form").is_empty(),
             "{:?}",

@@ -7,6 +7,7 @@
 
 pub mod dkim;
 pub mod message;
+pub mod records;
 pub mod smtp;
 
 pub use dkim::{DkimRecord, DomainState, KeyKind, KeyStore, Signer};

@@ -73,9 +73,21 @@ pub fn demo_config(data_dir: &Path, http: SocketAddr, https: SocketAddr) -> Resu
             tls_acme: false,
             hsts_include_subdomains: false,
             hsts_preload: false,
+            mail_domain: Some("delinde.example".into()),
+            mail_from: "noreply".into(),
+            forms: vec![demo_contact_form()],
         }],
         ..Config::default()
     })
+}
+
+/// The demo site's contact form. No relay is configured in the demo, so messages wait in
+/// the queue (visible in the admin) until one is.
+fn demo_contact_form() -> cms::form::FormSpec {
+    let mut form =
+        cms::form::FormSpec::new("contact", "/contact", vec!["info@delinde.example".into()]);
+    form.intro = "Questions about the garden or the volunteer days? Write to us.".into();
+    form
 }
 
 /// An open database whose sites match the config.
@@ -197,6 +209,27 @@ impl Prepared {
         )
         .await
         .context("starting the shield")?;
+        let outbox_wake = Arc::new(tokio::sync::Notify::new());
+        let mail_domains: Vec<String> = config
+            .sites
+            .iter()
+            .filter(|s| !s.forms.is_empty())
+            .filter_map(|s| s.mail_domain())
+            .collect();
+        crate::outbox::ensure_keys(&config.data_dir, mail_domains).await;
+        let outbox = crate::outbox::Outbox::new(
+            &config.mail,
+            &config.data_dir,
+            store.recorder.clone(),
+            outbox_wake.clone(),
+            metrics.clone(),
+        )
+        .context("setting up mail delivery")?;
+        tasks.push(tokio::spawn(outbox.run(rx.clone())));
+        let forms =
+            crate::forms::FormsState::new(&config, &store, cms.clone(), outbox_wake.clone())
+                .await
+                .context("setting up the contact forms")?;
         let gate: crate::listen::Gate = {
             let shield = shield.clone();
             Arc::new(move |ip| shield.closes(ip))
@@ -228,6 +261,7 @@ impl Prepared {
                 cms: cms.clone(),
                 media_dir: Arc::new(crate::media::dir(&config.data_dir)),
             },
+            forms,
             admin,
             shield,
             Arc::new(crate::https::Hsts::from_config(&config)),

@@ -37,6 +37,9 @@ pub struct Config {
     /// Certificates from an ACME CA.
     #[serde(default)]
     pub acme: AcmeConfig,
+    /// Outgoing mail: the relay, retries, alerts.
+    #[serde(default)]
+    pub mail: mail::MailConfig,
     /// The hosted websites.
     #[serde(default, rename = "site")]
     pub sites: Vec<SiteConfig>,
@@ -57,6 +60,7 @@ impl Default for Config {
             shield: ShieldConfig::default(),
             metrics: MetricsConfig::default(),
             acme: AcmeConfig::default(),
+            mail: mail::MailConfig::default(),
             sites: Vec::new(),
         }
     }
@@ -399,6 +403,41 @@ pub struct SiteConfig {
     /// `hsts_include_subdomains` and a `max-age` of a year or more).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub hsts_preload: bool,
+    /// Domain the site's mail is sent for (`From:` and DKIM `d=`); the first host name
+    /// without `www.` when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mail_domain: Option<String>,
+    /// Part before the @ of the site's `From:` address.
+    #[serde(
+        default = "default_mail_from",
+        skip_serializing_if = "is_default_mail_from"
+    )]
+    pub mail_from: String,
+    /// Contact forms (`[[site.form]]`).
+    #[serde(default, rename = "form", skip_serializing_if = "Vec::is_empty")]
+    pub forms: Vec<cms::form::FormSpec>,
+}
+
+fn default_mail_from() -> String {
+    "noreply".into()
+}
+
+fn is_default_mail_from(s: &String) -> bool {
+    s == "noreply"
+}
+
+impl SiteConfig {
+    /// The domain the site's mail is sent for: `mail_domain`, or the first host name that is
+    /// a domain, without `www.`.
+    pub fn mail_domain(&self) -> Option<String> {
+        if let Some(d) = &self.mail_domain {
+            return Some(d.to_ascii_lowercase());
+        }
+        self.hosts
+            .iter()
+            .map(|h| h.strip_prefix("www.").unwrap_or(h).to_ascii_lowercase())
+            .find(|h| mail::message::valid_domain(h) && h.parse::<std::net::IpAddr>().is_err())
+    }
 }
 
 /// A config file that cannot be used, with every problem found.
@@ -661,6 +700,46 @@ impl Config {
             if site.hosts.is_empty() {
                 problems.push((at("hosts"), "list at least one host name".into()));
             }
+            if let Some(d) = &site.mail_domain
+                && !mail::message::valid_domain(d)
+            {
+                problems.push((at("mail_domain"), format!("{d:?} is not a domain name")));
+            }
+            if let Err(e) = mail::message::check_address(
+                "mail_from",
+                &format!("{}@example.org", site.mail_from),
+            ) {
+                problems.push((at("mail_from"), e.to_string()));
+            }
+            if !site.forms.is_empty() && site.mail_domain().is_none() {
+                problems.push((
+                    at("mail_domain"),
+                    "the site has forms but no host name is a mail domain: set mail_domain".into(),
+                ));
+            }
+            let mut form_names = std::collections::HashSet::new();
+            let mut form_paths = std::collections::HashSet::new();
+            for (j, form) in site.forms.iter().enumerate() {
+                problems.extend(form.problems(&at(&format!("form[{j}]"))));
+                if !form_names.insert(form.name.as_str()) {
+                    problems.push((
+                        at(&format!("form[{j}].name")),
+                        format!("{:?} is used twice", form.name),
+                    ));
+                }
+                if !form_paths.insert(form.path.as_str()) {
+                    problems.push((
+                        at(&format!("form[{j}].path")),
+                        format!("{:?} is used twice", form.path),
+                    ));
+                }
+                if form.path.starts_with(&self.admin.path) {
+                    problems.push((
+                        at(&format!("form[{j}].path")),
+                        "is inside the admin path".into(),
+                    ));
+                }
+            }
             if site.tls_acme
                 && !(self.acme.renew_when_left > 0.0 && self.acme.renew_when_left < 1.0)
             {
@@ -774,6 +853,13 @@ impl Config {
                     ));
                 }
             }
+        }
+        problems.extend(self.mail.problems());
+        if let Some(f) = self.mail.password_file.as_ref().filter(|f| !f.is_file()) {
+            problems.push((
+                "mail.password_file".into(),
+                format!("{} does not exist or is not a file", f.display()),
+            ));
         }
         if problems.is_empty() {
             Ok(())

@@ -14,6 +14,12 @@ impl From<cms::Error> for AppError {
     }
 }
 
+impl From<store::Error> for AppError {
+    fn from(e: store::Error) -> Self {
+        AppError(e.to_string())
+    }
+}
+
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         tracing::error!(error = %self.0, "request failed");

@@ -11,12 +11,14 @@ pub mod blocklists;
 pub mod config;
 pub mod crawlers;
 mod error;
+pub mod forms;
 pub mod guard_layer;
 pub mod headers;
 pub mod https;
 pub mod listen;
 pub mod media;
 pub mod metrics;
+pub mod outbox;
 pub mod routes;
 pub mod tls;
 

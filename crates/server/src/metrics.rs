@@ -91,6 +91,12 @@ pub struct Metrics {
     pub acme_renewals: Counter,
     /// Failed attempts to get a certificate from the ACME CA.
     pub acme_failures: Counter,
+    /// Messages the relay accepted.
+    pub mail_sent: Counter,
+    /// Delivery attempts that failed and will be tried again.
+    pub mail_retries: Counter,
+    /// Messages given up (dead letters).
+    pub mail_dead: Counter,
 }
 
 fn label(k: &str, v: &str) -> Labels {
@@ -140,6 +146,9 @@ impl Metrics {
             tls_reload_failures: Counter::default(),
             acme_renewals: Counter::default(),
             acme_failures: Counter::default(),
+            mail_sent: Counter::default(),
+            mail_retries: Counter::default(),
+            mail_dead: Counter::default(),
             registry: Registry::default(),
         };
         registry.register("shield_bans_active", "Bans in force", m.bans_active.clone());
@@ -177,6 +186,21 @@ impl Metrics {
             "acme_failures",
             "Failed attempts to get a certificate from the ACME CA (the current one stays in use)",
             m.acme_failures.clone(),
+        );
+        registry.register(
+            "mail_sent",
+            "Messages the SMTP relay accepted",
+            m.mail_sent.clone(),
+        );
+        registry.register(
+            "mail_retries",
+            "Delivery attempts that failed and will be tried again",
+            m.mail_retries.clone(),
+        );
+        registry.register(
+            "mail_dead",
+            "Messages given up after permanent failures or too many attempts (shown in the admin)",
+            m.mail_dead.clone(),
         );
         Metrics { registry, ..m }
     }

@@ -33,10 +33,12 @@ pub struct PublicState {
 }
 
 /// The router with its middleware, outermost first: access log, security headers, the shield,
-/// request timeout, body limits. Public routes additionally pass `no_cookies`; the admin routes (the
+/// request timeout, body limits. Public routes (pages, and the contact forms, which may only
+/// append through the recorder) additionally pass `no_cookies`; the admin routes (the
 /// only ones that may set the session cookie) have their own guard.
 pub fn router(
     state: PublicState,
+    forms: crate::forms::FormsState,
     admin: AdminState,
     shield: ShieldState,
     hsts: Arc<crate::https::Hsts>,
@@ -48,6 +50,7 @@ pub fn router(
         .route("/media/{name}", get(media))
         .fallback(public_page)
         .with_state(state)
+        .merge(crate::forms::router(forms))
         .layer(middleware::from_fn(no_cookies))
         .layer(RequestBodyLimitLayer::new(config.max_body_bytes));
     let admin = crate::admin::router(admin).layer(RequestBodyLimitLayer::new(
@@ -90,6 +93,12 @@ pub fn request_host(req_uri: &axum::http::Uri, headers: &HeaderMap) -> Option<St
 }
 
 async fn public_page(State(state): State<PublicState>, req: Request) -> Result<Response, AppError> {
+    page_response(&state.cms, req).await
+}
+
+/// The page at the request's path of the request's site (or its 404 page), with `ETag`
+/// revalidation.
+pub(crate) async fn page_response(cms: &Cms, req: Request) -> Result<Response, AppError> {
     if req.method() != Method::GET && req.method() != Method::HEAD {
         let mut res = plain_page(StatusCode::METHOD_NOT_ALLOWED, "Method not allowed");
         res.headers_mut()
@@ -99,13 +108,13 @@ async fn public_page(State(state): State<PublicState>, req: Request) -> Result<R
     let Some(host) = request_host(req.uri(), req.headers()) else {
         return Ok(plain_page(StatusCode::BAD_REQUEST, "Bad request"));
     };
-    let Some(site) = state.cms.site_for_host(&host) else {
+    let Some(site) = cms.site_for_host(&host) else {
         // Never another site's content: the client asked a host we do not serve.
         return Ok(plain_page(StatusCode::MISDIRECTED_REQUEST, "Unknown host"));
     };
     let page = match cms::normalize_path(req.uri().path()) {
-        Some(path) => state.cms.page(site, &path).await?,
-        None => state.cms.not_found(site).await?,
+        Some(path) => cms.page(site, &path).await?,
+        None => cms.not_found(site).await?,
     };
     let etag = HeaderValue::from_str(&page.etag).ok();
     let status = StatusCode::from_u16(page.status).unwrap_or(StatusCode::OK);

@@ -441,3 +441,151 @@ impl Browser {
         res
     }
 }
+
+/// A real SMTP server on loopback (aiosmtpd, run by Debian's Python) that keeps every message
+/// in a directory. Dropping it stops the server.
+pub struct SmtpSink {
+    /// Where it listens (127.0.0.1).
+    pub port: u16,
+    /// Certificate (PEM) the server shows for STARTTLS, when it requires TLS; trust it as
+    /// `mail.ca_file`.
+    pub cert: Option<PathBuf>,
+    dir: TempDir,
+    child: std::process::Child,
+}
+
+/// How an [`SmtpSink`] behaves.
+#[derive(Clone, Debug, Default)]
+pub struct SmtpOptions {
+    /// Listen here (0: a free port).
+    pub port: u16,
+    /// Require STARTTLS with a certificate for `localhost`.
+    pub starttls: bool,
+    /// Require AUTH with this user and password.
+    pub auth: Option<(String, String)>,
+    /// Answer every recipient with 550 (a permanent failure).
+    pub reject: bool,
+}
+
+/// A loopback port nobody listens on right now.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
+}
+
+impl SmtpSink {
+    /// Starts the server and waits until it listens. Fails loudly without aiosmtpd
+    /// (`scripts/test.sh` installs python3-aiosmtpd).
+    pub fn start(opts: SmtpOptions) -> SmtpSink {
+        use std::io::BufRead;
+        let dir = tempfile::tempdir().expect("temp dir");
+        let port = if opts.port == 0 {
+            free_port()
+        } else {
+            opts.port
+        };
+        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/smtp_sink.py");
+        let mut cmd = std::process::Command::new("/usr/bin/python3");
+        cmd.arg(script)
+            .arg("--port")
+            .arg(port.to_string())
+            .arg("--dir")
+            .arg(dir.path().join("mail"));
+        let mut cert = None;
+        if opts.starttls {
+            let (c, k) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+            let status = std::process::Command::new("openssl")
+                .args([
+                    "req",
+                    "-x509",
+                    "-newkey",
+                    "ec",
+                    "-pkeyopt",
+                    "ec_paramgen_curve:P-256",
+                ])
+                .args(["-nodes", "-days", "2", "-subj", "/CN=localhost"])
+                .args(["-addext", "subjectAltName=DNS:localhost"])
+                .args(["-addext", "basicConstraints=critical,CA:FALSE"])
+                .arg("-keyout")
+                .arg(&k)
+                .arg("-out")
+                .arg(&c)
+                .stderr(std::process::Stdio::null())
+                .status()
+                .expect("openssl");
+            assert!(status.success(), "openssl req failed");
+            cmd.arg("--cert").arg(&c).arg("--key").arg(&k);
+            cert = Some(c);
+        }
+        if let Some((u, p)) = &opts.auth {
+            cmd.arg("--user").arg(u).arg("--password").arg(p);
+        }
+        if opts.reject {
+            cmd.arg("--reject");
+        }
+        let mut child = cmd
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("start /usr/bin/python3 smtp_sink.py");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut line = String::new();
+        let _ = std::io::BufReader::new(stdout).read_line(&mut line);
+        assert_eq!(
+            line.trim(),
+            "ready",
+            "the SMTP sink did not start (needs python3-aiosmtpd)"
+        );
+        SmtpSink {
+            port,
+            cert,
+            dir,
+            child,
+        }
+    }
+
+    /// The messages received so far, in order: the raw message and the envelope
+    /// (`mail_from`, `rcpt_tos`, `tls`, `auth`).
+    pub fn messages(&self) -> Vec<(String, serde_json::Value)> {
+        let dir = self.dir.path().join("mail");
+        let mut names: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|e| e == "eml"))
+            .collect();
+        names.sort();
+        names
+            .iter()
+            .map(|p| {
+                let msg = std::fs::read_to_string(p).expect("message");
+                let env = std::fs::read(p.with_extension("json"))
+                    .ok()
+                    .and_then(|b| serde_json::from_slice(&b).ok())
+                    .unwrap_or_default();
+                (msg, env)
+            })
+            .collect()
+    }
+
+    /// Waits up to `secs` for at least `n` messages.
+    pub async fn wait_for(&self, n: usize, secs: u64) -> Vec<(String, serde_json::Value)> {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+        loop {
+            let m = self.messages();
+            if m.len() >= n || std::time::Instant::now() > deadline {
+                return m;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    }
+}
+
+impl Drop for SmtpSink {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

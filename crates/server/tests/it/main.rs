@@ -7,6 +7,7 @@ mod admin;
 mod bans;
 mod cache;
 mod crawlers;
+mod forms;
 mod headers;
 mod hosts;
 mod https;
