@@ -67,7 +67,8 @@ command -v curl >/dev/null 2>&1 || apt_install curl ca-certificates
 { command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1; } || apt_install chromium chromium-driver
 # Mail tests: a real SMTP server (aiosmtpd) on loopback and an independent DKIM verifier
 # (dkimpy, with PyNaCl for Ed25519), run with Debian's own Python.
-/usr/bin/python3 -c 'import aiosmtpd, dkim, nacl' >/dev/null 2>&1 || apt_install python3 python3-aiosmtpd python3-dkim python3-nacl
+# The record checks ask a small DNS server (dnslib) the tests run on loopback.
+/usr/bin/python3 -c 'import aiosmtpd, dkim, nacl, dnslib' >/dev/null 2>&1 || apt_install python3 python3-aiosmtpd python3-dkim python3-nacl python3-dnslib
 ensure_mariadb
 export BOLWERK_TEST_MYSQL_URL="$mysql_url"
 

@@ -321,3 +321,120 @@ mod tests {
         assert!(check_dkim(&[], want).problems[0].contains("no DKIM record"));
     }
 }
+
+/// One record: what to publish, and what the DNS has.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RecordCheck {
+    /// What to publish.
+    pub wanted: Wanted,
+    /// For DKIM: `signing`, `next` (published before it takes over) or `retired` (kept until
+    /// mail in transit has arrived); empty for SPF and DMARC.
+    pub role: String,
+    /// The TXT values found at the name (after a check).
+    pub found: Vec<String>,
+    /// The verdict (after a check).
+    pub verdict: Option<Verdict>,
+    /// Set when the DNS did not answer (which is not "not published").
+    pub lookup_error: Option<String>,
+}
+
+/// Everything a domain needs for its mail to be trusted.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct DomainRecords {
+    /// The domain.
+    pub domain: String,
+    /// SPF, the DKIM keys, DMARC.
+    pub records: Vec<RecordCheck>,
+}
+
+/// How Bolwerk sends for a domain, for the records it needs.
+#[derive(Clone, Debug)]
+pub struct SendingPath<'a> {
+    /// `mail.relay`.
+    pub relay: Option<&'a str>,
+    /// A host name of the site (the server's address when it sends itself).
+    pub site_host: &'a str,
+    /// Where DMARC reports go.
+    pub rua: &'a str,
+}
+
+/// The records of `domain`, not yet checked.
+pub fn wanted(
+    domain: &str,
+    keys: &crate::KeyStore,
+    path: &SendingPath,
+) -> Result<DomainRecords, crate::Error> {
+    let mut records = vec![RecordCheck {
+        wanted: spf(domain, path.relay, path.site_host),
+        role: String::new(),
+        found: Vec::new(),
+        verdict: None,
+        lookup_error: None,
+    }];
+    let state = keys.state(domain)?;
+    let sets = state
+        .active
+        .iter()
+        .map(|s| (s.clone(), "signing"))
+        .chain(state.next.iter().map(|s| (s.clone(), "next")))
+        .chain(state.retired.iter().map(|s| (s.clone(), "retired")));
+    for (set, role) in sets {
+        for r in keys.records(domain, &set)? {
+            let why = match role {
+                "signing" => format!("Key {} signs the mail sent now.", r.kind.tag()),
+                "next" => format!(
+                    "The next {} key: publish it now; it takes over once the DNS shows it.",
+                    r.kind.tag()
+                ),
+                _ => format!(
+                    "A retired {} key: keep it published for a week so mail still in transit verifies, then remove it.",
+                    r.kind.tag()
+                ),
+            };
+            records.push(RecordCheck {
+                wanted: Wanted {
+                    kind: "DKIM",
+                    name: r.name,
+                    value: r.value,
+                    why,
+                },
+                role: role.into(),
+                found: Vec::new(),
+                verdict: None,
+                lookup_error: None,
+            });
+        }
+    }
+    records.push(RecordCheck {
+        wanted: dmarc(domain, path.rua),
+        role: String::new(),
+        found: Vec::new(),
+        verdict: None,
+        lookup_error: None,
+    });
+    Ok(DomainRecords {
+        domain: domain.to_string(),
+        records,
+    })
+}
+
+/// Looks every record up (all at once) and judges what is published.
+pub async fn check(mut recs: DomainRecords, dns: &crate::dns::TxtLookup) -> DomainRecords {
+    // Side by side: each lookup has its own timeout, so the slowest one is the bound.
+    let found: Vec<Result<Vec<String>, String>> =
+        futures_util::future::join_all(recs.records.iter().map(|r| dns.txt(&r.wanted.name))).await;
+    for (r, f) in recs.records.iter_mut().zip(found) {
+        match f {
+            Ok(values) => {
+                r.verdict = Some(match r.wanted.kind {
+                    "SPF" => check_spf(&values, &r.wanted),
+                    "DMARC" => check_dmarc(&values),
+                    _ => check_dkim(&values, &r.wanted.value),
+                });
+                r.found = values;
+            }
+            Err(e) => r.lookup_error = Some(e),
+        }
+    }
+    recs
+}

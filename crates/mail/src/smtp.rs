@@ -46,6 +46,21 @@ pub struct MailConfig {
     /// Where security alerts go (failed certificate renewals, dead letters); none when empty.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub alerts_to: Vec<String>,
+    /// Address for DMARC aggregate reports (`rua=`); `dmarc-reports@<domain>` when absent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dmarc_rua: Option<String>,
+    /// DNS server for the record checks (`"127.0.0.53:53"`); the system's when absent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dns: Option<std::net::SocketAddr>,
+}
+
+impl MailConfig {
+    /// Where DMARC reports for `domain` should go.
+    pub fn rua_for(&self, domain: &str) -> String {
+        self.dmarc_rua
+            .clone()
+            .unwrap_or_else(|| format!("dmarc-reports@{domain}"))
+    }
 }
 
 impl Default for MailConfig {
@@ -61,6 +76,8 @@ impl Default for MailConfig {
             max_attempts: 12,
             timeout_s: 60,
             alerts_to: Vec::new(),
+            dmarc_rua: None,
+            dns: None,
         }
     }
 }
@@ -110,6 +127,11 @@ impl MailConfig {
                 "mail.retry_s".into(),
                 "retry_s and timeout_s must be greater than 0".into(),
             ));
+        }
+        if let Some(a) = &self.dmarc_rua
+            && let Err(e) = crate::message::check_address("mail.dmarc_rua", a)
+        {
+            out.push(("mail.dmarc_rua".into(), e.to_string()));
         }
         for a in &self.alerts_to {
             if let Err(e) = crate::message::check_address("mail.alerts_to", a) {

@@ -246,6 +246,12 @@ impl Prepared {
         .and_then(|a| {
             a.with_certificates(crate::admin::certificates::CertEntry::for_config(&config))
         })
+        .and_then(|a| {
+            a.with_mail(crate::admin::mail_admin::MailAdmin::for_config(
+                &config,
+                outbox_wake.clone(),
+            ))
+        })
         .context("loading the admin templates")?;
         // With HTTPS on, plain HTTP only sends visitors there (through the shield too).
         let http_app = match https_port {

@@ -75,6 +75,9 @@ pub fn test_config(data_dir: &Path) -> Config {
     sh.ban_login_failures = 1_000_000;
     // Changes made through the database (CLI, admin) reach the shield within a second.
     sh.sync_interval_s = 1;
+    // The record checks must not ask the internet; a closed loopback port fails at once.
+    // Tests of the checks run their own DNS server.
+    config.mail.dns = Some(SocketAddr::from(([127, 0, 0, 1], 9)));
     config
 }
 
@@ -584,6 +587,74 @@ impl SmtpSink {
 }
 
 impl Drop for SmtpSink {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A DNS server on loopback (dnslib, run by Debian's Python) answering TXT questions from
+/// records the test publishes, changes and removes while it runs. Dropping it stops it.
+pub struct DnsServer {
+    /// Where it listens (UDP and TCP on 127.0.0.1).
+    pub addr: SocketAddr,
+    zone: PathBuf,
+    records: std::collections::BTreeMap<String, Vec<String>>,
+    _dir: TempDir,
+    child: std::process::Child,
+}
+
+impl DnsServer {
+    /// Starts the server with no records and waits until it listens.
+    pub fn start() -> DnsServer {
+        use std::io::BufRead;
+        let dir = tempfile::tempdir().expect("temp dir");
+        let zone = dir.path().join("zone.json");
+        std::fs::write(&zone, "{}").expect("zone");
+        let port = free_port();
+        let mut child = std::process::Command::new("/usr/bin/python3")
+            .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/dns_server.py"))
+            .arg("--port")
+            .arg(port.to_string())
+            .arg("--zone")
+            .arg(&zone)
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("start /usr/bin/python3 dns_server.py");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut line = String::new();
+        let _ = std::io::BufReader::new(stdout).read_line(&mut line);
+        assert_eq!(
+            line.trim(),
+            "ready",
+            "the DNS server did not start (needs python3-dnslib)"
+        );
+        DnsServer {
+            addr: SocketAddr::from(([127, 0, 0, 1], port)),
+            zone,
+            records: Default::default(),
+            _dir: dir,
+            child,
+        }
+    }
+
+    /// Publishes TXT `values` at `name` (replacing what was there; none removes the name).
+    pub fn publish(&mut self, name: &str, values: &[&str]) {
+        if values.is_empty() {
+            self.records.remove(name);
+        } else {
+            self.records.insert(
+                name.to_string(),
+                values.iter().map(|v| v.to_string()).collect(),
+            );
+        }
+        let tmp = self.zone.with_extension("tmp");
+        std::fs::write(&tmp, serde_json::to_vec(&self.records).expect("json")).expect("zone");
+        std::fs::rename(&tmp, &self.zone).expect("zone");
+    }
+}
+
+impl Drop for DnsServer {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();

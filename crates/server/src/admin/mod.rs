@@ -6,6 +6,7 @@ pub mod certificates;
 mod charts;
 mod content;
 mod guard;
+pub mod mail_admin;
 mod media;
 mod pages;
 mod second_factor;
@@ -50,6 +51,8 @@ struct Inner {
     shield: crate::guard_layer::ShieldState,
     /// Every site's certificate, for the Certificates page.
     certificates: Vec<certificates::CertEntry>,
+    /// Mail settings, keys and the delivery worker, for the Mail page.
+    mail: Option<mail_admin::MailAdmin>,
 }
 
 impl AdminState {
@@ -75,6 +78,7 @@ impl AdminState {
                 media_dir,
                 shield,
                 certificates: Vec::new(),
+                mail: None,
             }),
         })
     }
@@ -92,6 +96,20 @@ impl AdminState {
             )
         })?;
         inner.certificates = certificates;
+        Ok(AdminState {
+            inner: Arc::new(inner),
+        })
+    }
+
+    /// The same, with what the Mail page needs (before it is shared).
+    pub fn with_mail(self, mail: mail_admin::MailAdmin) -> Result<Self, minijinja::Error> {
+        let mut inner = Arc::try_unwrap(self.inner).map_err(|_| {
+            minijinja::Error::new(
+                minijinja::ErrorKind::InvalidOperation,
+                "the admin state is already shared",
+            )
+        })?;
+        inner.mail = Some(mail);
         Ok(AdminState {
             inner: Arc::new(inner),
         })
@@ -217,6 +235,13 @@ admin_routes! {
     post "/security/rules" Admin => security::switch_rule;
     get "/certificates" Admin => certificates::overview;
     post "/certificates/renew" Admin => certificates::renew;
+    get "/inbox" Editor => mail_admin::inbox;
+    get "/mail" Admin => mail_admin::overview;
+    get "/mail/check" Admin => mail_admin::check;
+    post "/mail/requeue" Admin => mail_admin::requeue;
+    post "/mail/keygen" Admin => mail_admin::keygen;
+    post "/mail/activate" Admin => mail_admin::activate;
+    post "/mail/remove-key" Admin => mail_admin::remove_key;
 }
 
 /// Setting name: `on` when every account must use two-factor authentication.

@@ -56,6 +56,8 @@ const TEMPLATES: &[(&str, &str)] = &[
         "certificates.html",
         include_str!("../../admin-theme/certificates.html"),
     ),
+    ("inbox.html", include_str!("../../admin-theme/inbox.html")),
+    ("mail.html", include_str!("../../admin-theme/mail.html")),
 ];
 
 pub(super) struct Views {

@@ -8,7 +8,7 @@ use reqwest::StatusCode;
 use testkit::{SmtpOptions, SmtpSink, TestServer};
 
 /// The demo site, its contact form needing one second to fill in, mail to `relay_port`.
-async fn server_with_relay(relay_port: Option<u16>) -> TestServer {
+pub async fn server_with_relay(relay_port: Option<u16>) -> TestServer {
     let dir = Arc::new(tempfile::tempdir().unwrap());
     let mut config = testkit::test_config(dir.path());
     config.sites[0].forms[0].min_fill_s = 1;
@@ -21,7 +21,7 @@ async fn server_with_relay(relay_port: Option<u16>) -> TestServer {
 }
 
 /// The token of a freshly shown form (and that showing it set no cookie).
-async fn shown_token(s: &TestServer) -> String {
+pub async fn shown_token(s: &TestServer) -> String {
     let res = s.get("/contact").await;
     assert_eq!(res.status(), StatusCode::OK);
     assert!(res.headers().get("set-cookie").is_none());
@@ -31,7 +31,7 @@ async fn shown_token(s: &TestServer) -> String {
     html[at..].split('"').next().unwrap().to_string()
 }
 
-async fn post(s: &TestServer, fields: &[(&str, &str)]) -> (StatusCode, String) {
+pub async fn post(s: &TestServer, fields: &[(&str, &str)]) -> (StatusCode, String) {
     let res = s
         .client
         .post(format!("{}/contact", s.http_url))
@@ -49,7 +49,7 @@ async fn post(s: &TestServer, fields: &[(&str, &str)]) -> (StatusCode, String) {
     (status, res.text().await.unwrap())
 }
 
-fn valid<'a>(token: &'a str, message: &'a str) -> Vec<(&'a str, &'a str)> {
+pub fn valid<'a>(token: &'a str, message: &'a str) -> Vec<(&'a str, &'a str)> {
     vec![
         ("_token", token),
         ("website", ""),
@@ -59,7 +59,7 @@ fn valid<'a>(token: &'a str, message: &'a str) -> Vec<(&'a str, &'a str)> {
     ]
 }
 
-async fn filled_in(s: &TestServer) -> String {
+pub async fn filled_in(s: &TestServer) -> String {
     let token = shown_token(s).await;
     tokio::time::sleep(Duration::from_millis(1100)).await;
     token
@@ -405,7 +405,7 @@ async fn a_permanent_refusal_is_a_dead_letter() {
 }
 
 /// Like `eventually`, with room for SMTP round trips (up to 20 s).
-async fn testkit_eventually<F, Fut>(mut check: F) -> bool
+pub async fn testkit_eventually<F, Fut>(mut check: F) -> bool
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = bool>,

@@ -4,6 +4,7 @@ mod content;
 mod csrf;
 mod history;
 mod login;
+mod mail;
 mod media;
 mod routes;
 mod second_factor;

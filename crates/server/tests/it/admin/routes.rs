@@ -76,6 +76,13 @@ const EXPECTED: &[(&str, &str, Access, u16, u16, u16)] = &[
     ("post", "/security/rules", Access::Admin, 403, 403, 400),
     ("get", "/certificates", Access::Admin, 303, 403, 200),
     ("post", "/certificates/renew", Access::Admin, 403, 403, 400),
+    ("get", "/inbox", Access::Editor, 303, 200, 200),
+    ("get", "/mail", Access::Admin, 303, 403, 200),
+    ("get", "/mail/check", Access::Admin, 303, 403, 200),
+    ("post", "/mail/requeue", Access::Admin, 403, 403, 400),
+    ("post", "/mail/keygen", Access::Admin, 403, 403, 400),
+    ("post", "/mail/activate", Access::Admin, 403, 403, 400),
+    ("post", "/mail/remove-key", Access::Admin, 403, 403, 400),
 ];
 
 #[test]

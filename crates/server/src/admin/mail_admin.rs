@@ -1,0 +1,435 @@
+//! The contact-form inbox (editors) and the Mail page (admins): the delivery queue with its
+//! dead letters, and for every mail domain the SPF, DKIM and DMARC records to publish, checked
+//! through the DNS on request, with DKIM key rotation.
+
+use std::sync::Arc;
+
+use axum::extract::{Extension, Form, State};
+use axum::response::Response;
+use cms::date;
+use minijinja::context;
+use serde::Deserialize;
+
+use super::pages::{PageError, session_of};
+use super::{AdminState, Visitor};
+
+type PageResult = Result<Response, PageError>;
+
+/// What the Mail page needs besides the database.
+#[derive(Clone)]
+pub struct MailAdmin {
+    /// `mail` settings.
+    pub config: mail::MailConfig,
+    /// `(site, mail domain, a host name of the site)` for each site that sends mail.
+    pub domains: Vec<(String, String, String)>,
+    /// The DKIM keys.
+    pub keys: mail::KeyStore,
+    /// Wakes the delivery worker.
+    pub wake: Arc<tokio::sync::Notify>,
+}
+
+impl MailAdmin {
+    /// From the config: every site with forms sends mail for its mail domain.
+    pub fn for_config(config: &crate::config::Config, wake: Arc<tokio::sync::Notify>) -> MailAdmin {
+        let mut domains: Vec<(String, String, String)> = config
+            .sites
+            .iter()
+            .filter(|s| !s.forms.is_empty())
+            .filter_map(|s| {
+                Some((
+                    s.name.clone(),
+                    s.mail_domain()?,
+                    s.hosts.first().cloned().unwrap_or_default(),
+                ))
+            })
+            .collect();
+        domains.dedup_by(|a, b| a.1 == b.1);
+        MailAdmin {
+            config: config.mail.clone(),
+            domains,
+            keys: mail::KeyStore::new(crate::outbox::key_dir(&config.data_dir)),
+            wake,
+        }
+    }
+
+    fn records(&self, domain: &str, host: &str) -> Result<mail::records::DomainRecords, String> {
+        mail::records::wanted(
+            domain,
+            &self.keys,
+            &mail::records::SendingPath {
+                relay: self.config.relay.as_deref(),
+                site_host: host,
+                rua: &self.config.rua_for(domain),
+            },
+        )
+        .map_err(|e| e.to_string())
+    }
+
+    fn host_of(&self, domain: &str) -> Option<&str> {
+        self.domains
+            .iter()
+            .find(|(_, d, _)| d == domain)
+            .map(|(_, _, h)| h.as_str())
+    }
+
+    async fn check(
+        &self,
+        domain: &str,
+        host: &str,
+    ) -> Result<mail::records::DomainRecords, String> {
+        let recs = self.records(domain, host)?;
+        let dns = mail::dns::TxtLookup::new(self.config.dns).map_err(|e| e.to_string())?;
+        Ok(mail::records::check(recs, &dns).await)
+    }
+}
+
+/// The submissions of every site's forms, newest first.
+pub(super) async fn inbox(
+    State(state): State<AdminState>,
+    Extension(visitor): Extension<Visitor>,
+) -> PageResult {
+    let s = session_of(&visitor)?;
+    let rows: Vec<_> = state
+        .inner
+        .editor
+        .submissions(None, 300)
+        .await?
+        .into_iter()
+        .map(|m| {
+            context! {
+                at => date::iso_minute(m.at),
+                site => m.site,
+                form => m.form,
+                ip => m.client_ip.unwrap_or_default(),
+                fields => m.fields.into_iter().map(|(_, label, value)| context! { label, value }).collect::<Vec<_>>(),
+                mail => m.mail_state,
+            }
+        })
+        .collect();
+    Ok(state.inner.views.page(
+        axum::http::StatusCode::OK,
+        "inbox.html",
+        Some(s),
+        "inbox",
+        context! { rows },
+    ))
+}
+
+pub(super) async fn overview(
+    State(state): State<AdminState>,
+    Extension(visitor): Extension<Visitor>,
+) -> PageResult {
+    render(&state, &visitor, false, None, None).await
+}
+
+/// The same page with every record looked up in the DNS.
+pub(super) async fn check(
+    State(state): State<AdminState>,
+    Extension(visitor): Extension<Visitor>,
+) -> PageResult {
+    render(&state, &visitor, true, None, None).await
+}
+
+async fn render(
+    state: &AdminState,
+    visitor: &Visitor,
+    checked: bool,
+    notice: Option<String>,
+    error: Option<String>,
+) -> PageResult {
+    let s = session_of(visitor)?;
+    let Some(m) = &state.inner.mail else {
+        return Ok(state.inner.views.page(
+            axum::http::StatusCode::OK,
+            "mail.html",
+            Some(s),
+            "mail",
+            context! { queue => Vec::<()>::new(), domains => Vec::<()>::new() },
+        ));
+    };
+    let queue: Vec<_> = state
+        .inner
+        .editor
+        .mail_list(None, 200)
+        .await?
+        .into_iter()
+        .map(|q| {
+            context! {
+                id => q.id,
+                created => date::iso_minute(q.created_at),
+                kind => q.kind,
+                to => q.recipients.join(", "),
+                subject => q.subject,
+                state => q.state,
+                attempts => q.attempts,
+                detail => q.detail,
+                next => q.next_at.map(date::iso_minute),
+            }
+        })
+        .collect();
+    let mut domains = Vec::new();
+    for (site, domain, host) in &m.domains {
+        let recs = if checked {
+            m.check(domain, host).await
+        } else {
+            m.records(domain, host)
+        };
+        let keys = m.keys.state(domain).unwrap_or_default();
+        domains.push(match recs {
+            Ok(r) => context! {
+                site, domain, records => minijinja::Value::from(minijinja::value::Serde(&r.records)), problem => None::<String>,
+                next => keys.next, retired => keys.retired, active => keys.active,
+            },
+            Err(e) => context! { site, domain, records => Vec::<()>::new(), problem => e },
+        });
+    }
+    Ok(state.inner.views.page(
+        super::security::status_for(&error),
+        "mail.html",
+        Some(s),
+        "mail",
+        context! {
+            queue, domains, checked, notice, error,
+            relay => m.config.relay.clone(),
+            tls => format!("{:?}", m.config.tls).to_lowercase(),
+        },
+    ))
+}
+
+#[derive(Deserialize)]
+pub(super) struct IdForm {
+    #[serde(default)]
+    id: i64,
+}
+
+/// Sends a dead letter again.
+pub(super) async fn requeue(
+    State(state): State<AdminState>,
+    Extension(visitor): Extension<Visitor>,
+    Form(f): Form<IdForm>,
+) -> PageResult {
+    let s = session_of(&visitor)?;
+    let who = s.user.name.clone();
+    if !state.inner.editor.requeue_mail(f.id, &who).await? {
+        return render(
+            &state,
+            &visitor,
+            false,
+            None,
+            Some("Only a message that was given up can be sent again.".into()),
+        )
+        .await;
+    }
+    state
+        .audit(&visitor, "mail.requeue", &f.id.to_string())
+        .await?;
+    if let Some(m) = &state.inner.mail {
+        m.wake.notify_one();
+    }
+    render(
+        &state,
+        &visitor,
+        false,
+        Some(format!("Message {} is being sent again.", f.id)),
+        None,
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+pub(super) struct KeyForm {
+    #[serde(default)]
+    domain: String,
+    #[serde(default)]
+    selector: String,
+}
+
+/// The mail settings, or the page saying there are none.
+fn known_domain<'a>(state: &'a AdminState, domain: &str) -> Option<&'a MailAdmin> {
+    state
+        .inner
+        .mail
+        .as_ref()
+        .filter(|m| m.domains.iter().any(|(_, d, _)| d == domain))
+}
+
+/// Makes a new key set that waits until its records are published.
+pub(super) async fn keygen(
+    State(state): State<AdminState>,
+    Extension(visitor): Extension<Visitor>,
+    Form(f): Form<KeyForm>,
+) -> PageResult {
+    let Some(m) = known_domain(&state, &f.domain) else {
+        return render(
+            &state,
+            &visitor,
+            false,
+            None,
+            Some("Unknown mail domain.".into()),
+        )
+        .await;
+    };
+    let keys = m.keys.clone();
+    let domain = f.domain.clone();
+    let made = tokio::task::spawn_blocking(move || keys.generate(&domain, None))
+        .await
+        .map_err(|e| mail::Error::Keys(e.to_string()))
+        .and_then(|r| r);
+    match made {
+        Ok(set) => {
+            state
+                .audit(&visitor, "dkim.keygen", &format!("{} {set}", f.domain))
+                .await?;
+            render(
+                &state,
+                &visitor,
+                false,
+                Some(format!(
+                    "New keys {set} made for {}. Publish their two DKIM records, then press \"Switch to the new keys\".",
+                    f.domain
+                )),
+                None,
+            )
+            .await
+        }
+        Err(e) => render(&state, &visitor, false, None, Some(e.to_string())).await,
+    }
+}
+
+/// Lets the waiting key set sign, once the DNS shows both of its records.
+pub(super) async fn activate(
+    State(state): State<AdminState>,
+    Extension(visitor): Extension<Visitor>,
+    Form(f): Form<KeyForm>,
+) -> PageResult {
+    let Some(m) = known_domain(&state, &f.domain) else {
+        return render(
+            &state,
+            &visitor,
+            false,
+            None,
+            Some("Unknown mail domain.".into()),
+        )
+        .await;
+    };
+    let host = m.host_of(&f.domain).unwrap_or_default().to_string();
+    let next = m.keys.state(&f.domain).ok().and_then(|s| s.next);
+    if next.as_deref() != Some(f.selector.as_str()) {
+        return render(
+            &state,
+            &visitor,
+            false,
+            None,
+            Some("Those keys are not waiting to take over.".into()),
+        )
+        .await;
+    }
+    if let Some(why) = not_published(m, &f.domain, &host, &f.selector).await {
+        return render(
+            &state,
+            &visitor,
+            true,
+            None,
+            Some(format!(
+                "The new keys are not switched on yet: {why}. Publish the records marked \"next\" and try again (DNS changes can take a while to show)."
+            )),
+        )
+        .await;
+    }
+    match m.keys.activate(&f.domain, &f.selector) {
+        Ok(_) => {
+            state
+                .audit(
+                    &visitor,
+                    "dkim.activate",
+                    &format!("{} {}", f.domain, f.selector),
+                )
+                .await?;
+            render(
+                &state,
+                &visitor,
+                false,
+                Some(format!(
+                    "Mail for {} is now signed with {}. The old keys are retired: keep their records published for a week, then remove them here.",
+                    f.domain, f.selector
+                )),
+                None,
+            )
+            .await
+        }
+        Err(e) => render(&state, &visitor, false, None, Some(e.to_string())).await,
+    }
+}
+
+/// Why the key set's records are not (correctly) in the DNS yet; `None` when they are.
+pub(crate) async fn not_published(
+    m: &MailAdmin,
+    domain: &str,
+    host: &str,
+    set: &str,
+) -> Option<String> {
+    let recs = match m.check(domain, host).await {
+        Ok(r) => r,
+        Err(e) => return Some(e),
+    };
+    let mine: Vec<_> = recs
+        .records
+        .iter()
+        .filter(|r| r.wanted.kind == "DKIM" && r.wanted.name.starts_with(&format!("{set}-")))
+        .collect();
+    if mine.is_empty() {
+        return Some("no records for these keys".into());
+    }
+    for r in mine {
+        if let Some(e) = &r.lookup_error {
+            return Some(e.clone());
+        }
+        if let Some(v) = &r.verdict
+            && !v.ok
+        {
+            return Some(format!("{}: {}", r.wanted.name, v.problems.join("; ")));
+        }
+    }
+    None
+}
+
+/// Deletes retired keys (after their records left the DNS).
+pub(super) async fn remove_key(
+    State(state): State<AdminState>,
+    Extension(visitor): Extension<Visitor>,
+    Form(f): Form<KeyForm>,
+) -> PageResult {
+    let Some(m) = known_domain(&state, &f.domain) else {
+        return render(
+            &state,
+            &visitor,
+            false,
+            None,
+            Some("Unknown mail domain.".into()),
+        )
+        .await;
+    };
+    match m.keys.remove_retired(&f.domain, &f.selector) {
+        Ok(()) => {
+            state
+                .audit(
+                    &visitor,
+                    "dkim.remove",
+                    &format!("{} {}", f.domain, f.selector),
+                )
+                .await?;
+            render(
+                &state,
+                &visitor,
+                false,
+                Some(format!(
+                    "Keys {} of {} removed. Remove their DKIM records from the DNS too.",
+                    f.selector, f.domain
+                )),
+                None,
+            )
+            .await
+        }
+        Err(e) => render(&state, &visitor, false, None, Some(e.to_string())).await,
+    }
+}
