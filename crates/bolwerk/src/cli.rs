@@ -73,6 +73,20 @@ pub enum Command {
         #[command(subcommand)]
         command: CertCommand,
     },
+    /// DKIM keys: make, list, switch and remove the keys that sign each domain's mail.
+    Dkim {
+        #[command(flatten)]
+        data: DataArgs,
+        #[command(subcommand)]
+        command: DkimCommand,
+    },
+    /// The mail records (SPF, DKIM, DMARC) each domain needs, checked through the DNS.
+    Mail {
+        #[command(flatten)]
+        data: DataArgs,
+        #[command(subcommand)]
+        command: MailCommand,
+    },
     /// Tools for the attack shield.
     Shield {
         #[command(subcommand)]
@@ -320,6 +334,57 @@ pub enum CertCommand {
     Renew {
         /// The site's name.
         site: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum DkimCommand {
+    /// Make a new key set (RSA-2048 and Ed25519) for DOMAIN. The first one signs at once;
+    /// a later one waits until its records are published and `dkim activate` switches to it.
+    Keygen {
+        /// The mail domain, e.g. example.nl.
+        #[arg(long)]
+        domain: String,
+        /// Name of the key set [default: bw<year><month>]; the DNS names are
+        /// <selector>-rsa._domainkey.<domain> and <selector>-ed25519._domainkey.<domain>.
+        #[arg(long)]
+        selector: Option<String>,
+    },
+    /// Every domain's key sets (signing, next, retired) and the records to publish.
+    Status,
+    /// Switch DOMAIN to its waiting key set once the DNS shows both of its records; the
+    /// current one is retired (keep its records for a week).
+    Activate {
+        /// The mail domain.
+        #[arg(long)]
+        domain: String,
+        /// The waiting key set.
+        #[arg(long)]
+        selector: String,
+        /// Switch without looking in the DNS (receivers will fail the signatures until the
+        /// records are published).
+        #[arg(long)]
+        force: bool,
+    },
+    /// Delete a retired key set (after removing its records from the DNS).
+    Remove {
+        /// The mail domain.
+        #[arg(long)]
+        domain: String,
+        /// The retired key set.
+        #[arg(long)]
+        selector: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum MailCommand {
+    /// The SPF, DKIM and DMARC records of every site that sends mail; with --check, what the
+    /// DNS has and what is wrong (exit status 1 if anything is).
+    Records {
+        /// Look every record up in the DNS.
+        #[arg(long)]
+        check: bool,
     },
 }
 

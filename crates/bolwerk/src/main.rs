@@ -7,6 +7,7 @@ mod cli;
 mod content;
 mod demo;
 mod logging;
+mod mail_cmd;
 mod shield_cmd;
 mod user;
 
@@ -87,6 +88,16 @@ fn run(cli: Cli) -> Result<ExitCode> {
             };
             cert::run(&config, command)
         }
+        Command::Dkim { data, command } => {
+            quiet_logging();
+            let config = config_or_demo(&data)?;
+            runtime(1)?.block_on(mail_cmd::dkim(&config, command))
+        }
+        Command::Mail { data, command } => {
+            quiet_logging();
+            let config = config_or_demo(&data)?;
+            runtime(1)?.block_on(mail_cmd::mail(&config, command))
+        }
         Command::Shield {
             command: cli::ShieldCommand::Test { config },
         } => shield_cmd::test(config.as_deref()),
@@ -103,6 +114,17 @@ fn quiet_logging() {
         format: LogFormat::Human,
         level: "warn".into(),
     });
+}
+
+/// The config file's settings, or (without `--config`) the demo's in the data directory.
+fn config_or_demo(data: &DataArgs) -> Result<Config> {
+    match &data.config {
+        Some(_) => data_config(data),
+        None => {
+            let any = "127.0.0.1:0".parse()?;
+            server::app::demo_config(&data_config(data)?.data_dir, any, any)
+        }
+    }
 }
 
 /// A multi-threaded runtime with `workers` threads (0: one per core).

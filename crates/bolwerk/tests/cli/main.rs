@@ -5,6 +5,7 @@
 mod cert;
 mod config;
 mod demo;
+mod mail;
 mod mariadb;
 mod user;
 

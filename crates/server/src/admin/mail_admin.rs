@@ -52,7 +52,12 @@ impl MailAdmin {
         }
     }
 
-    fn records(&self, domain: &str, host: &str) -> Result<mail::records::DomainRecords, String> {
+    /// The records `domain` needs (not looked up).
+    pub fn records(
+        &self,
+        domain: &str,
+        host: &str,
+    ) -> Result<mail::records::DomainRecords, String> {
         mail::records::wanted(
             domain,
             &self.keys,
@@ -65,14 +70,16 @@ impl MailAdmin {
         .map_err(|e| e.to_string())
     }
 
-    fn host_of(&self, domain: &str) -> Option<&str> {
+    /// A host name of the site that sends for `domain`.
+    pub fn host_of(&self, domain: &str) -> Option<&str> {
         self.domains
             .iter()
             .find(|(_, d, _)| d == domain)
             .map(|(_, _, h)| h.as_str())
     }
 
-    async fn check(
+    /// The records `domain` needs, each looked up in the DNS and judged.
+    pub async fn check(
         &self,
         domain: &str,
         host: &str,
@@ -362,12 +369,7 @@ pub(super) async fn activate(
 }
 
 /// Why the key set's records are not (correctly) in the DNS yet; `None` when they are.
-pub(crate) async fn not_published(
-    m: &MailAdmin,
-    domain: &str,
-    host: &str,
-    set: &str,
-) -> Option<String> {
+pub async fn not_published(m: &MailAdmin, domain: &str, host: &str, set: &str) -> Option<String> {
     let recs = match m.check(domain, host).await {
         Ok(r) => r,
         Err(e) => return Some(e),

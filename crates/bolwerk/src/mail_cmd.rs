@@ -1,0 +1,170 @@
+//! `bolwerk dkim ...` and `bolwerk mail records`.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{Result, bail};
+use server::admin::mail_admin::{MailAdmin, not_published};
+use server::config::Config;
+
+use crate::cli::{DkimCommand, MailCommand};
+
+fn admin(config: &Config) -> MailAdmin {
+    MailAdmin::for_config(config, Arc::new(tokio::sync::Notify::new()))
+}
+
+fn print_records(keys: &mail::KeyStore, domain: &str, set: &str) -> Result<()> {
+    for r in keys.records(domain, set)? {
+        println!("  TXT {}\n      \"{}\"", r.name, r.value);
+    }
+    Ok(())
+}
+
+/// Runs a `dkim` command.
+pub async fn dkim(config: &Config, command: DkimCommand) -> Result<ExitCode> {
+    let m = admin(config);
+    let keys = &m.keys;
+    match command {
+        DkimCommand::Keygen { domain, selector } => {
+            let domain = domain.to_ascii_lowercase();
+            let set = keys.generate(&domain, selector.as_deref())?;
+            let state = keys.state(&domain)?;
+            if state.active.as_deref() == Some(set.as_str()) {
+                println!("Made key set {set} for {domain}; it signs {domain}'s mail from now on.");
+                println!("Publish these DNS records:");
+            } else {
+                println!(
+                    "Made key set {set} for {domain}; it waits until its records are published."
+                );
+                println!("Publish these DNS records, then run:");
+                println!("  bolwerk dkim activate --domain {domain} --selector {set}");
+            }
+            print_records(keys, &domain, &set)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        DkimCommand::Status => {
+            let domains = keys.domains();
+            if domains.is_empty() {
+                println!("No DKIM keys yet (`bolwerk dkim keygen --domain DOMAIN`).");
+            }
+            for d in domains {
+                let s = keys.state(&d)?;
+                println!("{d}");
+                for (set, role) in s
+                    .active
+                    .iter()
+                    .map(|x| (x, "signing"))
+                    .chain(s.next.iter().map(|x| (x, "next: publish, then activate")))
+                    .chain(
+                        s.retired
+                            .iter()
+                            .map(|x| (x, "retired: keep published a week, then remove")),
+                    )
+                {
+                    println!(" {set} ({role})");
+                    print_records(keys, &d, set)?;
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        DkimCommand::Activate {
+            domain,
+            selector,
+            force,
+        } => {
+            let domain = domain.to_ascii_lowercase();
+            if keys.state(&domain)?.next.as_deref() != Some(selector.as_str()) && !force {
+                bail!(
+                    "key set {selector} of {domain} is not waiting to take over (see `bolwerk dkim status`)"
+                );
+            }
+            if !force {
+                let host = m
+                    .host_of(&domain)
+                    .map(str::to_string)
+                    .unwrap_or_else(|| domain.clone());
+                if let Some(why) = not_published(&m, &domain, &host, &selector).await {
+                    eprintln!("Not switched: {why}.");
+                    eprintln!(
+                        "Publish the records (`bolwerk dkim status`) and try again, or use --force."
+                    );
+                    return Ok(ExitCode::from(1));
+                }
+            }
+            let s = keys.activate(&domain, &selector)?;
+            println!("{domain} is now signed with {selector}.");
+            if !s.retired.is_empty() {
+                println!(
+                    "Retired: {} (keep their records a week, then `bolwerk dkim remove`).",
+                    s.retired.join(", ")
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        DkimCommand::Remove { domain, selector } => {
+            keys.remove_retired(&domain.to_ascii_lowercase(), &selector)?;
+            println!("Removed key set {selector} of {domain}; remove its DNS records too.");
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// Runs a `mail` command.
+pub async fn mail(config: &Config, command: MailCommand) -> Result<ExitCode> {
+    let MailCommand::Records { check } = command;
+    let m = admin(config);
+    if m.domains.is_empty() {
+        println!("No site sends mail (no site has a contact form).");
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut bad = false;
+    for (site, domain, host) in &m.domains {
+        println!("{domain} (site {site})");
+        let recs = if check {
+            m.check(domain, host).await
+        } else {
+            m.records(domain, host)
+        };
+        let recs = match recs {
+            Ok(r) => r,
+            Err(e) => {
+                println!("  {e}");
+                bad = true;
+                continue;
+            }
+        };
+        if !recs.records.iter().any(|r| r.wanted.kind == "DKIM") {
+            println!(
+                "  DKIM  no keys yet: the server makes them when it starts (or `bolwerk dkim keygen --domain {domain}`)"
+            );
+            bad |= check;
+        }
+        for r in recs.records {
+            let role = if r.role.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", r.role)
+            };
+            println!("  {}{role}  TXT {}", r.wanted.kind, r.wanted.name);
+            println!("      \"{}\"", r.wanted.value);
+            if let Some(e) = &r.lookup_error {
+                println!("      ? {e}");
+                bad = true;
+            } else if let Some(v) = &r.verdict {
+                if v.ok {
+                    println!("      ok: published and correct");
+                } else {
+                    bad = true;
+                    for p in &v.problems {
+                        println!("      ! {p}");
+                    }
+                }
+            }
+        }
+    }
+    Ok(if bad {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
