@@ -6,6 +6,7 @@
 //! it, signs them here and hands them to the relay.
 
 pub mod dkim;
+pub mod dmarc;
 pub mod dns;
 pub mod message;
 pub mod records;
