@@ -87,6 +87,13 @@ pub enum Command {
         #[command(subcommand)]
         command: MailCommand,
     },
+    /// DMARC aggregate reports: who sends mail as your domains, and who forges them.
+    Dmarc {
+        #[command(flatten)]
+        data: DataArgs,
+        #[command(subcommand)]
+        command: DmarcCommand,
+    },
     /// Tools for the attack shield.
     Shield {
         #[command(subcommand)]
@@ -374,6 +381,27 @@ pub enum DkimCommand {
         /// The retired key set.
         #[arg(long)]
         selector: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum DmarcCommand {
+    /// Import report files (XML, .gz, .zip, or the .eml they arrived in); a report already
+    /// imported is skipped. Exit status 1 if any file could not be read.
+    Import {
+        /// The files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Who sent mail as each domain in the last DAYS days, how much of it passed, and which
+    /// sources forge it.
+    Report {
+        /// Only this domain.
+        #[arg(long)]
+        domain: Option<String>,
+        /// How many days back.
+        #[arg(long, default_value_t = 30)]
+        days: i64,
     },
 }
 

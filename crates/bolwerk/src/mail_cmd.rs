@@ -7,7 +7,7 @@ use anyhow::{Result, bail};
 use server::admin::mail_admin::{MailAdmin, not_published};
 use server::config::Config;
 
-use crate::cli::{DkimCommand, MailCommand};
+use crate::cli::{DkimCommand, DmarcCommand, MailCommand};
 
 fn admin(config: &Config) -> MailAdmin {
     MailAdmin::for_config(config, Arc::new(tokio::sync::Notify::new()))
@@ -167,4 +167,96 @@ pub async fn mail(config: &Config, command: MailCommand) -> Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// Runs a `dmarc` command.
+pub async fn dmarc(config: Config, command: DmarcCommand) -> Result<ExitCode> {
+    let store = store::Store::open(&config.database, &config.data_dir).await?;
+    let code = match command {
+        DmarcCommand::Import { files } => {
+            let mut failed = false;
+            for f in files {
+                let shown = f.display();
+                let bytes = match read_bounded(&f) {
+                    Ok(b) => b,
+                    Err(e) => {
+                        println!("{shown}: not imported: {e}");
+                        failed = true;
+                        continue;
+                    }
+                };
+                match server::dmarc::import(&store.recorder, &bytes, "cli").await {
+                    Ok(server::dmarc::Imported::New(r)) => {
+                        println!("{shown}: imported {}", server::dmarc::describe(&r));
+                    }
+                    Ok(server::dmarc::Imported::Duplicate(r)) => {
+                        println!(
+                            "{shown}: already imported (report {} from {})",
+                            r.report_id, r.org
+                        );
+                    }
+                    Err(e) => {
+                        println!("{shown}: not imported: {e}");
+                        failed = true;
+                    }
+                }
+            }
+            if failed {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            }
+        }
+        DmarcCommand::Report { domain, days } => {
+            let since = store::now() - days.max(1) * 86_400;
+            let reports = store
+                .recorder
+                .dmarc_reports(domain.as_deref(), since, 100_000)
+                .await?;
+            if reports.is_empty() {
+                println!("No DMARC reports in the last {days} days.");
+            }
+            let mut domains: Vec<&str> = reports.iter().map(|r| r.domain.as_str()).collect();
+            domains.sort();
+            domains.dedup();
+            for d in domains {
+                let of: Vec<store::DmarcReport> =
+                    reports.iter().filter(|r| r.domain == d).cloned().collect();
+                let total: i64 = of.iter().map(|r| r.messages).sum();
+                let failed: i64 = of.iter().map(|r| r.failed).sum();
+                println!(
+                    "{d}: {} reports, {total} messages, {failed} failing DMARC",
+                    of.len()
+                );
+                println!(
+                    "  {:<40} {:>8} {:>8} {:>8} {:>8}  verdict",
+                    "source", "messages", "dmarc", "dkim", "spf"
+                );
+                for s in server::dmarc::sources(&of) {
+                    println!(
+                        "  {:<40} {:>8} {:>8} {:>8} {:>8}  {} [{}]",
+                        s.source_ip,
+                        s.messages,
+                        s.dmarc_pass,
+                        s.dkim_pass,
+                        s.spf_pass,
+                        s.verdict,
+                        s.reporters
+                    );
+                }
+            }
+            ExitCode::SUCCESS
+        }
+    };
+    store.close().await;
+    Ok(code)
+}
+
+/// A report file, refused before reading when it is larger than any report can be.
+fn read_bounded(path: &std::path::Path) -> Result<Vec<u8>> {
+    let len = std::fs::metadata(path)?.len();
+    if len > mail::dmarc::MAX_FILE as u64 {
+        bail!("the file is larger than {} MB", mail::dmarc::MAX_FILE >> 20);
+    }
+    Ok(std::fs::read(path)?)
 }

@@ -93,6 +93,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let config = config_or_demo(&data)?;
             runtime(1)?.block_on(mail_cmd::dkim(&config, command))
         }
+        Command::Dmarc { data, command } => {
+            quiet_logging();
+            let config = data_config(&data)?;
+            runtime(1)?.block_on(mail_cmd::dmarc(config, command))
+        }
         Command::Mail { data, command } => {
             quiet_logging();
             let config = config_or_demo(&data)?;

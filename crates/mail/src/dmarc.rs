@@ -37,7 +37,7 @@ pub enum ReportError {
 }
 
 /// One row of a report: mail from one address, as the receiver judged it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Row {
     /// The sending address.
     pub source_ip: String,

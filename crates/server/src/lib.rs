@@ -10,6 +10,7 @@ pub mod app;
 pub mod blocklists;
 pub mod config;
 pub mod crawlers;
+pub mod dmarc;
 mod error;
 pub mod forms;
 pub mod guard_layer;

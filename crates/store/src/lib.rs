@@ -16,6 +16,7 @@
 
 mod bans;
 mod config;
+mod dmarc;
 mod editor;
 mod error;
 mod mail;
@@ -36,6 +37,7 @@ use sqlx::any::AnyPoolOptions;
 
 pub use bans::StoredBan;
 pub use config::DatabaseConfig;
+pub use dmarc::DmarcReport;
 pub use editor::Editor;
 pub use error::{Error, Result};
 pub use mail::{

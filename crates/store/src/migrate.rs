@@ -60,6 +60,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0008_mail.sql"),
         mysql: include_str!("../migrations/mysql/0008_mail.sql"),
     },
+    Migration {
+        version: 9,
+        name: "0009_dmarc",
+        sqlite: include_str!("../migrations/sqlite/0009_dmarc.sql"),
+        mysql: include_str!("../migrations/mysql/0009_dmarc.sql"),
+    },
 ];
 
 /// The schema version this binary expects.

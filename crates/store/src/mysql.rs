@@ -33,6 +33,7 @@ const RECORDER_TABLES: &[&str] = &[
     "form_submissions",
     "mail_messages",
     "mail_events",
+    "dmarc_reports",
 ];
 /// Tables the recorder (the shield) only reads.
 const RECORDER_READS: &[&str] = &["allowlist", "rule_switches"];
@@ -244,6 +245,7 @@ fn editor_grants(db: &str) -> Vec<String> {
         "audit_log",
         "form_submissions",
         "mail_messages",
+        "dmarc_reports",
     ] {
         g.push(format!("GRANT SELECT ON `{db}`.`{t}`"));
     }

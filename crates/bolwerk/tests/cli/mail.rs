@@ -189,3 +189,63 @@ fn bad_names_get_a_clear_error() {
     assert!(!ok);
     assert!(text.contains("use lower-case letters"), "{text}");
 }
+
+#[test]
+fn dmarc_reports_are_imported_once_and_summed_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let d = path(&data);
+    let sample = |n: &str| format!("{}/../mail/tests/dmarc/{n}", env!("CARGO_MANIFEST_DIR"));
+    // Microsoft sends gzip.
+    let gz = dir.path().join("microsoft.xml.gz");
+    let out = std::process::Command::new("gzip")
+        .arg("-c")
+        .arg(sample("microsoft.xml"))
+        .output()
+        .unwrap();
+    std::fs::write(&gz, out.stdout).unwrap();
+    let hostile = dir.path().join("evil.xml");
+    std::fs::write(
+        &hostile,
+        "<?xml version=\"1.0\"?><!DOCTYPE f [<!ENTITY x SYSTEM \"file:///etc/passwd\">]><feedback>&x;</feedback>",
+    )
+    .unwrap();
+    let (ok, text) = run(&[
+        "dmarc",
+        "import",
+        "--data-dir",
+        d,
+        &sample("google.xml"),
+        path(&gz),
+        &sample("yahoo.xml"),
+        path(&hostile),
+        "/nonexistent/report.xml",
+    ]);
+    assert!(!ok, "one file was hostile, one missing: {text}");
+    assert!(text.contains("imported report 17384729384729384729 from google.com about delinde.example (17 messages, 3 failing DMARC)"), "{text}");
+    assert!(text.contains("from Enterprise Outlook"), "{text}");
+    assert!(
+        text.contains("evil.xml: not imported: the XML declares a DOCTYPE"),
+        "{text}"
+    );
+    assert!(
+        text.contains("/nonexistent/report.xml: not imported"),
+        "{text}"
+    );
+    let (ok, text) = run(&["dmarc", "import", "--data-dir", d, &sample("google.xml")]);
+    assert!(ok, "{text}");
+    assert!(text.contains("already imported"), "{text}");
+    // The reports' period lies in 2026-11; ask far enough back.
+    let (ok, text) = run(&["dmarc", "report", "--data-dir", d, "--days", "100000"]);
+    assert!(ok, "{text}");
+    assert!(
+        text.contains("delinde.example: 3 reports, 64 messages, 43 failing DMARC"),
+        "{text}"
+    );
+    let forger = text
+        .lines()
+        .find(|l| l.contains("203.0.113.66"))
+        .unwrap_or_default();
+    assert!(forger.contains("forges your domain"), "{text}");
+    assert!(forger.contains("Yahoo, google.com"), "{text}");
+}

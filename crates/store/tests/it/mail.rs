@@ -188,3 +188,62 @@ async fn due_of(
         .filter(|m| m.id == id)
         .collect())
 }
+
+#[tokio::test]
+async fn dmarc_reports_are_kept_once() {
+    let dir = tempfile::tempdir().unwrap();
+    dmarc_reports_once(&open(dir.path()).await).await;
+}
+
+/// Also run on MariaDB with the role users (`mysql.rs`).
+pub async fn dmarc_reports_once(store: &Store) {
+    let report = store::DmarcReport {
+        id: 0,
+        org: "google.com".into(),
+        email: "noreply-dmarc-support@google.com".into(),
+        report_id: "1738".into(),
+        domain: "delinde.example".into(),
+        policy: "reject".into(),
+        begin: 1_795_737_600,
+        end: 1_795_823_999,
+        imported_at: 0,
+        source: "cli".into(),
+        messages: 17,
+        failed: 3,
+        rows_json: "[]".into(),
+    };
+    assert!(store.recorder.record_dmarc(&report).await.unwrap());
+    assert!(
+        !store.recorder.record_dmarc(&report).await.unwrap(),
+        "same reporter, same id"
+    );
+    let mut other = report.clone();
+    other.org = "Yahoo".into();
+    assert!(
+        store.recorder.record_dmarc(&other).await.unwrap(),
+        "another reporter's id 1738"
+    );
+    let kept = store
+        .editor
+        .dmarc_reports(Some("delinde.example"), 0, 10)
+        .await
+        .unwrap();
+    assert_eq!(kept.len(), 2);
+    assert_eq!((kept[0].messages, kept[0].failed), (17, 3));
+    assert!(
+        store
+            .editor
+            .dmarc_reports(Some("other.example"), 0, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        store
+            .editor
+            .dmarc_reports(None, 1_795_823_999 + 1, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}

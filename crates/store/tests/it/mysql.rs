@@ -165,6 +165,8 @@ async fn recorder_cannot_update_or_delete() {
             "DELETE FROM mail_messages",
             "UPDATE mail_events SET kind = 'sent'",
             "DELETE FROM mail_events",
+            "UPDATE dmarc_reports SET failed = 0",
+            "DELETE FROM dmarc_reports",
         ] {
             let err = sqlx::query(sql).execute(pool).await.expect_err(sql);
             assert!(err.to_string().contains("denied"), "{who} {sql}: {err}");
@@ -193,6 +195,7 @@ async fn forms_and_the_mail_queue_work_through_the_role_users() {
     let store = store_for(dir.path(), &creds).await;
     crate::mail::submissions_and_replays(&store).await;
     crate::mail::queue_lifecycle(&store).await;
+    crate::mail::dmarc_reports_once(&store).await;
     store.close().await;
     drop_all(&admin_url(), &opts).await.unwrap();
 }
