@@ -435,3 +435,179 @@ pub(super) async fn remove_key(
         Err(e) => render(&state, &visitor, false, None, Some(e.to_string())).await,
     }
 }
+
+/// The DMARC page: reports of the last 30 days summed up per sending address, the reports
+/// themselves, and an upload form.
+pub(super) async fn dmarc(
+    State(state): State<AdminState>,
+    Extension(visitor): Extension<Visitor>,
+) -> PageResult {
+    render_dmarc(&state, &visitor, Vec::new(), axum::http::StatusCode::OK).await
+}
+
+async fn render_dmarc(
+    state: &AdminState,
+    visitor: &Visitor,
+    results: Vec<(String, bool, String)>,
+    status: axum::http::StatusCode,
+) -> PageResult {
+    let s = session_of(visitor)?;
+    let since = store::now() - 30 * 86_400;
+    let reports = state
+        .inner
+        .editor
+        .dmarc_reports(None, since, 10_000)
+        .await?;
+    let mut domains: Vec<String> = reports.iter().map(|r| r.domain.clone()).collect();
+    domains.sort();
+    domains.dedup();
+    let summary: Vec<_> = domains
+        .iter()
+        .map(|d| {
+            let of: Vec<store::DmarcReport> =
+                reports.iter().filter(|r| &r.domain == d).cloned().collect();
+            let sources = crate::dmarc::sources(&of);
+            context! {
+                domain => d,
+                reports => of.len(),
+                messages => of.iter().map(|r| r.messages).sum::<i64>(),
+                failed => of.iter().map(|r| r.failed).sum::<i64>(),
+                sources => minijinja::Value::from(minijinja::value::Serde(&sources)),
+            }
+        })
+        .collect();
+    let list: Vec<_> = reports
+        .iter()
+        .take(100)
+        .map(|r| {
+            context! {
+                org => &r.org, report_id => &r.report_id, domain => &r.domain, policy => &r.policy,
+                begin => date::iso_minute(r.begin), end => date::iso_minute(r.end),
+                messages => r.messages, failed => r.failed, source => &r.source,
+            }
+        })
+        .collect();
+    let results: Vec<_> = results
+        .into_iter()
+        .map(|(file, ok, text)| context! { file, ok, text })
+        .collect();
+    Ok(state.inner.views.page(
+        status,
+        "dmarc.html",
+        Some(s),
+        "dmarc",
+        context! { summary, list, results },
+    ))
+}
+
+/// Imports uploaded report files, each on its own: one bad file does not stop the others.
+pub(super) async fn dmarc_upload(
+    State(state): State<AdminState>,
+    Extension(visitor): Extension<Visitor>,
+    mut multipart: axum::extract::Multipart,
+) -> PageResult {
+    let mut results = Vec::new();
+    let mut any_bad = false;
+    let mut imported = 0;
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(_) => {
+                results.push((
+                    String::new(),
+                    false,
+                    "the upload was cut off or too large".to_string(),
+                ));
+                any_bad = true;
+                break;
+            }
+        };
+        if field.name() != Some("file") {
+            continue;
+        }
+        let name: String = field
+            .file_name()
+            .unwrap_or("report")
+            .chars()
+            .filter(|c| !c.is_control())
+            .take(100)
+            .collect();
+        let mut field = field;
+        let mut bytes = Vec::new();
+        let mut too_big = false;
+        loop {
+            match field.chunk().await {
+                Ok(Some(c)) => {
+                    if bytes.len() + c.len() > mail::dmarc::MAX_FILE {
+                        too_big = true;
+                        break;
+                    }
+                    bytes.extend_from_slice(&c);
+                }
+                Ok(None) => break,
+                Err(_) => {
+                    too_big = true;
+                    break;
+                }
+            }
+        }
+        if too_big {
+            any_bad = true;
+            results.push((
+                name,
+                false,
+                format!(
+                    "not imported: larger than {} MB or cut off",
+                    mail::dmarc::MAX_FILE >> 20
+                ),
+            ));
+            continue;
+        }
+        if bytes.is_empty() {
+            continue;
+        }
+        let who = visitor
+            .session
+            .as_ref()
+            .map(|s| format!("upload ({})", s.user.name))
+            .unwrap_or_else(|| "upload".into());
+        match crate::dmarc::import(&state.inner.recorder, &bytes, &who).await {
+            Ok(crate::dmarc::Imported::New(r)) => {
+                imported += 1;
+                state
+                    .audit(
+                        &visitor,
+                        "dmarc.import",
+                        &format!("{name}: {}", r.report_id),
+                    )
+                    .await?;
+                results.push((
+                    name,
+                    true,
+                    format!("imported {}", crate::dmarc::describe(&r)),
+                ));
+            }
+            Ok(crate::dmarc::Imported::Duplicate(r)) => results.push((
+                name,
+                true,
+                format!("already imported (report {} from {})", r.report_id, r.org),
+            )),
+            Err(e) => {
+                any_bad = true;
+                results.push((name, false, format!("not imported: {e}")));
+            }
+        }
+    }
+    if results.is_empty() {
+        any_bad = true;
+        results.push((String::new(), false, "no file was chosen".into()));
+    }
+    tracing::info!(target: "mail", imported, "DMARC reports uploaded");
+    let status = if any_bad {
+        axum::http::StatusCode::BAD_REQUEST
+    } else {
+        axum::http::StatusCode::OK
+    };
+    render_dmarc(&state, &visitor, results, status).await
+}

@@ -242,6 +242,8 @@ admin_routes! {
     post "/mail/keygen" Admin => mail_admin::keygen;
     post "/mail/activate" Admin => mail_admin::activate;
     post "/mail/remove-key" Admin => mail_admin::remove_key;
+    get "/dmarc" Admin => mail_admin::dmarc;
+    post "/dmarc/upload" Admin => mail_admin::dmarc_upload;
 }
 
 /// Setting name: `on` when every account must use two-factor authentication.

@@ -58,6 +58,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ),
     ("inbox.html", include_str!("../../admin-theme/inbox.html")),
     ("mail.html", include_str!("../../admin-theme/mail.html")),
+    ("dmarc.html", include_str!("../../admin-theme/dmarc.html")),
 ];
 
 pub(super) struct Views {

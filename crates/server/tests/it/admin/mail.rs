@@ -237,3 +237,64 @@ async fn a_dead_letter_is_sent_again_from_the_admin() {
         .await;
     assert_eq!(res.status(), 400);
 }
+
+/// A sample report (from the mail crate's tests) moved to the last day.
+fn recent_report(name: &str) -> Vec<u8> {
+    let xml = std::fs::read_to_string(format!(
+        "{}/../mail/tests/dmarc/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    let now = store::now();
+    xml.replace("1795737600", &(now - 86_400).to_string())
+        .replace("1795823999", &now.to_string())
+        .replace("1795824000", &now.to_string())
+        .into_bytes()
+}
+
+#[tokio::test]
+async fn dmarc_reports_are_uploaded_and_show_who_forges_the_domain() {
+    let s = TestServer::start().await;
+    let b = signed_in(&s, "anneke", Role::Admin).await;
+    let csrf = b.csrf().await;
+    let up = format!("/dmarc/upload?csrf={csrf}");
+    let res = b
+        .upload(&up, "google.xml", recent_report("google.xml"))
+        .await;
+    assert_eq!(res.status(), 200);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("google.xml: imported report"), "{html}");
+    let res = b.upload(&up, "yahoo.xml", recent_report("yahoo.xml")).await;
+    assert_eq!(res.status(), 200);
+    // The same report again changes nothing.
+    let res = b
+        .upload(&up, "google-again.xml", recent_report("google.xml"))
+        .await;
+    assert!(res.text().await.unwrap().contains("already imported"));
+    // A hostile file: a clear error, and nothing kept.
+    let res = b
+        .upload(
+            &up,
+            "evil.xml",
+            b"<?xml version=\"1.0\"?><!DOCTYPE f [<!ENTITY x SYSTEM \"file:///etc/passwd\">]><feedback>&x;</feedback>".to_vec(),
+        )
+        .await;
+    assert_eq!(res.status(), 400);
+    let html = res.text().await.unwrap();
+    assert!(
+        html.contains("evil.xml: not imported: the XML declares a DOCTYPE"),
+        "{html}"
+    );
+    let (_, html) = b.get_text("/dmarc").await;
+    assert!(
+        html.contains("2 reports, 57 messages, 43 failing DMARC"),
+        "{html}"
+    );
+    let forger = html.find("203.0.113.66").expect("the forger is listed");
+    let ours = html.find("192.0.2.25").expect("our relay is listed");
+    assert!(forger < ours, "most messages first");
+    assert!(html.contains("forges your domain"), "{html}");
+    assert!(html.contains("sends for you: passes"), "{html}");
+    let (_, audit) = b.get_text("/audit").await;
+    assert!(audit.contains("dmarc.import"), "{audit}");
+}

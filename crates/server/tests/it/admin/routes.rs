@@ -83,6 +83,9 @@ const EXPECTED: &[(&str, &str, Access, u16, u16, u16)] = &[
     ("post", "/mail/keygen", Access::Admin, 403, 403, 400),
     ("post", "/mail/activate", Access::Admin, 403, 403, 400),
     ("post", "/mail/remove-key", Access::Admin, 403, 403, 400),
+    ("get", "/dmarc", Access::Admin, 303, 403, 200),
+    // Not multipart: refused by the extractor before any work.
+    ("post", "/dmarc/upload", Access::Admin, 403, 403, 400),
 ];
 
 #[test]
