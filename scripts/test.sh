@@ -69,6 +69,8 @@ command -v curl >/dev/null 2>&1 || apt_install curl ca-certificates
 # (dkimpy, with PyNaCl for Ed25519), run with Debian's own Python.
 # The record checks ask a small DNS server (dnslib) the tests run on loopback.
 /usr/bin/python3 -c 'import aiosmtpd, dkim, nacl, dnslib' >/dev/null 2>&1 || apt_install python3 python3-aiosmtpd python3-dkim python3-nacl python3-dnslib
+# DMARC reports are fetched from a real IMAP server (Dovecot, run by the tests themselves).
+[ -x /usr/sbin/dovecot ] || apt_install dovecot-imapd
 ensure_mariadb
 export BOLWERK_TEST_MYSQL_URL="$mysql_url"
 

@@ -52,6 +52,61 @@ pub struct MailConfig {
     /// DNS server for the record checks (`"127.0.0.53:53"`); the system's when absent.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub dns: Option<std::net::SocketAddr>,
+    /// The mailbox DMARC reports are sent to (`rua=`), polled and imported.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dmarc_imap: Option<ImapConfig>,
+}
+
+/// `[mail.dmarc_imap]`: where to fetch DMARC reports from.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ImapConfig {
+    /// `host:port` of the IMAP server (`imap.example.nl:993`).
+    pub server: String,
+    /// `implicit` (TLS from the first byte, port 993) or `none` (only for a server on this
+    /// machine).
+    #[serde(default = "default_imap_tls")]
+    pub tls: ImapTls,
+    /// Account name.
+    pub username: String,
+    /// File holding the password (first line).
+    pub password_file: PathBuf,
+    /// Folder to read; reports not yet seen there are imported and then marked seen.
+    #[serde(default = "default_mailbox")]
+    pub mailbox: String,
+    /// Seconds between looks.
+    #[serde(default = "default_imap_poll")]
+    pub poll_s: u64,
+    /// PEM root certificate to trust for the server (a private CA).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ca_file: Option<PathBuf>,
+}
+
+/// How the IMAP connection is protected.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ImapTls {
+    /// IMAPS.
+    Implicit,
+    /// Plain, only to this machine.
+    None,
+}
+
+fn default_imap_tls() -> ImapTls {
+    ImapTls::Implicit
+}
+fn default_mailbox() -> String {
+    "INBOX".into()
+}
+fn default_imap_poll() -> u64 {
+    900
+}
+
+impl ImapConfig {
+    /// Host and port.
+    pub fn host_port(&self) -> Result<(String, u16), Error> {
+        split_host_port(&self.server)
+    }
 }
 
 impl MailConfig {
@@ -78,6 +133,7 @@ impl Default for MailConfig {
             alerts_to: Vec::new(),
             dmarc_rua: None,
             dns: None,
+            dmarc_imap: None,
         }
     }
 }
@@ -132,6 +188,31 @@ impl MailConfig {
             && let Err(e) = crate::message::check_address("mail.dmarc_rua", a)
         {
             out.push(("mail.dmarc_rua".into(), e.to_string()));
+        }
+        if let Some(imap) = &self.dmarc_imap {
+            match imap.host_port() {
+                Ok((host, _)) if imap.tls == ImapTls::None && !is_loopback(&host) => out.push((
+                    "mail.dmarc_imap.tls".into(),
+                    format!("\"none\" is only allowed for a server on this machine, not {host}: use implicit"),
+                )),
+                Ok(_) => {}
+                Err(e) => out.push(("mail.dmarc_imap.server".into(), e.to_string())),
+            }
+            if imap.poll_s < 10 {
+                out.push((
+                    "mail.dmarc_imap.poll_s".into(),
+                    "must be at least 10".into(),
+                ));
+            }
+            if !imap.password_file.is_file() {
+                out.push((
+                    "mail.dmarc_imap.password_file".into(),
+                    format!(
+                        "{} does not exist or is not a file",
+                        imap.password_file.display()
+                    ),
+                ));
+            }
         }
         for a in &self.alerts_to {
             if let Err(e) = crate::message::check_address("mail.alerts_to", a) {

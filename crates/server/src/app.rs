@@ -226,6 +226,16 @@ impl Prepared {
         )
         .context("setting up mail delivery")?;
         tasks.push(tokio::spawn(outbox.run(rx.clone())));
+        let imap_status = config.mail.dmarc_imap.clone().map(|imap| {
+            let status = crate::dmarc_imap::Status::default();
+            tasks.push(tokio::spawn(crate::dmarc_imap::run(
+                imap,
+                store.recorder.clone(),
+                status.clone(),
+                rx.clone(),
+            )));
+            status
+        });
         let forms =
             crate::forms::FormsState::new(&config, &store, cms.clone(), outbox_wake.clone())
                 .await
@@ -247,10 +257,10 @@ impl Prepared {
             a.with_certificates(crate::admin::certificates::CertEntry::for_config(&config))
         })
         .and_then(|a| {
-            a.with_mail(crate::admin::mail_admin::MailAdmin::for_config(
-                &config,
-                outbox_wake.clone(),
-            ))
+            let mut mail =
+                crate::admin::mail_admin::MailAdmin::for_config(&config, outbox_wake.clone());
+            mail.imap_status = imap_status.clone();
+            a.with_mail(mail)
         })
         .context("loading the admin templates")?;
         // With HTTPS on, plain HTTP only sends visitors there (through the shield too).

@@ -11,6 +11,7 @@ pub mod blocklists;
 pub mod config;
 pub mod crawlers;
 pub mod dmarc;
+pub mod dmarc_imap;
 mod error;
 pub mod forms;
 pub mod guard_layer;

@@ -660,3 +660,197 @@ impl Drop for DnsServer {
         let _ = self.child.wait();
     }
 }
+
+/// A real IMAP server on loopback (Debian's Dovecot, run in the foreground with its own
+/// config in a temp dir) with one account and a Maildir the test delivers into. Plain IMAP
+/// on `port`, IMAPS with a certificate for `localhost` (`cert`) on `tls_port`.
+pub struct ImapServer {
+    /// Plain IMAP.
+    pub port: u16,
+    /// IMAPS.
+    pub tls_port: u16,
+    /// Certificate of the IMAPS listener (trust it as the CA).
+    pub cert: PathBuf,
+    /// The account.
+    pub user: String,
+    /// Its password, in a file as `password_file` wants it.
+    pub password_file: PathBuf,
+    dir: TempDir,
+    child: std::process::Child,
+    delivered: std::sync::atomic::AtomicUsize,
+}
+
+impl ImapServer {
+    /// Starts Dovecot and waits until it answers. Fails loudly without it (`scripts/test.sh`
+    /// installs dovecot-imapd).
+    pub fn start() -> ImapServer {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().expect("temp dir");
+        let d = dir.path();
+        for sub in ["run", "state", "mail", "home"] {
+            std::fs::create_dir_all(d.join(sub)).expect("dir");
+        }
+        // Dovecot's own processes run as other users and must reach these.
+        for p in [d.to_path_buf(), d.join("mail"), d.join("home")] {
+            std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o777)).expect("chmod");
+        }
+        let (cert, key) = (d.join("cert.pem"), d.join("key.pem"));
+        let ok = std::process::Command::new("openssl")
+            .args([
+                "req",
+                "-x509",
+                "-newkey",
+                "ec",
+                "-pkeyopt",
+                "ec_paramgen_curve:P-256",
+            ])
+            .args(["-nodes", "-days", "2", "-subj", "/CN=localhost"])
+            .args(["-addext", "subjectAltName=DNS:localhost"])
+            .args(["-addext", "basicConstraints=critical,CA:FALSE"])
+            .arg("-keyout")
+            .arg(&key)
+            .arg("-out")
+            .arg(&cert)
+            .stderr(std::process::Stdio::null())
+            .status()
+            .expect("openssl")
+            .success();
+        assert!(ok, "openssl req failed");
+        std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+        let id = |args: &[&str]| {
+            let out = std::process::Command::new("id")
+                .args(args)
+                .output()
+                .expect("id");
+            String::from_utf8_lossy(&out.stdout).trim().to_string()
+        };
+        let root = id(&["-u"]) == "0";
+        // As root, Dovecot's login and mail processes must run as its own users; otherwise
+        // everything runs as the current user.
+        let (internal, internal_group, login, uid, gid) = if root {
+            (
+                "dovecot".to_string(),
+                "dovecot".to_string(),
+                "dovenull".to_string(),
+                id(&["-u", "dovecot"]),
+                id(&["-g", "dovecot"]),
+            )
+        } else {
+            (
+                id(&["-un"]),
+                id(&["-gn"]),
+                id(&["-un"]),
+                id(&["-u"]),
+                id(&["-g"]),
+            )
+        };
+        let (port, tls_port) = (free_port(), free_port());
+        let p = |s: &str| d.join(s).display().to_string();
+        let conf = format!(
+            "base_dir = {run}\nstate_dir = {state}\nlog_path = {log}\ninstance_name = bolwerk-test-{port}\n\
+             protocols = imap\nlisten = 127.0.0.1\nssl = yes\nssl_cert = <{cert}\nssl_key = <{key}\n\
+             disable_plaintext_auth = no\nauth_mechanisms = plain login\nmail_location = maildir:{mail}/%u\n\
+             first_valid_uid = 1\nfirst_valid_gid = 1\ndefault_internal_user = {internal}\n\
+             default_internal_group = {internal_group}\ndefault_login_user = {login}\n\
+             passdb {{\n  driver = passwd-file\n  args = scheme=PLAIN username_format=%u {passwd}\n}}\n\
+             userdb {{\n  driver = static\n  args = uid={uid} gid={gid} home={home}/%u\n}}\n\
+             service imap-login {{\n  inet_listener imap {{\n    address = 127.0.0.1\n    port = {port}\n  }}\n\
+             inet_listener imaps {{\n    address = 127.0.0.1\n    port = {tls_port}\n  }}\n}}\n",
+            run = p("run"),
+            state = p("state"),
+            log = p("dovecot.log"),
+            cert = cert.display(),
+            key = key.display(),
+            mail = p("mail"),
+            passwd = p("passwd"),
+            home = p("home"),
+        );
+        std::fs::write(d.join("dovecot.conf"), conf).expect("conf");
+        let user = "dmarc-reports".to_string();
+        std::fs::write(
+            d.join("passwd"),
+            format!("{user}:{{PLAIN}}linden 1987 reports\n"),
+        )
+        .expect("passwd");
+        std::fs::set_permissions(d.join("passwd"), std::fs::Permissions::from_mode(0o644))
+            .expect("chmod");
+        let password_file = d.join("password");
+        std::fs::write(&password_file, "linden 1987 reports\n").expect("password");
+        let child = std::process::Command::new("/usr/sbin/dovecot")
+            .arg("-F")
+            .arg("-c")
+            .arg(d.join("dovecot.conf"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start /usr/sbin/dovecot (package dovecot-imapd)");
+        let server = ImapServer {
+            port,
+            tls_port,
+            cert,
+            user,
+            password_file,
+            dir,
+            child,
+            delivered: Default::default(),
+        };
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
+                && std::net::TcpStream::connect(("127.0.0.1", tls_port)).is_ok()
+            {
+                return server;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        panic!(
+            "Dovecot did not start: {}",
+            std::fs::read_to_string(server.dir.path().join("dovecot.log")).unwrap_or_default()
+        );
+    }
+
+    /// Puts a message into the account's inbox (as a mail server would).
+    pub fn deliver(&self, message: &[u8]) {
+        use std::os::unix::fs::PermissionsExt;
+        let maildir = self.dir.path().join("mail").join(&self.user);
+        for sub in ["cur", "new", "tmp"] {
+            let p = maildir.join(sub);
+            std::fs::create_dir_all(&p).expect("maildir");
+            let _ = std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o777));
+        }
+        let _ = std::fs::set_permissions(&maildir, std::fs::Permissions::from_mode(0o777));
+        let n = self
+            .delivered
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let name = format!("{}.M{n}P{}.bolwerk-test", store::now(), std::process::id());
+        let tmp = maildir.join("tmp").join(&name);
+        std::fs::write(&tmp, message).expect("deliver");
+        let _ = std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o666));
+        std::fs::rename(&tmp, maildir.join("new").join(&name)).expect("deliver");
+    }
+
+    /// Messages in the inbox marked as seen (`S` in the Maildir flags).
+    pub fn seen(&self) -> usize {
+        let cur = self.dir.path().join("mail").join(&self.user).join("cur");
+        std::fs::read_dir(cur)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter(|e| {
+                e.file_name()
+                    .to_string_lossy()
+                    .rsplit_once(":2,")
+                    .is_some_and(|(_, flags)| flags.contains('S'))
+            })
+            .count()
+    }
+}
+
+impl Drop for ImapServer {
+    fn drop(&mut self) {
+        // SIGTERM lets Dovecot stop its child processes too.
+        let _ = std::process::Command::new("kill")
+            .arg(self.child.id().to_string())
+            .status();
+        let _ = self.child.wait();
+    }
+}

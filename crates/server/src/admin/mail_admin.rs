@@ -26,6 +26,8 @@ pub struct MailAdmin {
     pub keys: mail::KeyStore,
     /// Wakes the delivery worker.
     pub wake: Arc<tokio::sync::Notify>,
+    /// The DMARC mailbox poller's last look, when one runs.
+    pub imap_status: Option<crate::dmarc_imap::Status>,
 }
 
 impl MailAdmin {
@@ -49,6 +51,7 @@ impl MailAdmin {
             domains,
             keys: mail::KeyStore::new(crate::outbox::key_dir(&config.data_dir)),
             wake,
+            imap_status: None,
         }
     }
 
@@ -491,12 +494,25 @@ async fn render_dmarc(
         .into_iter()
         .map(|(file, ok, text)| context! { file, ok, text })
         .collect();
+    let mailbox = state.inner.mail.as_ref().and_then(|m| {
+        let imap = m.config.dmarc_imap.as_ref()?;
+        let st = m
+            .imap_status
+            .as_ref()
+            .map(|s| s.lock().unwrap_or_else(|p| p.into_inner()).clone())
+            .unwrap_or_default();
+        Some(context! {
+            server => &imap.server, folder => &imap.mailbox, user => &imap.username,
+            at => st.at.map(date::iso_minute), imported => st.imported,
+            duplicates => st.duplicates, refused => st.refused, error => st.error,
+        })
+    });
     Ok(state.inner.views.page(
         status,
         "dmarc.html",
         Some(s),
         "dmarc",
-        context! { summary, list, results },
+        context! { summary, list, results, mailbox },
     ))
 }
 

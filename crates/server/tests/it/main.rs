@@ -7,6 +7,7 @@ mod admin;
 mod bans;
 mod cache;
 mod crawlers;
+mod dmarc_imap;
 mod forms;
 mod headers;
 mod hosts;
