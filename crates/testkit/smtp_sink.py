@@ -21,6 +21,7 @@ p.add_argument("--key")
 p.add_argument("--user")
 p.add_argument("--password")
 p.add_argument("--reject", action="store_true", help="550 for every recipient")
+p.add_argument("--reject-to", action="append", default=[], help="550 for this recipient")
 args = p.parse_args()
 os.makedirs(args.dir, exist_ok=True)
 
@@ -29,7 +30,7 @@ class Sink:
     count = 0
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        if args.reject:
+        if args.reject or address.lower() in [a.lower() for a in args.reject_to]:
             return "550 5.1.1 no such user here"
         envelope.rcpt_tos.append(address)
         return "250 OK"

@@ -182,9 +182,16 @@ pub struct Acme {
     certs: Arc<Certificates>,
     metrics: Arc<crate::metrics::Metrics>,
     account_file: PathBuf,
+    alerts: Option<Arc<crate::alerts::Alerter>>,
 }
 
 impl Acme {
+    /// The same, mailing an alert when a certificate cannot be renewed.
+    pub fn with_alerts(mut self, alerts: Arc<crate::alerts::Alerter>) -> Acme {
+        self.alerts = Some(alerts);
+        self
+    }
+
     /// The client for `sites`, answering challenges through `challenges` and swapping new
     /// certificates into `certs`.
     pub fn new(
@@ -201,6 +208,7 @@ impl Acme {
             certs,
             metrics,
             account_file: config.data_dir.join("acme").join("account.json"),
+            alerts: None,
         }
     }
 
@@ -249,6 +257,23 @@ impl Acme {
                         st.last_result = Some(format!("{e:#}"));
                         self.metrics.acme_failures.inc();
                         tracing::error!(site = %site.name, error = format!("{e:#}"), retry_in_s = wait, "could not get a certificate from the ACME CA; the current one stays in use");
+                        if let Some(alerts) = &self.alerts {
+                            let left = cert_info(&site.cert_file())
+                                .map(|i| format!("{} days", (i.not_after - now) / 86_400))
+                                .unwrap_or_else(|_| "no usable certificate".into());
+                            let body = format!(
+                                "Bolwerk could not get a certificate for site {} ({}) from the ACME CA.\n\nWhat the CA said: {e:#}\n\nThe current certificate stays in use ({left} left). Bolwerk tries again in {wait} seconds and keeps trying with growing pauses; the admin's Certificates page and `bolwerk cert status` show every attempt.",
+                                site.name,
+                                site.hosts.join(", ")
+                            );
+                            alerts
+                                .send(
+                                    &format!("acme:{}", site.name),
+                                    &format!("certificate of {} not renewed", site.name),
+                                    &body,
+                                )
+                                .await;
+                        }
                     }
                 }
                 if let Ok(json) = serde_json::to_vec_pretty(&st)

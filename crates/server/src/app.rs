@@ -180,6 +180,12 @@ impl Prepared {
             .map(|a| a.port());
         let metrics = Arc::new(crate::metrics::Metrics::new());
         let challenges = crate::https::Challenges::default();
+        let outbox_wake = Arc::new(tokio::sync::Notify::new());
+        let alerts = Arc::new(crate::alerts::Alerter::new(
+            &config,
+            store.recorder.clone(),
+            outbox_wake.clone(),
+        ));
         let acme_sites = crate::acme::sites(&config);
         if let (Some(certs), false) = (&certs, acme_sites.is_empty()) {
             let acme = crate::acme::Acme::new(
@@ -188,7 +194,8 @@ impl Prepared {
                 challenges.clone(),
                 certs.clone(),
                 metrics.clone(),
-            );
+            )
+            .with_alerts(alerts.clone());
             tasks.push(tokio::spawn(acme.run(rx.clone())));
         }
         if let Some(certs) = certs {
@@ -209,13 +216,7 @@ impl Prepared {
         )
         .await
         .context("starting the shield")?;
-        let outbox_wake = Arc::new(tokio::sync::Notify::new());
-        let mail_domains: Vec<String> = config
-            .sites
-            .iter()
-            .filter(|s| !s.forms.is_empty())
-            .filter_map(|s| s.mail_domain())
-            .collect();
+        let mail_domains: Vec<String> = config.mail_sites().into_iter().map(|(_, d)| d).collect();
         crate::outbox::ensure_keys(&config.data_dir, mail_domains).await;
         let outbox = crate::outbox::Outbox::new(
             &config.mail,
@@ -224,7 +225,8 @@ impl Prepared {
             outbox_wake.clone(),
             metrics.clone(),
         )
-        .context("setting up mail delivery")?;
+        .context("setting up mail delivery")?
+        .with_alerts(alerts.clone());
         tasks.push(tokio::spawn(outbox.run(rx.clone())));
         let imap_status = config.mail.dmarc_imap.clone().map(|imap| {
             let status = crate::dmarc_imap::Status::default();

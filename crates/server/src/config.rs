@@ -426,6 +426,27 @@ fn is_default_mail_from(s: &String) -> bool {
     s == "noreply"
 }
 
+impl Config {
+    /// The sites that send mail, each with its mail domain: those with contact forms, and
+    /// the one security alerts come from when `mail.alerts_to` is set (the first of those,
+    /// or else the first site with a mail domain).
+    pub fn mail_sites(&self) -> Vec<(&SiteConfig, String)> {
+        let mut out: Vec<(&SiteConfig, String)> = self
+            .sites
+            .iter()
+            .filter(|s| !s.forms.is_empty())
+            .filter_map(|s| Some((s, s.mail_domain()?)))
+            .collect();
+        if out.is_empty()
+            && !self.mail.alerts_to.is_empty()
+            && let Some(s) = self.sites.iter().find_map(|s| Some((s, s.mail_domain()?)))
+        {
+            out.push(s);
+        }
+        out
+    }
+}
+
 impl SiteConfig {
     /// The domain the site's mail is sent for: `mail_domain`, or the first host name that is
     /// a domain, without `www.`.

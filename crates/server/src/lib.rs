@@ -6,6 +6,7 @@
 
 pub mod acme;
 pub mod admin;
+pub mod alerts;
 pub mod app;
 pub mod blocklists;
 pub mod config;

@@ -24,6 +24,7 @@ pub struct Outbox {
     config: MailConfig,
     notify: Arc<Notify>,
     metrics: Arc<Metrics>,
+    alerts: Option<Arc<crate::alerts::Alerter>>,
 }
 
 /// Where a site's DKIM keys live.
@@ -47,7 +48,14 @@ impl Outbox {
             config: config.clone(),
             notify,
             metrics,
+            alerts: None,
         })
+    }
+
+    /// The same, mailing an alert when a message is given up.
+    pub fn with_alerts(mut self, alerts: Arc<crate::alerts::Alerter>) -> Outbox {
+        self.alerts = Some(alerts);
+        self
     }
 
     /// Delivers until shutdown.
@@ -163,6 +171,20 @@ impl Outbox {
         self.recorder
             .mail_event(m.id, seq + 1, kind, &detail, next_at)
             .await?;
+        // An alert about an alert that cannot be delivered would only loop.
+        if kind == "dead"
+            && m.kind != "alert"
+            && let Some(alerts) = &self.alerts
+        {
+            let body = format!(
+                "A message could not be delivered and was given up:\n\n  To: {}\n  Subject: {}\n  Why: {detail}\n\nThe message is kept; an administrator can send it again from the admin's Mail page once the cause is fixed. Contact-form messages are also in the Inbox.",
+                m.recipients.join(", "),
+                m.subject
+            );
+            alerts
+                .send("dead-letters", "a message could not be delivered", &body)
+                .await;
+        }
         Ok(next_at)
     }
 

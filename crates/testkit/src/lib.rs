@@ -468,6 +468,8 @@ pub struct SmtpOptions {
     pub auth: Option<(String, String)>,
     /// Answer every recipient with 550 (a permanent failure).
     pub reject: bool,
+    /// Answer these recipients with 550.
+    pub reject_to: Vec<String>,
 }
 
 /// A loopback port nobody listens on right now.
@@ -527,6 +529,9 @@ impl SmtpSink {
         }
         if opts.reject {
             cmd.arg("--reject");
+        }
+        for a in &opts.reject_to {
+            cmd.arg("--reject-to").arg(a);
         }
         let mut child = cmd
             .stdout(std::process::Stdio::piped())

@@ -31,18 +31,17 @@ pub struct MailAdmin {
 }
 
 impl MailAdmin {
-    /// From the config: every site with forms sends mail for its mail domain.
+    /// From the config: every site that sends mail ([`crate::config::Config::mail_sites`]).
     pub fn for_config(config: &crate::config::Config, wake: Arc<tokio::sync::Notify>) -> MailAdmin {
         let mut domains: Vec<(String, String, String)> = config
-            .sites
-            .iter()
-            .filter(|s| !s.forms.is_empty())
-            .filter_map(|s| {
-                Some((
+            .mail_sites()
+            .into_iter()
+            .map(|(s, domain)| {
+                (
                     s.name.clone(),
-                    s.mail_domain()?,
+                    domain,
                     s.hosts.first().cloned().unwrap_or_default(),
-                ))
+                )
             })
             .collect();
         domains.dedup_by(|a, b| a.1 == b.1);

@@ -249,6 +249,11 @@ async fn a_site_gets_renews_and_keeps_its_certificate_from_an_acme_ca() {
     config.server.http = Some(format!("127.0.0.1:{http_port}").parse().unwrap());
     config.server.redirect_http = true;
     config.metrics.listen = Some("127.0.0.1:0".parse().unwrap());
+    // A failed renewal is mailed to the operator.
+    let sink = testkit::SmtpSink::start(testkit::SmtpOptions::default());
+    config.mail.relay = Some(format!("localhost:{}", sink.port));
+    config.mail.tls = mail::TlsMode::None;
+    config.mail.alerts_to = vec!["ops@delinde.example".into()];
     config.validate(Path::new("test.toml")).unwrap();
     let s = TestServer::start_in(dir.clone(), config).await;
     let port = s.https_addr.port();
@@ -305,6 +310,23 @@ async fn a_site_gets_renews_and_keeps_its_certificate_from_an_acme_ca() {
         renewed,
         "the old certificate keeps serving"
     );
+    let alerts = sink.wait_for(1, 20).await;
+    assert_eq!(alerts.len(), 1, "one alert mail");
+    let (msg, envelope) = &alerts[0];
+    assert_eq!(envelope["rcpt_tos"][0], "ops@delinde.example");
+    assert!(
+        msg.contains("Subject: [Bolwerk] certificate of demo not renewed"),
+        "{msg}"
+    );
+    assert!(msg.contains("DKIM-Signature:"), "{msg}");
+    // Another failed attempt does not repeat the alert within a day.
+    std::fs::write(store.join("renew-requested"), b"").unwrap();
+    assert!(
+        eventually(|| async { metric(&s, "bolwerk_acme_failures_total").await >= 2 }).await,
+        "a second failed attempt"
+    );
+    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    assert_eq!(sink.messages().len(), 1);
 }
 
 #[tokio::test]

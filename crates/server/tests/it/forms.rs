@@ -418,3 +418,52 @@ where
     }
     false
 }
+
+#[tokio::test]
+async fn a_dead_letter_is_reported_to_the_operator_once_a_day() {
+    let sink = SmtpSink::start(SmtpOptions {
+        reject_to: vec!["info@delinde.example".into()],
+        ..SmtpOptions::default()
+    });
+    let dir = Arc::new(tempfile::tempdir().unwrap());
+    let mut config = testkit::test_config(dir.path());
+    config.sites[0].forms[0].min_fill_s = 1;
+    config.mail.relay = Some(format!("localhost:{}", sink.port));
+    config.mail.tls = mail::TlsMode::None;
+    config.mail.alerts_to = vec!["ops@delinde.example".into()];
+    let s = TestServer::start_in(dir, config).await;
+    for text in ["first", "second"] {
+        let token = filled_in(&s).await;
+        assert_eq!(post(&s, &valid(&token, text)).await.0, StatusCode::OK);
+    }
+    let got = sink.wait_for(1, 20).await;
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].1["rcpt_tos"][0], "ops@delinde.example");
+    assert!(
+        got[0]
+            .0
+            .contains("[Bolwerk] a message could not be delivered"),
+        "{}",
+        got[0].0
+    );
+    assert!(got[0].0.contains("550"), "{}", got[0].0);
+    let store = s.open_store().await;
+    assert!(
+        testkit_eventually(|| async {
+            store
+                .editor
+                .mail_list(Some("dead"), 10)
+                .await
+                .unwrap()
+                .len()
+                == 2
+        })
+        .await
+    );
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(
+        sink.messages().len(),
+        1,
+        "one alert a day, not one per dead letter"
+    );
+}
