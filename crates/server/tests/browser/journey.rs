@@ -177,6 +177,64 @@ async fn an_editor_runs_the_site_from_the_browser() {
     );
     c.screenshot("certificates").await;
 
+    // A visitor writes through the contact form (no cookie; the honeypot is out of sight).
+    c.goto(&format!("{site}/contact")).await;
+    assert!(
+        c.wait_until("const r = document.querySelector('.hp').getBoundingClientRect(); return r.right <= 0 || r.width <= 1")
+            .await,
+        "the honeypot is invisible to people"
+    );
+    c.fill("input[name=name]", "Zoë de Vries").await;
+    c.fill("input[name=email]", "zoe@example.org").await;
+    c.fill(
+        "textarea[name=message]",
+        "Hallo! Kan ik zaterdag helpen bij de plantjesmarkt?",
+    )
+    .await;
+    c.screenshot("contact-form").await;
+    // The demo form wants three seconds of filling in, as a person needs.
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    c.click("form.contact-form button[type=submit]").await;
+    assert!(
+        c.wait_until("return document.body.innerText.includes('Your message has been sent')")
+            .await
+    );
+    c.goto(&format!("{admin}/inbox")).await;
+    assert!(
+        c.wait_until("return document.body.innerText.includes('plantjesmarkt') && document.body.innerText.includes('queued')")
+            .await
+    );
+    c.screenshot("inbox").await;
+    c.goto(&format!("{admin}/mail")).await;
+    assert!(
+        c.wait_until("return document.body.innerText.includes('_dmarc.delinde.example') && document.body.innerText.includes('No mail relay is set')")
+            .await
+    );
+    c.screenshot("mail").await;
+    // DMARC reports of the last day, as the report mailbox would bring them.
+    let store = s.open_store().await;
+    for name in ["google.xml", "microsoft.xml", "yahoo.xml"] {
+        let xml = std::fs::read_to_string(format!(
+            "{}/../mail/tests/dmarc/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap();
+        let now = store::now();
+        let xml = xml
+            .replace("1795737600", &(now - 86_400).to_string())
+            .replace("1795823999", &now.to_string())
+            .replace("1795824000", &now.to_string());
+        server::dmarc::import(&store.recorder, xml.as_bytes(), "imap")
+            .await
+            .unwrap();
+    }
+    c.goto(&format!("{admin}/dmarc")).await;
+    assert!(
+        c.wait_until("return document.querySelectorAll('table.dmarc tbody tr').length === 3")
+            .await
+    );
+    c.screenshot("dmarc").await;
+
     // On a phone-sized screen nothing is wider than the screen (tables scroll inside).
     c.client.set_window_size(390, 844).await.unwrap();
     for path in [
@@ -188,6 +246,9 @@ async fn an_editor_runs_the_site_from_the_browser() {
         "/security",
         "/security/rules",
         "/certificates",
+        "/inbox",
+        "/mail",
+        "/dmarc",
     ] {
         c.goto(&format!("{admin}{path}")).await;
         assert!(
