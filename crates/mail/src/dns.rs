@@ -1,5 +1,6 @@
-//! TXT lookups for the record checks, through the system's resolvers or one named server
-//! (`mail.dns`, also how the tests point it at their own DNS server).
+//! DNS lookups for the record checks (TXT) and for delivering mail directly (MX, addresses),
+//! through the system's resolvers or one named server (`mail.dns`, also how the tests point
+//! it at their own DNS server).
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -13,7 +14,7 @@ use mail_auth::hickory_resolver::{Resolver, TokioResolver};
 
 use crate::Error;
 
-/// Asks the DNS for TXT records, nothing cached (a check must see what is published now).
+/// Asks the DNS, nothing cached (a check must see what is published now).
 pub struct TxtLookup {
     resolver: TokioResolver,
 }
@@ -74,6 +75,52 @@ impl TxtLookup {
                 .collect()),
             Err(e) if e.is_no_records_found() || e.is_nx_domain() => Ok(Vec::new()),
             Err(e) => Err(format!("the DNS did not answer for {name}: {e}")),
+        }
+    }
+
+    /// The mail exchangers of `domain`, best first. `Ok(None)` for a domain that does not
+    /// exist; an empty list for a null MX (RFC 7505: the domain takes no mail); the domain
+    /// itself when it has no MX records but exists (RFC 5321 implicit MX).
+    pub async fn mx(&self, domain: &str) -> Result<Option<Vec<String>>, String> {
+        let fqdn = format!("{}.", domain.trim_end_matches('.'));
+        match self.resolver.mx_lookup(fqdn).await {
+            Ok(lookup) => {
+                let mut hosts: Vec<(u16, String)> = lookup
+                    .answers()
+                    .iter()
+                    .filter_map(|r| match &r.data {
+                        RData::MX(mx) => Some((
+                            mx.preference,
+                            mx.exchange.to_ascii().trim_end_matches('.').to_string(),
+                        )),
+                        _ => None,
+                    })
+                    .collect();
+                hosts.sort();
+                if hosts.len() == 1 && hosts[0].1.is_empty() {
+                    return Ok(Some(Vec::new()));
+                }
+                if hosts.is_empty() {
+                    return Ok(Some(vec![domain.to_string()]));
+                }
+                Ok(Some(hosts.into_iter().map(|(_, h)| h).collect()))
+            }
+            Err(e) if e.is_nx_domain() => Ok(None),
+            Err(e) if e.is_no_records_found() => Ok(Some(vec![domain.to_string()])),
+            Err(e) => Err(format!("the DNS did not answer for {domain}: {e}")),
+        }
+    }
+
+    /// The addresses of `host` (IPv4 and IPv6).
+    pub async fn addrs(&self, host: &str) -> Result<Vec<std::net::IpAddr>, String> {
+        if let Ok(ip) = host.parse() {
+            return Ok(vec![ip]);
+        }
+        let fqdn = format!("{}.", host.trim_end_matches('.'));
+        match self.resolver.lookup_ip(fqdn).await {
+            Ok(l) => Ok(l.iter().collect()),
+            Err(e) if e.is_nx_domain() || e.is_no_records_found() => Ok(Vec::new()),
+            Err(e) => Err(format!("the DNS did not answer for {host}: {e}")),
         }
     }
 }

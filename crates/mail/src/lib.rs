@@ -14,7 +14,7 @@ pub mod smtp;
 
 pub use dkim::{DkimRecord, DomainState, KeyKind, KeyStore, Signer};
 pub use message::{Built, Outgoing};
-pub use smtp::{ImapConfig, ImapTls, MailConfig, Outcome, Relay, TlsMode};
+pub use smtp::{Direct, ImapConfig, ImapTls, MailConfig, Outcome, Relay, TlsMode};
 
 /// What can go wrong.
 #[derive(Debug, thiserror::Error)]

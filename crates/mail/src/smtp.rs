@@ -17,10 +17,17 @@ use crate::Error;
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct MailConfig {
-    /// The SMTP relay, `host:port` (`smtp.example.nl:587`). Mail is queued but not sent while
-    /// it is absent.
+    /// The SMTP relay, `host:port` (`smtp.example.nl:587`). Without it (and without `direct`)
+    /// mail is queued but not sent.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub relay: Option<String>,
+    /// Deliver straight to each recipient domain's mail servers (MX) instead of a relay, with
+    /// STARTTLS whenever the server offers it. Needs outgoing port 25 and an address with a
+    /// good reputation; a relay is the safer choice for most.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub direct: bool,
+    /// Port of the recipients' mail servers when delivering directly.
+    pub direct_port: u16,
     /// `starttls` (port 587), `implicit` (TLS from the first byte, port 465) or `none`
     /// (only for a relay on this machine, `127.0.0.1`/`::1`/`localhost`).
     pub tls: TlsMode,
@@ -122,6 +129,8 @@ impl Default for MailConfig {
     fn default() -> Self {
         MailConfig {
             relay: None,
+            direct: false,
+            direct_port: 25,
             tls: TlsMode::Starttls,
             username: None,
             password_file: None,
@@ -168,6 +177,12 @@ impl MailConfig {
                 }
                 Err(e) => out.push(("mail.relay".into(), e.to_string())),
             }
+        }
+        if self.direct && self.relay.is_some() {
+            out.push((
+                "mail.direct".into(),
+                "set either relay or direct = true, not both".into(),
+            ));
         }
         if self.username.is_some() != self.password_file.is_some() {
             out.push((
@@ -325,38 +340,135 @@ impl Relay {
 
     /// One delivery attempt of a (signed) message.
     pub async fn send(&self, envelope_from: &str, recipients: &[String], bytes: &[u8]) -> Outcome {
-        let parse = |a: &str| a.parse::<lettre::Address>();
-        let from = match parse(envelope_from) {
-            Ok(a) => a,
-            Err(e) => return Outcome::Permanent(format!("sender {envelope_from:?}: {e}")),
-        };
-        let mut to = Vec::new();
-        for r in recipients {
-            match parse(r) {
-                Ok(a) => to.push(a),
-                Err(e) => return Outcome::Permanent(format!("recipient {r:?}: {e}")),
-            }
-        }
-        let envelope = match Envelope::new(Some(from), to) {
+        let envelope = match envelope(envelope_from, recipients) {
             Ok(e) => e,
-            Err(e) => return Outcome::Permanent(format!("envelope: {e}")),
+            Err(o) => return o,
         };
-        match self.transport.send_raw(&envelope, bytes).await {
-            Ok(response) => Outcome::Sent(
-                format!(
-                    "{} {}",
-                    response.code(),
-                    response.message().collect::<Vec<_>>().join(" ")
-                )
-                .chars()
-                .take(300)
-                .collect(),
-            ),
-            Err(e) if e.is_permanent() => {
-                Outcome::Permanent(format!("{}: {e}", self.label).chars().take(500).collect())
-            }
-            Err(e) => Outcome::Retry(format!("{}: {e}", self.label).chars().take(500).collect()),
+        outcome(self.transport.send_raw(&envelope, bytes).await, &self.label)
+    }
+}
+
+/// The envelope of a message, or why it cannot have one.
+fn envelope(envelope_from: &str, recipients: &[String]) -> Result<Envelope, Outcome> {
+    let parse = |a: &str| a.parse::<lettre::Address>();
+    let from = parse(envelope_from)
+        .map_err(|e| Outcome::Permanent(format!("sender {envelope_from:?}: {e}")))?;
+    let to = recipients
+        .iter()
+        .map(|r| parse(r).map_err(|e| Outcome::Permanent(format!("recipient {r:?}: {e}"))))
+        .collect::<Result<Vec<_>, _>>()?;
+    Envelope::new(Some(from), to).map_err(|e| Outcome::Permanent(format!("envelope: {e}")))
+}
+
+/// What an SMTP answer means for the queue.
+fn outcome(
+    result: Result<lettre::transport::smtp::response::Response, lettre::transport::smtp::Error>,
+    label: &str,
+) -> Outcome {
+    match result {
+        Ok(response) => Outcome::Sent(
+            format!(
+                "{label}: {} {}",
+                response.code(),
+                response.message().collect::<Vec<_>>().join(" ")
+            )
+            .chars()
+            .take(300)
+            .collect(),
+        ),
+        Err(e) if e.is_permanent() => {
+            Outcome::Permanent(format!("{label}: {e}").chars().take(500).collect())
         }
+        Err(e) => Outcome::Retry(format!("{label}: {e}").chars().take(500).collect()),
+    }
+}
+
+/// Delivers straight to the recipients' mail servers: MX records in order of preference
+/// (or the domain itself without any), each address in turn, STARTTLS when offered
+/// (opportunistic, as between mail servers: RFC 7435).
+pub struct Direct {
+    dns: crate::dns::TxtLookup,
+    port: u16,
+    helo: Option<String>,
+    timeout: Duration,
+}
+
+impl std::fmt::Debug for Direct {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Direct(port {})", self.port)
+    }
+}
+
+impl Direct {
+    /// Direct delivery as `config` asks, or `None` when it does not.
+    pub fn from_config(config: &MailConfig) -> Result<Option<Direct>, Error> {
+        if !config.direct {
+            return Ok(None);
+        }
+        Ok(Some(Direct {
+            dns: crate::dns::TxtLookup::new(config.dns)?,
+            port: config.direct_port,
+            helo: config.helo_name.clone(),
+            timeout: Duration::from_secs(config.timeout_s),
+        }))
+    }
+
+    /// One attempt to hand the message to `domain`'s mail servers, for `recipients` (all of
+    /// that domain).
+    pub async fn send_domain(
+        &self,
+        domain: &str,
+        envelope_from: &str,
+        recipients: &[String],
+        bytes: &[u8],
+    ) -> Outcome {
+        let envelope = match envelope(envelope_from, recipients) {
+            Ok(e) => e,
+            Err(o) => return o,
+        };
+        let hosts = match self.dns.mx(domain).await {
+            Ok(Some(h)) if h.is_empty() => {
+                return Outcome::Permanent(format!("{domain} accepts no mail (null MX)"));
+            }
+            Ok(Some(h)) => h,
+            Ok(None) => return Outcome::Permanent(format!("the domain {domain} does not exist")),
+            Err(e) => return Outcome::Retry(e),
+        };
+        let mut last = Outcome::Retry(format!("no mail server of {domain} could be reached"));
+        for host in hosts.iter().take(5) {
+            let addrs = match self.dns.addrs(host).await {
+                Ok(a) => a,
+                Err(e) => {
+                    last = Outcome::Retry(e);
+                    continue;
+                }
+            };
+            for ip in addrs.iter().take(4) {
+                let label = format!("{host} ({ip})");
+                // Between mail servers TLS is taken when offered and not authenticated, as
+                // most of them present certificates no public CA issued.
+                let tls = TlsParameters::builder(host.clone())
+                    .dangerous_accept_invalid_certs(true)
+                    .dangerous_accept_invalid_hostnames(true)
+                    .build_rustls()
+                    .map(Tls::Opportunistic)
+                    .unwrap_or(Tls::None);
+                let mut builder =
+                    AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(ip.to_string())
+                        .port(self.port)
+                        .timeout(Some(self.timeout))
+                        .tls(tls);
+                if let Some(name) = &self.helo {
+                    builder = builder.hello_name(ClientId::Domain(name.clone()));
+                }
+                let transport = builder.build();
+                match outcome(transport.send_raw(&envelope, bytes).await, &label) {
+                    Outcome::Retry(e) => last = Outcome::Retry(e),
+                    done => return done,
+                }
+            }
+        }
+        last
     }
 }
 
@@ -378,6 +490,13 @@ mod tests {
         }
         c.relay = Some("smtp.example.nl".into());
         assert_eq!(c.problems()[0].0, "mail.relay");
+        c.relay = Some("127.0.0.1:25".into());
+        c.direct = true;
+        assert_eq!(
+            c.problems()[0].0,
+            "mail.direct",
+            "relay or direct, not both"
+        );
     }
 
     #[test]

@@ -6,7 +6,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use mail::{KeyStore, MailConfig, Outcome, Relay};
+use mail::{Direct, KeyStore, MailConfig, Outcome, Relay};
 use store::{QueuedMail, Recorder};
 use tokio::sync::{Notify, watch};
 
@@ -20,11 +20,28 @@ const POLL: Duration = Duration::from_secs(10);
 pub struct Outbox {
     recorder: Recorder,
     keys: KeyStore,
-    relay: Option<Relay>,
+    sender: Option<Sender>,
     config: MailConfig,
     notify: Arc<Notify>,
     metrics: Arc<Metrics>,
     alerts: Option<Arc<crate::alerts::Alerter>>,
+}
+
+/// How mail leaves.
+enum Sender {
+    /// Through the configured relay.
+    Relay(Relay),
+    /// Straight to each recipient domain's mail servers.
+    Direct(Box<Direct>),
+}
+
+impl Sender {
+    fn label(&self) -> String {
+        match self {
+            Sender::Relay(r) => r.label().to_string(),
+            Sender::Direct(_) => "direct".into(),
+        }
+    }
 }
 
 /// Where a site's DKIM keys live.
@@ -44,7 +61,11 @@ impl Outbox {
         Ok(Outbox {
             recorder,
             keys: KeyStore::new(key_dir(data_dir)),
-            relay: Relay::from_config(config)?,
+            sender: match (Relay::from_config(config)?, Direct::from_config(config)?) {
+                (Some(r), _) => Some(Sender::Relay(r)),
+                (None, Some(d)) => Some(Sender::Direct(Box::new(d))),
+                (None, None) => None,
+            },
             config: config.clone(),
             notify,
             metrics,
@@ -60,16 +81,16 @@ impl Outbox {
 
     /// Delivers until shutdown.
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
-        match &self.relay {
-            Some(r) => tracing::info!(target: "mail", relay = r.label(), "delivering mail"),
+        match &self.sender {
+            Some(s) => tracing::info!(target: "mail", via = %s.label(), "delivering mail"),
             None => tracing::warn!(
                 target: "mail",
-                "no mail relay configured (mail.relay): messages are kept in the queue until one is"
+                "no mail relay configured (mail.relay, or mail.direct): messages are kept in the queue until one is"
             ),
         }
         loop {
             let mut wait = POLL;
-            if self.relay.is_some()
+            if self.sender.is_some()
                 && let Some(next) = self.pass().await
             {
                 let secs = (next - store::now()).max(1) as u64;
@@ -108,11 +129,11 @@ impl Outbox {
 
     /// One delivery attempt; the time of the next one when it is to be retried.
     async fn attempt(&self, m: &QueuedMail) -> store::Result<Option<i64>> {
-        let Some(relay) = &self.relay else {
+        let Some(sender) = &self.sender else {
             return Ok(None);
         };
         let mut seq = m.seq + 1;
-        if m.state == "sending" {
+        if m.state == "sending" || m.state == "delivered" {
             // Claimed by a node that never said how it went (it stopped mid-delivery).
             if !self
                 .recorder
@@ -131,7 +152,7 @@ impl Outbox {
         }
         if !self
             .recorder
-            .mail_event(m.id, seq, "sending", relay.label(), None)
+            .mail_event(m.id, seq, "sending", &sender.label(), None)
             .await?
         {
             return Ok(None); // another node has this attempt
@@ -139,7 +160,13 @@ impl Outbox {
         let attempt = m.attempts as u32 + 1;
         let outcome = match self.recorder.mail_body(m.id).await? {
             None => Outcome::Permanent("message text missing".into()),
-            Some(body) => self.sign_and_send(relay, m, body.as_bytes()).await,
+            Some(body) => match self.sign(m, body.as_bytes()).await {
+                Err(o) => o,
+                Ok(signed) => match sender {
+                    Sender::Relay(r) => r.send(&m.envelope_from, &m.recipients, &signed).await,
+                    Sender::Direct(d) => self.send_direct(d, m, &signed, &mut seq).await?,
+                },
+            },
         };
         let (kind, detail, next_at) = match outcome {
             Outcome::Sent(answer) => {
@@ -188,7 +215,8 @@ impl Outbox {
         Ok(next_at)
     }
 
-    async fn sign_and_send(&self, relay: &Relay, m: &QueuedMail, body: &[u8]) -> Outcome {
+    /// The message signed with its domain's keys; never unsigned.
+    async fn sign(&self, m: &QueuedMail, body: &[u8]) -> Result<Vec<u8>, Outcome> {
         let keys = self.keys.clone();
         let domain = m.domain.clone();
         // Reading keys is file IO; signing is quick.
@@ -196,19 +224,75 @@ impl Outbox {
         let signer = match signer {
             Ok(Ok(Some(s))) => s,
             Ok(Ok(None)) => {
-                return Outcome::Retry(format!(
+                return Err(Outcome::Retry(format!(
                     "no DKIM key for {} (run `bolwerk dkim keygen --domain {}`); mail is never sent unsigned",
                     m.domain, m.domain
-                ));
+                )));
             }
-            Ok(Err(e)) => return Outcome::Retry(e.to_string()),
-            Err(e) => return Outcome::Retry(format!("key loading stopped: {e}")),
+            Ok(Err(e)) => return Err(Outcome::Retry(e.to_string())),
+            Err(e) => return Err(Outcome::Retry(format!("key loading stopped: {e}"))),
         };
-        let signed = match signer.sign(body) {
-            Ok(s) => s,
-            Err(e) => return Outcome::Retry(e.to_string()),
-        };
-        relay.send(&m.envelope_from, &m.recipients, &signed).await
+        signer.sign(body).map_err(|e| Outcome::Retry(e.to_string()))
+    }
+
+    /// Delivers to each recipient domain in turn, skipping those an earlier attempt reached
+    /// (each success is appended as `delivered`, so a retry never sends twice).
+    async fn send_direct(
+        &self,
+        direct: &Direct,
+        m: &QueuedMail,
+        signed: &[u8],
+        seq: &mut i64,
+    ) -> store::Result<Outcome> {
+        let done: std::collections::HashSet<String> = self
+            .recorder
+            .mail_events(m.id)
+            .await?
+            .into_iter()
+            .filter(|e| e.kind == "delivered")
+            .map(|e| e.detail)
+            .collect();
+        let mut by_domain: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+        for r in &m.recipients {
+            let domain = r
+                .rsplit_once('@')
+                .map(|(_, d)| d)
+                .unwrap_or("")
+                .to_ascii_lowercase();
+            by_domain.entry(domain).or_default().push(r.clone());
+        }
+        let (mut retry, mut permanent, mut sent) = (Vec::new(), Vec::new(), Vec::new());
+        for (domain, rcpts) in by_domain.into_iter().filter(|(d, _)| !done.contains(d)) {
+            match direct
+                .send_domain(&domain, &m.envelope_from, &rcpts, signed)
+                .await
+            {
+                Outcome::Sent(answer) => {
+                    *seq += 1;
+                    self.recorder
+                        .mail_event(m.id, *seq, "delivered", &domain, None)
+                        .await?;
+                    sent.push(answer);
+                }
+                Outcome::Retry(e) => retry.push(e),
+                Outcome::Permanent(e) => permanent.push(e),
+            }
+        }
+        Ok(if !retry.is_empty() {
+            Outcome::Retry(
+                retry
+                    .into_iter()
+                    .chain(permanent)
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            )
+        } else if !permanent.is_empty() {
+            Outcome::Permanent(permanent.join("; "))
+        } else if sent.is_empty() {
+            Outcome::Sent("every recipient domain had it already".into())
+        } else {
+            Outcome::Sent(sent.join("; "))
+        })
     }
 }
 

@@ -86,7 +86,8 @@ pub struct QueuedMail {
     pub recipients: Vec<String>,
     /// Subject line.
     pub subject: String,
-    /// `queued` (no event yet), `sending`, `sent`, `failed` (will retry), `dead`, `requeued`.
+    /// `queued` (no event yet), `sending`, `delivered` (to one of several domains, when
+    /// delivering directly), `sent`, `failed` (will retry), `dead`, `requeued`.
     pub state: String,
     /// Number of the last event (0 when none).
     pub seq: i64,
@@ -363,13 +364,14 @@ impl Recorder {
     }
 
     /// Messages to try now: never tried, failed or requeued and due, or claimed longer than
-    /// [`SENDING_LEASE_S`] ago without an outcome. Oldest first.
+    /// [`SENDING_LEASE_S`] ago without an outcome (`sending`, or `delivered` to some of its
+    /// domains when delivering directly). Oldest first.
     pub async fn due_mail(&self, now: i64, limit: i64) -> Result<Vec<QueuedMail>> {
         let rows = sqlx::query(concat!(
             queue_select!(),
             " WHERE e.kind IS NULL \
              OR (e.kind IN ('failed', 'requeued') AND e.next_at <= ?) \
-             OR (e.kind = 'sending' AND e.at <= ?) ORDER BY m.id LIMIT ?"
+             OR (e.kind IN ('sending', 'delivered') AND e.at <= ?) ORDER BY m.id LIMIT ?"
         ))
         .bind(now)
         .bind(now - SENDING_LEASE_S)
@@ -404,6 +406,11 @@ impl Recorder {
     /// Messages, newest first; only those in `state` when given.
     pub async fn mail_list(&self, state: Option<&str>, limit: i64) -> Result<Vec<QueuedMail>> {
         mail_list(self.pool(), state, limit).await
+    }
+
+    /// A message's delivery history.
+    pub async fn mail_events(&self, id: i64) -> Result<Vec<MailEvent>> {
+        mail_events(self.pool(), id).await
     }
 
     /// Form submissions, newest first.

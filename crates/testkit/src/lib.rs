@@ -604,7 +604,7 @@ pub struct DnsServer {
     /// Where it listens (UDP and TCP on 127.0.0.1).
     pub addr: SocketAddr,
     zone: PathBuf,
-    records: std::collections::BTreeMap<String, Vec<String>>,
+    records: std::collections::BTreeMap<String, serde_json::Value>,
     _dir: TempDir,
     child: std::process::Child,
 }
@@ -648,11 +648,20 @@ impl DnsServer {
         if values.is_empty() {
             self.records.remove(name);
         } else {
-            self.records.insert(
-                name.to_string(),
-                values.iter().map(|v| v.to_string()).collect(),
-            );
+            self.records
+                .insert(name.to_string(), serde_json::json!(values));
         }
+        self.write();
+    }
+
+    /// Publishes records of any type at `name`: `{"MX": [[10, "mx.example"]], "A":
+    /// ["127.0.0.1"], "TXT": ["..."]}` (replacing what was there).
+    pub fn publish_records(&mut self, name: &str, records: serde_json::Value) {
+        self.records.insert(name.to_string(), records);
+        self.write();
+    }
+
+    fn write(&self) {
         let tmp = self.zone.with_extension("tmp");
         std::fs::write(&tmp, serde_json::to_vec(&self.records).expect("json")).expect("zone");
         std::fs::rename(&tmp, &self.zone).expect("zone");

@@ -200,6 +200,7 @@ async fn render(
         context! {
             queue, domains, checked, notice, error,
             relay => m.config.relay.clone(),
+            direct => m.config.direct,
             tls => format!("{:?}", m.config.tls).to_lowercase(),
         },
     ))

@@ -467,3 +467,81 @@ async fn a_dead_letter_is_reported_to_the_operator_once_a_day() {
         "one alert a day, not one per dead letter"
     );
 }
+
+#[tokio::test]
+async fn direct_delivery_follows_the_mx_records_and_never_sends_twice() {
+    let sink = SmtpSink::start(SmtpOptions::default());
+    let mut dns = testkit::DnsServer::start();
+    // The best MX is down (nothing listens on 127.0.0.2); the second one takes the mail.
+    dns.publish_records(
+        "delinde.example",
+        serde_json::json!({"MX": [[10, "mx1.delinde.example"], [20, "mx2.delinde.example"]]}),
+    );
+    dns.publish_records(
+        "mx1.delinde.example",
+        serde_json::json!({"A": ["127.0.0.2"]}),
+    );
+    dns.publish_records(
+        "mx2.delinde.example",
+        serde_json::json!({"A": ["127.0.0.1"]}),
+    );
+    // A domain with a null MX takes no mail at all.
+    dns.publish_records("nomail.example", serde_json::json!({"MX": [[0, "."]]}));
+    let dir = Arc::new(tempfile::tempdir().unwrap());
+    let mut config = testkit::test_config(dir.path());
+    config.sites[0].forms[0].min_fill_s = 1;
+    config.sites[0].forms[0].to =
+        vec!["info@delinde.example".into(), "board@nomail.example".into()];
+    config.mail.direct = true;
+    config.mail.direct_port = sink.port;
+    config.mail.dns = Some(dns.addr);
+    config.mail.retry_s = 1;
+    let s = TestServer::start_in(dir, config).await;
+    let token = filled_in(&s).await;
+    assert_eq!(post(&s, &valid(&token, "direct")).await.0, StatusCode::OK);
+    let got = sink.wait_for(1, 20).await;
+    assert_eq!(got.len(), 1);
+    assert_eq!(
+        got[0].1["rcpt_tos"],
+        serde_json::json!(["info@delinde.example"])
+    );
+    let (ok, out) = dkimpy_verifies(&s, &got[0].0);
+    assert!(ok, "{out}");
+    // The other domain refuses for good: a dead letter that says why.
+    let store = s.open_store().await;
+    assert!(
+        testkit_eventually(|| async {
+            store
+                .editor
+                .mail_list(Some("dead"), 10)
+                .await
+                .unwrap()
+                .len()
+                == 1
+        })
+        .await
+    );
+    let dead = &store.editor.mail_list(Some("dead"), 10).await.unwrap()[0];
+    assert!(
+        dead.detail.contains("nomail.example accepts no mail"),
+        "{}",
+        dead.detail
+    );
+    // Sent again: only the domain that did not get it is tried, so nobody gets it twice.
+    assert!(store.editor.requeue_mail(dead.id, "test").await.unwrap());
+    assert!(
+        testkit_eventually(|| async {
+            let kinds: Vec<String> = store
+                .editor
+                .mail_events(dead.id)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|e| e.kind)
+                .collect();
+            kinds.iter().filter(|k| *k == "dead").count() == 2
+        })
+        .await
+    );
+    assert_eq!(sink.messages().len(), 1, "info@ got it once");
+}
