@@ -414,6 +414,15 @@ pub enum MailCommand {
         #[arg(long)]
         check: bool,
     },
+    /// Send a signed test message to ADDRESS now, the way the server sends (relay or direct,
+    /// DKIM), and print the receiving server's answer. Exit status 1 if it was not taken.
+    Test {
+        /// Where to send it.
+        address: String,
+        /// The site whose domain sends it [default: the first site that sends mail].
+        #[arg(long)]
+        site: Option<String>,
+    },
 }
 
 #[derive(Subcommand, Debug)]

@@ -111,7 +111,71 @@ pub async fn dkim(config: &Config, command: DkimCommand) -> Result<ExitCode> {
 
 /// Runs a `mail` command.
 pub async fn mail(config: &Config, command: MailCommand) -> Result<ExitCode> {
-    let MailCommand::Records { check } = command;
+    match command {
+        MailCommand::Records { check } => records(config, check).await,
+        MailCommand::Test { address, site } => test(config, &address, site.as_deref()).await,
+    }
+}
+
+/// Builds, signs and sends one message now, without the queue.
+async fn test(config: &Config, address: &str, site: Option<&str>) -> Result<ExitCode> {
+    let sites = config.mail_sites();
+    let Some((site, domain)) = sites
+        .iter()
+        .find(|(s, _)| site.is_none_or(|name| s.name == name))
+        .map(|(s, d)| (*s, d.clone()))
+    else {
+        bail!("no site sends mail (give a site a contact form, or set mail.alerts_to)");
+    };
+    let keys = mail::KeyStore::new(server::outbox::key_dir(&config.data_dir));
+    let Some(signer) = keys.signer(&domain)? else {
+        bail!("{domain} has no DKIM keys yet: `bolwerk dkim keygen --domain {domain}`");
+    };
+    let built = mail::Outgoing {
+        domain: domain.clone(),
+        from_local: site.mail_from.clone(),
+        from_name: site.title.clone().unwrap_or_else(|| site.name.clone()),
+        to: vec![address.to_string()],
+        reply_to: None,
+        subject: format!("Bolwerk test message for {domain}"),
+        body: format!(
+            "This is a test message from Bolwerk, sent for {domain} and signed with DKIM key set {}.\nIf it arrived, mail from the site works; the message's Authentication-Results header shows what your mail server thought of SPF, DKIM and DMARC.\n",
+            signer.set()
+        ),
+    }
+    .build()?;
+    let signed = signer.sign(&built.bytes)?;
+    let outcome = if let Some(relay) = mail::Relay::from_config(&config.mail)? {
+        println!("Sending through {} ...", relay.label());
+        relay
+            .send(&built.envelope_from, &built.recipients, &signed)
+            .await
+    } else if let Some(direct) = mail::Direct::from_config(&config.mail)? {
+        let to_domain = address.rsplit_once('@').map(|(_, d)| d).unwrap_or("");
+        println!("Sending straight to the mail servers of {to_domain} ...");
+        direct
+            .send_domain(to_domain, &built.envelope_from, &built.recipients, &signed)
+            .await
+    } else {
+        bail!("no way to send mail is set up: set mail.relay (or mail.direct = true)");
+    };
+    match outcome {
+        mail::Outcome::Sent(answer) => {
+            println!("Sent from {} to {address}: {answer}", built.envelope_from);
+            Ok(ExitCode::SUCCESS)
+        }
+        mail::Outcome::Retry(why) => {
+            println!("Not sent (a temporary problem): {why}");
+            Ok(ExitCode::from(1))
+        }
+        mail::Outcome::Permanent(why) => {
+            println!("Not sent (refused): {why}");
+            Ok(ExitCode::from(1))
+        }
+    }
+}
+
+async fn records(config: &Config, check: bool) -> Result<ExitCode> {
     let m = admin(config);
     if m.domains.is_empty() {
         println!("No site sends mail (no site has a contact form).");

@@ -28,6 +28,10 @@ pub struct MailConfig {
     pub direct: bool,
     /// Port of the recipients' mail servers when delivering directly.
     pub direct_port: u16,
+    /// Whether this node delivers the queue. With several nodes sharing one database, let
+    /// one node deliver (`true`) and the others only queue (`false`), or give all of them
+    /// the same `<data_dir>/dkim`: each delivering node signs with its own copy of the keys.
+    pub deliver: bool,
     /// `starttls` (port 587), `implicit` (TLS from the first byte, port 465) or `none`
     /// (only for a relay on this machine, `127.0.0.1`/`::1`/`localhost`).
     pub tls: TlsMode,
@@ -131,6 +135,7 @@ impl Default for MailConfig {
             relay: None,
             direct: false,
             direct_port: 25,
+            deliver: true,
             tls: TlsMode::Starttls,
             username: None,
             password_file: None,

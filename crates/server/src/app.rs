@@ -217,7 +217,11 @@ impl Prepared {
         .await
         .context("starting the shield")?;
         let mail_domains: Vec<String> = config.mail_sites().into_iter().map(|(_, d)| d).collect();
-        crate::outbox::ensure_keys(&config.data_dir, mail_domains).await;
+        // Keys are made where mail is signed: a node that only queues makes none, so nodes
+        // never sign one domain with different keys.
+        if config.mail.deliver {
+            crate::outbox::ensure_keys(&config.data_dir, mail_domains).await;
+        }
         let outbox = crate::outbox::Outbox::new(
             &config.mail,
             &config.data_dir,
@@ -227,7 +231,11 @@ impl Prepared {
         )
         .context("setting up mail delivery")?
         .with_alerts(alerts.clone());
-        tasks.push(tokio::spawn(outbox.run(rx.clone())));
+        if config.mail.deliver {
+            tasks.push(tokio::spawn(outbox.run(rx.clone())));
+        } else {
+            tracing::info!(target: "mail", "this node only queues mail (mail.deliver = false)");
+        }
         let imap_status = config.mail.dmarc_imap.clone().map(|imap| {
             let status = crate::dmarc_imap::Status::default();
             tasks.push(tokio::spawn(crate::dmarc_imap::run(

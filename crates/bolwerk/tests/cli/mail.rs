@@ -249,3 +249,46 @@ fn dmarc_reports_are_imported_once_and_summed_up() {
     assert!(forger.contains("forges your domain"), "{text}");
     assert!(forger.contains("Yahoo, google.com"), "{text}");
 }
+
+#[test]
+fn a_test_message_goes_out_signed_through_the_relay() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let sink = testkit::SmtpSink::start(testkit::SmtpOptions::default());
+    let cfg = dir.path().join("bolwerk.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "data_dir = {:?}\n[server]\nhttp = \"127.0.0.1:0\"\n[mail]\nrelay = \"localhost:{}\"\ntls = \"none\"\n[[site]]\nname = \"shop\"\ntitle = \"Shop\"\nhosts = [\"shop.example\"]\n[[site.form]]\nname = \"contact\"\npath = \"/contact\"\nto = [\"info@shop.example\"]\n",
+            data, sink.port
+        ),
+    )
+    .unwrap();
+    let c = path(&cfg);
+    let (ok, text) = run(&["mail", "test", "ops@example.org", "--config", c]);
+    assert!(!ok, "no keys yet: {text}");
+    assert!(text.contains("has no DKIM keys yet"), "{text}");
+    assert!(run(&["dkim", "keygen", "--config", c, "--domain", "shop.example"]).0);
+    let (ok, text) = run(&["mail", "test", "ops@example.org", "--config", c]);
+    assert!(ok, "{text}");
+    assert!(
+        text.contains("Sent from noreply@shop.example to ops@example.org"),
+        "{text}"
+    );
+    let got = sink.messages();
+    assert_eq!(got.len(), 1);
+    assert_eq!(
+        got[0].0.matches("DKIM-Signature:").count(),
+        2,
+        "{}",
+        got[0].0
+    );
+    assert!(
+        got[0]
+            .0
+            .contains("Subject: Bolwerk test message for shop.example")
+    );
+    let (ok, text) = run(&["mail", "test", "not an address", "--config", c]);
+    assert!(!ok);
+    assert!(text.contains("recipient address"), "{text}");
+}

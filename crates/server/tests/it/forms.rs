@@ -545,3 +545,36 @@ async fn direct_delivery_follows_the_mx_records_and_never_sends_twice() {
     );
     assert_eq!(sink.messages().len(), 1, "info@ got it once");
 }
+
+#[tokio::test]
+async fn a_node_that_does_not_deliver_only_queues_and_makes_no_keys() {
+    let sink = SmtpSink::start(SmtpOptions::default());
+    let dir = Arc::new(tempfile::tempdir().unwrap());
+    let mut config = testkit::test_config(dir.path());
+    config.sites[0].forms[0].min_fill_s = 1;
+    config.mail.relay = Some(format!("localhost:{}", sink.port));
+    config.mail.tls = mail::TlsMode::None;
+    config.mail.deliver = false;
+    let s = TestServer::start_in(dir, config).await;
+    let token = filled_in(&s).await;
+    assert_eq!(
+        post(&s, &valid(&token, "queued only")).await.0,
+        StatusCode::OK
+    );
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert!(sink.messages().is_empty());
+    let store = s.open_store().await;
+    assert_eq!(
+        store
+            .editor
+            .mail_list(Some("queued"), 10)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    assert!(
+        !s.data_dir().join("dkim").exists(),
+        "keys are made where mail is signed"
+    );
+}
