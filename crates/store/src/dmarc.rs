@@ -98,12 +98,7 @@ impl Recorder {
         .await;
         match res {
             Ok(_) => Ok(true),
-            Err(e)
-                if e.as_database_error()
-                    .is_some_and(|d| d.is_unique_violation()) =>
-            {
-                Ok(false)
-            }
+            Err(e) if crate::is_unique_violation(&e) => Ok(false),
             Err(e) => Err(e.into()),
         }
     }

@@ -155,6 +155,13 @@ async fn open_sqlite(path: &Path) -> Result<Store> {
     })
 }
 
+/// Whether a failed statement broke a UNIQUE constraint (a second writer was first, or the
+/// row exists): the append-only tables use this instead of checking first.
+pub(crate) fn is_unique_violation(e: &sqlx::Error) -> bool {
+    e.as_database_error()
+        .is_some_and(|d| d.is_unique_violation())
+}
+
 /// `sqlite://` URL for a file path, with the characters that would break the URL escaped.
 fn sqlite_url(path: &Path) -> String {
     let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());

@@ -278,12 +278,7 @@ async fn append_event(
     .await;
     match res {
         Ok(_) => Ok(true),
-        Err(e)
-            if e.as_database_error()
-                .is_some_and(|d| d.is_unique_violation()) =>
-        {
-            Ok(false)
-        }
+        Err(e) if crate::is_unique_violation(&e) => Ok(false),
         Err(e) => Err(e.into()),
     }
 }
@@ -333,10 +328,7 @@ impl Recorder {
         match inserted {
             Ok(_) => {}
             // Two posts of one token at the same moment: the second loses here.
-            Err(e)
-                if e.as_database_error()
-                    .is_some_and(|d| d.is_unique_violation()) =>
-            {
+            Err(e) if crate::is_unique_violation(&e) => {
                 return Ok(Recorded::Replay);
             }
             Err(e) => return Err(e.into()),

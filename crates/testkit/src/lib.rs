@@ -472,6 +472,32 @@ pub struct SmtpOptions {
     pub reject_to: Vec<String>,
 }
 
+/// A self-signed P-256 certificate for `localhost` (an end-entity one, so rustls accepts it
+/// as its own trust anchor), written to `cert` and `key`.
+fn localhost_certificate(cert: &Path, key: &Path) {
+    let ok = std::process::Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+        ])
+        .args(["-nodes", "-days", "2", "-subj", "/CN=localhost"])
+        .args(["-addext", "subjectAltName=DNS:localhost"])
+        .args(["-addext", "basicConstraints=critical,CA:FALSE"])
+        .arg("-keyout")
+        .arg(key)
+        .arg("-out")
+        .arg(cert)
+        .stderr(std::process::Stdio::null())
+        .status()
+        .expect("openssl")
+        .success();
+    assert!(ok, "openssl req failed");
+}
+
 /// A loopback port nobody listens on right now.
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
@@ -501,26 +527,7 @@ impl SmtpSink {
         let mut cert = None;
         if opts.starttls {
             let (c, k) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
-            let status = std::process::Command::new("openssl")
-                .args([
-                    "req",
-                    "-x509",
-                    "-newkey",
-                    "ec",
-                    "-pkeyopt",
-                    "ec_paramgen_curve:P-256",
-                ])
-                .args(["-nodes", "-days", "2", "-subj", "/CN=localhost"])
-                .args(["-addext", "subjectAltName=DNS:localhost"])
-                .args(["-addext", "basicConstraints=critical,CA:FALSE"])
-                .arg("-keyout")
-                .arg(&k)
-                .arg("-out")
-                .arg(&c)
-                .stderr(std::process::Stdio::null())
-                .status()
-                .expect("openssl");
-            assert!(status.success(), "openssl req failed");
+            localhost_certificate(&c, &k);
             cmd.arg("--cert").arg(&c).arg("--key").arg(&k);
             cert = Some(c);
         }
@@ -709,27 +716,7 @@ impl ImapServer {
             std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o777)).expect("chmod");
         }
         let (cert, key) = (d.join("cert.pem"), d.join("key.pem"));
-        let ok = std::process::Command::new("openssl")
-            .args([
-                "req",
-                "-x509",
-                "-newkey",
-                "ec",
-                "-pkeyopt",
-                "ec_paramgen_curve:P-256",
-            ])
-            .args(["-nodes", "-days", "2", "-subj", "/CN=localhost"])
-            .args(["-addext", "subjectAltName=DNS:localhost"])
-            .args(["-addext", "basicConstraints=critical,CA:FALSE"])
-            .arg("-keyout")
-            .arg(&key)
-            .arg("-out")
-            .arg(&cert)
-            .stderr(std::process::Stdio::null())
-            .status()
-            .expect("openssl")
-            .success();
-        assert!(ok, "openssl req failed");
+        localhost_certificate(&cert, &key);
         std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).expect("chmod");
         let id = |args: &[&str]| {
             let out = std::process::Command::new("id")

@@ -346,28 +346,31 @@ pub(super) async fn activate(
         )
         .await;
     }
-    match m.keys.activate(&f.domain, &f.selector) {
-        Ok(_) => {
+    let result = m.keys.activate(&f.domain, &f.selector).map(|_| ());
+    let notice = format!(
+        "Mail for {} is now signed with {}. The old keys are retired: keep their records published for a week, then remove them here.",
+        f.domain, f.selector
+    );
+    key_change(&state, &visitor, result, "dkim.activate", &f, notice).await
+}
+
+/// Audits a key change that worked and says what happened, or shows why it did not.
+async fn key_change(
+    state: &AdminState,
+    visitor: &Visitor,
+    result: Result<(), mail::Error>,
+    action: &str,
+    f: &KeyForm,
+    notice: String,
+) -> PageResult {
+    match result {
+        Ok(()) => {
             state
-                .audit(
-                    &visitor,
-                    "dkim.activate",
-                    &format!("{} {}", f.domain, f.selector),
-                )
+                .audit(visitor, action, &format!("{} {}", f.domain, f.selector))
                 .await?;
-            render(
-                &state,
-                &visitor,
-                false,
-                Some(format!(
-                    "Mail for {} is now signed with {}. The old keys are retired: keep their records published for a week, then remove them here.",
-                    f.domain, f.selector
-                )),
-                None,
-            )
-            .await
+            render(state, visitor, false, Some(notice), None).await
         }
-        Err(e) => render(&state, &visitor, false, None, Some(e.to_string())).await,
+        Err(e) => render(state, visitor, false, None, Some(e.to_string())).await,
     }
 }
 
@@ -414,29 +417,12 @@ pub(super) async fn remove_key(
         )
         .await;
     };
-    match m.keys.remove_retired(&f.domain, &f.selector) {
-        Ok(()) => {
-            state
-                .audit(
-                    &visitor,
-                    "dkim.remove",
-                    &format!("{} {}", f.domain, f.selector),
-                )
-                .await?;
-            render(
-                &state,
-                &visitor,
-                false,
-                Some(format!(
-                    "Keys {} of {} removed. Remove their DKIM records from the DNS too.",
-                    f.selector, f.domain
-                )),
-                None,
-            )
-            .await
-        }
-        Err(e) => render(&state, &visitor, false, None, Some(e.to_string())).await,
-    }
+    let result = m.keys.remove_retired(&f.domain, &f.selector);
+    let notice = format!(
+        "Keys {} of {} removed. Remove their DKIM records from the DNS too.",
+        f.selector, f.domain
+    );
+    key_change(&state, &visitor, result, "dkim.remove", &f, notice).await
 }
 
 /// The DMARC page: reports of the last 30 days summed up per sending address, the reports
