@@ -262,6 +262,14 @@ pub enum UserCommand {
         /// Login name.
         name: String,
     },
+    /// Set where the account's password-reset links go ("Forgot your password?"); without
+    /// ADDRESS, remove it (no resets by e-mail).
+    Email {
+        /// Login name.
+        name: String,
+        /// The address.
+        address: Option<String>,
+    },
     /// List accounts.
     List,
 }

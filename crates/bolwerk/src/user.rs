@@ -76,6 +76,29 @@ async fn run_on(store: &Store, command: UserCommand) -> Result<()> {
                 .await?;
             println!("enabled {}", user.name);
         }
+        UserCommand::Email { name, address } => {
+            let user = find(name).await?;
+            if let Some(a) = &address {
+                mail::message::check_address("the address", a)?;
+            }
+            store
+                .editor
+                .set_user_email(user.id, address.as_deref())
+                .await?;
+            store
+                .recorder
+                .audit(
+                    "cli",
+                    None,
+                    "user.email",
+                    address.as_deref().unwrap_or("(removed)"),
+                )
+                .await?;
+            match address {
+                Some(a) => println!("password-reset links for {} go to {a}", user.name),
+                None => println!("{} gets no password-reset links by e-mail", user.name),
+            }
+        }
         UserCommand::List => {
             for u in store.editor.users().await? {
                 let state = if u.disabled { "disabled" } else { "active" };

@@ -171,7 +171,10 @@ impl Limits {
     fn for_request(&self, method: &axum::http::Method, path: &str, admin_path: &str) -> &Limiter {
         let post = method == axum::http::Method::POST;
         let in_admin = path.starts_with(admin_path);
-        if post && in_admin && path.ends_with("/login") {
+        if post
+            && in_admin
+            && (path.ends_with("/login") || path.ends_with("/forgot") || path.ends_with("/reset"))
+        {
             &self.login
         } else if post && !in_admin {
             &self.forms

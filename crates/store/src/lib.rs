@@ -26,6 +26,7 @@ mod model;
 pub mod mysql;
 mod reader;
 mod recorder;
+mod reset;
 mod shield_admin;
 mod users;
 

@@ -66,6 +66,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0009_dmarc.sql"),
         mysql: include_str!("../migrations/mysql/0009_dmarc.sql"),
     },
+    Migration {
+        version: 10,
+        name: "0010_password_reset",
+        sqlite: include_str!("../migrations/sqlite/0010_password_reset.sql"),
+        mysql: include_str!("../migrations/mysql/0010_password_reset.sql"),
+    },
 ];
 
 /// The schema version this binary expects.

@@ -39,6 +39,8 @@ const RECORDER_TABLES: &[&str] = &[
 const RECORDER_READS: &[&str] = &["allowlist", "rule_switches"];
 /// Content tables the editor changes.
 const EDITOR_TABLES: &[&str] = &[
+    "user_emails",
+    "password_resets",
     "sites",
     "site_hosts",
     "pages",

@@ -99,3 +99,32 @@ fn passwords_are_never_taken_from_the_command_line() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("unexpected argument"));
 }
+
+#[test]
+fn reset_links_go_to_the_address_set_here() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    assert!(
+        user_cmd(
+            &data,
+            &["add", "anneke", "--role", "admin"],
+            "linden tree 1987\n"
+        )
+        .0
+    );
+    let (ok, text) = user_cmd(&data, &["email", "anneke", "anneke@delinde.example"], "");
+    assert!(ok, "{text}");
+    assert!(text.contains("go to anneke@delinde.example"), "{text}");
+    let (ok, text) = user_cmd(
+        &data,
+        &["email", "anneke", "not an address\r\nBcc: x@y.z"],
+        "",
+    );
+    assert!(!ok);
+    assert!(text.contains("the address"), "{text}");
+    let (ok, text) = user_cmd(&data, &["email", "anneke"], "");
+    assert!(ok, "{text}");
+    assert!(text.contains("no password-reset links"), "{text}");
+    let (ok, text) = user_cmd(&data, &["email", "nobody", "x@example.org"], "");
+    assert!(!ok, "{text}");
+}

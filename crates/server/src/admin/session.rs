@@ -344,12 +344,23 @@ pub(super) async fn password_form(
         .session
         .as_ref()
         .is_some_and(|s| s.stage == SessionStage::ChangePassword);
+    let email = match &visitor.session {
+        Some(s) => state
+            .inner
+            .editor
+            .user_email(s.user.id)
+            .await
+            .ok()
+            .flatten()
+            .unwrap_or_default(),
+        None => String::new(),
+    };
     state.inner.views.page(
         StatusCode::OK,
         "password.html",
         visitor.session.as_ref(),
         "",
-        context! { forced },
+        context! { forced, email },
     )
 }
 

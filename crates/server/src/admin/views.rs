@@ -59,6 +59,8 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("inbox.html", include_str!("../../admin-theme/inbox.html")),
     ("mail.html", include_str!("../../admin-theme/mail.html")),
     ("dmarc.html", include_str!("../../admin-theme/dmarc.html")),
+    ("forgot.html", include_str!("../../admin-theme/forgot.html")),
+    ("reset.html", include_str!("../../admin-theme/reset.html")),
 ];
 
 pub(super) struct Views {

@@ -186,3 +186,44 @@ async fn login_history_counts_and_filters() {
             .unwrap()
     );
 }
+
+#[tokio::test]
+async fn reset_links_work_once_and_expire() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store::Store::open(&store::DatabaseConfig::default(), dir.path())
+        .await
+        .unwrap();
+    let ed = &store.editor;
+    let id = ed
+        .create_user("anneke", store::Role::Admin, "hash", false)
+        .await
+        .unwrap();
+    assert_eq!(ed.user_email(id).await.unwrap(), None);
+    ed.set_user_email(id, Some("anneke@delinde.example"))
+        .await
+        .unwrap();
+    assert_eq!(
+        ed.user_email(id).await.unwrap().as_deref(),
+        Some("anneke@delinde.example")
+    );
+    let now = store::now();
+    ed.create_reset(id, "h1", now + 1800, Some("192.0.2.7"))
+        .await
+        .unwrap();
+    ed.create_reset(id, "h2", now + 1800, None).await.unwrap();
+    ed.create_reset(id, "old", now - 1, None).await.unwrap();
+    assert_eq!(ed.resets_since(id, now - 60).await.unwrap(), 3);
+    assert_eq!(ed.reset_user("h1", now).await.unwrap(), Some(id));
+    assert_eq!(ed.reset_user("old", now).await.unwrap(), None, "expired");
+    assert_eq!(ed.use_reset("old", now).await.unwrap(), None);
+    assert_eq!(ed.use_reset("nope", now).await.unwrap(), None);
+    assert_eq!(ed.use_reset("h1", now).await.unwrap(), Some(id));
+    assert_eq!(ed.use_reset("h1", now).await.unwrap(), None, "only once");
+    assert_eq!(
+        ed.use_reset("h2", now).await.unwrap(),
+        None,
+        "the account's other links end too"
+    );
+    ed.set_user_email(id, None).await.unwrap();
+    assert_eq!(ed.user_email(id).await.unwrap(), None);
+}

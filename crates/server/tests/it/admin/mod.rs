@@ -6,6 +6,7 @@ mod history;
 mod login;
 mod mail;
 mod media;
+mod reset;
 mod routes;
 mod second_factor;
 mod security;

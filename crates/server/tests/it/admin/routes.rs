@@ -15,6 +15,13 @@ const EXPECTED: &[(&str, &str, Access, u16, u16, u16)] = &[
     ("get", "/login", Access::Anyone, 200, 303, 303),
     ("post", "/login", Access::Anyone, 401, 401, 401),
     ("post", "/logout", Access::Pending, 403, 303, 303),
+    ("get", "/forgot", Access::Anyone, 200, 200, 200),
+    // Always the same answer, whether the name exists or not.
+    ("post", "/forgot", Access::Anyone, 200, 200, 200),
+    // No token: the link does not work.
+    ("get", "/reset", Access::Anyone, 400, 400, 400),
+    ("post", "/reset", Access::Anyone, 400, 400, 400),
+    ("post", "/email", Access::SignedIn, 403, 400, 400),
     ("get", "/login/2fa", Access::Pending, 303, 303, 303),
     ("post", "/login/2fa", Access::Pending, 403, 303, 303),
     ("get", "/2fa", Access::SignedIn, 303, 200, 200),
