@@ -115,12 +115,13 @@ impl Cms {
             return Ok(None);
         };
         let menu = self.reader.menu(site_id).await?;
+        let page = self.reader.page(site_id, &form.action).await?;
         let chrome = Chrome {
             site: &site,
             menu: &menu,
             year: crate::date::year(store::now()),
         };
-        Ok(Some(self.theme.form(&chrome, form)?))
+        Ok(Some(self.theme.form(&chrome, form, page.as_ref())?))
     }
 
     /// The site's title and name, for mails about it.

@@ -190,9 +190,19 @@ impl Theme {
         self.render("news.html", chrome, "/news", description, ctx)
     }
 
-    /// A contact form (or its thank-you text).
-    pub fn form(&self, chrome: &Chrome, form: &FormView) -> Result<String, minijinja::Error> {
-        let ctx = context! { form => Value::from(Serde(form)) };
+    /// A contact form (or its thank-you text), below the content of the page at the same
+    /// path when there is one (an address, opening hours), so adding a form hides nothing.
+    pub fn form(
+        &self,
+        chrome: &Chrome,
+        form: &FormView,
+        page: Option<&Page>,
+    ) -> Result<String, minijinja::Error> {
+        let ctx = context! {
+            form => Value::from(Serde(form)),
+            title => page.map(|p| p.title.as_str()).unwrap_or(&form.title),
+            body => page.map(|p| Value::from_safe_string(markdown::to_safe_html(&p.body_md))),
+        };
         self.render("form.html", chrome, &form.action, &form.intro, ctx)
     }
 
@@ -284,7 +294,7 @@ mod tests {
             errors: vec![evil.into()],
             done: None,
         };
-        let html = theme.form(&chrome, &form).unwrap();
+        let html = theme.form(&chrome, &form, None).unwrap();
         assert!(!html.contains("<script"), "{html}");
         assert!(!html.contains("\"><"), "{html}");
         assert!(html.contains("&lt;&#x2f;textarea&gt;"), "{html}");

@@ -27,6 +27,8 @@ pub async fn shown_token(s: &TestServer) -> String {
     assert!(res.headers().get("set-cookie").is_none());
     assert_eq!(res.headers()["cache-control"], "no-store");
     let html = res.text().await.unwrap();
+    // The demo's page at /contact (the address) is still shown, above the form.
+    assert!(html.contains("Lindeplein 4"), "{html}");
     let at = html.find("name=\"_token\" value=\"").expect("token field") + 21;
     html[at..].split('"').next().unwrap().to_string()
 }
