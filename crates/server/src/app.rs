@@ -213,6 +213,7 @@ impl Prepared {
             store.recorder.clone(),
             &config.data_dir,
             metrics.clone(),
+            crate::forms::free_text_fields(&config),
         )
         .await
         .context("starting the shield")?;

@@ -129,6 +129,21 @@ async fn tokens(editor: &store::Editor) -> anyhow::Result<Tokens> {
         .ok_or_else(|| anyhow::anyhow!("the form key cannot be used"))
 }
 
+/// Every form path with its free-text (`textarea`) fields, for the shield (several sites'
+/// forms at one path share the list).
+pub fn free_text_fields(config: &Config) -> HashMap<String, Vec<String>> {
+    let mut out: HashMap<String, Vec<String>> = HashMap::new();
+    for form in config.sites.iter().flat_map(|s| &s.forms) {
+        let fields = out.entry(form.path.clone()).or_default();
+        for f in &form.fields {
+            if f.kind == cms::form::FieldKind::Textarea && !fields.contains(&f.name) {
+                fields.push(f.name.clone());
+            }
+        }
+    }
+    out
+}
+
 /// The form routes, one per form path.
 pub fn router(state: FormsState) -> Router {
     let mut r = Router::new();

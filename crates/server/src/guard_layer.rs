@@ -197,6 +197,14 @@ impl Limits {
     }
 }
 
+/// A form body without the named fields (re-encoded), for judging the rest of it.
+fn without_fields(body: &[u8], fields: &[String]) -> Vec<u8> {
+    form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(form_urlencoded::parse(body).filter(|(k, _)| !fields.iter().any(|f| f == k)))
+        .finish()
+        .into_bytes()
+}
+
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
@@ -223,6 +231,11 @@ pub struct ShieldInner {
     defense: Arc<Defense>,
     /// Checks Googlebot/Bingbot claims before a 404 ban (`None`: `verify_crawlers` is off).
     crawlers: Option<Arc<crate::crawlers::Verifier>>,
+    /// Contact-form paths and their free-text fields (`textarea`), which the shield does not
+    /// judge: what a visitor writes there is stored escaped and mailed as plain text, never
+    /// executed, and honest messages quote code too. Every other part of such a post is
+    /// inspected as usual.
+    free_text: std::collections::HashMap<String, Vec<String>>,
 }
 
 impl ShieldState {
@@ -236,6 +249,7 @@ impl ShieldState {
         recorder: store::Recorder,
         data_dir: &std::path::Path,
         metrics: Arc<Metrics>,
+        free_text: std::collections::HashMap<String, Vec<String>>,
     ) -> anyhow::Result<ShieldState> {
         let inspect = shield::InspectConfig {
             threshold: config.threshold,
@@ -332,6 +346,7 @@ impl ShieldState {
             max_buffered_body,
             events,
             defense,
+            free_text,
         })))
     }
 
@@ -649,6 +664,23 @@ pub async fn inspect(State(state): State<ShieldState>, req: Request, next: Next)
         (body, None)
     };
     let path = parts.uri.path().to_string();
+    let urlencoded = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.split(';').next().is_some_and(|t| {
+                t.trim()
+                    .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+            })
+        });
+    // Only a real form post leaves its free text unjudged; any other body is judged whole.
+    let judged_body = match (&bytes, state.free_text.get(&path)) {
+        (Some(b), Some(fields)) if parts.method == axum::http::Method::POST && urlencoded => {
+            Some(without_fields(b, fields))
+        }
+        _ => None,
+    };
     let found = {
         let headers: Vec<(&str, &[u8])> = parts
             .headers
@@ -668,7 +700,7 @@ pub async fn inspect(State(state): State<ShieldState>, req: Request, next: Next)
             path: &path,
             query: parts.uri.query(),
             headers: &headers,
-            body: bytes.as_deref(),
+            body: judged_body.as_deref().or(bytes.as_deref()),
             profile,
             host_in_authority: parts.version >= Version::HTTP_2,
         };

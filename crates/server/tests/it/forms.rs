@@ -580,3 +580,48 @@ async fn a_node_that_does_not_deliver_only_queues_and_makes_no_keys() {
         "keys are made where mail is signed"
     );
 }
+
+#[tokio::test]
+async fn honest_messages_may_quote_code_but_attacks_elsewhere_are_refused() {
+    let s = server_with_relay(None).await;
+    // Free text is stored escaped and mailed as plain text: an honest message that quotes
+    // code reaches the organisation.
+    let token = filled_in(&s).await;
+    let honest = "My page shows <script>alert(1)</script> and SELECT * FROM members WHERE id = '1' OR '1'='1' -- what now?";
+    let (status, html) = post(&s, &valid(&token, honest)).await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    let store = s.open_store().await;
+    assert_eq!(
+        store.editor.submissions(None, 10).await.unwrap()[0].fields[2].2,
+        honest
+    );
+    // The same in a one-line field, or in the query string, is judged as anywhere else.
+    let token = filled_in(&s).await;
+    let mut v = valid(&token, "hello");
+    v[2].1 = "<script>alert(1)</script>";
+    let (status, _) = post(&s, &v).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let res = s
+        .client
+        .post(format!(
+            "{}/contact?id=1%27%20OR%20%271%27%3D%271",
+            s.http_url
+        ))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("message=hello")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    // Sent as another type, the body is judged whole.
+    let res = s
+        .client
+        .post(format!("{}/contact", s.http_url))
+        .header("content-type", "text/plain")
+        .body("message=<script>alert(1)</script>")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    assert_eq!(store.editor.submissions(None, 10).await.unwrap().len(), 1);
+}
