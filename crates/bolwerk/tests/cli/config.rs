@@ -126,6 +126,31 @@ fn bad_configs_get_a_clear_error_naming_file_and_key() {
             format!("[server]\nhttp = \"127.0.0.1:80\"\n[log]\nlevel = \"loud\"\n{site}"),
             &["log.level", "loud"],
         ),
+        (
+            "plain SMTP to another machine",
+            format!("[server]\nhttp = \"127.0.0.1:80\"\n[mail]\nrelay = \"smtp.example.nl:25\"\ntls = \"none\"\n{site}"),
+            &["mail.tls", "only allowed for a relay on this machine"],
+        ),
+        (
+            "relay without a port",
+            format!("[server]\nhttp = \"127.0.0.1:80\"\n[mail]\nrelay = \"smtp.example.nl\"\n{site}"),
+            &["mail.relay", "host:port"],
+        ),
+        (
+            "form with a bad path and recipient",
+            format!("[server]\nhttp = \"127.0.0.1:80\"\n{site}[[site.form]]\nname = \"contact\"\npath = \"/assets/x\"\nto = [\"info at a.example\"]\n"),
+            &["site[0].form[0].path", "site[0].form[0].to", "not an e-mail address"],
+        ),
+        (
+            "form on a site without a mail domain",
+            "[server]\nhttp = \"127.0.0.1:80\"\n[[site]]\nname = \"a\"\nhosts = [\"127.0.0.1\"]\n[[site.form]]\nname = \"contact\"\npath = \"/contact\"\nto = [\"info@a.example\"]\n".to_string(),
+            &["site[0].mail_domain", "set mail_domain"],
+        ),
+        (
+            "form field kind",
+            format!("[server]\nhttp = \"127.0.0.1:80\"\n{site}[[site.form]]\nname = \"c\"\npath = \"/c\"\nto = [\"i@a.example\"]\n[[site.form.field]]\nname = \"x\"\nlabel = \"X\"\nkind = \"html\"\n"),
+            &["site[0].form[0].field[0].kind", "html"],
+        ),
     ];
     for (name, toml, wants) in cases {
         let (ok, text) = check(dir.path(), toml);
