@@ -15,11 +15,14 @@ use serde::Serialize;
 pub const MAX_FILE: usize = 10 << 20;
 /// Largest report XML accepted (unpacked).
 pub const MAX_XML: usize = 20 << 20;
+/// Most rows a report may have (a big provider's daily report for a small organisation has
+/// a few dozen); more is refused rather than stored.
+pub const MAX_ROWS: usize = 10_000;
 
 /// Why a report was not read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ReportError {
-    /// Bigger than [`MAX_FILE`].
+    /// Bigger than [`MAX_FILE`] (a mail: twice that).
     #[error("the file is larger than {} MB", MAX_FILE >> 20)]
     TooLarge,
     /// Unpacks to more than [`MAX_XML`].
@@ -31,6 +34,9 @@ pub enum ReportError {
     /// The archive or compression is broken.
     #[error("cannot unpack: {0}")]
     Unpack(String),
+    /// More than [`MAX_ROWS`] rows.
+    #[error("the report has more than {MAX_ROWS} rows; not read")]
+    TooManyRows,
     /// Not a DMARC aggregate report.
     #[error("not a DMARC aggregate report: {0}")]
     NotAReport(String),
@@ -89,7 +95,12 @@ pub struct AggregateReport {
 
 /// Reads a report from any of the forms it arrives in: XML, gzip, zip, or the whole mail.
 pub fn parse(bytes: &[u8]) -> Result<AggregateReport, ReportError> {
-    if bytes.len() > MAX_FILE {
+    // A mail carries its attachment in base64, a third larger; allow it twice the size.
+    if bytes.len() > MAX_FILE * 2 {
+        return Err(ReportError::TooLarge);
+    }
+    let packed = bytes.starts_with(&[0x1f, 0x8b]) || bytes.starts_with(b"PK\x03\x04");
+    if packed && bytes.len() > MAX_FILE {
         return Err(ReportError::TooLarge);
     }
     if bytes.starts_with(&[0x1f, 0x8b]) {
@@ -198,6 +209,9 @@ fn parse_xml(xml: &[u8]) -> Result<AggregateReport, ReportError> {
 }
 
 fn from_report(r: Report) -> Result<AggregateReport, ReportError> {
+    if r.records().len() > MAX_ROWS {
+        return Err(ReportError::TooManyRows);
+    }
     if r.report_id().is_empty() || r.domain().is_empty() {
         return Err(ReportError::NotAReport(
             "it has no report id or no domain".into(),

@@ -28,6 +28,10 @@ pub struct MailConfig {
     pub direct: bool,
     /// Port of the recipients' mail servers when delivering directly.
     pub direct_port: u16,
+    /// Let direct delivery connect to loopback, private and link-local addresses (an MX record
+    /// pointing there is otherwise skipped, so DNS cannot aim the server at its own network).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub direct_allow_private: bool,
     /// Whether this node delivers the queue. With several nodes sharing one database, let
     /// one node deliver (`true`) and the others only queue (`false`), or give all of them
     /// the same `<data_dir>/dkim`: each delivering node signs with its own copy of the keys.
@@ -135,6 +139,7 @@ impl Default for MailConfig {
             relay: None,
             direct: false,
             direct_port: 25,
+            direct_allow_private: false,
             deliver: true,
             tls: TlsMode::Starttls,
             username: None,
@@ -197,6 +202,12 @@ impl MailConfig {
         }
         if self.max_attempts == 0 {
             out.push(("mail.max_attempts".into(), "must be at least 1".into()));
+        }
+        if self.timeout_s > 120 {
+            out.push((
+                "mail.timeout_s".into(),
+                "at most 120 (an attempt must end well within the ten minutes another node waits before taking it over)".into(),
+            ));
         }
         if self.retry_s == 0 || self.timeout_s == 0 {
             out.push((
@@ -394,6 +405,7 @@ fn outcome(
 pub struct Direct {
     dns: crate::dns::TxtLookup,
     port: u16,
+    allow_private: bool,
     helo: Option<String>,
     timeout: Duration,
 }
@@ -413,6 +425,7 @@ impl Direct {
         Ok(Some(Direct {
             dns: crate::dns::TxtLookup::new(config.dns)?,
             port: config.direct_port,
+            allow_private: config.direct_allow_private,
             helo: config.helo_name.clone(),
             timeout: Duration::from_secs(config.timeout_s),
         }))
@@ -450,6 +463,12 @@ impl Direct {
             };
             for ip in addrs.iter().take(4) {
                 let label = format!("{host} ({ip})");
+                if !self.allow_private && !is_public(*ip) {
+                    last = Outcome::Retry(format!(
+                        "{label}: not a public address, not connected to (mail.direct_allow_private)"
+                    ));
+                    continue;
+                }
                 // Between mail servers TLS is taken when offered and not authenticated, as
                 // most of them present certificates no public CA issued.
                 let tls = TlsParameters::builder(host.clone())
@@ -477,9 +496,59 @@ impl Direct {
     }
 }
 
+/// An address on the internet, not this machine or a private, shared or link-local network.
+pub fn is_public(ip: std::net::IpAddr) -> bool {
+    match ip {
+        std::net::IpAddr::V4(v4) => {
+            let o = v4.octets();
+            !(v4.is_loopback()
+                || v4.is_private()
+                || v4.is_link_local()
+                || v4.is_unspecified()
+                || v4.is_broadcast()
+                || v4.is_multicast()
+                || o[0] == 0
+                || (o[0] == 100 && (64..128).contains(&o[1])))
+        }
+        std::net::IpAddr::V6(v6) => {
+            let s = v6.segments();
+            if let Some(v4) = v6.to_ipv4_mapped() {
+                return is_public(std::net::IpAddr::V4(v4));
+            }
+            !(v6.is_loopback()
+                || v6.is_unspecified()
+                || v6.is_multicast()
+                || (s[0] & 0xfe00) == 0xfc00
+                || (s[0] & 0xffc0) == 0xfe80)
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_public_addresses_count_as_public() {
+        for private in [
+            "127.0.0.1",
+            "10.1.2.3",
+            "192.168.1.1",
+            "172.16.0.1",
+            "169.254.1.1",
+            "0.0.0.0",
+            "100.64.0.1",
+            "::1",
+            "fd00::1",
+            "fe80::1",
+            "::ffff:127.0.0.1",
+        ] {
+            assert!(!is_public(private.parse().expect("ip")), "{private}");
+        }
+        for public in ["192.0.2.25", "8.8.8.8", "2001:db8::25", "2a00:1450::1"] {
+            assert!(is_public(public.parse().expect("ip")), "{public}");
+        }
+    }
 
     #[test]
     fn plain_smtp_only_to_this_machine() {

@@ -130,8 +130,21 @@ fn hostile_reports_get_a_clear_error() {
     );
     // Too big a file.
     assert_eq!(
-        dmarc::parse(&vec![b'<'; 11 << 20]),
+        dmarc::parse(&vec![b'<'; 21 << 20]),
         Err(ReportError::TooLarge)
+    );
+    let mut big_gzip = vec![0x1f, 0x8b];
+    big_gzip.resize(11 << 20, 0);
+    assert_eq!(dmarc::parse(&big_gzip), Err(ReportError::TooLarge));
+    // Too many rows (small when packed): refused, not stored.
+    let row = "<record><row><source_ip>192.0.2.1</source_ip><count>1</count><policy_evaluated><disposition>none</disposition><dkim>pass</dkim><spf>pass</spf></policy_evaluated></row><identifiers><header_from>delinde.example</header_from></identifiers><auth_results></auth_results></record>";
+    let many = format!(
+        "<?xml version=\"1.0\"?><feedback><report_metadata><org_name>x</org_name><email>x@example.org</email><report_id>1</report_id><date_range><begin>1</begin><end>2</end></date_range></report_metadata><policy_published><domain>delinde.example</domain><p>reject</p></policy_published>{}</feedback>",
+        row.repeat(dmarc::MAX_ROWS + 1)
+    );
+    assert_eq!(
+        dmarc::parse(&gzip(many.as_bytes())),
+        Err(ReportError::TooManyRows)
     );
     // Broken and unrelated input.
     assert!(matches!(
@@ -167,6 +180,7 @@ fn hostile_reports_get_a_clear_error() {
         ReportError::Entities,
         ReportError::Bomb,
         ReportError::TooLarge,
+        ReportError::TooManyRows,
     ] {
         assert!(e.to_string().len() > 20);
     }

@@ -173,7 +173,8 @@ where
                     size = size.or(f.size);
                 }
             }
-            size.unwrap_or(0) as usize
+            // No size given: treated as too large rather than downloaded blind.
+            size.map_or(usize::MAX, |s| s as usize)
         };
         if size > mail::dmarc::MAX_FILE * 2 {
             tracing::warn!(target: "mail", uid, size, "DMARC mailbox: message too large for a report, not read");

@@ -121,8 +121,9 @@ async fn tokens(editor: &store::Editor) -> anyhow::Result<Tokens> {
     }
     let secret =
         Tokens::new_secret().ok_or_else(|| anyhow::anyhow!("no randomness for the form key"))?;
-    editor.set_setting(KEY_SETTING, &secret).await?;
-    // Another node starting at the same moment may have stored its own; use what is stored.
+    // Only if there is none: another node starting at the same moment may have stored its
+    // own first, and then every node uses that one.
+    editor.set_setting_once(KEY_SETTING, &secret).await?;
     let stored = editor.setting(KEY_SETTING).await?.unwrap_or_default();
     Tokens::from_stored(&stored)
         .or_else(|| Tokens::from_stored(&secret))
@@ -330,13 +331,13 @@ async fn submit(State(state): State<FormsState>, req: Request) -> Result<Respons
     let outgoing = mail::Outgoing {
         domain: site.mail_domain.clone(),
         from_local: site.mail_from.clone(),
-        from_name: site.title.clone(),
+        from_name: header_safe(&site.title),
         to: spec.to.clone(),
         reply_to: checked
             .reply_to
             .clone()
             .map(|a| (checked.reply_name.clone(), a)),
-        subject: format!("{} · {}", spec.subject, site.title),
+        subject: header_safe(&format!("{} · {}", spec.subject, site.title)),
         body: cms::form::mail_body(&site.title, spec, &checked, &ip),
     };
     // The values passed the checks above, so this only fails on a site title that cannot be a
@@ -409,4 +410,18 @@ async fn submit(State(state): State<FormsState>, req: Request) -> Result<Respons
             page(&state, site_id, StatusCode::OK, &v).await
         }
     }
+}
+
+/// Text from the site's settings made fit for a header: control characters and encoded-word
+/// starts taken out, cut to the length headers allow. (Visitors' text is refused instead.)
+fn header_safe(text: &str) -> String {
+    let cleaned: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect::<String>()
+        .replace("=?", "= ?");
+    cleaned
+        .chars()
+        .take(mail::message::MAX_HEADER_TEXT)
+        .collect()
 }

@@ -118,10 +118,18 @@ impl Outbox {
         };
         let mut earliest: Option<i64> = None;
         for m in due {
-            match self.attempt(&m).await {
-                Ok(Some(next)) => earliest = Some(earliest.map_or(next, |e| e.min(next))),
-                Ok(None) => {}
-                Err(e) => tracing::warn!(target: "mail", id = m.id, "mail queue: {e}"),
+            // An attempt ends well before its claim could be taken over by another node.
+            let limit = Duration::from_secs((store::SENDING_LEASE_S - 60).max(60) as u64);
+            match tokio::time::timeout(limit, self.attempt(&m)).await {
+                Ok(Ok(Some(next))) => earliest = Some(earliest.map_or(next, |e| e.min(next))),
+                Ok(Ok(None)) => {}
+                Ok(Err(e)) => tracing::warn!(target: "mail", id = m.id, "mail queue: {e}"),
+                Err(_) => tracing::warn!(
+                    target: "mail",
+                    id = m.id,
+                    "delivery attempt took longer than {} s and was stopped; it is tried again",
+                    limit.as_secs()
+                ),
             }
         }
         earliest
@@ -164,7 +172,11 @@ impl Outbox {
                 Err(o) => o,
                 Ok(signed) => match sender {
                     Sender::Relay(r) => r.send(&m.envelope_from, &m.recipients, &signed).await,
-                    Sender::Direct(d) => self.send_direct(d, m, &signed, &mut seq).await?,
+                    Sender::Direct(d) => match self.send_direct(d, m, &signed, &mut seq).await? {
+                        Some(o) => o,
+                        // Another node took the message over; it records the outcome.
+                        None => return Ok(None),
+                    },
                 },
             },
         };
@@ -243,7 +255,7 @@ impl Outbox {
         m: &QueuedMail,
         signed: &[u8],
         seq: &mut i64,
-    ) -> store::Result<Outcome> {
+    ) -> store::Result<Option<Outcome>> {
         let done: std::collections::HashSet<String> = self
             .recorder
             .mail_events(m.id)
@@ -269,16 +281,20 @@ impl Outbox {
             {
                 Outcome::Sent(answer) => {
                     *seq += 1;
-                    self.recorder
+                    if !self
+                        .recorder
                         .mail_event(m.id, *seq, "delivered", &domain, None)
-                        .await?;
+                        .await?
+                    {
+                        return Ok(None);
+                    }
                     sent.push(answer);
                 }
                 Outcome::Retry(e) => retry.push(e),
                 Outcome::Permanent(e) => permanent.push(e),
             }
         }
-        Ok(if !retry.is_empty() {
+        Ok(Some(if !retry.is_empty() {
             Outcome::Retry(
                 retry
                     .into_iter()
@@ -292,7 +308,7 @@ impl Outbox {
             Outcome::Sent("every recipient domain had it already".into())
         } else {
             Outcome::Sent(sent.join("; "))
-        })
+        }))
     }
 }
 

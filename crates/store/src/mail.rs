@@ -97,7 +97,7 @@ pub struct QueuedMail {
     pub detail: String,
     /// When the next attempt is due (failed, requeued).
     pub next_at: Option<i64>,
-    /// Delivery attempts so far.
+    /// Delivery attempts so far (since it was last sent again by an administrator).
     pub attempts: i64,
 }
 
@@ -136,7 +136,8 @@ macro_rules! queue_select {
     () => {
         "SELECT m.id, m.created_at, m.domain, m.kind, m.envelope_from, m.recipients, m.subject, \
          e.kind, e.seq, e.at, e.detail, e.next_at, \
-         (SELECT COUNT(*) FROM mail_events a WHERE a.message_id = m.id AND a.kind = 'sending') \
+         (SELECT COUNT(*) FROM mail_events a WHERE a.message_id = m.id AND a.kind = 'sending' \
+      AND a.seq > COALESCE((SELECT MAX(r.seq) FROM mail_events r WHERE r.message_id = m.id AND r.kind = 'requeued'), 0)) \
          FROM mail_messages m LEFT JOIN mail_events e ON e.message_id = m.id \
          AND e.seq = (SELECT MAX(x.seq) FROM mail_events x WHERE x.message_id = m.id)"
     };

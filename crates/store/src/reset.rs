@@ -6,9 +6,11 @@ use sqlx::Row;
 use crate::{Editor, Result};
 
 impl Editor {
-    /// Sets (or with `None` removes) the address an account's reset links go to.
+    /// Sets (or with `None` removes) the address an account's reset links go to; links sent
+    /// to the old address end.
     pub async fn set_user_email(&self, user_id: i64, email: Option<&str>) -> Result<()> {
         let mut tx = self.pool().begin().await?;
+        crate::users::end_reset_links(&mut tx, user_id).await?;
         sqlx::query("DELETE FROM user_emails WHERE user_id = ?")
             .bind(user_id)
             .execute(&mut *tx)
@@ -32,6 +34,20 @@ impl Editor {
             .fetch_optional(self.pool())
             .await?;
         Ok(row.map(|r| r.try_get(0)).transpose()?)
+    }
+
+    /// Stores a setting only if it has none yet; `false` when another writer was first.
+    pub async fn set_setting_once(&self, name: &str, value: &str) -> Result<bool> {
+        let res = sqlx::query("INSERT INTO settings (name, value) VALUES (?, ?)")
+            .bind(name)
+            .bind(value)
+            .execute(self.pool())
+            .await;
+        match res {
+            Ok(_) => Ok(true),
+            Err(e) if crate::is_unique_violation(&e) => Ok(false),
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// Keeps a new reset link (its token's hash), valid until `expires_at`.

@@ -241,6 +241,19 @@ fn user_from_row(r: &AnyRow, at: usize) -> Result<User> {
     })
 }
 
+/// Marks every unused reset link of an account used (it can no longer be followed).
+pub(crate) async fn end_reset_links(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    user_id: i64,
+) -> Result<()> {
+    sqlx::query("UPDATE password_resets SET used_at = ? WHERE user_id = ? AND used_at IS NULL")
+        .bind(crate::now())
+        .bind(user_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
 /// Cuts `s` to at most `max` characters (user agents and names come from clients).
 pub fn clip(s: &str, max: usize) -> String {
     s.chars().take(max).collect()
@@ -331,6 +344,8 @@ impl Editor {
             .bind(user_id)
             .execute(&mut *tx)
             .await?;
+        // A new password ends every reset link not used yet.
+        end_reset_links(&mut tx, user_id).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -364,6 +379,7 @@ impl Editor {
                 .bind(user_id)
                 .execute(&mut *tx)
                 .await?;
+            end_reset_links(&mut tx, user_id).await?;
         }
         tx.commit().await?;
         Ok(())

@@ -245,7 +245,12 @@ pub(super) async fn reset(
     let Some(user_id) = editor.reset_user(&hash, store::now()).await? else {
         return Ok(invalid_link(&state));
     };
-    let Some(user) = editor.users().await?.into_iter().find(|u| u.id == user_id) else {
+    let Some(user) = editor
+        .users()
+        .await?
+        .into_iter()
+        .find(|u| u.id == user_id && !u.disabled)
+    else {
         return Ok(invalid_link(&state));
     };
     let refuse = |msg: String| {

@@ -496,6 +496,8 @@ async fn direct_delivery_follows_the_mx_records_and_never_sends_twice() {
         vec!["info@delinde.example".into(), "board@nomail.example".into()];
     config.mail.direct = true;
     config.mail.direct_port = sink.port;
+    // The test's mail servers are on loopback, which direct delivery skips by default.
+    config.mail.direct_allow_private = true;
     config.mail.dns = Some(dns.addr);
     config.mail.retry_s = 1;
     let s = TestServer::start_in(dir, config).await;
@@ -624,4 +626,47 @@ async fn honest_messages_may_quote_code_but_attacks_elsewhere_are_refused() {
         .unwrap();
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
     assert_eq!(store.editor.submissions(None, 10).await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn direct_delivery_does_not_connect_to_private_addresses_by_default() {
+    let sink = SmtpSink::start(SmtpOptions::default());
+    let mut dns = testkit::DnsServer::start();
+    // DNS that points the server at its own loopback (or an internal network).
+    dns.publish_records(
+        "delinde.example",
+        serde_json::json!({"MX": [[10, "mx.delinde.example"]]}),
+    );
+    dns.publish_records(
+        "mx.delinde.example",
+        serde_json::json!({"A": ["127.0.0.1"]}),
+    );
+    let dir = Arc::new(tempfile::tempdir().unwrap());
+    let mut config = testkit::test_config(dir.path());
+    config.sites[0].forms[0].min_fill_s = 1;
+    config.mail.direct = true;
+    config.mail.direct_port = sink.port;
+    config.mail.dns = Some(dns.addr);
+    let s = TestServer::start_in(dir, config).await;
+    let token = filled_in(&s).await;
+    assert_eq!(
+        post(&s, &valid(&token, "to loopback?")).await.0,
+        StatusCode::OK
+    );
+    let store = s.open_store().await;
+    assert!(
+        testkit_eventually(|| async {
+            store
+                .editor
+                .mail_list(Some("failed"), 10)
+                .await
+                .unwrap()
+                .len()
+                == 1
+        })
+        .await
+    );
+    let m = &store.editor.mail_list(Some("failed"), 10).await.unwrap()[0];
+    assert!(m.detail.contains("not a public address"), "{}", m.detail);
+    assert!(sink.messages().is_empty());
 }

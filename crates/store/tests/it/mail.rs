@@ -165,6 +165,7 @@ pub async fn queue_lifecycle(store: &Store) {
     assert!(store.editor.requeue_mail(id, "admin").await.unwrap());
     let due = due_of(rec, id, store::now(), 10).await.unwrap();
     assert_eq!(due[0].state, "requeued");
+    assert_eq!(due[0].attempts, 0, "sent again: the attempts start over");
     let history = store.editor.mail_events(id).await.unwrap();
     let kinds: Vec<&str> = history.iter().map(|e| e.kind.as_str()).collect();
     assert_eq!(kinds, ["sending", "failed", "sending", "dead", "requeued"]);

@@ -226,4 +226,26 @@ async fn reset_links_work_once_and_expire() {
     );
     ed.set_user_email(id, None).await.unwrap();
     assert_eq!(ed.user_email(id).await.unwrap(), None);
+    // Unused links end when the address, the password or the account's state changes.
+    for change in 0..3 {
+        ed.create_reset(id, "h3", now + 1800, None).await.ok();
+        let token = format!("t{change}");
+        ed.create_reset(id, &token, now + 1800, None).await.unwrap();
+        match change {
+            0 => ed
+                .set_user_email(id, Some("new@delinde.example"))
+                .await
+                .unwrap(),
+            1 => ed.set_password(id, "other hash", false).await.unwrap(),
+            _ => ed.set_disabled(id, true).await.unwrap(),
+        }
+        assert_eq!(
+            ed.use_reset(&token, now).await.unwrap(),
+            None,
+            "change {change}"
+        );
+    }
+    assert!(ed.set_setting_once("k", "first").await.unwrap());
+    assert!(!ed.set_setting_once("k", "second").await.unwrap());
+    assert_eq!(ed.setting("k").await.unwrap().as_deref(), Some("first"));
 }
