@@ -238,16 +238,7 @@ async fn submit(State(state): State<FormsState>, req: Request) -> Result<Respons
         .extensions()
         .get::<ClientAddr>()
         .map(|c| c.0.ip().to_string());
-    let is_form = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| {
-            v.split(';').next().is_some_and(|t| {
-                t.trim()
-                    .eq_ignore_ascii_case("application/x-www-form-urlencoded")
-            })
-        });
+    let is_form = crate::guard_layer::is_urlencoded(req.headers());
     if !is_form {
         return Ok(plain_page(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,

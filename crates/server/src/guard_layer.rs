@@ -197,6 +197,18 @@ impl Limits {
     }
 }
 
+/// Whether the request says its body is `application/x-www-form-urlencoded`.
+pub(crate) fn is_urlencoded(headers: &axum::http::HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|t| {
+            t.trim()
+                .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+        })
+}
+
 /// A form body without the named fields (re-encoded), for judging the rest of it.
 fn without_fields(body: &[u8], fields: &[String]) -> Vec<u8> {
     form_urlencoded::Serializer::new(String::new())
@@ -664,19 +676,12 @@ pub async fn inspect(State(state): State<ShieldState>, req: Request, next: Next)
         (body, None)
     };
     let path = parts.uri.path().to_string();
-    let urlencoded = parts
-        .headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| {
-            v.split(';').next().is_some_and(|t| {
-                t.trim()
-                    .eq_ignore_ascii_case("application/x-www-form-urlencoded")
-            })
-        });
-    // Only a real form post leaves its free text unjudged; any other body is judged whole.
+    // Only a real form post to a form path leaves its free text unjudged; any other body is
+    // judged whole. (The content type is looked at only on form paths: off the hot path.)
     let judged_body = match (&bytes, state.free_text.get(&path)) {
-        (Some(b), Some(fields)) if parts.method == axum::http::Method::POST && urlencoded => {
+        (Some(b), Some(fields))
+            if parts.method == axum::http::Method::POST && is_urlencoded(&parts.headers) =>
+        {
             Some(without_fields(b, fields))
         }
         _ => None,

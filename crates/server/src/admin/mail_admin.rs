@@ -254,13 +254,25 @@ pub(super) struct KeyForm {
     selector: String,
 }
 
-/// The mail settings, or the page saying there are none.
+/// The mail settings, when `domain` is one Bolwerk sends for.
 fn known_domain<'a>(state: &'a AdminState, domain: &str) -> Option<&'a MailAdmin> {
     state
         .inner
         .mail
         .as_ref()
         .filter(|m| m.domains.iter().any(|(_, d, _)| d == domain))
+}
+
+/// The page for a key action on a domain Bolwerk does not send for.
+async fn unknown_domain(state: &AdminState, visitor: &Visitor) -> PageResult {
+    render(
+        state,
+        visitor,
+        false,
+        None,
+        Some("Unknown mail domain.".into()),
+    )
+    .await
 }
 
 /// Makes a new key set that waits until its records are published.
@@ -270,14 +282,7 @@ pub(super) async fn keygen(
     Form(f): Form<KeyForm>,
 ) -> PageResult {
     let Some(m) = known_domain(&state, &f.domain) else {
-        return render(
-            &state,
-            &visitor,
-            false,
-            None,
-            Some("Unknown mail domain.".into()),
-        )
-        .await;
+        return unknown_domain(&state, &visitor).await;
     };
     let keys = m.keys.clone();
     let domain = f.domain.clone();
@@ -313,14 +318,7 @@ pub(super) async fn activate(
     Form(f): Form<KeyForm>,
 ) -> PageResult {
     let Some(m) = known_domain(&state, &f.domain) else {
-        return render(
-            &state,
-            &visitor,
-            false,
-            None,
-            Some("Unknown mail domain.".into()),
-        )
-        .await;
+        return unknown_domain(&state, &visitor).await;
     };
     let host = m.host_of(&f.domain).unwrap_or_default().to_string();
     let next = m.keys.state(&f.domain).ok().and_then(|s| s.next);
@@ -408,14 +406,7 @@ pub(super) async fn remove_key(
     Form(f): Form<KeyForm>,
 ) -> PageResult {
     let Some(m) = known_domain(&state, &f.domain) else {
-        return render(
-            &state,
-            &visitor,
-            false,
-            None,
-            Some("Unknown mail domain.".into()),
-        )
-        .await;
+        return unknown_domain(&state, &visitor).await;
     };
     let result = m.keys.remove_retired(&f.domain, &f.selector);
     let notice = format!(
