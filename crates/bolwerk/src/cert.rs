@@ -105,8 +105,8 @@ fn renew(config: &Config, name: &str) -> Result<ExitCode> {
             )
         );
     };
-    std::fs::create_dir_all(&acme_site.dir)?;
-    std::fs::write(acme_site.renew_request(), b"")?;
+    server::files::create_dir(&acme_site.dir)?;
+    server::files::write(&acme_site.renew_request(), b"")?;
     println!(
         "renewal of {name} requested; a running server does it within a few seconds (`bolwerk cert status` shows the result)"
     );

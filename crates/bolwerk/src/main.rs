@@ -22,6 +22,7 @@ use server::{Listeners, Running};
 use crate::cli::{Cli, Command, ConfigCommand, DataArgs, DbCommand};
 
 fn main() -> ExitCode {
+    private_files();
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,
@@ -112,6 +113,15 @@ fn run(cli: Cli) -> Result<ExitCode> {
             runtime(1)?.block_on(content::run(config, command))
         }
     }
+}
+
+/// Sets the umask to 077, before any thread or file exists: whatever Bolwerk or SQLite creates
+/// (the database and its `-wal`/`-shm`, keys, certificates, uploads, downloaded lists) is
+/// readable by its owner only, files 0600 and directories 0700. `server::prepare` also narrows
+/// what an earlier run left wider.
+fn private_files() {
+    use rustix::fs::Mode;
+    rustix::process::umask(Mode::RWXG | Mode::RWXO);
 }
 
 fn quiet_logging() {

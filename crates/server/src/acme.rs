@@ -78,15 +78,14 @@ pub fn ensure_placeholder(site: &AcmeSite) -> Result<()> {
     if site.cert_file().is_file() && site.key_file().is_file() {
         return Ok(());
     }
-    std::fs::create_dir_all(&site.dir)
+    crate::files::create_dir(&site.dir)
         .with_context(|| format!("creating {}", site.dir.display()))?;
     let rcgen::CertifiedKey { cert, signing_key } =
         rcgen::generate_simple_self_signed(site.hosts.clone())
             .context("generating a stand-in certificate")?;
     tls::write_private(&site.key_file(), signing_key.serialize_pem().as_bytes())?;
     write_atomic(&site.cert_file(), cert.pem().as_bytes())?;
-    std::fs::write(site.placeholder_marker(), b"")
-        .with_context(|| format!("writing {}", site.placeholder_marker().display()))?;
+    tls::write_private(&site.placeholder_marker(), b"")?;
     Ok(())
 }
 
@@ -333,7 +332,7 @@ impl Acme {
             .await
             .with_context(|| format!("creating an account at {}", self.config.directory))?;
         if let Some(dir) = self.account_file.parent() {
-            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+            crate::files::create_dir(dir).with_context(|| format!("creating {}", dir.display()))?;
         }
         tls::write_private(&self.account_file, &serde_json::to_vec(&creds)?)?;
         Ok(account)
@@ -428,7 +427,7 @@ impl Acme {
             self.certs.set_alpn_challenge(host, None);
         }
         let (chain_pem, key_pem) = result?;
-        std::fs::create_dir_all(&site.dir)
+        crate::files::create_dir(&site.dir)
             .with_context(|| format!("creating {}", site.dir.display()))?;
         // Key first, then the chain: the reloader only takes a pair that matches.
         tls::write_private(

@@ -98,8 +98,10 @@ pub struct Prepared {
     pub store: Store,
 }
 
-/// Opens the database (migrating it) and creates or updates each configured site's hosts.
+/// Makes the data directory private (see [`crate::files`]), opens the database (migrating
+/// it) and creates or updates each configured site's hosts.
 pub async fn prepare(config: Config) -> Result<Prepared> {
+    make_data_private(&config)?;
     let store = Store::open(&config.database, &config.data_dir)
         .await
         .context("opening the database")?;
@@ -124,6 +126,41 @@ pub async fn prepare(config: Config) -> Result<Prepared> {
         }
     }
     Ok(Prepared { config, store })
+}
+
+/// Creates the data directory (0700) if it is missing and takes group and other permissions
+/// away from everything in it, and from a SQLite database kept elsewhere, with one warning per
+/// path it fixed. Done before the database is opened, so SQLite's `-wal` and `-shm` files
+/// inherit the narrowed mode of the database file.
+fn make_data_private(config: &Config) -> Result<()> {
+    let dir = &config.data_dir;
+    crate::files::create_dir(dir)
+        .with_context(|| format!("creating the data directory {}", dir.display()))?;
+    let mut roots = vec![dir.clone()];
+    if let store::DatabaseConfig::Sqlite { path: Some(db) } = &config.database
+        && !db.starts_with(dir)
+    {
+        for suffix in ["", "-wal", "-shm", "-journal"] {
+            let mut name = db.clone().into_os_string();
+            name.push(suffix);
+            roots.push(name.into());
+        }
+    }
+    for root in roots {
+        let report = crate::files::make_private(&root);
+        for f in report.fixed {
+            tracing::warn!(
+                path = %f.path.display(),
+                mode.before = format!("{:o}", f.before),
+                mode.after = format!("{:o}", f.after),
+                "was readable by other users; now by Bolwerk's own only"
+            );
+        }
+        for (path, e) in report.failed {
+            tracing::error!(path = %path.display(), error = %e, "cannot make private; other users may read it");
+        }
+    }
+    Ok(())
 }
 
 /// A running server.

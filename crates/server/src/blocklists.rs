@@ -147,10 +147,10 @@ pub async fn download(
 
 async fn write_atomically(dest: &Path, bytes: &[u8]) -> std::io::Result<()> {
     if let Some(dir) = dest.parent() {
-        tokio::fs::create_dir_all(dir).await?;
+        crate::files::create_dir_async(dir).await?;
     }
     let tmp = dest.with_extension("part");
-    tokio::fs::write(&tmp, bytes).await?;
+    crate::files::write_async(&tmp, bytes).await?;
     tokio::fs::rename(&tmp, dest).await
 }
 

@@ -14,6 +14,7 @@ pub mod crawlers;
 pub mod dmarc;
 pub mod dmarc_imap;
 mod error;
+pub mod files;
 pub mod forms;
 pub mod guard_layer;
 pub mod headers;

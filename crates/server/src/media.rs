@@ -53,13 +53,9 @@ pub fn dir(data_dir: &Path) -> PathBuf {
 /// Writes the file under a temporary name, syncs it, then renames it into place, so a crash
 /// never leaves half a file under a real name.
 pub async fn store(dir: &Path, name: &str, bytes: &[u8]) -> std::io::Result<()> {
-    use tokio::io::AsyncWriteExt;
-    tokio::fs::create_dir_all(dir).await?;
+    crate::files::create_dir_async(dir).await?;
     let tmp = dir.join(format!(".{name}.part"));
-    let mut f = tokio::fs::File::create(&tmp).await?;
-    f.write_all(bytes).await?;
-    f.sync_all().await?;
-    drop(f);
+    crate::files::write_async(&tmp, bytes).await?;
     tokio::fs::rename(&tmp, dir.join(name)).await
 }
 

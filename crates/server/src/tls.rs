@@ -280,7 +280,7 @@ pub fn ensure_self_signed(dir: &Path, hosts: &[String]) -> Result<(PathBuf, Path
     if usable && key_path.is_file() {
         return Ok((cert_path, key_path));
     }
-    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    crate::files::create_dir(dir).with_context(|| format!("creating {}", dir.display()))?;
     let mut params =
         rcgen::CertificateParams::new(hosts.to_vec()).context("self-signed certificate names")?;
     let day = |unix: i64| {
@@ -294,26 +294,14 @@ pub fn ensure_self_signed(dir: &Path, hosts: &[String]) -> Result<(PathBuf, Path
         .self_signed(&signing_key)
         .context("generating a self-signed certificate")?;
     write_private(&key_path, signing_key.serialize_pem().as_bytes())?;
-    std::fs::write(&cert_path, cert.pem())
-        .with_context(|| format!("writing {}", cert_path.display()))?;
+    write_private(&cert_path, cert.pem().as_bytes())?;
     Ok((cert_path, key_path))
 }
 
-/// Writes a file only its owner can read (mode 0600): private keys, database URLs.
+/// Writes a file only its owner can read (mode 0600, also if it was there with a wider
+/// one): private keys, database URLs, everything in the data directory.
 pub fn write_private(path: &Path, data: &[u8]) -> Result<()> {
-    use std::io::Write;
-    let mut opts = std::fs::OpenOptions::new();
-    opts.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
-    let mut f = opts
-        .open(path)
-        .with_context(|| format!("writing {}", path.display()))?;
-    f.write_all(data)
-        .with_context(|| format!("writing {}", path.display()))?;
-    f.sync_all()
-        .with_context(|| format!("writing {}", path.display()))?;
-    Ok(())
+    crate::files::write(path, data).with_context(|| format!("writing {}", path.display()))
 }
 
 #[cfg(test)]

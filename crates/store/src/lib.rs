@@ -131,11 +131,34 @@ impl Store {
 }
 
 async fn open_sqlite(path: &Path) -> Result<Store> {
+    use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|source| Error::Io {
-            what: format!("creating database directory {}", dir.display()),
-            source,
-        })?;
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
+            .map_err(|source| Error::Io {
+                what: format!("creating database directory {}", dir.display()),
+                source,
+            })?;
+    }
+    // The file is made here, readable by its owner only, before SQLite opens it: SQLite
+    // creates the `-wal` and `-shm` files with the database file's mode, and would make the
+    // database itself 0644 under a wide umask. (An empty file is an empty database.)
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+    {
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+        Err(source) => {
+            return Err(Error::Io {
+                what: format!("creating database {}", path.display()),
+                source,
+            });
+        }
     }
     let url = sqlite_url(path);
     // The editor opens (and creates) the file first and switches it to WAL, which persists in

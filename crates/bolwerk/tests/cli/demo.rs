@@ -573,3 +573,83 @@ fn blocklist_update_downloads_checks_and_keeps_the_last_good_copy() {
     let none = bolwerk(&["blocklist", "update", "--data-dir", path(&data)]);
     assert!(String::from_utf8_lossy(&none.stderr).contains("no blocklists configured"));
 }
+
+/// `root` and everything below it, with each path's permission bits.
+fn modes(root: &std::path::Path) -> Vec<(String, bool, u32)> {
+    use std::os::unix::fs::PermissionsExt;
+    let mut todo = vec![root.to_path_buf()];
+    let mut out = Vec::new();
+    while let Some(p) = todo.pop() {
+        let meta = std::fs::symlink_metadata(&p).unwrap();
+        if meta.is_dir() {
+            todo.extend(std::fs::read_dir(&p).unwrap().map(|e| e.unwrap().path()));
+        }
+        let name = p.strip_prefix(root).unwrap().display().to_string();
+        out.push((name, meta.is_dir(), meta.permissions().mode() & 0o7777));
+    }
+    out.sort();
+    out
+}
+
+fn assert_private(root: &std::path::Path) -> Vec<String> {
+    let mut names = Vec::new();
+    for (name, dir, mode) in modes(root) {
+        assert_eq!(
+            mode,
+            if dir { 0o700 } else { 0o600 },
+            "{name:?} is {mode:o}"
+        );
+        names.push(name);
+    }
+    names
+}
+
+/// The binary's umask keeps everything it makes to itself, and a start narrows what was left
+/// readable, naming each path it fixed (issue 12, item 10).
+#[test]
+fn the_data_directory_is_readable_by_its_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let log = dir.path().join("stderr.log");
+    let demo = Demo::start(&data, &[], &log);
+    let names = assert_private(&data);
+    for wanted in [
+        "",
+        "bolwerk.db",
+        "bolwerk.db-wal",
+        "bolwerk.db-shm",
+        "tls/self-signed-key.pem",
+        "tls/self-signed-cert.pem",
+        "dkim",
+    ] {
+        assert!(names.iter().any(|n| n == wanted), "{wanted} in {names:?}");
+    }
+    demo.stop();
+
+    // As an older version left it: the directory 0755, the files 0644.
+    for (name, dir, _) in modes(&data) {
+        let mode = if dir { 0o755 } else { 0o644 };
+        std::fs::set_permissions(data.join(name), std::fs::Permissions::from_mode(mode)).unwrap();
+    }
+    let demo = Demo::start(&data, &[], &log);
+    let names = assert_private(&data);
+    assert!(names.iter().any(|n| n == "bolwerk.db-wal"), "{names:?}");
+    demo.stop();
+    let text = std::fs::read_to_string(&log).unwrap();
+    let db = data.join("bolwerk.db");
+    assert!(
+        text.lines()
+            .any(|l| l.contains("was readable by other users")
+                && l.contains(&format!("path={}", db.display()))
+                && l.contains("mode.before=\"644\"")),
+        "{text}"
+    );
+    assert!(
+        text.lines()
+            .any(|l| l.contains("was readable by other users")
+                && l.contains(&format!("path={} ", data.display()))
+                && l.contains("mode.before=\"755\"")),
+        "{text}"
+    );
+}

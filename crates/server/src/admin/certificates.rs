@@ -137,8 +137,8 @@ pub(super) async fn renew(
             Some("Only a site with an ACME certificate can be renewed here.".into()),
         );
     };
-    if let Err(e) =
-        std::fs::create_dir_all(&site.dir).and_then(|()| std::fs::write(site.renew_request(), b""))
+    if let Err(e) = crate::files::create_dir(&site.dir)
+        .and_then(|()| crate::files::write(&site.renew_request(), b""))
     {
         return render(
             &state,
