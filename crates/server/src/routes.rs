@@ -195,7 +195,14 @@ async fn public_not_found(state: &PublicState, site: i64) -> Result<Response, Ap
     Ok(res)
 }
 
-async fn stylesheet() -> Response {
+/// The theme's stylesheet, for the sites' hosts only (like every page: 421 otherwise).
+async fn stylesheet(State(state): State<PublicState>, req: Request) -> Response {
+    if request_host(req.uri(), req.headers())
+        .and_then(|h| state.cms.site_for_host(&h))
+        .is_none()
+    {
+        return plain_page(StatusCode::MISDIRECTED_REQUEST, "Unknown host");
+    }
     let mut res = cms::theme::STYLESHEET.into_response();
     let h = res.headers_mut();
     h.insert(

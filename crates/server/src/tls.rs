@@ -45,50 +45,89 @@ pub fn load_certified_key(cert_file: &Path, key_file: &Path) -> Result<Arc<Certi
     Ok(Arc::new(ck))
 }
 
-/// Picks the certificate by the SNI name; clients that send none (an IP address in the URL)
-/// get the first site's certificate.
-#[derive(Clone, Debug, Default)]
+/// Picks the certificate by the SNI name. A client that sends no name, or a name no site has,
+/// gets the neutral certificate: self-signed, made at start, naming only `invalid` (RFC 2606),
+/// so a scanner that connects by address learns none of the customers' host names.
+///
+/// Why not refuse those handshakes: a browser opening `https://127.0.0.1:8443/` sends no SNI
+/// (RFC 6066 allows none for an address), and the demo, like any install reached by address,
+/// must still answer. That client sees a certificate warning (it would for the demo's
+/// self-signed one too) and then gets the site whose host the address is, or 421.
+#[derive(Clone, Debug)]
 pub struct SniResolver {
     by_host: HashMap<String, Arc<CertifiedKey>>,
-    fallback: Option<Arc<CertifiedKey>>,
+    neutral: Arc<CertifiedKey>,
 }
 
 impl SniResolver {
-    /// Registers `key` for `hosts`.
+    /// A resolver with no site yet: every client gets the neutral certificate.
+    pub fn new() -> Result<SniResolver> {
+        Ok(SniResolver {
+            by_host: HashMap::new(),
+            neutral: neutral_certificate()?,
+        })
+    }
+
+    /// Registers `key` for `hosts`, or puts it in place of their certificate.
     pub fn add(&mut self, hosts: &[String], key: Arc<CertifiedKey>) {
-        if self.fallback.is_none() {
-            self.fallback = Some(key.clone());
-        }
         for h in hosts {
-            self.by_host.insert(h.clone(), key.clone());
+            self.by_host.insert(h.to_ascii_lowercase(), key.clone());
         }
     }
 
-    /// Puts `key` in place of the certificate of `hosts` (also as the fallback if it was).
+    /// Puts `key` in place of the certificate of `hosts`.
     pub fn replace(&mut self, hosts: &[String], key: Arc<CertifiedKey>) {
-        let old = hosts.first().and_then(|h| self.by_host.get(h)).cloned();
-        if let (Some(old), Some(fallback)) = (&old, &self.fallback)
-            && Arc::ptr_eq(old, fallback)
-        {
-            self.fallback = Some(key.clone());
-        }
-        for h in hosts {
-            self.by_host.insert(h.clone(), key.clone());
-        }
+        self.add(hosts, key);
     }
 }
 
 impl ResolvesServerCert for SniResolver {
     fn resolve(&self, hello: ClientHello<'_>) -> Option<Arc<CertifiedKey>> {
-        match hello.server_name() {
-            Some(name) => self
-                .by_host
-                .get(&name.to_ascii_lowercase())
-                .or(self.fallback.as_ref())
-                .cloned(),
-            None => self.fallback.clone(),
-        }
+        let found = hello.server_name().and_then(|name| {
+            let name = name.trim_end_matches('.').to_ascii_lowercase();
+            self.by_host.get(&name).cloned()
+        });
+        Some(found.unwrap_or_else(|| self.neutral.clone()))
     }
+}
+
+/// The certificate for clients that name no site: self-signed for `invalid`, valid for a year
+/// from yesterday, with a fresh key each start. It carries no site's name and nothing that
+/// names the software.
+fn neutral_certificate() -> Result<Arc<CertifiedKey>> {
+    let mut params = rcgen::CertificateParams::new(vec!["invalid".to_string()])
+        .context("neutral certificate names")?;
+    let mut dn = rcgen::DistinguishedName::new();
+    dn.push(rcgen::DnType::CommonName, "invalid");
+    params.distinguished_name = dn;
+    set_validity(&mut params);
+    let key = rcgen::KeyPair::generate().context("neutral certificate key")?;
+    let cert = params
+        .self_signed(&key)
+        .context("generating the neutral certificate")?;
+    let der_key = PrivateKeyDer::try_from(key.serialize_der())
+        .map_err(|e| anyhow!("neutral certificate key: {e}"))?;
+    let signing_key = provider()
+        .key_provider
+        .load_private_key(der_key)
+        .context("neutral certificate key")?;
+    Ok(Arc::new(CertifiedKey::new(
+        vec![cert.der().clone()],
+        signing_key,
+    )))
+}
+
+/// Valid from yesterday for 365 days (browsers accept at most 398).
+fn set_validity(params: &mut rcgen::CertificateParams) {
+    let now = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    let day = |unix: i64| {
+        let (y, m, d) = cms::date::civil_from_days(unix.div_euclid(86_400));
+        rcgen::date_time_ymd(y as i32, m as u8, d as u8)
+    };
+    params.not_before = day(now - 86_400);
+    params.not_after = day(now + 365 * 86_400);
 }
 
 /// Where one site's certificate comes from.
@@ -139,7 +178,7 @@ impl Certificates {
     /// Loads every site's certificate; any failure is an error (the server does not start
     /// with a site it cannot serve).
     pub fn load(sources: Vec<CertSource>) -> Result<Certificates> {
-        let mut resolver = SniResolver::default();
+        let mut resolver = SniResolver::new()?;
         let mut loaded = Vec::with_capacity(sources.len());
         for source in &sources {
             let stamp = modified(source);
@@ -185,9 +224,13 @@ impl Certificates {
             }
             match load_certified_key(&source.cert_file, &source.key_file) {
                 Ok(key) => {
-                    let resolver = next.get_or_insert_with(|| self.snapshot());
-                    resolver.replace(&source.hosts, key);
-                    reloaded.push(source.site.clone());
+                    if next.is_none() {
+                        next = self.snapshot();
+                    }
+                    if let Some(resolver) = next.as_mut() {
+                        resolver.replace(&source.hosts, key);
+                        reloaded.push(source.site.clone());
+                    }
                 }
                 Err(error) => failed.push(CertError {
                     site: source.site.clone(),
@@ -204,11 +247,8 @@ impl Certificates {
         (reloaded, failed)
     }
 
-    fn snapshot(&self) -> SniResolver {
-        self.current
-            .read()
-            .map(|r| SniResolver::clone(&r))
-            .unwrap_or_default()
+    fn snapshot(&self) -> Option<SniResolver> {
+        self.current.read().ok().map(|r| SniResolver::clone(&r))
     }
 }
 
@@ -283,12 +323,7 @@ pub fn ensure_self_signed(dir: &Path, hosts: &[String]) -> Result<(PathBuf, Path
     crate::files::create_dir(dir).with_context(|| format!("creating {}", dir.display()))?;
     let mut params =
         rcgen::CertificateParams::new(hosts.to_vec()).context("self-signed certificate names")?;
-    let day = |unix: i64| {
-        let (y, m, d) = cms::date::civil_from_days(unix.div_euclid(86_400));
-        rcgen::date_time_ymd(y as i32, m as u8, d as u8)
-    };
-    params.not_before = day(now - 86_400);
-    params.not_after = day(now + 365 * 86_400);
+    set_validity(&mut params);
     let signing_key = rcgen::KeyPair::generate().context("self-signed key")?;
     let cert = params
         .self_signed(&signing_key)

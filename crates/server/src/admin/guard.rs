@@ -10,6 +10,7 @@ use store::{Role, SessionStage};
 
 use super::session::{self, clear_cookie};
 use super::{AdminState, Visitor, is_unsafe};
+use crate::error::plain_page;
 use crate::listen::{ClientAddr, Tls};
 use crate::routes::request_host;
 
@@ -26,6 +27,19 @@ pub enum Access {
     Editor,
     /// Fully signed-in admins.
     Admin,
+}
+
+/// Answers 421 for a host that no site has (400 without a host), before anything else: the
+/// admin interface, its assets included, like the public pages, exists only on the sites'
+/// hosts, so a scanner that connects by address or with a made-up `Host` finds no entrance.
+pub async fn known_host(State(state): State<AdminState>, req: Request, next: Next) -> Response {
+    match request_host(req.uri(), req.headers()) {
+        None => plain_page(StatusCode::BAD_REQUEST, "Bad request"),
+        Some(host) if state.inner.cms.site_for_host(&host).is_none() => {
+            plain_page(StatusCode::MISDIRECTED_REQUEST, "Unknown host")
+        }
+        Some(_) => next.run(req).await,
+    }
 }
 
 /// Largest form body the guard reads to find the CSRF field.

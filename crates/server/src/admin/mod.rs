@@ -165,7 +165,8 @@ macro_rules! admin_routes {
             $( RouteSpec { method: stringify!($method), path: $path, access: Access::$access }, )*
         ];
 
-        /// The admin router with every route behind its guard.
+        /// The admin router with every route behind its guard, and all of it (assets and
+        /// wrong methods included) only for the sites' hosts.
         pub fn router(state: AdminState) -> Router {
             let base = state.base().to_string();
             let mut router = Router::new();
@@ -178,7 +179,9 @@ macro_rules! admin_routes {
                     )),
                 );
             )*
-            router.with_state(state)
+            router
+                .layer(middleware::from_fn_with_state(state.clone(), guard::known_host))
+                .with_state(state)
         }
     };
 }

@@ -289,3 +289,87 @@ async fn a_certificate_replaced_on_disk_is_served_without_restart_and_a_broken_o
     );
     assert_eq!(tokio::task::spawn_blocking(fp).await.unwrap(), wanted);
 }
+
+/// The certificate a client is shown, as `openssl x509 -text` prints it.
+fn served_certificate_text(port: u16, args: &[&str]) -> String {
+    use std::io::Write;
+    let shown = s_client(port, args);
+    assert!(
+        shown.contains("BEGIN CERTIFICATE"),
+        "a certificate: {shown}"
+    );
+    let mut child = Command::new("openssl")
+        .args(["x509", "-noout", "-text", "-fingerprint", "-sha256"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(shown.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// A client that sends no SNI (one that connects by address) or a name no site has sees a
+/// neutral certificate that names none of the sites, and the handshake still succeeds, so the
+/// demo stays reachable at `https://127.0.0.1:PORT/`; the sites' names get their certificates.
+#[tokio::test]
+async fn a_client_naming_no_site_sees_no_site_name() {
+    let dir = std::sync::Arc::new(tempfile::tempdir().unwrap());
+    let mut config = testkit::test_config(dir.path());
+    let (cert, key) = new_certificate(dir.path(), "second.example");
+    let mut second = config.sites[0].clone();
+    second.name = "second".into();
+    second.hosts = vec!["second.example".into()];
+    second.tls_cert_file = Some(cert.clone());
+    second.tls_key_file = Some(key);
+    config.sites.push(second);
+    let first_cert = config.sites[0].tls_cert_file.clone().unwrap();
+    let s = TestServer::start_in(dir.clone(), config).await;
+    let port = s.https_addr.port();
+    let (none, unknown, unknown13, known) = tokio::task::spawn_blocking(move || {
+        (
+            served_certificate_text(port, &["-noservername", "-tls1_2"]),
+            served_certificate_text(port, &["-servername", "unknown.example", "-tls1_2"]),
+            served_certificate_text(port, &["-servername", "evil.test", "-tls1_3"]),
+            served_fingerprint(port, "LOCALHOST"),
+        )
+    })
+    .await
+    .unwrap();
+    let file = |p: &std::path::Path| fingerprint_of_pem(&std::fs::read_to_string(p).unwrap());
+    let sites = [file(&first_cert), file(&cert)];
+    for text in [&none, &unknown, &unknown13] {
+        for name in [
+            "localhost",
+            "127.0.0.1",
+            "second.example",
+            "De Linde",
+            "rcgen",
+        ] {
+            assert!(!text.contains(name), "{name} in {text}");
+        }
+        assert!(text.contains("DNS:invalid"), "{text}");
+        for site in &sites {
+            let fp = site.trim_start_matches("sha256 Fingerprint=");
+            assert!(!text.contains(fp), "a site's certificate: {text}");
+        }
+    }
+    // The site's name, in any case, still gets the site's certificate.
+    assert_eq!(known, sites[0]);
+    // And a client by address gets the page after the (expected) warning.
+    let out = tokio::task::spawn_blocking(move || {
+        Command::new("curl")
+            .args(["-sk", "-o", "/dev/null", "-w", "%{http_code}"])
+            .arg(format!("https://127.0.0.1:{port}/about"))
+            .output()
+            .expect("curl")
+    })
+    .await
+    .unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "200");
+}
