@@ -410,7 +410,23 @@ impl Problems {
 pub fn check_values(spec: &FormSpec, posted: &[(String, String)]) -> Result<Checked, Problems> {
     let mut problems = Problems::default();
     let mut values: std::collections::HashMap<&str, &str> = std::collections::HashMap::new();
+    let mut hidden_seen = (false, false);
     for (name, value) in posted {
+        // A second token or honeypot could smuggle a value past whoever reads the first.
+        let seen = match name.as_str() {
+            TOKEN_FIELD => Some(&mut hidden_seen.0),
+            HONEYPOT_FIELD => Some(&mut hidden_seen.1),
+            _ => None,
+        };
+        if let Some(seen) = seen {
+            if *seen {
+                problems.form.push(format!(
+                    "the hidden field \"{name}\" was sent more than once"
+                ));
+                continue;
+            }
+            *seen = true;
+        }
         if name == TOKEN_FIELD {
             continue;
         }
@@ -649,6 +665,14 @@ mod tests {
         let mut twice = post(&base);
         twice.push(("email".into(), "x@example.org".into()));
         assert!(check_values(&spec(), &twice).is_err());
+        // The hidden fields too: a second token or honeypot is refused, not ignored.
+        for hidden in ["_token", "website"] {
+            let mut twice = post(&base);
+            twice.push((hidden.into(), String::new()));
+            twice.push((hidden.into(), String::new()));
+            let e = check_values(&spec(), &twice).expect_err(hidden);
+            assert!(e.summary().contains("more than once"), "{}", e.summary());
+        }
     }
 
     #[test]

@@ -246,7 +246,7 @@ impl Prepared {
         let shield = ShieldState::start(
             &config.shield,
             &config.admin.path,
-            config.server.max_body_bytes,
+            &config.server,
             store.recorder.clone(),
             &config.data_dir,
             metrics.clone(),
@@ -288,10 +288,7 @@ impl Prepared {
             crate::forms::FormsState::new(&config, &store, cms.clone(), outbox_wake.clone())
                 .await
                 .context("setting up the contact forms")?;
-        let gate: crate::listen::Gate = {
-            let shield = shield.clone();
-            Arc::new(move |ip| shield.closes(ip))
-        };
+        let gate: crate::listen::Gate = Arc::new(shield.clone());
         let admin = AdminState::new(
             store.editor.clone(),
             store.recorder.clone(),

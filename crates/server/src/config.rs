@@ -88,8 +88,16 @@ pub struct ServerConfig {
     pub header_read_timeout_s: u64,
     /// Seconds a TLS handshake may take.
     pub tls_handshake_timeout_s: u64,
-    /// Seconds a request may take from headers to response (408 after).
+    /// Seconds a request may take from headers to response, its body included (408 after).
     pub request_timeout_s: u64,
+    /// Seconds a connection (HTTP/1.1 or HTTP/2) may sit with no request in progress before
+    /// it is closed; pings do not count as activity.
+    pub idle_timeout_s: u64,
+    /// Seconds a connection may live at all; then it is asked to close (HTTP/2 GOAWAY) and
+    /// closed `shutdown_grace_s` later, so no client can hold a connection for ever.
+    pub max_connection_age_s: u64,
+    /// Streams one HTTP/2 connection may have open at once.
+    pub http2_max_streams: u32,
     /// Largest request body in bytes (413 above).
     pub max_body_bytes: usize,
     /// Largest request head (request line plus headers) in bytes.
@@ -122,6 +130,9 @@ impl Default for ServerConfig {
             header_read_timeout_s: 10,
             tls_handshake_timeout_s: 10,
             request_timeout_s: 30,
+            idle_timeout_s: 60,
+            max_connection_age_s: 3600,
+            http2_max_streams: 100,
             max_body_bytes: 1 << 20,
             max_header_bytes: 16 << 10,
             shutdown_grace_s: 10,
@@ -205,6 +216,10 @@ pub struct ShieldConfig {
     pub ban_flood_threshold: u32,
     /// Failed admin sign-ins from one address within ten minutes that get it banned.
     pub ban_login_failures: u32,
+    /// Connections held or requests stalled within ten minutes that get a client banned: a
+    /// connection closed (idle, or the header or TLS deadline passed) before its first request
+    /// completed, or a body that did not arrive within the request timeout.
+    pub ban_stalled_threshold: u32,
     /// Lists of notorious attackers' addresses, always refused (plain, Spamhaus DROP,
     /// FireHOL): file paths or `http(s)://` URLs (downloaded into `<data_dir>/blocklists`).
     pub blocklists: Vec<String>,
@@ -325,6 +340,7 @@ impl Default for ShieldConfig {
             rate_login_per_min: 10,
             ban_flood_threshold: 300,
             ban_login_failures: 10,
+            ban_stalled_threshold: 20,
             blocklists: Vec::new(),
             blocklist_refresh_s: 3600,
             ban_response: BanResponse::Page,
@@ -556,6 +572,15 @@ impl Config {
                 self.server.tls_handshake_timeout_s,
             ),
             ("server.request_timeout_s", self.server.request_timeout_s),
+            ("server.idle_timeout_s", self.server.idle_timeout_s),
+            (
+                "server.max_connection_age_s",
+                self.server.max_connection_age_s,
+            ),
+            (
+                "server.http2_max_streams",
+                u64::from(self.server.http2_max_streams),
+            ),
             ("server.content_poll_ms", self.server.content_poll_ms),
         ] {
             if v == 0 {
@@ -668,6 +693,7 @@ impl Config {
             self.shield.rate_login_per_min,
             self.shield.ban_flood_threshold,
             self.shield.ban_login_failures,
+            self.shield.ban_stalled_threshold,
         ];
         if rates.contains(&0) {
             problems.push((

@@ -9,6 +9,7 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, Version, header};
 use axum::middleware::Next;
 use axum::response::Response;
+use http_body::Body as _;
 use tokio::sync::mpsc;
 
 use std::net::IpAddr;
@@ -24,29 +25,38 @@ use crate::config::{BanResponse, ShieldConfig, ShieldMode};
 use crate::listen::ClientAddr;
 use crate::metrics::{Metrics, Outcome};
 
-/// Something to write to the database, off the request path.
+/// A security event to write to the database, off the request path: `waf_block`,
+/// `waf_detect`. (Bans travel apart, through [`PendingBans`], and are never dropped.)
 #[derive(Debug)]
-pub enum Event {
-    /// A security event: `waf_block`, `waf_detect`, `ban`.
-    Security {
-        /// Kind.
-        kind: &'static str,
-        /// Client address.
-        ip: String,
-        /// Rules, score, where, what.
-        detail: String,
-    },
-    /// A new ban, to survive restarts.
-    Ban(shield::bans::Ban),
+pub struct Event {
+    /// Kind.
+    kind: &'static str,
+    /// Client address.
+    ip: String,
+    /// Rules, score, where, what.
+    detail: String,
+}
+
+/// Bans made here and not yet written, one per subject (a newer ban of the same subject
+/// replaces the older one). A flood of attackers makes this as long as the ban table and no
+/// longer; the writer drains it whole and puts back what it could not write.
+#[derive(Default)]
+struct PendingBans {
+    bans: Mutex<std::collections::HashMap<Subject, (Ban, IpAddr)>>,
+    wake: tokio::sync::Notify,
 }
 
 /// Bans, the counters that lead to them, the rate limits and the allowlist.
 struct Defense {
     bans: Mutex<BanTable>,
+    pending: PendingBans,
     not_found: Mutex<NotFoundCounter>,
-    attacks: Mutex<NotFoundCounter>,
+    /// Blocked attacks per client, wherever in the request they were.
+    attacks: Mutex<Tally>,
     throttled: Mutex<Tally>,
     failed_logins: Mutex<Tally>,
+    /// Connections held and requests stalled without finishing (see [`ShieldState::stalled`]).
+    stalled: Mutex<Tally>,
     limits: Limits,
     /// The config's allowlist and the database's, merged.
     allow: RwLock<Arc<Vec<Cidr>>>,
@@ -238,7 +248,10 @@ pub struct ShieldInner {
     mode: ShieldMode,
     ban_response: BanResponse,
     admin_path: Arc<str>,
-    max_buffered_body: usize,
+    /// Largest public body: what the shield inspects whole (bodies are never half-judged).
+    max_public_body: usize,
+    /// How long a body may take to arrive (the request timeout).
+    body_timeout: std::time::Duration,
     events: mpsc::Sender<Event>,
     defense: Arc<Defense>,
     /// Checks Googlebot/Bingbot claims before a 404 ban (`None`: `verify_crawlers` is off).
@@ -251,13 +264,13 @@ pub struct ShieldInner {
 }
 
 impl ShieldState {
-    /// Compiles the rules, loads the bans in force from the database and starts the writer
-    /// that records events (bounded: under a flood, events beyond the queue are logged as
-    /// dropped, not written).
+    /// Compiles the rules, loads the bans in force from the database and starts the writers:
+    /// one for bans (never dropped, see [`PendingBans`]) and one for the other security events
+    /// (bounded: under a flood, events beyond the queue are counted as dropped, not written).
     pub async fn start(
         config: &ShieldConfig,
         admin_path: &str,
-        max_buffered_body: usize,
+        server: &crate::config::ServerConfig,
         recorder: store::Recorder,
         data_dir: &std::path::Path,
         metrics: Arc<Metrics>,
@@ -294,19 +307,21 @@ impl ShieldState {
         }
         let defense = Arc::new(Defense {
             bans: Mutex::new(bans),
+            pending: PendingBans::default(),
             not_found: Mutex::new(NotFoundCounter::new(
                 config.ban_404_window_s,
                 config.ban_404_threshold,
             )),
-            attacks: Mutex::new(NotFoundCounter::new(
+            attacks: Mutex::new(Tally::new(
                 config.ban_404_window_s,
-                config.ban_attack_threshold,
+                u32::try_from(config.ban_attack_threshold).unwrap_or(u32::MAX),
             )),
             throttled: Mutex::new(Tally::new(
                 config.ban_404_window_s,
                 config.ban_flood_threshold,
             )),
             failed_logins: Mutex::new(Tally::new(600, config.ban_login_failures)),
+            stalled: Mutex::new(Tally::new(600, config.ban_stalled_threshold)),
             limits: Limits::new(config),
             blocked: RwLock::new(Arc::new(Blocklist::union(&lists))),
             allow: RwLock::new(Arc::new(Vec::new())),
@@ -331,6 +346,7 @@ impl ShieldState {
         );
         let (events, rx) = mpsc::channel(4096);
         tokio::spawn(record_events(rx, recorder.clone()));
+        tokio::spawn(store_bans(Arc::downgrade(&defense), recorder.clone()));
         tokio::spawn(expire(
             Arc::downgrade(&defense),
             recorder,
@@ -355,7 +371,8 @@ impl ShieldState {
             mode: config.mode,
             ban_response: config.ban_response,
             admin_path: admin_path.into(),
-            max_buffered_body,
+            max_public_body: config.max_inspected_body.min(server.max_body_bytes),
+            body_timeout: std::time::Duration::from_secs(server.request_timeout_s.max(1)),
             events,
             defense,
             free_text,
@@ -395,9 +412,27 @@ impl ShieldState {
     }
 
     /// Lifts a ban here at once (the database row is lifted by the caller), including one
-    /// made moments ago that the database may not hold yet.
+    /// made moments ago that the database may not hold yet (it is then not written at all).
     pub fn lift(&self, subject: Subject) {
+        lock(&self.defense.pending.bans).remove(&subject);
         lock(&self.defense.bans).lift(subject);
+    }
+
+    /// A client held a connection or a request without finishing it: a connection closed
+    /// idle or timed out before its first request completed, or a body that did not arrive
+    /// in time. Enough of them within ten minutes (`ban_stalled_threshold`) get it banned,
+    /// so starving the server costs the attacker its access.
+    pub fn stalled(&self, ip: IpAddr) {
+        if self.mode == ShieldMode::Off || self.defense.allowed(ip) {
+            return;
+        }
+        if lock(&self.defense.stalled).record(ip, store::now()) {
+            self.ban(
+                ip,
+                "stalled",
+                "connections held or requests stalled without finishing",
+            );
+        }
     }
 
     /// The allowlist of the config file (shown, not editable, in the admin).
@@ -420,8 +455,8 @@ impl ShieldState {
         read(&self.defense.blocked).len()
     }
 
-    fn send(&self, event: Event) {
-        if self.events.try_send(event).is_err() {
+    fn send(&self, kind: &'static str, ip: String, detail: String) {
+        if self.events.try_send(Event { kind, ip, detail }).is_err() {
             self.defense.metrics.events_dropped.inc();
             tracing::warn!(target: "shield", "security event queue full; event not recorded");
         }
@@ -434,6 +469,7 @@ impl ShieldState {
         lock(&self.defense.not_found).forget(ip);
         lock(&self.defense.attacks).forget(ip);
         lock(&self.defense.throttled).forget(ip);
+        lock(&self.defense.stalled).forget(ip);
         tracing::info!(
             target: "shield",
             count = ban.count,
@@ -442,12 +478,18 @@ impl ShieldState {
             ban.duration_s = ban.until.map(|u| u - store::now()).unwrap_or(-1),
             "banned: {reason}"
         );
-        self.send(Event::Security {
-            kind: "ban",
-            ip: ip.to_string(),
-            detail: format!("{} {reason}", ban.subject),
-        });
-        self.send(Event::Ban(ban));
+        lock(&self.defense.pending.bans).insert(ban.subject, (ban, ip));
+        self.defense.pending.wake.notify_one();
+    }
+}
+
+impl crate::listen::Doorman for ShieldState {
+    fn refuses(&self, ip: IpAddr) -> bool {
+        self.closes(ip)
+    }
+
+    fn held(&self, ip: IpAddr) {
+        self.stalled(ip);
     }
 }
 
@@ -564,6 +606,8 @@ async fn expire(defense: std::sync::Weak<Defense>, recorder: store::Recorder, sy
         lock(&d.not_found).expire(now);
         lock(&d.attacks).expire(now);
         lock(&d.throttled).expire(now);
+        lock(&d.failed_logins).expire(now);
+        lock(&d.stalled).expire(now);
         d.limits.evict();
     }
 }
@@ -578,7 +622,7 @@ async fn sync(d: &Defense, recorder: &store::Recorder) {
                 .filter_map(|b| Subject::parse(&b.subject).map(|s| stored_to_ban(s, b)))
                 .collect();
             d.metrics.bans_active.set(bans.len() as i64);
-            lock(&d.bans).sync(bans, now, 30);
+            lock(&d.bans).sync(bans, now, 5);
         }
         Err(e) => tracing::warn!(target: "shield", error = %e, "could not read the ban list"),
     }
@@ -591,24 +635,59 @@ async fn sync(d: &Defense, recorder: &store::Recorder) {
 }
 
 async fn record_events(mut rx: mpsc::Receiver<Event>, recorder: store::Recorder) {
-    while let Some(e) = rx.recv().await {
-        let result = match e {
-            Event::Security { kind, ip, detail } => {
-                recorder.security_event(kind, Some(&ip), &detail).await
-            }
-            Event::Ban(b) => {
-                recorder
-                    .ban(
-                        &b.subject.to_string(),
-                        b.until,
-                        &b.reason,
-                        i64::from(b.count),
-                    )
-                    .await
-            }
-        };
-        if let Err(err) = result {
+    while let Some(Event { kind, ip, detail }) = rx.recv().await {
+        if let Err(err) = recorder.security_event(kind, Some(&ip), &detail).await {
             tracing::warn!(target: "shield", error = %err, "could not record a security event");
+        }
+    }
+}
+
+/// Writes the bans made here, with their security events, until the shield is gone: each
+/// round takes every ban waiting and stores them in one transaction. A batch that cannot be
+/// written (the database is down) is put back and tried again a second later; until a ban is
+/// written, the ban table keeps it through every sync.
+async fn store_bans(defense: std::sync::Weak<Defense>, recorder: store::Recorder) {
+    loop {
+        let Some(d) = defense.upgrade() else { return };
+        let batch: Vec<(Ban, IpAddr)> = {
+            let mut pending = lock(&d.pending.bans);
+            pending.drain().map(|(_, b)| b).collect()
+        };
+        if batch.is_empty() {
+            // Wake on a new ban, and look now and then whether the shield is still there.
+            let wait = std::time::Duration::from_secs(1);
+            let _ = tokio::time::timeout(wait, d.pending.wake.notified()).await;
+            continue;
+        }
+        let rows: Vec<store::NewBan> = batch
+            .iter()
+            .map(|(b, ip)| store::NewBan {
+                subject: b.subject.to_string(),
+                until: b.until,
+                reason: b.reason.clone(),
+                count: i64::from(b.count),
+                client_ip: ip.to_string(),
+            })
+            .collect();
+        match recorder.ban_all(&rows).await {
+            Ok(()) => {
+                let mut table = lock(&d.bans);
+                for (b, _) in &batch {
+                    table.saved(b.subject);
+                }
+            }
+            Err(e) => {
+                tracing::warn!(target: "shield", error = %e, bans = batch.len(), "could not store bans; trying again");
+                {
+                    // A newer ban of the same subject, made meanwhile, wins.
+                    let mut pending = lock(&d.pending.bans);
+                    for (b, ip) in batch {
+                        pending.entry(b.subject).or_insert((b, ip));
+                    }
+                }
+                drop(d);
+                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+            }
         }
     }
 }
@@ -652,30 +731,45 @@ pub async fn inspect(State(state): State<ShieldState>, req: Request, next: Next)
         return counted(metrics, res);
     }
     let (parts, body) = req.into_parts();
-    // Bodies are read here (bounded) so the shield sees them, then handed on unchanged.
-    // Large uploads are left to their handler, which checks them itself.
-    let declared = parts
-        .headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok());
-    let has_body =
-        declared.is_some_and(|n| n > 0) || parts.headers.contains_key(header::TRANSFER_ENCODING);
-    let (body, bytes) = if has_body && declared.is_none_or(|n| n <= state.max_buffered_body) {
-        match axum::body::to_bytes(body, state.max_buffered_body).await {
+    let path = parts.uri.path().to_string();
+    // Admin forms are CSRF-checked and session-bound; their bodies (page text, passwords,
+    // uploads) are sanitised, hashed or typed by their handlers, not judged here.
+    let profile =
+        if parts.method == axum::http::Method::POST && path.starts_with(&*state.admin_path) {
+            shield::Profile::EditorContent
+        } else {
+            shield::Profile::Public
+        };
+    // Every other body is read whole, whatever the headers say (HTTP/2 sends neither
+    // Content-Length nor Transfer-Encoding), within the request timeout, and judged whole:
+    // one larger than the shield inspects is refused rather than half-judged.
+    let (body, bytes) = if profile == shield::Profile::Public && !body.is_end_stream() {
+        match read_body(body, state.max_public_body, state.body_timeout).await {
             Ok(b) => (Body::from(b.clone()), Some(b)),
-            Err(_) => {
+            Err(BodyError::TooLarge) => {
                 metrics.outcome(Outcome::TooLarge);
                 return counted(
                     metrics,
                     refuse(StatusCode::PAYLOAD_TOO_LARGE, "Request too large"),
                 );
             }
+            Err(BodyError::Stalled) => {
+                metrics.outcome(Outcome::Stalled);
+                let ip = client;
+                tracing::info!(target: "shield", timeout_s = state.body_timeout.as_secs(), client.ip = %ip, "request body too slow; closed");
+                state.stalled(client);
+                let mut res = refuse(StatusCode::REQUEST_TIMEOUT, "Request timeout");
+                res.headers_mut()
+                    .insert(header::CONNECTION, HeaderValue::from_static("close"));
+                return counted(metrics, res);
+            }
+            Err(BodyError::Broken) => {
+                return counted(metrics, refuse(StatusCode::BAD_REQUEST, "Bad request"));
+            }
         }
     } else {
         (body, None)
     };
-    let path = parts.uri.path().to_string();
     // Only a real form post to a form path leaves its free text unjudged; any other body is
     // judged whole. (The content type is looked at only on form paths: off the hot path.)
     let judged_body = match (&bytes, state.free_text.get(&path)) {
@@ -692,14 +786,6 @@ pub async fn inspect(State(state): State<ShieldState>, req: Request, next: Next)
             .iter()
             .map(|(n, v)| (n.as_str(), v.as_bytes()))
             .collect();
-        let profile =
-            if parts.method == axum::http::Method::POST && path.starts_with(&*state.admin_path) {
-                // Admin forms are CSRF-checked and session-bound; their bodies (page text,
-                // passwords) are sanitised or hashed by their handlers, not judged here.
-                shield::Profile::EditorContent
-            } else {
-                shield::Profile::Public
-            };
         let facts = shield::Facts {
             method: parts.method.as_str(),
             path: &path,
@@ -740,14 +826,15 @@ pub async fn inspect(State(state): State<ShieldState>, req: Request, next: Next)
             "attack {}", if block { "blocked" } else { "detected" }
         );
         let kind = if block { "waf_block" } else { "waf_detect" };
-        state.send(Event::Security { kind, ip, detail });
+        state.send(kind, ip, detail);
         for m in &found.matches {
             metrics.rule_hit(m.rule, m.category.as_str());
         }
         if block {
             metrics.outcome(Outcome::Blocked);
-            let key = format!("{}?{}", path, parts.uri.query().unwrap_or(""));
-            if lock(&state.defense.attacks).record(client, &key, 1, store::now()) {
+            // Every blocked attack counts, wherever it was (path, query, a header, a cookie,
+            // the body) and whatever the path (also under /.well-known/).
+            if lock(&state.defense.attacks).record(client, store::now()) {
                 state.ban(
                     client,
                     "attack",
@@ -774,6 +861,42 @@ pub async fn inspect(State(state): State<ShieldState>, req: Request, next: Next)
         count_not_found(&state, client, &path, claim);
     }
     counted(metrics, res)
+}
+
+/// Why a body could not be read.
+enum BodyError {
+    /// Longer than the limit.
+    TooLarge,
+    /// Not all there before the deadline.
+    Stalled,
+    /// The connection broke or the framing was wrong.
+    Broken,
+}
+
+/// Reads a body of at most `limit` bytes within `deadline`.
+async fn read_body(
+    body: Body,
+    limit: usize,
+    deadline: std::time::Duration,
+) -> Result<bytes::Bytes, BodyError> {
+    if body.size_hint().lower() > limit as u64 {
+        return Err(BodyError::TooLarge);
+    }
+    match tokio::time::timeout(deadline, axum::body::to_bytes(body, limit)).await {
+        Err(_) => Err(BodyError::Stalled),
+        Ok(Ok(b)) => Ok(b),
+        Ok(Err(e)) => {
+            use std::error::Error;
+            let mut source: Option<&(dyn Error + 'static)> = Some(&e);
+            while let Some(err) = source {
+                if err.is::<http_body_util::LengthLimitError>() {
+                    return Err(BodyError::TooLarge);
+                }
+                source = err.source();
+            }
+            Err(BodyError::Broken)
+        }
+    }
 }
 
 /// Counts an unknown page; past the threshold the client is banned, unless it claims to be a

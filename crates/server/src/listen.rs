@@ -1,8 +1,10 @@
 //! The accept loop: connection limit, TLS handshake with a deadline, HTTP/1.1 and HTTP/2 with
-//! bounded headers and a header/idle timeout, graceful shutdown.
+//! bounded headers, streams and resets, an idle timeout and a maximum age for every
+//! connection, graceful shutdown.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use axum::Router;
@@ -10,7 +12,6 @@ use hyper::Request;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto::Builder;
-use hyper_util::server::graceful::GracefulShutdown;
 use std::collections::HashMap;
 use std::sync::Mutex;
 
@@ -18,6 +19,7 @@ use shield::bans::Subject;
 use shield::net::Cidr;
 use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, watch};
+use tokio::time::Instant;
 use tokio_rustls::TlsAcceptor;
 use tower::ServiceExt;
 
@@ -67,9 +69,18 @@ impl Drop for Slot {
     }
 }
 
-/// Decides at accept whether a client's connection is closed at once (a banned or
-/// blocklisted client when bans close connections).
-pub type Gate = Arc<dyn Fn(std::net::IpAddr) -> bool + Send + Sync>;
+/// What the listener asks the shield about clients.
+pub trait Doorman: Send + Sync {
+    /// Whether a connection from `ip` is closed at accept (a banned or blocklisted client
+    /// when bans close connections).
+    fn refuses(&self, ip: std::net::IpAddr) -> bool;
+    /// A connection from `ip` ended before its first request completed, after holding its
+    /// place for a while (idle, slow headers, a TLS handshake that never finished).
+    fn held(&self, ip: std::net::IpAddr);
+}
+
+/// The shield, as the listener sees it.
+pub type Gate = Arc<dyn Doorman>;
 
 /// Whether a request arrived over TLS.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -98,7 +109,7 @@ pub async fn serve(
         max: config.max_connections_per_ip,
         open: Mutex::new(HashMap::new()),
     });
-    let graceful = GracefulShutdown::new();
+    let limits = ConnLimits::from(&config);
     let handshake_timeout = Duration::from_secs(config.tls_handshake_timeout_s);
     loop {
         let permit = tokio::select! {
@@ -124,7 +135,7 @@ pub async fn serve(
         // trusted proxy speaks for many clients and is exempt.
         let slot = if trusted.iter().any(|c| c.contains(peer.ip())) {
             None
-        } else if gate(peer.ip()) {
+        } else if gate.refuses(peer.ip()) {
             tracing::debug!(client.ip = %peer.ip(), "refused client; connection closed");
             continue;
         } else {
@@ -137,16 +148,22 @@ pub async fn serve(
             }
         };
         let _ = stream.set_nodelay(true);
-        let watcher = graceful.watcher();
+        // Only a client's own connections count towards its bans, not a proxy's.
+        let held_by = slot.as_ref().map(|_| gate.clone());
+        let conn = Conn {
+            peer,
+            router: router.clone(),
+            trusted: trusted.clone(),
+            shutdown: shutdown.clone(),
+            limits,
+        };
         let builder = builder.clone();
-        let router = router.clone();
         let tls = tls.clone();
-        let trusted = trusted.clone();
         tokio::spawn(async move {
             let _permit = permit;
             let _slot = slot;
-            match tls {
-                None => serve_conn(&builder, stream, peer, false, router, watcher, trusted).await,
+            let ended = match tls {
+                None => conn.serve(&builder, stream, false).await,
                 Some(acceptor) => {
                     match tokio::time::timeout(handshake_timeout, acceptor.accept(stream)).await {
                         Ok(Ok(tls_stream))
@@ -155,29 +172,195 @@ pub async fn serve(
                         {
                             // The CA's TLS-ALPN-01 validator: the handshake was the answer.
                             tracing::debug!(client.ip = %peer.ip(), "ACME TLS-ALPN-01 check answered");
+                            Ended::Served
                         }
-                        Ok(Ok(tls_stream)) => {
-                            serve_conn(&builder, tls_stream, peer, true, router, watcher, trusted)
-                                .await
-                        }
+                        Ok(Ok(tls_stream)) => conn.serve(&builder, tls_stream, true).await,
                         Ok(Err(e)) => {
-                            tracing::debug!(client.ip = %peer.ip(), error = %e, "TLS handshake failed")
+                            tracing::debug!(client.ip = %peer.ip(), error = %e, "TLS handshake failed");
+                            Ended::Served
                         }
                         Err(_) => {
-                            tracing::debug!(client.ip = %peer.ip(), "TLS handshake timed out")
+                            tracing::debug!(client.ip = %peer.ip(), "TLS handshake timed out");
+                            Ended::Held
                         }
                     }
                 }
+            };
+            if let (Ended::Held, Some(gate)) = (ended, held_by) {
+                gate.held(peer.ip());
             }
         });
     }
     drop(listener);
-    let grace = Duration::from_secs(config.shutdown_grace_s);
-    if tokio::time::timeout(grace, graceful.shutdown())
+    // Every connection task holds a permit: all of them back means all connections closed.
+    // Each connection was told to finish (see `Conn::serve`) and is cut off after the grace
+    // period; this waits a little longer than that.
+    let all = u32::try_from(config.max_connections).unwrap_or(u32::MAX);
+    let grace = Duration::from_secs(config.shutdown_grace_s) + Duration::from_secs(1);
+    if tokio::time::timeout(grace, permits.acquire_many(all))
         .await
         .is_err()
     {
         tracing::warn!("connections still open after the shutdown grace period; closing them");
+    }
+}
+
+/// The time limits every connection lives under.
+#[derive(Clone, Copy)]
+struct ConnLimits {
+    idle: Duration,
+    max_age: Duration,
+    grace: Duration,
+    /// A connection that ends without a completed request after this long was held.
+    held_after: Duration,
+}
+
+impl From<&ServerConfig> for ConnLimits {
+    fn from(c: &ServerConfig) -> ConnLimits {
+        let idle = Duration::from_secs(c.idle_timeout_s.max(1));
+        let header = Duration::from_secs(c.header_read_timeout_s.max(1));
+        ConnLimits {
+            idle,
+            max_age: Duration::from_secs(c.max_connection_age_s.max(1)),
+            grace: Duration::from_secs(c.shutdown_grace_s),
+            held_after: idle.min(header),
+        }
+    }
+}
+
+/// How a connection ended, for the shield.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Ended {
+    /// It completed a request, or it was short.
+    Served,
+    /// It held its place without completing a request.
+    Held,
+}
+
+/// Requests in progress on a connection and when the last one ended.
+struct Activity {
+    started: Instant,
+    in_flight: AtomicUsize,
+    completed: AtomicU64,
+    /// Milliseconds after `started` at which the last request ended.
+    last_ms: AtomicU64,
+}
+
+/// One request in progress; marks the connection active until dropped.
+struct InFlight(Arc<Activity>);
+
+impl Activity {
+    fn begin(self: &Arc<Self>) -> InFlight {
+        self.in_flight.fetch_add(1, Ordering::AcqRel);
+        InFlight(self.clone())
+    }
+
+    /// When the connection will have been idle for `idle`, or `None` while requests run.
+    fn idle_at(&self, idle: Duration) -> Option<Instant> {
+        if self.in_flight.load(Ordering::Acquire) > 0 {
+            return None;
+        }
+        Some(self.started + Duration::from_millis(self.last_ms.load(Ordering::Acquire)) + idle)
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        let a = &self.0;
+        let ms = u64::try_from(a.started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        a.last_ms.store(ms, Ordering::Release);
+        a.completed.fetch_add(1, Ordering::AcqRel);
+        a.in_flight.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// One accepted connection and what serving it needs.
+struct Conn {
+    peer: SocketAddr,
+    router: Router,
+    trusted: Arc<Vec<Cidr>>,
+    shutdown: watch::Receiver<bool>,
+    limits: ConnLimits,
+}
+
+impl Conn {
+    /// Serves HTTP/1.1 or HTTP/2 until the client closes, the connection is idle for
+    /// `idle_timeout_s` (pings are not requests), it reaches `max_connection_age_s`, or the
+    /// server shuts down; in the last three cases it is asked to close gracefully and cut off
+    /// after the grace period.
+    async fn serve<S>(self, builder: &Builder<TokioExecutor>, stream: S, tls: bool) -> Ended
+    where
+        S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+    {
+        let Conn {
+            peer,
+            router,
+            trusted,
+            mut shutdown,
+            limits,
+        } = self;
+        let activity = Arc::new(Activity {
+            started: Instant::now(),
+            in_flight: AtomicUsize::new(0),
+            completed: AtomicU64::new(0),
+            last_ms: AtomicU64::new(0),
+        });
+        let service = {
+            let activity = activity.clone();
+            hyper::service::service_fn(move |mut req: Request<Incoming>| {
+                let busy = activity.begin();
+                let client = client_ip(peer.ip(), req.headers(), &trusted);
+                req.extensions_mut()
+                    .insert(ClientAddr(SocketAddr::new(client, peer.port())));
+                req.extensions_mut().insert(Tls(tls));
+                let answer = router.clone().oneshot(req);
+                async move {
+                    let res = answer.await;
+                    drop(busy);
+                    res
+                }
+            })
+        };
+        let conn = builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
+        let mut conn = std::pin::pin!(conn);
+        let old_at = activity.started + limits.max_age;
+        let mut cut_at: Option<Instant> = None;
+        let mut idled = false;
+        loop {
+            // While requests run, look again a whole idle period later.
+            let idle_at = activity
+                .idle_at(limits.idle)
+                .unwrap_or_else(|| Instant::now() + limits.idle);
+            tokio::select! {
+                result = conn.as_mut() => {
+                    if let Err(e) = result {
+                        tracing::debug!(client.ip = %peer.ip(), error = %e, "connection ended with an error");
+                    }
+                    break;
+                }
+                _ = tokio::time::sleep_until(idle_at.min(old_at)), if cut_at.is_none() => {
+                    let now = Instant::now();
+                    let idle = activity.idle_at(limits.idle).is_some_and(|t| t <= now);
+                    if idle || now >= old_at {
+                        idled = idle;
+                        tracing::debug!(client.ip = %peer.ip(), idle, "closing connection");
+                        conn.as_mut().graceful_shutdown();
+                        cut_at = Some(now + limits.grace);
+                    }
+                }
+                _ = shutdown.changed(), if cut_at.is_none() => {
+                    conn.as_mut().graceful_shutdown();
+                    cut_at = Some(Instant::now() + limits.grace);
+                }
+                _ = tokio::time::sleep_until(cut_at.unwrap_or(old_at)), if cut_at.is_some() => {
+                    tracing::debug!(client.ip = %peer.ip(), "connection did not close in time; cut off");
+                    break;
+                }
+            }
+        }
+        let held = activity.completed.load(Ordering::Acquire) == 0
+            && (idled || activity.started.elapsed() >= limits.held_after);
+        if held { Ended::Held } else { Ended::Served }
     }
 }
 
@@ -191,35 +374,16 @@ fn http_builder(config: &ServerConfig) -> Builder<TokioExecutor> {
         .keep_alive(true);
     b.http2()
         .timer(TokioTimer::new())
-        .max_header_list_size(config.max_header_bytes as u32)
-        .max_concurrent_streams(100)
+        .max_header_list_size(u32::try_from(config.max_header_bytes).unwrap_or(u32::MAX))
+        .max_concurrent_streams(config.http2_max_streams)
+        // Rapid reset (CVE-2023-44487) and its kin: streams the client opens and resets
+        // before they are served, and streams it makes the server reset, are bounded; past
+        // that the connection is closed with ENHANCE_YOUR_CALM.
+        .max_pending_accept_reset_streams(20)
+        .max_local_error_reset_streams(64)
         .keep_alive_interval(Duration::from_secs(30))
         .keep_alive_timeout(Duration::from_secs(10));
     b
-}
-
-async fn serve_conn<S>(
-    builder: &Builder<TokioExecutor>,
-    stream: S,
-    peer: SocketAddr,
-    tls: bool,
-    router: Router,
-    watcher: hyper_util::server::graceful::Watcher,
-    trusted: Arc<Vec<Cidr>>,
-) where
-    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
-{
-    let service = hyper::service::service_fn(move |mut req: Request<Incoming>| {
-        let client = client_ip(peer.ip(), req.headers(), &trusted);
-        req.extensions_mut()
-            .insert(ClientAddr(SocketAddr::new(client, peer.port())));
-        req.extensions_mut().insert(Tls(tls));
-        router.clone().oneshot(req)
-    });
-    let conn = builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
-    if let Err(e) = watcher.watch(conn.into_owned()).await {
-        tracing::debug!(client.ip = %peer.ip(), error = %e, "connection ended with an error");
-    }
 }
 
 /// The client's address: the peer's, unless the peer is a trusted proxy; then the right-most

@@ -39,10 +39,12 @@ pub enum Outcome {
     Detected,
     /// Refused: body over the inspection limit.
     TooLarge,
+    /// Refused: the body did not arrive within the request timeout.
+    Stalled,
 }
 
 impl Outcome {
-    const ALL: [Outcome; 8] = [
+    const ALL: [Outcome; 9] = [
         Outcome::Allowed,
         Outcome::Allowlisted,
         Outcome::Banned,
@@ -51,6 +53,7 @@ impl Outcome {
         Outcome::Blocked,
         Outcome::Detected,
         Outcome::TooLarge,
+        Outcome::Stalled,
     ];
 
     fn as_str(self) -> &'static str {
@@ -63,6 +66,7 @@ impl Outcome {
             Outcome::Blocked => "blocked",
             Outcome::Detected => "detected",
             Outcome::TooLarge => "too_large",
+            Outcome::Stalled => "stalled",
         }
     }
 }

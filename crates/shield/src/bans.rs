@@ -188,6 +188,9 @@ pub struct BanTable {
     history: HashMap<Subject, (u32, i64)>,
     /// Subjects of active bans that are not found by key (networks banned by hand).
     networks: Vec<Subject>,
+    /// Bans made here that the database has not confirmed yet: a sync keeps them, however
+    /// long the write takes, so a ban is never lost between being made and being stored.
+    unsaved: std::collections::HashSet<Subject>,
 }
 
 impl BanTable {
@@ -239,7 +242,19 @@ impl BanTable {
             at: now,
         };
         self.active.insert(subject, ban.clone());
+        self.unsaved.insert(subject);
         ban
+    }
+
+    /// The database now holds the ban of `subject`: from here on a sync may drop it when it
+    /// is lifted there.
+    pub fn saved(&mut self, subject: Subject) {
+        self.unsaved.remove(&subject);
+    }
+
+    /// Bans made here and not yet confirmed as stored.
+    pub fn unsaved(&self) -> usize {
+        self.unsaved.len()
     }
 
     /// Adds a ban as it is (loaded from the database, or made by an operator).
@@ -278,16 +293,19 @@ impl BanTable {
     /// Lifts the ban of a subject; false if there was none.
     pub fn lift(&mut self, subject: Subject) -> bool {
         self.networks.retain(|n| *n != subject);
+        self.unsaved.remove(&subject);
         self.active.remove(&subject).is_some()
     }
 
     /// Brings the table in line with the stored bans: adds the ones made elsewhere (the CLI,
-    /// another node) and drops the ones lifted there. Bans made here in the last `grace`
-    /// seconds stay, as they may not be stored yet.
+    /// another node) and drops the ones lifted there. Bans made here that are not stored yet
+    /// stay (see [`BanTable::saved`]), and so do those made in the last `grace` seconds
+    /// (a read of the database that started before they were written).
     pub fn sync(&mut self, stored: Vec<Ban>, now: i64, grace: i64) {
         let keep: std::collections::HashSet<Subject> = stored.iter().map(|b| b.subject).collect();
+        let unsaved = &self.unsaved;
         self.active
-            .retain(|s, b| keep.contains(s) || now - b.at < grace);
+            .retain(|s, b| keep.contains(s) || unsaved.contains(s) || now - b.at < grace);
         for b in stored {
             self.insert(b, now);
         }
@@ -300,6 +318,7 @@ impl BanTable {
         self.active.retain(|_, b| b.until.is_none_or(|u| u > now));
         let active = &self.active;
         self.networks.retain(|n| active.contains_key(n));
+        self.unsaved.retain(|s| active.contains_key(s));
         let memory = self.policy.memory;
         self.history.retain(|_, (_, last)| now - *last < memory);
     }
@@ -667,5 +686,31 @@ mod tests {
             c.record(ip("192.0.2.5"), "/.env", 5, 101),
             "two probes are enough"
         );
+    }
+
+    #[test]
+    fn a_ban_not_yet_stored_survives_every_sync() {
+        let mut t = BanTable::new(BanPolicy::default());
+        // Ten thousand attackers at once: the database has none of their bans yet.
+        for i in 0..10_000u32 {
+            let a = std::net::Ipv4Addr::from(0x0a00_0000 + i);
+            t.ban(IpAddr::V4(a), 100, "attack");
+        }
+        assert_eq!(t.unsaved(), 10_000);
+        // Syncs long after any grace period keep them all, while the writer catches up.
+        t.sync(Vec::new(), 500, 30);
+        assert_eq!(t.active(500).len(), 10_000);
+        // Once stored, a ban lifted in the database (an empty list) goes at the next sync.
+        let first = Subject::of(ip("10.0.0.0"));
+        t.saved(first);
+        t.sync(Vec::new(), 500, 30);
+        assert_eq!(t.active(500).len(), 9_999);
+        assert!(t.check(ip("10.0.0.0"), 500).is_none());
+        assert!(t.check(ip("10.0.0.1"), 500).is_some());
+        // Lifting here forgets it too; expiry empties the list.
+        assert!(t.lift(Subject::of(ip("10.0.0.1"))));
+        assert_eq!(t.unsaved(), 9_998);
+        t.expire(100 + 601);
+        assert_eq!(t.unsaved(), 0);
     }
 }

@@ -22,6 +22,21 @@ pub struct StoredBan {
     pub created_at: i64,
 }
 
+/// A ban to append (see [`Recorder::ban_all`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewBan {
+    /// `192.0.2.7` or `2001:db8:1:2::/64`.
+    pub subject: String,
+    /// Until (Unix seconds); `None` is permanent.
+    pub until: Option<i64>,
+    /// Why.
+    pub reason: String,
+    /// The how-manieth ban of this subject.
+    pub count: i64,
+    /// The address whose requests earned it (for the security event).
+    pub client_ip: String,
+}
+
 impl Recorder {
     /// Appends a ban.
     pub async fn ban(
@@ -41,6 +56,36 @@ impl Recorder {
         .bind(crate::now())
         .execute(self.pool())
         .await?;
+        Ok(())
+    }
+
+    /// Appends many bans at once, each with its `ban` security event, in one transaction:
+    /// a flood of attackers costs one commit per batch, not two per attacker. All or none
+    /// are stored.
+    pub async fn ban_all(&self, bans: &[NewBan]) -> Result<()> {
+        let now = crate::now();
+        let mut tx = self.pool().begin().await?;
+        for b in bans {
+            sqlx::query(
+                "INSERT INTO bans (subject, until, reason, count, created_at) VALUES (?, ?, ?, ?, ?)",
+            )
+            .bind(&b.subject)
+            .bind(b.until)
+            .bind(crate::clip(&b.reason, 250))
+            .bind(b.count)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query(
+                "INSERT INTO security_events (at, kind, client_ip, detail) VALUES (?, 'ban', ?, ?)",
+            )
+            .bind(now)
+            .bind(&b.client_ip)
+            .bind(format!("{} {}", b.subject, b.reason))
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
         Ok(())
     }
 

@@ -16,9 +16,12 @@ mod https;
 mod limits;
 mod mariadb;
 mod pages;
+mod raw;
 mod shield;
+mod starving;
 mod tls;
 mod tuning;
+mod walkaround;
 
 /// Retries `check` until it returns true or five seconds pass; for changes that reach the
 /// server through its content poll (50 ms in tests). Not a timing assertion: the bound only

@@ -94,7 +94,12 @@ async fn allowlist_entries_in_the_database_take_effect_while_running() {
 
 #[tokio::test]
 async fn a_rule_switched_off_stops_firing_and_can_be_switched_on() {
-    let s = TestServer::start().await;
+    // Every blocked attack counts towards a ban, repeats too; this test repeats one while the
+    // switch takes effect, and is about the switch, not the ban.
+    let dir = Arc::new(tempfile::tempdir().unwrap());
+    let mut config = testkit::test_config(dir.path());
+    config.shield.ban_attack_threshold = 1000;
+    let s = TestServer::start_in(dir, config).await;
     let c = client_from("127.0.52.7");
     // A false positive some site might see: a search for SQL keywords.
     let url = format!("{}{ATTACK}", s.http_url);
