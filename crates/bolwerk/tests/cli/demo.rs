@@ -653,3 +653,63 @@ fn the_data_directory_is_readable_by_its_owner_only() {
         "{text}"
     );
 }
+
+/// Visitors' values (here a user name at sign-in) cannot forge log lines or reach the
+/// terminal, in either log format (issue 12, item 11).
+#[test]
+fn a_user_name_cannot_forge_log_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    const FORGED: &str = "x\r\n2026-01-01T00:00:00Z  INFO admin signed in user=admin";
+    for format in ["human", "json"] {
+        let log = dir.path().join(format!("{format}.log"));
+        let demo = Demo::start(&data, &["--log-format", format], &log);
+        for name in [FORGED, "\x1b[2J\x1b[1;1Hclear", "a\u{9b}31mred\u{2028}next"] {
+            let port = demo.https_port;
+            let out = Command::new("curl")
+                .args(["-sk", "-o", "/dev/null", "-w", "%{http_code}"])
+                .args(["--resolve", &format!("localhost:{port}:127.0.0.1")])
+                .args(["-H", &format!("Origin: https://localhost:{port}")])
+                .args(["--data-urlencode", &format!("user={name}")])
+                .args(["--data-urlencode", "password=not the password"])
+                .arg(format!("https://localhost:{port}/_admin/login"))
+                .output()
+                .expect("curl");
+            assert_eq!(String::from_utf8_lossy(&out.stdout), "401", "{format}");
+        }
+        demo.stop();
+        let bytes = std::fs::read(&log).unwrap();
+        let text = String::from_utf8(bytes).unwrap();
+        assert!(!text.contains('\r'), "{format}: raw CR in {text:?}");
+        assert!(!text.contains('\x1b'), "{format}: raw ESC in {text:?}");
+        assert!(
+            !text.contains('\u{9b}') && !text.contains('\u{2028}'),
+            "{text:?}"
+        );
+        let failed: Vec<&str> = text
+            .lines()
+            .filter(|l| l.contains("admin sign-in failed"))
+            .collect();
+        assert_eq!(failed.len(), 3, "{format}: one line per attempt: {text}");
+        assert!(
+            !text.lines().any(|l| l.starts_with("2026-01-01")),
+            "{format}: a forged line: {text}"
+        );
+        match format {
+            "human" => {
+                assert!(
+                    failed[0].contains(r"user=x\r\n2026-01-01T00:00:00Z  INFO admin signed in"),
+                    "{}",
+                    failed[0]
+                );
+                assert!(failed[1].contains(r"user=\u{1b}[2J"), "{}", failed[1]);
+            }
+            _ => {
+                for (line, name) in failed.iter().zip([FORGED, "\x1b[2J\x1b[1;1Hclear"]) {
+                    let event: serde_json::Value = serde_json::from_str(line).unwrap();
+                    assert_eq!(event["user"], name, "{line}");
+                }
+            }
+        }
+    }
+}
