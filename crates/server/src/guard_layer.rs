@@ -250,7 +250,7 @@ pub struct ShieldInner {
     admin_path: Arc<str>,
     /// Largest public body: what the shield inspects whole (bodies are never half-judged).
     max_public_body: usize,
-    /// How long a body may take to arrive (the request timeout).
+    /// How long after the request's head its body must be in (just under the request timeout).
     body_timeout: std::time::Duration,
     events: mpsc::Sender<Event>,
     defense: Arc<Defense>,
@@ -372,7 +372,10 @@ impl ShieldState {
             ban_response: config.ban_response,
             admin_path: admin_path.into(),
             max_public_body: config.max_inspected_body.min(server.max_body_bytes),
-            body_timeout: std::time::Duration::from_secs(server.request_timeout_s.max(1)),
+            // A quarter second before the request timeout, which would end the request
+            // without counting the stall.
+            body_timeout: std::time::Duration::from_secs(server.request_timeout_s.max(1))
+                .saturating_sub(std::time::Duration::from_millis(250)),
             events,
             defense,
             free_text,
@@ -730,6 +733,14 @@ pub async fn inspect(State(state): State<ShieldState>, req: Request, next: Next)
         }
         return counted(metrics, res);
     }
+    // The body must be in a little before the request timeout (which counts from the same
+    // moment) ends the request, so that a stalled body is counted here.
+    let body_deadline = req
+        .extensions()
+        .get::<crate::listen::Arrived>()
+        .map(|a| a.0.into_std())
+        .unwrap_or_else(std::time::Instant::now)
+        + state.body_timeout;
     let (parts, body) = req.into_parts();
     let path = parts.uri.path().to_string();
     // Admin forms are CSRF-checked and session-bound; their bodies (page text, passwords,
@@ -744,7 +755,7 @@ pub async fn inspect(State(state): State<ShieldState>, req: Request, next: Next)
     // Content-Length nor Transfer-Encoding), within the request timeout, and judged whole:
     // one larger than the shield inspects is refused rather than half-judged.
     let (body, bytes) = if profile == shield::Profile::Public && !body.is_end_stream() {
-        match read_body(body, state.max_public_body, state.body_timeout).await {
+        match read_body(body, state.max_public_body, body_deadline).await {
             Ok(b) => (Body::from(b.clone()), Some(b)),
             Err(BodyError::TooLarge) => {
                 metrics.outcome(Outcome::TooLarge);
@@ -873,16 +884,17 @@ enum BodyError {
     Broken,
 }
 
-/// Reads a body of at most `limit` bytes within `deadline`.
+/// Reads a body of at most `limit` bytes by `deadline`.
 async fn read_body(
     body: Body,
     limit: usize,
-    deadline: std::time::Duration,
+    deadline: std::time::Instant,
 ) -> Result<bytes::Bytes, BodyError> {
     if body.size_hint().lower() > limit as u64 {
         return Err(BodyError::TooLarge);
     }
-    match tokio::time::timeout(deadline, axum::body::to_bytes(body, limit)).await {
+    let deadline = tokio::time::Instant::from_std(deadline);
+    match tokio::time::timeout_at(deadline, axum::body::to_bytes(body, limit)).await {
         Err(_) => Err(BodyError::Stalled),
         Ok(Ok(b)) => Ok(b),
         Ok(Err(e)) => {

@@ -82,6 +82,10 @@ pub trait Doorman: Send + Sync {
 /// The shield, as the listener sees it.
 pub type Gate = Arc<dyn Doorman>;
 
+/// When the request's head had arrived: the request timeout counts from here.
+#[derive(Clone, Copy, Debug)]
+pub struct Arrived(pub Instant);
+
 /// Whether a request arrived over TLS.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Tls(pub bool);
@@ -313,6 +317,7 @@ impl Conn {
                 req.extensions_mut()
                     .insert(ClientAddr(SocketAddr::new(client, peer.port())));
                 req.extensions_mut().insert(Tls(tls));
+                req.extensions_mut().insert(Arrived(Instant::now()));
                 let answer = router.clone().oneshot(req);
                 async move {
                     let res = answer.await;

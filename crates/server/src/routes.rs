@@ -61,19 +61,20 @@ pub fn router(
 }
 
 /// What every listener's routes get, outermost first: the access log, the security headers,
-/// the shield (before any routing work) and the request timeout.
+/// the request timeout (so it covers the shield's reading of the body too) and the shield
+/// (before any routing work).
 pub fn guarded(routes: Router, shield: ShieldState, config: &ServerConfig) -> Router {
     routes.layer(
         ServiceBuilder::new()
             .layer(middleware::from_fn(access_log))
             .layer(middleware::from_fn(security_headers))
-            .layer(middleware::from_fn_with_state(
-                shield,
-                crate::guard_layer::inspect,
-            ))
             .layer(TimeoutLayer::with_status_code(
                 StatusCode::REQUEST_TIMEOUT,
                 Duration::from_secs(config.request_timeout_s),
+            ))
+            .layer(middleware::from_fn_with_state(
+                shield,
+                crate::guard_layer::inspect,
             )),
     )
 }
