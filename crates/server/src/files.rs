@@ -87,14 +87,20 @@ pub struct Report {
 }
 
 /// Takes group and other permissions away from `root` and, if it is a directory, from
-/// everything below it. Symbolic links are neither changed nor followed (a link can point out
-/// of the data directory); a path that vanishes meanwhile (SQLite's `-wal`) is skipped. A
-/// `root` that does not exist is no error.
+/// everything below it. Symbolic links below `root` are neither changed nor followed (a link
+/// can point out of the data directory); `root` itself is followed, as the operator named it.
+/// A path that vanishes meanwhile (SQLite's `-wal`) is skipped. A `root` that does not exist
+/// is no error.
 pub fn make_private(root: &Path) -> Report {
     let mut report = Report::default();
     let mut todo = vec![root.to_path_buf()];
     while let Some(path) = todo.pop() {
-        let meta = match std::fs::symlink_metadata(&path) {
+        let meta = if path == root {
+            std::fs::metadata(&path)
+        } else {
+            std::fs::symlink_metadata(&path)
+        };
+        let meta = match meta {
             Ok(m) => m,
             Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
             Err(e) => {
@@ -189,6 +195,12 @@ mod tests {
         // Nothing left to do the second time.
         assert!(make_private(&root).fixed.is_empty());
         assert!(make_private(&dir.path().join("missing")).fixed.is_empty());
+        // A data directory that is itself a link (to /srv, say) is followed.
+        std::os::unix::fs::symlink(&root, dir.path().join("linked")).unwrap();
+        chmod(&root.join("bolwerk.db"), 0o644);
+        let fixed = make_private(&dir.path().join("linked")).fixed;
+        assert_eq!(fixed.len(), 1, "{fixed:?}");
+        assert_eq!(mode(&root.join("bolwerk.db")), 0o600);
     }
 
     #[test]
