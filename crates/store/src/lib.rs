@@ -52,7 +52,8 @@ pub use reader::Reader;
 pub use recorder::{AuditEntry, Recorder};
 pub use shield_admin::{AllowEntry, RuleSwitch, SecurityEvent};
 pub use users::{
-    LoginAttempt, LoginFilter, LoginResult, NewSession, Role, Session, SessionStage, User, clip,
+    FailureCounts, LoginAttempt, LoginFilter, LoginResult, NewSession, Role, Session, SessionStage,
+    User, clip,
 };
 
 /// The database engine behind the handles; SQL differs between them only in migrations.

@@ -136,8 +136,12 @@ pub struct Session {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum LoginResult {
-    /// Logged in (password, and second factor if enrolled).
+    /// Logged in (password, and second factor if enrolled): a completed sign-in, the only
+    /// result that restarts the failure counts.
     Success,
+    /// The password was right and the second factor is still to come: not a completed
+    /// sign-in, so it restarts no count.
+    AwaitingSecondFactor,
     /// Known user, wrong password.
     WrongPassword,
     /// No such user.
@@ -150,30 +154,37 @@ pub enum LoginResult {
     Disabled,
     /// A session cookie came from another network or browser and was refused.
     SessionHijack,
+    /// A wrong password where a signed-in session is asked for it again (changing the
+    /// password or the e-mail address, turning two-factor sign-in off).
+    RecheckFailed,
 }
 
 impl LoginResult {
     /// Every result, for filters.
-    pub const ALL: [LoginResult; 7] = [
+    pub const ALL: [LoginResult; 9] = [
         LoginResult::Success,
+        LoginResult::AwaitingSecondFactor,
         LoginResult::WrongPassword,
         LoginResult::UnknownUser,
         LoginResult::SecondFactorFailed,
         LoginResult::Locked,
         LoginResult::Disabled,
         LoginResult::SessionHijack,
+        LoginResult::RecheckFailed,
     ];
 
     /// The stored name.
     pub fn as_str(self) -> &'static str {
         match self {
             LoginResult::Success => "success",
+            LoginResult::AwaitingSecondFactor => "awaiting_second_factor",
             LoginResult::WrongPassword => "wrong_password",
             LoginResult::UnknownUser => "unknown_user",
             LoginResult::SecondFactorFailed => "second_factor_failed",
             LoginResult::Locked => "locked",
             LoginResult::Disabled => "disabled",
             LoginResult::SessionHijack => "session_hijack",
+            LoginResult::RecheckFailed => "recheck_failed",
         }
     }
 
@@ -184,11 +195,29 @@ impl LoginResult {
 
     /// Whether it counts towards a lockout.
     pub fn is_failure(self) -> bool {
-        matches!(
-            self,
-            LoginResult::WrongPassword | LoginResult::UnknownUser | LoginResult::SecondFactorFailed
-        )
+        FAILURES.contains(&self)
     }
+}
+
+/// The results that count towards a lockout (also listed in `Recorder::failure_counts`).
+const FAILURES: [LoginResult; 4] = [
+    LoginResult::WrongPassword,
+    LoginResult::UnknownUser,
+    LoginResult::SecondFactorFailed,
+    LoginResult::RecheckFailed,
+];
+
+/// Failures counted in a window, for the lockout (see `auth::lockout`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FailureCounts {
+    /// For the name from the address, since the name's last success from that address.
+    pub pair: i64,
+    /// From the address, for any name.
+    pub address: i64,
+    /// For the name from anywhere, since its last success.
+    pub account: i64,
+    /// Of `account`, wrong second-factor codes.
+    pub account_codes: i64,
 }
 
 /// One row of the login history.
@@ -660,32 +689,54 @@ impl Recorder {
         Ok(())
     }
 
-    /// Failures for `user_name` since `since` that came after its last success.
-    pub async fn account_failures(&self, user_name: &str, since: i64) -> Result<i64> {
+    /// Failures for `user_name` and from `ip` since `since`. Only a completed sign-in
+    /// (`success`) restarts the counts for a name; the address count never restarts.
+    pub async fn failure_counts(
+        &self,
+        user_name: &str,
+        ip: &str,
+        since: i64,
+    ) -> Result<FailureCounts> {
+        let name = clip(user_name, 64);
+        // Columns: pair, address, account, account codes. The failure list is `FAILURES`.
         let row = sqlx::query(
-            "SELECT COUNT(*) FROM login_attempts WHERE user_name = ? AND at >= ? \
-             AND result IN ('wrong_password', 'unknown_user', 'second_factor_failed') \
-             AND id > COALESCE((SELECT MAX(id) FROM login_attempts WHERE user_name = ? AND result = 'success'), 0)",
+            "SELECT \
+             (SELECT COUNT(*) FROM login_attempts WHERE user_name = ? AND ip = ? AND at >= ? \
+              AND result IN ('wrong_password', 'unknown_user', 'second_factor_failed', 'recheck_failed') \
+              AND id > COALESCE((SELECT MAX(id) FROM login_attempts \
+                                 WHERE user_name = ? AND ip = ? AND result = 'success'), 0)), \
+             (SELECT COUNT(*) FROM login_attempts WHERE ip = ? AND at >= ? \
+              AND result IN ('wrong_password', 'unknown_user', 'second_factor_failed', 'recheck_failed')), \
+             (SELECT COUNT(*) FROM login_attempts WHERE user_name = ? AND at >= ? \
+              AND result IN ('wrong_password', 'unknown_user', 'second_factor_failed', 'recheck_failed') \
+              AND id > COALESCE((SELECT MAX(id) FROM login_attempts \
+                                 WHERE user_name = ? AND result = 'success'), 0)), \
+             (SELECT COUNT(*) FROM login_attempts WHERE user_name = ? AND at >= ? \
+              AND result = 'second_factor_failed' \
+              AND id > COALESCE((SELECT MAX(id) FROM login_attempts \
+                                 WHERE user_name = ? AND result = 'success'), 0))",
         )
-        .bind(clip(user_name, 64))
-        .bind(since)
-        .bind(clip(user_name, 64))
-        .fetch_one(self.pool())
-        .await?;
-        Ok(row.try_get(0)?)
-    }
-
-    /// Failures from `ip` since `since`, for any name.
-    pub async fn ip_failures(&self, ip: &str, since: i64) -> Result<i64> {
-        let row = sqlx::query(
-            "SELECT COUNT(*) FROM login_attempts WHERE ip = ? AND at >= ? \
-             AND result IN ('wrong_password', 'unknown_user', 'second_factor_failed')",
-        )
-        .bind(ip)
-        .bind(since)
-        .fetch_one(self.pool())
-        .await?;
-        Ok(row.try_get(0)?)
+            .bind(&name)
+            .bind(ip)
+            .bind(since)
+            .bind(&name)
+            .bind(ip)
+            .bind(ip)
+            .bind(since)
+            .bind(&name)
+            .bind(since)
+            .bind(&name)
+            .bind(&name)
+            .bind(since)
+            .bind(&name)
+            .fetch_one(self.pool())
+            .await?;
+        Ok(FailureCounts {
+            pair: row.try_get(0)?,
+            address: row.try_get(1)?,
+            account: row.try_get(2)?,
+            account_codes: row.try_get(3)?,
+        })
     }
 
     /// Whether `user_name` ever logged in successfully from `ip` before attempt `before_id`.

@@ -16,13 +16,16 @@ mod session;
 mod views;
 
 use std::net::IpAddr;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
+use std::time::Duration;
 
 use axum::Router;
-use axum::http::Method;
+use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware;
+use axum::response::Response;
 use axum::routing::{get, post};
 use store::{Editor, Recorder};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::config::AdminConfig;
 
@@ -280,23 +283,97 @@ impl Visitor {
     }
 }
 
-/// Hashes a password off the async workers (Argon2 takes tens of milliseconds on purpose).
-async fn hash_password(password: &str) -> Result<String, store::Error> {
+/// Argon2id runs admitted a few at a time.
+///
+/// One run takes 19 MiB and tens of milliseconds of a core, on purpose. Unbounded, a burst of
+/// sign-ins queued them all on the blocking pool at once (60 from six addresses took the
+/// process from 150 MiB to 1.2 GiB). So every run (a sign-in, the stand-in check for an
+/// unknown name, a password re-check, a new password, a reset) needs one of `2 × cores` slots,
+/// process-wide because memory and cores are the process's; a request that finds none free
+/// within [`ARGON2_WAIT`] is answered at once with 503 and `Retry-After` instead of queueing.
+/// The slot is held until the run ends, even if the client has gone.
+static ARGON2_SLOTS: LazyLock<Arc<Semaphore>> = LazyLock::new(|| {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    Arc::new(Semaphore::new(2 * cores))
+});
+
+/// How long a request waits for an Argon2 slot before it is told to come back.
+const ARGON2_WAIT: Duration = Duration::from_secs(1);
+
+/// Seconds in the `Retry-After` of a busy answer.
+const RETRY_AFTER_S: u64 = 5;
+
+/// Permission to run Argon2 once: the only way to hash or check a password here.
+pub(super) struct Argon2Slot {
+    _permit: OwnedSemaphorePermit,
+}
+
+/// Every Argon2 slot stayed taken for the whole wait.
+#[derive(Debug)]
+pub(super) struct Busy;
+
+/// Waits up to [`ARGON2_WAIT`] for an Argon2 slot.
+pub(super) async fn argon2_slot() -> Result<Argon2Slot, Busy> {
+    match tokio::time::timeout(ARGON2_WAIT, ARGON2_SLOTS.clone().acquire_owned()).await {
+        Ok(Ok(permit)) => Ok(Argon2Slot { _permit: permit }),
+        // Timed out (the semaphore is never closed).
+        _ => Err(Busy),
+    }
+}
+
+impl Argon2Slot {
+    /// Runs `f` off the async workers, holding the slot until it returns.
+    async fn run<T: Send + 'static>(self, f: impl FnOnce() -> T + Send + 'static) -> Option<T> {
+        tokio::task::spawn_blocking(move || {
+            let _slot = self;
+            f()
+        })
+        .await
+        .ok()
+    }
+}
+
+/// Adds `Retry-After` to a busy answer.
+pub(super) fn retry_later(mut res: Response) -> Response {
+    res.headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_S));
+    res
+}
+
+impl AdminState {
+    /// 503 with `Retry-After`: every Argon2 slot is taken.
+    pub(super) fn busy(&self) -> Response {
+        retry_later(self.inner.views.error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Busy",
+            "The server is busy checking passwords. Try again in a few seconds.",
+        ))
+    }
+}
+
+/// Hashes a password in an Argon2 slot.
+async fn hash_password(slot: Argon2Slot, password: &str) -> Result<String, store::Error> {
     let pw = password.to_string();
     let bad = |reason: String| store::Error::Invalid {
         field: "password",
         reason,
     };
-    tokio::task::spawn_blocking(move || auth::password::hash(&pw))
+    slot.run(move || auth::password::hash(&pw))
         .await
-        .map_err(|e| bad(e.to_string()))?
+        .ok_or_else(|| bad("the hashing task failed".into()))?
         .map_err(|e| bad(e.to_string()))
 }
 
-/// Checks a password off the async workers.
-async fn verify_password(password: &str, phc: &str) -> bool {
+/// Checks a password in an Argon2 slot.
+async fn verify_password(slot: Argon2Slot, password: &str, phc: &str) -> bool {
     let (pw, phc) = (password.to_string(), phc.to_string());
-    tokio::task::spawn_blocking(move || auth::password::verify(&pw, &phc))
+    slot.run(move || auth::password::verify(&pw, &phc))
         .await
         .unwrap_or(false)
+}
+
+/// Spends the time of one check in an Argon2 slot, for a name that does not exist.
+async fn verify_dummy(slot: Argon2Slot, password: &str) {
+    let pw = password.to_string();
+    slot.run(move || auth::password::verify_dummy(&pw)).await;
 }

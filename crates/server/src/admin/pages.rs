@@ -64,12 +64,14 @@ pub(super) async fn stylesheet() -> Response {
 fn result_label(r: LoginResult) -> &'static str {
     match r {
         LoginResult::Success => "signed in",
+        LoginResult::AwaitingSecondFactor => "password right, code asked",
         LoginResult::WrongPassword => "wrong password",
         LoginResult::UnknownUser => "unknown user",
         LoginResult::SecondFactorFailed => "second factor failed",
         LoginResult::Locked => "locked out",
         LoginResult::Disabled => "account disabled",
         LoginResult::SessionHijack => "stolen session refused",
+        LoginResult::RecheckFailed => "password re-check failed",
     }
 }
 
@@ -119,7 +121,12 @@ pub(super) async fn dashboard(
         let recent = rec.login_history(&day, 1000, 0).await?;
         failed = recent
             .iter()
-            .filter(|a| a.result != LoginResult::Success)
+            .filter(|a| {
+                !matches!(
+                    a.result,
+                    LoginResult::Success | LoginResult::AwaitingSecondFactor
+                )
+            })
             .cloned()
             .collect();
         failed_24h = failed.len();
@@ -475,7 +482,10 @@ pub(super) async fn add_user(
         .await;
     };
     let password = auth::password::generate();
-    let hash = super::hash_password(&password).await?;
+    let Ok(slot) = super::argon2_slot().await else {
+        return Ok(state.busy());
+    };
+    let hash = super::hash_password(slot, &password).await?;
     match state
         .inner
         .editor
@@ -538,7 +548,10 @@ async fn change_user(
         }
         "reset" => {
             let password = auth::password::generate();
-            let hash = super::hash_password(&password).await?;
+            let Ok(slot) = super::argon2_slot().await else {
+                return Ok(state.busy());
+            };
+            let hash = super::hash_password(slot, &password).await?;
             ed.set_password(user.id, &hash, true).await?;
             one_time = Some(password);
             user.name.clone()

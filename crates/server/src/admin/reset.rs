@@ -13,6 +13,7 @@ use axum::response::Response;
 use minijinja::context;
 use serde::Deserialize;
 
+use super::session::{LOCKED, Recheck, recheck_password};
 use super::{AdminState, Visitor};
 
 /// Minutes a link stays valid.
@@ -268,7 +269,10 @@ pub(super) async fn reset(
     if let Err(e) = auth::password::check_policy(&f.new, &user.name) {
         return Ok(refuse(format!("New password refused: {e}.")));
     }
-    let new_hash = super::hash_password(&f.new).await?;
+    let Ok(slot) = super::argon2_slot().await else {
+        return Ok(state.busy());
+    };
+    let new_hash = super::hash_password(slot, &f.new).await?;
     // Used now, once: a second post of the same link (or a race) finds nothing.
     if editor.use_reset(&hash, store::now()).await? != Some(user.id) {
         return Ok(invalid_link(&state));
@@ -320,12 +324,14 @@ pub(super) async fn set_email(
             context! { forced => false, email => email, email_notice => notice, email_error => error },
         )
     };
-    if !super::verify_password(&f.current, &session.user.password_hash).await {
-        return Ok(page(
-            StatusCode::BAD_REQUEST,
-            None,
-            Some("The current password is wrong.".into()),
-        ));
+    let refused = match recheck_password(&state, &visitor, &session.user, &f.current).await? {
+        Recheck::Right => None,
+        Recheck::Wrong => Some((StatusCode::BAD_REQUEST, "The current password is wrong.")),
+        Recheck::Locked => Some((StatusCode::TOO_MANY_REQUESTS, LOCKED)),
+        Recheck::Busy => return Ok(state.busy()),
+    };
+    if let Some((status, error)) = refused {
+        return Ok(page(status, None, Some(error.into())));
     }
     if !email.is_empty()
         && let Err(e) = mail::message::check_address("the address", email)

@@ -9,7 +9,10 @@ use minijinja::value::Value;
 use serde::Deserialize;
 use store::{LoginResult, SessionStage};
 
-use super::session::{landing, record_attempt, set_cookie, start_session};
+use super::session::{
+    Gate, LOCKED, Recheck, landing, recheck_password, record_attempt, record_failure, set_cookie,
+    start_session,
+};
 use super::{AdminState, REQUIRE_2FA, Visitor};
 use crate::routes::request_host;
 
@@ -74,26 +77,21 @@ async fn check_code_inner(
     let Some(secret) = &user.totp_secret else {
         return Ok(Redirect::to(&format!("{}/login", state.base())).into_response());
     };
-    let now = store::now();
-    let since = now - inner.lockout.window.as_secs() as i64;
-    let account_failures = inner.recorder.account_failures(&user.name, since).await?;
-    let ip_failures = inner
-        .recorder
-        .ip_failures(&visitor.ip_string(), since)
-        .await?;
-    if inner.lockout.gate(account_failures, ip_failures) == auth::lockout::Gate::Locked {
-        record_attempt(state, visitor, user, LoginResult::Locked).await?;
+    // Counted like wrong passwords, and only a completed sign-in restarts the count: the
+    // right password alone does not (see `auth::lockout`).
+    if super::session::gate(state, visitor, &user.name, Some(user.id)).await? == Gate::Locked {
         inner.editor.delete_session(&session.token_hash).await?;
         let mut res = inner.views.page(
             StatusCode::TOO_MANY_REQUESTS,
             "login.html",
             None,
             "",
-            context! { user => &user.name, error => "Too many failed attempts. Wait 15 minutes and try again." },
+            context! { user => &user.name, error => LOCKED },
         );
         super::session::clear_cookie(&mut res);
         return Ok(res);
     }
+    let now = store::now();
 
     let totp_ok = match auth::totp::verify(
         secret,
@@ -109,13 +107,15 @@ async fn check_code_inner(
         inner.editor.use_recovery_code(user.id, &hash).await?
     };
     if !ok {
-        record_attempt(state, visitor, user, LoginResult::SecondFactorFailed).await?;
-        let ip = visitor.ip_string();
-        inner
-            .recorder
-            .security_event("admin_second_factor_failed", Some(&ip), &user.name)
-            .await?;
-        inner.shield.failed_login(visitor.ip);
+        record_failure(
+            state,
+            visitor,
+            &user.name,
+            Some(user.id),
+            LoginResult::SecondFactorFailed,
+            "admin_second_factor_failed",
+        )
+        .await?;
         return Ok(inner.views.page(
             StatusCode::UNAUTHORIZED,
             "second_factor.html",
@@ -267,16 +267,19 @@ pub(super) async fn disable(
             return Ok(Redirect::to(&format!("{}/login", state.base())).into_response());
         };
         let user = &session.user;
-        if !super::verify_password(&form.password, &user.password_hash).await {
+        let refused = match recheck_password(&state, &visitor, user, &form.password).await? {
+            Recheck::Right => None,
+            Recheck::Wrong => Some((StatusCode::BAD_REQUEST, "The password is wrong.")),
+            Recheck::Locked => Some((StatusCode::TOO_MANY_REQUESTS, LOCKED)),
+            Recheck::Busy => return Ok(state.busy()),
+        };
+        if let Some((status, error)) = refused {
             let codes_left = state.inner.editor.recovery_codes_left(user.id).await?;
-            let ctx = context! { enabled => true, codes_left, error => "The password is wrong." };
-            return Ok(state.inner.views.page(
-                StatusCode::BAD_REQUEST,
-                "totp.html",
-                Some(session),
-                "",
-                ctx,
-            ));
+            let ctx = context! { enabled => true, codes_left, error };
+            return Ok(state
+                .inner
+                .views
+                .page(status, "totp.html", Some(session), "", ctx));
         }
         state.inner.editor.disable_totp(user.id).await?;
         state.audit(&visitor, "user.2fa_off", &user.name).await?;

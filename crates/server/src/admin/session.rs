@@ -191,7 +191,144 @@ pub(super) async fn record_attempt(
 
 /// One message for every failure, so it does not tell which names exist.
 const LOGIN_FAILED: &str = "Wrong user name or password.";
-const LOCKED: &str = "Too many failed attempts. Wait 15 minutes and try again.";
+/// The answer while locked out.
+pub(super) const LOCKED: &str = "Too many failed attempts. Wait 15 minutes and try again.";
+/// The answer when every Argon2 slot is taken.
+const BUSY: &str = "The server is busy checking passwords. Try again in a few seconds.";
+
+/// Whether the lockout lets an attempt through.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Gate {
+    /// Go on and check the password or code (any delay has been waited).
+    Open,
+    /// Refused without checking; recorded as such.
+    Locked,
+}
+
+/// The lockout check before a password or code for `name` is looked at (see
+/// [`auth::lockout`]): counts the failures for the name and the visitor's address, and either
+/// waits the delay they call for or records a locked-out attempt.
+pub(super) async fn gate(
+    state: &AdminState,
+    visitor: &Visitor,
+    name: &str,
+    user_id: Option<i64>,
+) -> Result<Gate, store::Error> {
+    let inner = &state.inner;
+    let now = store::now();
+    let ip = visitor.ip_string();
+    let since = now - inner.lockout.window.as_secs() as i64;
+    let c = inner.recorder.failure_counts(name, &ip, since).await?;
+    let failures = auth::lockout::Failures {
+        pair: c.pair,
+        address: c.address,
+        account: c.account,
+        account_codes: c.account_codes,
+    };
+    match inner.lockout.gate(failures) {
+        auth::lockout::Gate::Locked => {
+            let attempt = LoginAttempt {
+                id: 0,
+                at: now,
+                user_name: name.to_string(),
+                user_id,
+                ip: ip.clone(),
+                user_agent: visitor.user_agent.clone(),
+                result: LoginResult::Locked,
+            };
+            inner.recorder.login_attempt(&attempt).await?;
+            inner
+                .recorder
+                .security_event("admin_login_locked", Some(&ip), name)
+                .await?;
+            Ok(Gate::Locked)
+        }
+        auth::lockout::Gate::Open(delay) => {
+            if delay > Duration::ZERO {
+                tokio::time::sleep(delay).await;
+            }
+            Ok(Gate::Open)
+        }
+    }
+}
+
+/// Records a failed attempt in the login history and as a security event, and, when it
+/// counts towards the lockout, tells the shield (enough of them from one address end in a
+/// ban).
+pub(super) async fn record_failure(
+    state: &AdminState,
+    visitor: &Visitor,
+    name: &str,
+    user_id: Option<i64>,
+    result: LoginResult,
+    event: &str,
+) -> Result<(), store::Error> {
+    let inner = &state.inner;
+    let ip = visitor.ip_string();
+    let attempt = LoginAttempt {
+        id: 0,
+        at: store::now(),
+        user_name: name.to_string(),
+        user_id,
+        ip: ip.clone(),
+        user_agent: visitor.user_agent.clone(),
+        result,
+    };
+    inner.recorder.login_attempt(&attempt).await?;
+    inner
+        .recorder
+        .security_event(event, Some(&ip), name)
+        .await?;
+    if result.is_failure() {
+        inner.shield.failed_login(visitor.ip);
+    }
+    tracing::info!(target: "shield", user = %name, client.ip = %ip, result = result.as_str(), "admin sign-in failed");
+    Ok(())
+}
+
+/// The outcome of asking a signed-in session for its password again.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Recheck {
+    /// The password is right.
+    Right,
+    /// Wrong; recorded and counted like a failed sign-in.
+    Wrong,
+    /// Refused without checking: too many failures.
+    Locked,
+    /// Every Argon2 slot is taken; nothing was checked.
+    Busy,
+}
+
+/// Checks the password a signed-in session typed to confirm a change (a new password or
+/// e-mail address, turning two-factor sign-in off). It counts exactly like a sign-in: the same
+/// lockout and delay, a wrong one is in the login history (`recheck_failed`) and is told to
+/// the shield, so a borrowed session cannot guess the password at leisure.
+pub(super) async fn recheck_password(
+    state: &AdminState,
+    visitor: &Visitor,
+    user: &store::User,
+    password: &str,
+) -> Result<Recheck, store::Error> {
+    if gate(state, visitor, &user.name, Some(user.id)).await? == Gate::Locked {
+        return Ok(Recheck::Locked);
+    }
+    let Ok(slot) = super::argon2_slot().await else {
+        return Ok(Recheck::Busy);
+    };
+    if super::verify_password(slot, password, &user.password_hash).await {
+        return Ok(Recheck::Right);
+    }
+    record_failure(
+        state,
+        visitor,
+        &user.name,
+        Some(user.id),
+        LoginResult::RecheckFailed,
+        "admin_password_recheck_failed",
+    )
+    .await?;
+    Ok(Recheck::Wrong)
+}
 
 pub(super) async fn login(
     State(state): State<AdminState>,
@@ -219,16 +356,6 @@ async fn login_inner(
     let inner = &state.inner;
     let name = store::clip(form.user.trim(), 64);
     let now = store::now();
-    let ip = visitor.ip_string();
-    let record = |result: LoginResult, user_id: Option<i64>| LoginAttempt {
-        id: 0,
-        at: now,
-        user_name: name.clone(),
-        user_id,
-        ip: ip.clone(),
-        user_agent: visitor.user_agent.clone(),
-        result,
-    };
     let again = |status: StatusCode, message: &str| {
         inner.views.page(
             status,
@@ -239,39 +366,28 @@ async fn login_inner(
         )
     };
 
-    // Lockout: counted per name (existing or not, so locking reveals nothing) and per address.
-    let since = now - inner.lockout.window.as_secs() as i64;
-    let account_failures = inner.recorder.account_failures(&name, since).await?;
-    let ip_failures = inner.recorder.ip_failures(&ip, since).await?;
-    let delay = match inner.lockout.gate(account_failures, ip_failures) {
-        auth::lockout::Gate::Locked => {
-            inner
-                .recorder
-                .login_attempt(&record(LoginResult::Locked, None))
-                .await?;
-            inner
-                .recorder
-                .security_event("admin_login_locked", Some(&ip), &name)
-                .await?;
-            return Ok(again(StatusCode::TOO_MANY_REQUESTS, LOCKED));
-        }
-        auth::lockout::Gate::Open(delay) => delay,
-    };
-    if delay > Duration::ZERO {
-        tokio::time::sleep(delay).await;
+    // Lockout: counted per name (existing or not, so locking reveals nothing) and address.
+    if gate(state, visitor, &name, None).await? == Gate::Locked {
+        return Ok(again(StatusCode::TOO_MANY_REQUESTS, LOCKED));
     }
-
     let user = inner.editor.user_by_name(&name).await?;
+    // Unknown names wait for a slot too, so a busy answer tells nothing either.
+    let Ok(slot) = super::argon2_slot().await else {
+        tracing::debug!(client.ip = %visitor.ip, "sign-in refused: every Argon2 slot is taken");
+        return Ok(super::retry_later(again(
+            StatusCode::SERVICE_UNAVAILABLE,
+            BUSY,
+        )));
+    };
     let password = form.password;
     let (result, user) = match user {
         None => {
             // Spend the same time as a real check.
-            let pw = password.clone();
-            let _ = tokio::task::spawn_blocking(move || auth::password::verify_dummy(&pw)).await;
+            super::verify_dummy(slot, &password).await;
             (LoginResult::UnknownUser, None)
         }
         Some(user) => {
-            let ok = super::verify_password(&password, &user.password_hash).await;
+            let ok = super::verify_password(slot, &password, &user.password_hash).await;
             let result = match (ok, user.disabled) {
                 (true, false) => LoginResult::Success,
                 (_, true) => LoginResult::Disabled,
@@ -280,21 +396,19 @@ async fn login_inner(
             (result, Some(user))
         }
     };
-    inner
-        .recorder
-        .login_attempt(&record(result, user.as_ref().map(|u| u.id)))
-        .await?;
+    let user_id = user.as_ref().map(|u| u.id);
     let Some(user) = user.filter(|_| result == LoginResult::Success) else {
-        inner
-            .recorder
-            .security_event("admin_login_failed", Some(&ip), &name)
-            .await?;
-        if result.is_failure() {
-            inner.shield.failed_login(visitor.ip);
-        }
-        tracing::info!(target: "shield", user = %name, client.ip = %ip, result = result.as_str(), "admin sign-in failed");
+        record_failure(state, visitor, &name, user_id, result, "admin_login_failed").await?;
         return Ok(again(StatusCode::UNAUTHORIZED, LOGIN_FAILED));
     };
+    // With a second factor to come the sign-in is not complete yet, and restarts no count
+    // (or re-entering the password would reset the count of wrong codes).
+    let result = if user.totp_secret.is_some() {
+        LoginResult::AwaitingSecondFactor
+    } else {
+        LoginResult::Success
+    };
+    record_attempt(state, visitor, &user, result).await?;
 
     // Success: a fresh session; any session the browser still had is ended.
     if let Some(old) = &visitor.session {
@@ -384,17 +498,32 @@ pub(super) async fn change_password(
     };
     let views = &state.inner.views;
     let forced = session.stage == SessionStage::ChangePassword;
-    let refuse = |msg: &str| {
+    let refuse_with = |status: StatusCode, msg: &str| {
         views.page(
-            StatusCode::BAD_REQUEST,
+            status,
             "password.html",
             Some(&session),
             "",
             context! { forced, error => msg },
         )
     };
-    if !super::verify_password(&form.current, &session.user.password_hash).await {
-        return refuse("The current password is wrong.");
+    let refuse = |msg: &str| refuse_with(StatusCode::BAD_REQUEST, msg);
+    let failed = |e: store::Error| {
+        tracing::error!(error = %e, "password change failed");
+        views.error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Something went wrong",
+            "Please try again.",
+        )
+    };
+    match recheck_password(&state, &visitor, &session.user, &form.current).await {
+        Ok(Recheck::Right) => {}
+        Ok(Recheck::Wrong) => return refuse("The current password is wrong."),
+        Ok(Recheck::Locked) => return refuse_with(StatusCode::TOO_MANY_REQUESTS, LOCKED),
+        Ok(Recheck::Busy) => {
+            return super::retry_later(refuse_with(StatusCode::SERVICE_UNAVAILABLE, BUSY));
+        }
+        Err(e) => return failed(e),
     }
     if form.new != form.confirm {
         return refuse("The new passwords differ.");
@@ -405,8 +534,11 @@ pub(super) async fn change_password(
     if let Err(e) = auth::password::check_policy(&form.new, &session.user.name) {
         return refuse(&format!("New password refused: {e}."));
     }
+    let Ok(slot) = super::argon2_slot().await else {
+        return super::retry_later(refuse_with(StatusCode::SERVICE_UNAVAILABLE, BUSY));
+    };
     let result = async {
-        let hash = super::hash_password(&form.new).await?;
+        let hash = super::hash_password(slot, &form.new).await?;
         // Ends every session of the account, this one included; then a fresh one.
         state
             .inner
@@ -429,13 +561,6 @@ pub(super) async fn change_password(
             );
             res
         }
-        Err(e) => {
-            tracing::error!(error = %e, "password change failed");
-            views.error(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "Something went wrong",
-                "Please try again.",
-            )
-        }
+        Err(e) => failed(e),
     }
 }

@@ -121,25 +121,19 @@ async fn login_history_counts_and_filters() {
     ))
     .await
     .unwrap();
-    assert_eq!(r.account_failures("anneke", 0).await.unwrap(), 2);
-    assert_eq!(
-        r.account_failures("anneke", 105).await.unwrap(),
-        1,
-        "window"
-    );
+    let counts = |since| r.failure_counts("anneke", "192.0.2.1", since);
+    assert_eq!(counts(0).await.unwrap().account, 2);
+    assert_eq!(counts(105).await.unwrap().account, 1, "window");
     r.login_attempt(&attempt("anneke", "192.0.2.1", LoginResult::Success, 120))
         .await
         .unwrap();
+    let after = counts(0).await.unwrap();
     assert_eq!(
-        r.account_failures("anneke", 0).await.unwrap(),
-        0,
+        (after.account, after.pair),
+        (0, 0),
         "a success resets the account count"
     );
-    assert_eq!(
-        r.ip_failures("192.0.2.1", 0).await.unwrap(),
-        2,
-        "but not the IP count"
-    );
+    assert_eq!(after.address, 2, "but not the IP count");
     r.login_attempt(&attempt(
         "ghost",
         "198.51.100.9",
@@ -248,4 +242,76 @@ async fn reset_links_work_once_and_expire() {
     assert!(ed.set_setting_once("k", "first").await.unwrap());
     assert!(!ed.set_setting_once("k", "second").await.unwrap());
     assert_eq!(ed.setting("k").await.unwrap().as_deref(), Some("first"));
+}
+
+/// Issue 12: only a completed sign-in restarts the counts (a right password with the code
+/// still to come does not); the pair count is per address, the address count per address
+/// for any name, and every kind of failure counts, a failed password re-check included.
+#[tokio::test]
+async fn failure_counts_restart_only_with_a_completed_sign_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path()).await;
+    let r = &store.recorder;
+    let (home, away) = ("192.0.2.1", "198.51.100.9");
+    let mut at = 100;
+    for (ip, result) in [
+        (away, LoginResult::WrongPassword),
+        (away, LoginResult::AwaitingSecondFactor),
+        (away, LoginResult::SecondFactorFailed),
+        (away, LoginResult::AwaitingSecondFactor),
+        (away, LoginResult::SecondFactorFailed),
+        (away, LoginResult::Locked),
+        (away, LoginResult::SessionHijack),
+        (home, LoginResult::RecheckFailed),
+        (home, LoginResult::UnknownUser),
+    ] {
+        at += 1;
+        r.login_attempt(&attempt("anneke", ip, result, at))
+            .await
+            .unwrap();
+    }
+    r.login_attempt(&attempt("ghost", away, LoginResult::UnknownUser, at))
+        .await
+        .unwrap();
+    let away_counts = r.failure_counts("anneke", away, 0).await.unwrap();
+    assert_eq!(
+        away_counts,
+        store::FailureCounts {
+            pair: 3,
+            address: 4,
+            account: 5,
+            account_codes: 2,
+        }
+    );
+    assert_eq!(r.failure_counts("anneke", home, 0).await.unwrap().pair, 2);
+
+    // A completed sign-in from home restarts the account's counts and home's pair count, not
+    // the pair count of the other address.
+    r.login_attempt(&attempt("anneke", home, LoginResult::Success, at + 1))
+        .await
+        .unwrap();
+    let home_counts = r.failure_counts("anneke", home, 0).await.unwrap();
+    assert_eq!((home_counts.pair, home_counts.account), (0, 0));
+    assert_eq!(home_counts.address, 2);
+    let away_counts = r.failure_counts("anneke", away, 0).await.unwrap();
+    assert_eq!(
+        away_counts,
+        store::FailureCounts {
+            pair: 3,
+            address: 4,
+            account: 0,
+            account_codes: 0,
+        }
+    );
+    // The Rust list and the SQL list agree.
+    for result in LoginResult::ALL {
+        let expected = matches!(
+            result,
+            LoginResult::WrongPassword
+                | LoginResult::UnknownUser
+                | LoginResult::SecondFactorFailed
+                | LoginResult::RecheckFailed
+        );
+        assert_eq!(result.is_failure(), expected, "{result:?}");
+    }
 }

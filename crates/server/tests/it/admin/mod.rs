@@ -1,11 +1,13 @@
 //! The admin entrance against the real server over HTTPS.
 
+mod busy;
 mod content;
 mod csrf;
 mod history;
 mod login;
 mod mail;
 mod media;
+mod recheck;
 mod reset;
 mod routes;
 mod second_factor;

@@ -181,6 +181,92 @@ async fn wrong_codes_lock_the_account() {
     assert!(c.cookie().is_none(), "the half-finished session is ended");
 }
 
+/// A six-digit code that is none of the codes valid around now.
+fn wrong_code(secret: &str) -> String {
+    let valid: Vec<String> = (-2..=2).map(|k| code(secret, k * 30)).collect();
+    (0..)
+        .map(|n: u32| format!("{:06}", (n * 7919) % 1_000_000))
+        .find(|c| !valid.contains(c))
+        .unwrap()
+}
+
+/// Issue 12: a right password recorded a success, and failures were counted only after the
+/// last success, so re-entering the password reset the count of wrong codes (32 wrong codes in
+/// ten seconds, never locked, then the right code worked). Only a completed sign-in restarts
+/// the count now.
+#[tokio::test]
+async fn entering_the_password_again_does_not_reset_the_count_of_wrong_codes() {
+    let s = TestServer::start().await;
+    let b = signed_in(&s, "anneke", Role::Admin).await;
+    let (secret, _) = enrol(&b).await;
+    let c = s.browser_from("127.0.4.4".parse().unwrap(), "Guesser/1");
+    for i in 0..5 {
+        // A fresh half session each time, as the guesser would get.
+        let res = c.login("anneke", PW).await;
+        assert_eq!(location(&res), "/_admin/login/2fa", "password step {i}");
+        let (_, html) = c.get_text("/login/2fa").await;
+        let csrf = testkit::csrf_in(&html).unwrap();
+        let res = c
+            .post(
+                "/login/2fa",
+                &[("csrf", &csrf), ("code", &wrong_code(&secret))],
+            )
+            .await;
+        assert_eq!(res.status(), 401, "wrong code {i}");
+    }
+    // Locked, at the password step too; and the right code, sent with the last half
+    // session, is not looked at: that session ends.
+    let (_, html) = c.get_text("/login/2fa").await;
+    let csrf = testkit::csrf_in(&html).unwrap();
+    assert_eq!(c.login("anneke", PW).await.status(), 429);
+    let res = c
+        .post(
+            "/login/2fa",
+            &[("csrf", &csrf), ("code", &code(&secret, 30))],
+        )
+        .await;
+    assert_eq!(res.status(), 429);
+    assert!(c.cookie().is_none(), "the half-finished session is ended");
+
+    // The history tells the password steps apart from completed sign-ins.
+    let store = s.open_store().await;
+    let f = LoginFilter {
+        ip: Some("127.0.4.4".into()),
+        ..Default::default()
+    };
+    let results: Vec<LoginResult> = store
+        .recorder
+        .login_history(&f, 20, 0)
+        .await
+        .unwrap()
+        .iter()
+        .map(|a| a.result)
+        .collect();
+    let count = |r| results.iter().filter(|x| **x == r).count();
+    assert_eq!(count(LoginResult::AwaitingSecondFactor), 5, "{results:?}");
+    assert_eq!(count(LoginResult::SecondFactorFailed), 5, "{results:?}");
+    assert_eq!(count(LoginResult::Locked), 2, "{results:?}");
+    assert_eq!(count(LoginResult::Success), 0, "{results:?}");
+    let (_, html) = b.get_text("/logins?result=awaiting_second_factor").await;
+    assert!(html.contains("password right, code asked"), "{html}");
+
+    // The owner, elsewhere, still completes a sign-in.
+    let owner = s.browser();
+    assert_eq!(
+        location(&owner.login("anneke", PW).await),
+        "/_admin/login/2fa"
+    );
+    let (_, html) = owner.get_text("/login/2fa").await;
+    let csrf = testkit::csrf_in(&html).unwrap();
+    let res = owner
+        .post(
+            "/login/2fa",
+            &[("csrf", &csrf), ("code", &code(&secret, 30))],
+        )
+        .await;
+    assert_eq!(location(&res), "/_admin/");
+}
+
 #[tokio::test]
 async fn an_admin_can_require_2fa_for_everyone() {
     let s = TestServer::start().await;
