@@ -585,6 +585,8 @@ impl Config {
         ] {
             if v == 0 {
                 problems.push((key.into(), "must be greater than 0".into()));
+            } else if v > 86_400 * 30 && key.ends_with("_s") {
+                problems.push((key.into(), "must be at most 30 days".into()));
             }
         }
         let admin = &self.admin;

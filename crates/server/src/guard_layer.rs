@@ -279,7 +279,10 @@ impl ShieldState {
         let inspect = shield::InspectConfig {
             threshold: config.threshold,
             disabled_rules: config.disabled_rules.clone(),
-            max_body: config.max_inspected_body,
+            // Public bodies over `max_inspected_body` are refused before inspection; this
+            // bound is for a form body re-encoded without its free text, which percent-encoding
+            // can make up to three times longer. Nothing is left uninspected.
+            max_body: config.max_inspected_body.saturating_mul(3),
         };
         let shield = shield::Shield::new(inspect.clone())?;
         let sources: Vec<Source> = config.blocklists.iter().map(|e| Source::parse(e)).collect();
@@ -394,6 +397,19 @@ impl ShieldState {
         }
     }
 
+    /// Whether `path` is the admin's (the admin path itself or below it; `/_adminx` is not).
+    fn is_admin(&self, path: &str) -> bool {
+        path.strip_prefix(&*self.admin_path)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+    }
+
+    /// Whether the client is banned or blocklisted (and not allowlisted), in any ban mode.
+    fn banned(&self, ip: IpAddr) -> bool {
+        self.mode != ShieldMode::Off
+            && !self.defense.allowed(ip)
+            && self.defense.refused(ip).is_some()
+    }
+
     /// Whether connections from `ip` are closed at accept (`ban_response = "close"` and the
     /// client is blocklisted or banned, and not allowlisted).
     pub fn closes(&self, ip: IpAddr) -> bool {
@@ -426,7 +442,11 @@ impl ShieldState {
     /// in time. Enough of them within ten minutes (`ban_stalled_threshold`) get it banned,
     /// so starving the server costs the attacker its access.
     pub fn stalled(&self, ip: IpAddr) {
-        if self.mode == ShieldMode::Off || self.defense.allowed(ip) {
+        // A banned client's own held connections do not escalate its ban.
+        if self.mode == ShieldMode::Off
+            || self.defense.allowed(ip)
+            || self.defense.refused(ip).is_some()
+        {
             return;
         }
         if lock(&self.defense.stalled).record(ip, store::now()) {
@@ -493,6 +513,10 @@ impl crate::listen::Doorman for ShieldState {
 
     fn held(&self, ip: IpAddr) {
         self.stalled(ip);
+    }
+
+    fn banned(&self, ip: IpAddr) -> bool {
+        ShieldState::banned(self, ip)
     }
 }
 
@@ -618,6 +642,7 @@ async fn expire(defense: std::sync::Weak<Defense>, recorder: store::Recorder, sy
 /// Takes in the bans, allowlist and rule switches stored in the database.
 async fn sync(d: &Defense, recorder: &store::Recorder) {
     let now = store::now();
+    let mark = lock(&d.bans).save_mark();
     match recorder.active_bans(now).await {
         Ok(stored) => {
             let bans: Vec<Ban> = stored
@@ -625,7 +650,7 @@ async fn sync(d: &Defense, recorder: &store::Recorder) {
                 .filter_map(|b| Subject::parse(&b.subject).map(|s| stored_to_ban(s, b)))
                 .collect();
             d.metrics.bans_active.set(bans.len() as i64);
-            lock(&d.bans).sync(bans, now, 5);
+            lock(&d.bans).sync(bans, now, 5, mark);
         }
         Err(e) => tracing::warn!(target: "shield", error = %e, "could not read the ban list"),
     }
@@ -745,12 +770,11 @@ pub async fn inspect(State(state): State<ShieldState>, req: Request, next: Next)
     let path = parts.uri.path().to_string();
     // Admin forms are CSRF-checked and session-bound; their bodies (page text, passwords,
     // uploads) are sanitised, hashed or typed by their handlers, not judged here.
-    let profile =
-        if parts.method == axum::http::Method::POST && path.starts_with(&*state.admin_path) {
-            shield::Profile::EditorContent
-        } else {
-            shield::Profile::Public
-        };
+    let profile = if parts.method == axum::http::Method::POST && state.is_admin(&path) {
+        shield::Profile::EditorContent
+    } else {
+        shield::Profile::Public
+    };
     // Every other body is read whole, whatever the headers say (HTTP/2 sends neither
     // Content-Length nor Transfer-Encoding), within the request timeout, and judged whole:
     // one larger than the shield inspects is refused rather than half-judged.

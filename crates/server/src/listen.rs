@@ -42,11 +42,12 @@ struct Slot {
 }
 
 impl PerIp {
-    fn acquire(self: &Arc<Self>, ip: std::net::IpAddr) -> Option<Slot> {
+    /// A place for one more connection of `ip`'s client, if it has fewer than `max` open.
+    fn acquire(self: &Arc<Self>, ip: std::net::IpAddr, max: usize) -> Option<Slot> {
         let client = Subject::of(ip);
         let mut open = self.open.lock().unwrap_or_else(|p| p.into_inner());
         let n = open.entry(client).or_insert(0);
-        if *n >= self.max {
+        if *n >= max {
             return None;
         }
         *n += 1;
@@ -75,8 +76,11 @@ pub trait Doorman: Send + Sync {
     /// when bans close connections).
     fn refuses(&self, ip: std::net::IpAddr) -> bool;
     /// A connection from `ip` ended before its first request completed, after holding its
-    /// place for a while (idle, slow headers, a TLS handshake that never finished).
+    /// place until the server cut it (idle, slow headers, a TLS handshake that never finished).
     fn held(&self, ip: std::net::IpAddr);
+    /// Whether `ip` is banned or blocklisted: it may then keep one connection at most (to read
+    /// its refusal), so a banned client holds no places.
+    fn banned(&self, ip: std::net::IpAddr) -> bool;
 }
 
 /// The shield, as the listener sees it.
@@ -143,7 +147,12 @@ pub async fn serve(
             tracing::debug!(client.ip = %peer.ip(), "refused client; connection closed");
             continue;
         } else {
-            match per_ip.acquire(peer.ip()) {
+            let max = if gate.banned(peer.ip()) {
+                1
+            } else {
+                per_ip.max
+            };
+            match per_ip.acquire(peer.ip(), max) {
                 Some(slot) => Some(slot),
                 None => {
                     tracing::debug!(client.ip = %peer.ip(), "too many connections from one client; closed");
@@ -212,22 +221,28 @@ pub async fn serve(
 /// The time limits every connection lives under.
 #[derive(Clone, Copy)]
 struct ConnLimits {
+    /// Without a request in progress.
     idle: Duration,
+    /// Before the first request (the header deadline, for HTTP/2 too).
+    first: Duration,
+    /// With a request in progress but no progress (no request begun, no body frame sent):
+    /// a response the client never reads.
+    stall: Duration,
     max_age: Duration,
     grace: Duration,
-    /// A connection that ends without a completed request after this long was held.
-    held_after: Duration,
 }
 
 impl From<&ServerConfig> for ConnLimits {
     fn from(c: &ServerConfig) -> ConnLimits {
         let idle = Duration::from_secs(c.idle_timeout_s.max(1));
         let header = Duration::from_secs(c.header_read_timeout_s.max(1));
+        let request = Duration::from_secs(c.request_timeout_s.max(1));
         ConnLimits {
             idle,
+            first: idle.min(header),
+            stall: idle.max(request + Duration::from_secs(5)),
             max_age: Duration::from_secs(c.max_connection_age_s.max(1)),
             grace: Duration::from_secs(c.shutdown_grace_s),
-            held_after: idle.min(header),
         }
     }
 }
@@ -235,46 +250,94 @@ impl From<&ServerConfig> for ConnLimits {
 /// How a connection ended, for the shield.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Ended {
-    /// It completed a request, or it was short.
+    /// It completed a request, or the client closed it.
     Served,
-    /// It held its place without completing a request.
+    /// The server cut it before its first request completed.
     Held,
 }
 
-/// Requests in progress on a connection and when the last one ended.
+/// Requests in progress on a connection and when it last made progress.
 struct Activity {
     started: Instant,
     in_flight: AtomicUsize,
     completed: AtomicU64,
-    /// Milliseconds after `started` at which the last request ended.
+    /// Milliseconds after `started` of the last progress: a request begun or ended, a frame
+    /// of a response body sent.
     last_ms: AtomicU64,
 }
 
-/// One request in progress; marks the connection active until dropped.
+/// One request in progress, until its response body is sent (or dropped).
 struct InFlight(Arc<Activity>);
 
 impl Activity {
     fn begin(self: &Arc<Self>) -> InFlight {
         self.in_flight.fetch_add(1, Ordering::AcqRel);
+        self.progress();
         InFlight(self.clone())
     }
 
-    /// When the connection will have been idle for `idle`, or `None` while requests run.
-    fn idle_at(&self, idle: Duration) -> Option<Instant> {
+    fn progress(&self) {
+        let ms = u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        self.last_ms.store(ms, Ordering::Release);
+    }
+
+    /// When the connection is to be closed unless something happens first.
+    fn cut_at(&self, limits: &ConnLimits) -> Instant {
+        let last = self.started + Duration::from_millis(self.last_ms.load(Ordering::Acquire));
         if self.in_flight.load(Ordering::Acquire) > 0 {
-            return None;
+            last + limits.stall
+        } else if self.completed.load(Ordering::Acquire) == 0 {
+            self.started + limits.first
+        } else {
+            last + limits.idle
         }
-        Some(self.started + Duration::from_millis(self.last_ms.load(Ordering::Acquire)) + idle)
     }
 }
 
 impl Drop for InFlight {
     fn drop(&mut self) {
         let a = &self.0;
-        let ms = u64::try_from(a.started.elapsed().as_millis()).unwrap_or(u64::MAX);
-        a.last_ms.store(ms, Ordering::Release);
+        a.progress();
         a.completed.fetch_add(1, Ordering::AcqRel);
         a.in_flight.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// A response body that keeps its request in progress until it is sent, and counts each
+/// frame sent as progress.
+struct Tracked {
+    inner: axum::body::Body,
+    busy: Option<InFlight>,
+}
+
+impl http_body::Body for Tracked {
+    type Data = bytes::Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
+        let this = &mut *self;
+        let polled = std::pin::Pin::new(&mut this.inner).poll_frame(cx);
+        match &polled {
+            std::task::Poll::Ready(Some(Ok(_))) => {
+                if let Some(busy) = &this.busy {
+                    busy.0.progress();
+                }
+            }
+            std::task::Poll::Ready(_) => this.busy = None,
+            std::task::Poll::Pending => {}
+        }
+        polled
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.inner.size_hint()
     }
 }
 
@@ -288,10 +351,11 @@ struct Conn {
 }
 
 impl Conn {
-    /// Serves HTTP/1.1 or HTTP/2 until the client closes, the connection is idle for
-    /// `idle_timeout_s` (pings are not requests), it reaches `max_connection_age_s`, or the
-    /// server shuts down; in the last three cases it is asked to close gracefully and cut off
-    /// after the grace period.
+    /// Serves HTTP/1.1 or HTTP/2 until the client closes, or the server closes it: no first
+    /// request within the header deadline, idle for `idle_timeout_s` (pings are not
+    /// requests), a response the client does not take for longer than a request may last,
+    /// `max_connection_age_s` reached, or shutdown. The server asks the client to close
+    /// (HTTP/2 GOAWAY) and cuts the connection off after the grace period.
     async fn serve<S>(self, builder: &Builder<TokioExecutor>, stream: S, tls: bool) -> Ended
     where
         S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
@@ -321,34 +385,42 @@ impl Conn {
                 let answer = router.clone().oneshot(req);
                 async move {
                     let res = answer.await;
-                    drop(busy);
-                    res
+                    res.map(|r| {
+                        r.map(|inner| {
+                            axum::body::Body::new(Tracked {
+                                inner,
+                                busy: Some(busy),
+                            })
+                        })
+                    })
                 }
             })
         };
-        let conn = builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
+        // No upgrades: no route answers one, and an upgraded connection would leave these limits.
+        let conn = builder.serve_connection(TokioIo::new(stream), service);
         let mut conn = std::pin::pin!(conn);
         let old_at = activity.started + limits.max_age;
         let mut cut_at: Option<Instant> = None;
-        let mut idled = false;
+        let mut cut_early = false;
+        let mut timed_out = false;
         loop {
-            // While requests run, look again a whole idle period later.
-            let idle_at = activity
-                .idle_at(limits.idle)
-                .unwrap_or_else(|| Instant::now() + limits.idle);
+            let due = activity.cut_at(&limits);
             tokio::select! {
                 result = conn.as_mut() => {
                     if let Err(e) = result {
+                        timed_out = e
+                            .downcast_ref::<hyper::Error>()
+                            .is_some_and(hyper::Error::is_timeout);
                         tracing::debug!(client.ip = %peer.ip(), error = %e, "connection ended with an error");
                     }
                     break;
                 }
-                _ = tokio::time::sleep_until(idle_at.min(old_at)), if cut_at.is_none() => {
+                _ = tokio::time::sleep_until(due.min(old_at)), if cut_at.is_none() => {
                     let now = Instant::now();
-                    let idle = activity.idle_at(limits.idle).is_some_and(|t| t <= now);
-                    if idle || now >= old_at {
-                        idled = idle;
-                        tracing::debug!(client.ip = %peer.ip(), idle, "closing connection");
+                    let stale = activity.cut_at(&limits) <= now;
+                    if stale || now >= old_at {
+                        cut_early = stale;
+                        tracing::debug!(client.ip = %peer.ip(), stale, "closing connection");
                         conn.as_mut().graceful_shutdown();
                         cut_at = Some(now + limits.grace);
                     }
@@ -363,8 +435,8 @@ impl Conn {
                 }
             }
         }
-        let held = activity.completed.load(Ordering::Acquire) == 0
-            && (idled || activity.started.elapsed() >= limits.held_after);
+        // Only connections the server had to cut count; one the client closed does not.
+        let held = activity.completed.load(Ordering::Acquire) == 0 && (cut_early || timed_out);
         if held { Ended::Held } else { Ended::Served }
     }
 }

@@ -188,9 +188,13 @@ pub struct BanTable {
     history: HashMap<Subject, (u32, i64)>,
     /// Subjects of active bans that are not found by key (networks banned by hand).
     networks: Vec<Subject>,
-    /// Bans made here that the database has not confirmed yet: a sync keeps them, however
-    /// long the write takes, so a ban is never lost between being made and being stored.
-    unsaved: std::collections::HashSet<Subject>,
+    /// Bans made here that a sync has not seen stored yet: `None` while not written, or the
+    /// save mark of their write. A sync keeps them, however long the write takes, unless its
+    /// read of the database began after the write; so a ban is never lost between being made
+    /// and being stored.
+    unsaved: HashMap<Subject, Option<u64>>,
+    /// Counts writes confirmed by [`BanTable::saved`].
+    saves: u64,
 }
 
 impl BanTable {
@@ -242,14 +246,22 @@ impl BanTable {
             at: now,
         };
         self.active.insert(subject, ban.clone());
-        self.unsaved.insert(subject);
+        self.unsaved.insert(subject, None);
         ban
     }
 
-    /// The database now holds the ban of `subject`: from here on a sync may drop it when it
-    /// is lifted there.
+    /// The database now holds the ban of `subject`: a sync whose read began after this may
+    /// drop it when it was lifted there.
     pub fn saved(&mut self, subject: Subject) {
-        self.unsaved.remove(&subject);
+        self.saves += 1;
+        if let Some(mark) = self.unsaved.get_mut(&subject) {
+            *mark = Some(self.saves);
+        }
+    }
+
+    /// Taken just before reading the stored bans, and handed to [`BanTable::sync`] with them.
+    pub fn save_mark(&self) -> u64 {
+        self.saves
     }
 
     /// Bans made here and not yet confirmed as stored.
@@ -259,7 +271,16 @@ impl BanTable {
 
     /// Adds a ban as it is (loaded from the database, or made by an operator).
     pub fn insert(&mut self, ban: Ban, now: i64) {
-        if ban.until.is_none_or(|u| u > now) {
+        // Of two bans of one subject the one that lasts longer stands.
+        let outlasted =
+            self.active
+                .get(&ban.subject)
+                .is_some_and(|old| match (old.until, ban.until) {
+                    (None, _) => true,
+                    (Some(_), None) => false,
+                    (Some(a), Some(b)) => a > b,
+                });
+        if ban.until.is_none_or(|u| u > now) && !outlasted {
             let e = self.history.entry(ban.subject).or_insert((0, now));
             e.0 = e.0.max(ban.count);
             if !ban.subject.keyed() && !self.networks.contains(&ban.subject) {
@@ -297,15 +318,18 @@ impl BanTable {
         self.active.remove(&subject).is_some()
     }
 
-    /// Brings the table in line with the stored bans: adds the ones made elsewhere (the CLI,
-    /// another node) and drops the ones lifted there. Bans made here that are not stored yet
-    /// stay (see [`BanTable::saved`]), and so do those made in the last `grace` seconds
-    /// (a read of the database that started before they were written).
-    pub fn sync(&mut self, stored: Vec<Ban>, now: i64, grace: i64) {
+    /// Brings the table in line with the stored bans, read after `mark` was taken (see
+    /// [`BanTable::save_mark`]): adds the ones made elsewhere (the CLI, another node) and drops
+    /// the ones lifted there. Bans made here stay until a read that began after their write
+    /// has seen them, and so do those made in the last `grace` seconds.
+    pub fn sync(&mut self, stored: Vec<Ban>, now: i64, grace: i64, mark: u64) {
         let keep: std::collections::HashSet<Subject> = stored.iter().map(|b| b.subject).collect();
+        let pending = |m: &Option<u64>| m.is_none_or(|saved| saved > mark);
         let unsaved = &self.unsaved;
-        self.active
-            .retain(|s, b| keep.contains(s) || unsaved.contains(s) || now - b.at < grace);
+        self.active.retain(|s, b| {
+            keep.contains(s) || unsaved.get(s).is_some_and(pending) || now - b.at < grace
+        });
+        self.unsaved.retain(|_, m| pending(m));
         for b in stored {
             self.insert(b, now);
         }
@@ -318,7 +342,7 @@ impl BanTable {
         self.active.retain(|_, b| b.until.is_none_or(|u| u > now));
         let active = &self.active;
         self.networks.retain(|n| active.contains_key(n));
-        self.unsaved.retain(|s| active.contains_key(s));
+        self.unsaved.retain(|s, _| active.contains_key(s));
         let memory = self.policy.memory;
         self.history.retain(|_, (_, last)| now - *last < memory);
     }
@@ -458,6 +482,16 @@ impl Tally {
     pub fn expire(&mut self, now: i64) {
         let window = self.window;
         self.counts.retain(|_, (start, _)| now - *start < window);
+    }
+
+    /// Clients being counted.
+    pub fn len(&self) -> usize {
+        self.counts.len()
+    }
+
+    /// Whether no client is counted.
+    pub fn is_empty(&self) -> bool {
+        self.counts.is_empty()
     }
 }
 
@@ -679,6 +713,20 @@ mod tests {
     }
 
     #[test]
+    fn a_tally_forgets_clients_whose_window_passed() {
+        // Failed sign-ins from ten thousand addresses (issue 12: this map was never emptied).
+        let mut t = Tally::new(600, 10);
+        for i in 0..10_000u32 {
+            t.record(IpAddr::V4(std::net::Ipv4Addr::from(0xc000_0200 + i)), 0);
+        }
+        assert_eq!(t.len(), 10_000);
+        t.expire(599);
+        assert_eq!(t.len(), 10_000, "still in the window");
+        t.expire(600);
+        assert!(t.is_empty());
+    }
+
+    #[test]
     fn probes_weigh_more() {
         let mut c = NotFoundCounter::new(60, 10);
         assert!(!c.record(ip("192.0.2.5"), "/wp-login.php", 5, 100));
@@ -698,12 +746,16 @@ mod tests {
         }
         assert_eq!(t.unsaved(), 10_000);
         // Syncs long after any grace period keep them all, while the writer catches up.
-        t.sync(Vec::new(), 500, 30);
+        t.sync(Vec::new(), 500, 30, t.save_mark());
         assert_eq!(t.active(500).len(), 10_000);
-        // Once stored, a ban lifted in the database (an empty list) goes at the next sync.
+        // A read that began before the write does not know it yet: the ban stays.
         let first = Subject::of(ip("10.0.0.0"));
+        let early = t.save_mark();
         t.saved(first);
-        t.sync(Vec::new(), 500, 30);
+        t.sync(Vec::new(), 500, 30, early);
+        assert!(t.check(ip("10.0.0.0"), 500).is_some());
+        // Once stored, a ban lifted in the database (an empty list) goes at the next sync.
+        t.sync(Vec::new(), 500, 30, t.save_mark());
         assert_eq!(t.active(500).len(), 9_999);
         assert!(t.check(ip("10.0.0.0"), 500).is_none());
         assert!(t.check(ip("10.0.0.1"), 500).is_some());
@@ -712,5 +764,24 @@ mod tests {
         assert_eq!(t.unsaved(), 9_998);
         t.expire(100 + 601);
         assert_eq!(t.unsaved(), 0);
+    }
+
+    #[test]
+    fn of_two_bans_of_one_subject_the_longer_stands() {
+        let mut t = BanTable::new(BanPolicy::default());
+        let s = Subject::of(ip("192.0.2.44"));
+        let ban = |until| Ban {
+            subject: s,
+            until,
+            reason: "x".into(),
+            count: 1,
+            at: 0,
+        };
+        t.insert(ban(Some(86_400)), 0);
+        t.insert(ban(Some(600)), 0);
+        assert_eq!(t.check(ip("192.0.2.44"), 0).unwrap().until, Some(86_400));
+        t.insert(ban(None), 0);
+        t.insert(ban(Some(600)), 0);
+        assert_eq!(t.check(ip("192.0.2.44"), 0).unwrap().until, None);
     }
 }

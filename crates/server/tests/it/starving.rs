@@ -117,6 +117,10 @@ async fn holders_are_closed_and_a_third_client_is_still_served() {
         .await;
         assert!(banned, "{attacker} is banned for holding connections");
     }
+    // Banned, a client keeps one connection at most: it holds no places any more.
+    let _one = raw::hold_idle_h2("127.0.9.1", addr);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(raw::closed_at_once("127.0.9.1", addr).await);
     let store = s.open_store().await;
     let bans = store.recorder.active_bans(store::now()).await.unwrap();
     assert!(

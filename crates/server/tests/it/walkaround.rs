@@ -134,13 +134,14 @@ async fn a_public_body_is_judged_whole_or_refused() {
 #[tokio::test]
 async fn attacks_anywhere_in_a_request_lead_to_a_ban() {
     let s = TestServer::start().await;
-    let from = "127.0.12.1";
+    // One client, one kept-alive connection: a banned client may keep one connection (to
+    // read its refusal) and no more.
+    let client = reqwest::Client::builder()
+        .local_address("127.0.12.1".parse::<std::net::IpAddr>().ok())
+        .no_proxy()
+        .build()
+        .unwrap();
     let get = |path: &'static str, header: Option<(&'static str, &'static str)>| {
-        let client = reqwest::Client::builder()
-            .local_address(from.parse::<std::net::IpAddr>().ok())
-            .no_proxy()
-            .build()
-            .unwrap();
         let mut req = client.get(format!("{}{path}", s.http_url));
         if let Some((n, v)) = header {
             req = req.header(n, v);
