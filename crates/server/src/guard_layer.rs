@@ -671,15 +671,17 @@ async fn record_events(mut rx: mpsc::Receiver<Event>, recorder: store::Recorder)
 }
 
 /// Writes the bans made here, with their security events, until the shield is gone: each
-/// round takes every ban waiting and stores them in one transaction. A batch that cannot be
+/// round takes up to a thousand waiting bans and stores them in one transaction. A batch that cannot be
 /// written (the database is down) is put back and tried again a second later; until a ban is
 /// written, the ban table keeps it through every sync.
 async fn store_bans(defense: std::sync::Weak<Defense>, recorder: store::Recorder) {
     loop {
         let Some(d) = defense.upgrade() else { return };
+        // At most a thousand a transaction, so a backlog never holds the write lock long.
         let batch: Vec<(Ban, IpAddr)> = {
             let mut pending = lock(&d.pending.bans);
-            pending.drain().map(|(_, b)| b).collect()
+            let take: Vec<Subject> = pending.keys().take(1000).copied().collect();
+            take.iter().filter_map(|s| pending.remove(s)).collect()
         };
         if batch.is_empty() {
             // Wake on a new ban, and look now and then whether the shield is still there.

@@ -163,15 +163,22 @@ async fn media(
     let Some(content_type) = content_type else {
         return public_not_found(&state, site).await;
     };
-    let bytes = match tokio::fs::read(state.media_dir.join(&name)).await {
-        Ok(b) => b,
+    // Streamed from disk: a client that reads slowly (or not at all) holds a file handle and
+    // a small buffer, never a copy of the whole file.
+    let file = match tokio::fs::File::open(state.media_dir.join(&name)).await {
+        Ok(f) => f,
         Err(e) => {
             tracing::warn!(error = %e, file = %name, "indexed upload missing on disk");
             return public_not_found(&state, site).await;
         }
     };
-    let mut res = bytes.into_response();
+    let len = file.metadata().await.map(|m| m.len()).ok();
+    let mut res =
+        axum::body::Body::from_stream(tokio_util::io::ReaderStream::new(file)).into_response();
     let h = res.headers_mut();
+    if let Some(len) = len {
+        h.insert(header::CONTENT_LENGTH, HeaderValue::from(len));
+    }
     if let Ok(v) = HeaderValue::from_str(&content_type) {
         h.insert(header::CONTENT_TYPE, v);
     }

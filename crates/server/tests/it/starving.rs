@@ -205,3 +205,34 @@ async fn connections_are_closed_at_their_maximum_age_even_when_busy() {
         .unwrap();
     assert_eq!(send.send_request(req).await.unwrap().status(), 200);
 }
+
+#[tokio::test]
+async fn a_response_the_client_never_takes_does_not_keep_the_connection() {
+    let s = small_server().await;
+    // HTTP/2 with a receive window of zero: the server can send the head of the answer but not
+    // one byte of its body; the client keeps the connection alive and never opens the window.
+    let tcp = raw::tcp_from("127.0.9.6", s.http_addr).await;
+    let (mut send, conn) =
+        hyper::client::conn::http2::Builder::new(hyper_util::rt::TokioExecutor::new())
+            .initial_stream_window_size(0)
+            .handshake(hyper_util::rt::TokioIo::new(tcp))
+            .await
+            .unwrap();
+    let conn = tokio::spawn(conn);
+    let start = Instant::now();
+    let req = hyper::Request::get("http://localhost/about")
+        .body(raw::full(Bytes::new()))
+        .unwrap();
+    let res = send.send_request(req).await.unwrap();
+    assert_eq!(res.status(), 200);
+    // The body is never read. The connection ends once no progress was made for longer than
+    // a request may last (request_timeout_s 3 + 5, then shutdown_grace_s 2).
+    let ended = tokio::time::timeout(Duration::from_secs(30), conn).await;
+    assert!(ended.is_ok(), "the stalled connection was closed");
+    assert!(
+        start.elapsed() < Duration::from_secs(25),
+        "{:?}",
+        start.elapsed()
+    );
+    drop(res);
+}
