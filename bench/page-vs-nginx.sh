@@ -6,7 +6,7 @@
 # writes an access log. Rounds alternate nginx/Bolwerk so machine noise hits both alike;
 # the median of each is reported, with the ratio.
 #
-# Usage: bench/page-vs-nginx.sh [rounds=3] [seconds=10] [connections=50]
+# Usage: [BOLWERK=binary] bench/page-vs-nginx.sh [rounds=3] [seconds=10] [connections=50]
 # Needs: wrk, nginx (Debian packages; installed if missing), a release build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,8 +20,9 @@ NGINX_PORT=18181
 for cmd in wrk nginx taskset; do
     command -v "$cmd" >/dev/null || { apt-get update -qq && apt-get install -y -qq --no-install-recommends wrk nginx-light >/dev/null; break; }
 done
-cargo build --release -q -p bolwerk
-BIN=target/release/bolwerk
+# BOLWERK=path/to/bolwerk measures another build (e.g. an older commit's) instead.
+if [ -z "${BOLWERK:-}" ]; then cargo build --release -q -p bolwerk; fi
+BIN=${BOLWERK:-target/release/bolwerk}
 
 RUN=$(mktemp -d /tmp/bolwerk-bench.XXXXXX)
 cleanup() {
