@@ -135,3 +135,60 @@ pub fn hold_idle_h2(from: &str, to: SocketAddr) -> tokio::task::JoinHandle<Durat
         }
     })
 }
+
+/// One HTTP/2 frame: length, type, flags, stream, payload.
+pub fn frame(kind: u8, flags: u8, stream: u32, payload: &[u8]) -> Vec<u8> {
+    let len = payload.len();
+    let mut f = vec![(len >> 16) as u8, (len >> 8) as u8, len as u8, kind, flags];
+    f.extend_from_slice(&(stream & 0x7fff_ffff).to_be_bytes());
+    f.extend_from_slice(payload);
+    f
+}
+
+/// The header block of `GET /` (or `POST /contact`) for `localhost`, from HPACK's static table.
+pub fn request_head(post: bool) -> Vec<u8> {
+    // :method GET (2) or POST (3), :scheme http (6), then :path and :authority as literals.
+    let mut h = vec![if post { 0x83 } else { 0x82 }, 0x86];
+    let path: &[u8] = if post { b"/contact" } else { b"/" };
+    h.push(0x44); // :path, literal without indexing (static name 4)
+    h.push(path.len() as u8);
+    h.extend_from_slice(path);
+    h.push(0x41); // :authority (static name 1)
+    h.push(9);
+    h.extend_from_slice(b"localhost");
+    h
+}
+
+/// Opens a raw HTTP/2 connection from `from` (preface and empty SETTINGS sent).
+pub async fn h2_raw(from: &str, to: SocketAddr) -> TcpStream {
+    let mut tcp = tcp_from(from, to).await;
+    let mut hello = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".to_vec();
+    hello.extend_from_slice(&frame(4, 0, 0, &[]));
+    tcp.write_all(&hello).await.unwrap();
+    tcp
+}
+
+/// Reads frames until the server closes the connection (or `within` passes): each frame's
+/// type, flags, stream and payload.
+pub async fn read_frames(tcp: &mut TcpStream, within: Duration) -> Vec<(u8, u8, u32, Vec<u8>)> {
+    let mut frames = Vec::new();
+    let deadline = tokio::time::Instant::now() + within;
+    let mut head = [0u8; 9];
+    loop {
+        match tokio::time::timeout_at(deadline, tcp.read_exact(&mut head)).await {
+            Ok(Ok(_)) => {}
+            _ => return frames,
+        }
+        let len = usize::from(head[0]) << 16 | usize::from(head[1]) << 8 | usize::from(head[2]);
+        let stream = u32::from_be_bytes([head[5], head[6], head[7], head[8]]) & 0x7fff_ffff;
+        let mut payload = vec![0u8; len];
+        if tcp.read_exact(&mut payload).await.is_err() {
+            return frames;
+        }
+        if head[3] == 4 && head[4] & 1 == 0 {
+            // Acknowledge the server's settings, as every client must.
+            let _ = tcp.write_all(&frame(4, 1, 0, &[])).await;
+        }
+        frames.push((head[3], head[4], stream, payload));
+    }
+}

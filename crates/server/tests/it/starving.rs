@@ -236,3 +236,63 @@ async fn a_response_the_client_never_takes_does_not_keep_the_connection() {
     );
     drop(res);
 }
+
+#[tokio::test]
+async fn http2_streams_beyond_the_limit_are_refused() {
+    let dir = Arc::new(tempfile::tempdir().unwrap());
+    let mut config = testkit::test_config(dir.path());
+    config.server.http2_max_streams = 10;
+    let s = TestServer::start_in(dir, config).await;
+    let mut tcp = raw::h2_raw("127.0.9.7", s.http_addr).await;
+    // Twelve posts whose bodies never come: ten may be open at once, the rest are refused.
+    let mut burst = Vec::new();
+    for i in 0..12u32 {
+        burst.extend(raw::frame(1, 0x4, 1 + 2 * i, &raw::request_head(true)));
+    }
+    {
+        use tokio::io::AsyncWriteExt;
+        tcp.write_all(&burst).await.unwrap();
+    }
+    let frames = raw::read_frames(&mut tcp, Duration::from_secs(2)).await;
+    // RST_STREAM (3) with REFUSED_STREAM (7).
+    let refused: Vec<u32> = frames
+        .iter()
+        .filter(|(kind, _, _, p)| *kind == 3 && p.as_slice() == [0, 0, 0, 7])
+        .map(|(_, _, stream, _)| *stream)
+        .collect();
+    assert_eq!(refused.len(), 2, "{frames:?}");
+}
+
+#[tokio::test]
+async fn a_rapid_reset_flood_closes_the_connection() {
+    let s = small_server().await;
+    let mut tcp = raw::h2_raw("127.0.9.8", s.http_addr).await;
+    // CVE-2023-44487: open a stream and cancel it at once, a thousand times, in one write.
+    let mut burst = Vec::new();
+    for i in 0..1000u32 {
+        let id = 1 + 2 * i;
+        burst.extend(raw::frame(1, 0x5, id, &raw::request_head(false)));
+        burst.extend(raw::frame(3, 0, id, &[0, 0, 0, 8])); // RST_STREAM CANCEL
+    }
+    {
+        use tokio::io::AsyncWriteExt;
+        let _ = tcp.write_all(&burst).await;
+    }
+    let frames = raw::read_frames(&mut tcp, Duration::from_secs(10)).await;
+    // GOAWAY (7) with ENHANCE_YOUR_CALM (11), and far fewer than a thousand answers.
+    let goaway = frames
+        .iter()
+        .find(|(kind, _, _, _)| *kind == 7)
+        .expect("the server sends GOAWAY");
+    assert_eq!(&goaway.3[4..8], &[0, 0, 0, 11], "ENHANCE_YOUR_CALM");
+    let answered = frames.iter().filter(|(kind, _, _, _)| *kind == 1).count();
+    assert!(answered < 1000, "{answered} streams answered");
+    // Others are served as usual.
+    let (status, _) = raw::h1(
+        "127.0.9.9",
+        s.http_addr,
+        b"GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
+    )
+    .await;
+    assert_eq!(status, 200);
+}
