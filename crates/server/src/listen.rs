@@ -118,6 +118,12 @@ pub async fn serve(
         open: Mutex::new(HashMap::new()),
     });
     let limits = ConnLimits::from(&config);
+    let pressure = Arc::new(Pressure {
+        permits: permits.clone(),
+        low: (config.max_connections / 10).max(1),
+        on: std::sync::atomic::AtomicBool::new(false),
+        wake: tokio::sync::Notify::new(),
+    });
     let handshake_timeout = Duration::from_secs(config.tls_handshake_timeout_s);
     loop {
         let permit = tokio::select! {
@@ -127,6 +133,7 @@ pub async fn serve(
             },
             _ = shutdown.changed() => break,
         };
+        pressure.check();
         let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok(a) => a,
@@ -169,6 +176,7 @@ pub async fn serve(
             trusted: trusted.clone(),
             shutdown: shutdown.clone(),
             limits,
+            pressure: pressure.clone(),
         };
         let builder = builder.clone();
         let tls = tls.clone();
@@ -341,6 +349,44 @@ impl http_body::Body for Tracked {
     }
 }
 
+/// Whether the server is running out of connection places. Then idle connections, and
+/// connections that have not begun a request, are cut much sooner (see
+/// [`Pressure::limits`]), so clients that hold connections without using them cannot keep
+/// honest visitors waiting in the backlog for long.
+struct Pressure {
+    permits: Arc<Semaphore>,
+    /// Fewer free places than this is pressure: a tenth of `max_connections`.
+    low: usize,
+    /// Pressure as last seen at accept, so waiters are woken once when it begins.
+    on: std::sync::atomic::AtomicBool,
+    wake: tokio::sync::Notify,
+}
+
+impl Pressure {
+    /// Called after each accept: wakes every connection when pressure begins.
+    fn check(&self) {
+        let low = self.permits.available_permits() < self.low;
+        if low && !self.on.swap(true, Ordering::AcqRel) {
+            tracing::info!("connection places running low; idle connections are closed early");
+            self.wake.notify_waiters();
+        } else if !low {
+            self.on.store(false, Ordering::Release);
+        }
+    }
+
+    /// The limits now: under pressure, five seconds idle and two before the first request.
+    fn limits(&self, normal: &ConnLimits) -> ConnLimits {
+        if self.permits.available_permits() >= self.low {
+            return *normal;
+        }
+        ConnLimits {
+            idle: normal.idle.min(Duration::from_secs(5)),
+            first: normal.first.min(Duration::from_secs(2)),
+            ..*normal
+        }
+    }
+}
+
 /// One accepted connection and what serving it needs.
 struct Conn {
     peer: SocketAddr,
@@ -348,6 +394,7 @@ struct Conn {
     trusted: Arc<Vec<Cidr>>,
     shutdown: watch::Receiver<bool>,
     limits: ConnLimits,
+    pressure: Arc<Pressure>,
 }
 
 impl Conn {
@@ -366,6 +413,7 @@ impl Conn {
             trusted,
             mut shutdown,
             limits,
+            pressure,
         } = self;
         let activity = Arc::new(Activity {
             started: Instant::now(),
@@ -404,8 +452,11 @@ impl Conn {
         let mut cut_early = false;
         let mut timed_out = false;
         loop {
+            let limits = pressure.limits(&limits);
             let due = activity.cut_at(&limits);
             tokio::select! {
+                // Places ran low: look again with the shorter limits.
+                _ = pressure.wake.notified(), if cut_at.is_none() => {}
                 result = conn.as_mut() => {
                     if let Err(e) = result {
                         timed_out = e

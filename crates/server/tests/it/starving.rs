@@ -296,3 +296,39 @@ async fn a_rapid_reset_flood_closes_the_connection() {
     .await;
     assert_eq!(status, 200);
 }
+
+#[tokio::test]
+async fn when_places_run_low_idle_holders_are_cut_early() {
+    let dir = Arc::new(tempfile::tempdir().unwrap());
+    let mut config = testkit::test_config(dir.path());
+    config.server.max_connections = 8;
+    config.server.max_connections_per_ip = 8;
+    // Long limits: without the pressure rule a waiting visitor would wait half a minute.
+    config.server.idle_timeout_s = 60;
+    config.server.header_read_timeout_s = 30;
+    config.server.shutdown_grace_s = 1;
+    let s = TestServer::start_in(dir, config).await;
+    let addr = s.http_addr;
+    let holders: Vec<_> = (0..8)
+        .map(|_| raw::hold_idle_h2("127.0.9.10", addr))
+        .collect();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let start = Instant::now();
+    let (status, _) = raw::h1(
+        "127.0.9.11",
+        addr,
+        b"GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
+    )
+    .await;
+    assert_eq!(status, 200);
+    // Two seconds before the first request under pressure, plus the grace period; far below
+    // the 30 s the normal limits would allow.
+    assert!(
+        start.elapsed() < Duration::from_secs(15),
+        "{:?}",
+        start.elapsed()
+    );
+    for h in holders {
+        assert!(h.await.unwrap() < Duration::from_secs(15));
+    }
+}
