@@ -43,6 +43,9 @@ pub struct Event {
 #[derive(Default)]
 struct PendingBans {
     bans: Mutex<std::collections::HashMap<Subject, (Ban, IpAddr)>>,
+    /// Subjects of the batch being written now (a lift waits for them, see
+    /// [`ShieldState::lift`]).
+    writing: Mutex<std::collections::HashSet<Subject>>,
     wake: tokio::sync::Notify,
 }
 
@@ -430,9 +433,19 @@ impl ShieldState {
         sync(&self.defense, recorder).await;
     }
 
-    /// Lifts a ban here at once (the database row is lifted by the caller), including one
-    /// made moments ago that the database may not hold yet (it is then not written at all).
-    pub fn lift(&self, subject: Subject) {
+    /// Lifts a ban here at once, including one made moments ago that the database may not
+    /// hold yet (it is then not written at all). A ban of the subject being written right
+    /// now is waited for (a few seconds at most), so the caller's lift in the database,
+    /// which comes after this, covers it and it cannot come back.
+    pub async fn lift(&self, subject: Subject) {
+        lock(&self.defense.pending.bans).remove(&subject);
+        for _ in 0..500 {
+            if !lock(&self.defense.pending.writing).contains(&subject) {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        // A write that failed meanwhile put its batch back.
         lock(&self.defense.pending.bans).remove(&subject);
         lock(&self.defense.bans).lift(subject);
     }
@@ -681,6 +694,7 @@ async fn store_bans(defense: std::sync::Weak<Defense>, recorder: store::Recorder
         let batch: Vec<(Ban, IpAddr)> = {
             let mut pending = lock(&d.pending.bans);
             let take: Vec<Subject> = pending.keys().take(1000).copied().collect();
+            lock(&d.pending.writing).extend(take.iter().copied());
             take.iter().filter_map(|s| pending.remove(s)).collect()
         };
         if batch.is_empty() {
@@ -705,6 +719,7 @@ async fn store_bans(defense: std::sync::Weak<Defense>, recorder: store::Recorder
                 for (b, _) in &batch {
                     table.saved(b.subject);
                 }
+                lock(&d.pending.writing).clear();
             }
             Err(e) => {
                 tracing::warn!(target: "shield", error = %e, bans = batch.len(), "could not store bans; trying again");
@@ -715,6 +730,7 @@ async fn store_bans(defense: std::sync::Weak<Defense>, recorder: store::Recorder
                         pending.entry(b.subject).or_insert((b, ip));
                     }
                 }
+                lock(&d.pending.writing).clear();
                 drop(d);
                 tokio::time::sleep(std::time::Duration::from_secs(1)).await;
             }

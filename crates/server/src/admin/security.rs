@@ -316,8 +316,9 @@ pub(super) async fn unban(
         let e = format!("{:?} is not an IP address or network.", f.subject.trim());
         return render(&state, &visitor, &none, None, Some(e)).await;
     };
+    // The shield first: a ban being written now is in the database before the lift is.
+    state.inner.shield.lift(subject).await;
     let n = state.inner.editor.lift_bans(&subject.to_string()).await?;
-    state.inner.shield.lift(subject);
     state
         .audit(&visitor, "ban.remove", &subject.to_string())
         .await?;

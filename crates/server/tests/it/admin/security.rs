@@ -38,6 +38,19 @@ async fn the_dashboard_shows_attacks_and_acts_on_bans_allowlist_and_rules() {
     let s = TestServer::start().await;
     let admin = signed_in(&s, "anneke", Role::Admin).await;
     assert_eq!(status(&s, "127.0.60.6", XSS).await, 403);
+    // Events reach the database through a queue, a moment after the answer.
+    let store = s.open_store().await;
+    assert!(
+        crate::eventually(|| async {
+            !store
+                .editor
+                .security_events(&["waf_block"], 0, 10)
+                .await
+                .unwrap()
+                .is_empty()
+        })
+        .await
+    );
 
     let (code, html) = admin.get_text("/security").await;
     assert_eq!(code, 200);
