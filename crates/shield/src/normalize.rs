@@ -191,8 +191,9 @@ pub fn js_escapes(s: &str) -> String {
                         _ => ("", 0),
                     }
                 }
-                b'u' if i + 6 <= b.len() => (&s[i + 2..i + 6], 6),
-                b'x' if i + 4 <= b.len() => (&s[i + 2..i + 4], 4),
+                // `get`: the digits may not split a multi-byte character (found by fuzzing).
+                b'u' => (s.get(i + 2..i + 6).unwrap_or(""), 6),
+                b'x' => (s.get(i + 2..i + 4).unwrap_or(""), 4),
                 _ => ("", 0),
             };
             if let Some(c) = (!digits.is_empty())
@@ -631,5 +632,24 @@ mod tests {
         assert!(is_plain("Café Zoë, 12-3"));
         assert!(!is_plain("O'Brien"));
         assert!(!is_plain("<b>"));
+    }
+
+    #[test]
+    fn escapes_next_to_multibyte_characters_do_not_panic() {
+        // Found by fuzzing (bench/fuzz.sh): `\u` or `\x` followed by multi-byte UTF-8 sliced
+        // a character in two and panicked on a request header.
+        for s in [
+            "\\u1ÏÏ",
+            "\\x1Ï",
+            "\\u12Ïx",
+            "a\\u1é4",
+            "\\uÏÏÏÏ",
+            "\\u{é}",
+            "\\x",
+        ] {
+            let out = js_escapes(s);
+            assert!(!out.is_empty(), "{s:?}");
+        }
+        assert_eq!(js_escapes("\\u006f\\x6fÏ"), "ooÏ");
     }
 }
