@@ -24,6 +24,9 @@ use crate::blocklists::Source;
 use crate::config::{BanResponse, ShieldConfig, ShieldMode};
 use crate::listen::ClientAddr;
 use crate::metrics::{Metrics, Outcome};
+use crate::rate_limits::Limits;
+pub(crate) use crate::request_body::is_urlencoded;
+use crate::request_body::{BodyError, read_body, without_fields};
 
 /// A security event to write to the database, off the request path: `waf_block`,
 /// `waf_detect`. (Bans travel apart, through [`PendingBans`], and are never dropped.)
@@ -132,102 +135,6 @@ fn read<T>(l: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
 
 fn write<T>(l: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
     l.write().unwrap_or_else(|p| p.into_inner())
-}
-
-type Limiter = governor::DefaultKeyedRateLimiter<Subject>;
-
-/// GCRA budgets per client (an IPv4 address or an IPv6 /64), one per kind of request.
-struct Limits {
-    pages: Limiter,
-    statics: Limiter,
-    forms: Limiter,
-    login: Limiter,
-}
-
-fn quota(per_second: Option<u32>, per_minute: Option<u32>, burst: u32) -> governor::Quota {
-    let nz = |n: u32| std::num::NonZeroU32::new(n.max(1)).unwrap_or(std::num::NonZeroU32::MIN);
-    let q = match (per_second, per_minute) {
-        (Some(n), _) => governor::Quota::per_second(nz(n)),
-        (None, Some(n)) => governor::Quota::per_minute(nz(n)),
-        (None, None) => governor::Quota::per_second(nz(1)),
-    };
-    q.allow_burst(nz(burst))
-}
-
-impl Limits {
-    fn new(c: &ShieldConfig) -> Limits {
-        Limits {
-            pages: governor::RateLimiter::dashmap(quota(
-                Some(c.rate_pages_per_s),
-                None,
-                c.rate_pages_burst,
-            )),
-            statics: governor::RateLimiter::dashmap(quota(
-                Some(c.rate_static_per_s),
-                None,
-                c.rate_static_burst,
-            )),
-            forms: governor::RateLimiter::dashmap(quota(
-                None,
-                Some(c.rate_forms_per_min),
-                c.rate_forms_per_min,
-            )),
-            login: governor::RateLimiter::dashmap(quota(
-                None,
-                Some(c.rate_login_per_min),
-                c.rate_login_per_min,
-            )),
-        }
-    }
-
-    /// The budget a request draws from.
-    fn for_request(&self, method: &axum::http::Method, path: &str, admin_path: &str) -> &Limiter {
-        let post = method == axum::http::Method::POST;
-        let in_admin = path.starts_with(admin_path);
-        if post
-            && in_admin
-            && (path.ends_with("/login") || path.ends_with("/forgot") || path.ends_with("/reset"))
-        {
-            &self.login
-        } else if post && !in_admin {
-            &self.forms
-        } else if path.starts_with("/assets/")
-            || path.starts_with("/media/")
-            || (in_admin && path.contains("/assets/"))
-        {
-            &self.statics
-        } else {
-            &self.pages
-        }
-    }
-
-    /// Evicts clients whose buckets are full again, and gives the memory back.
-    fn evict(&self) {
-        for l in [&self.pages, &self.statics, &self.forms, &self.login] {
-            l.retain_recent();
-            l.shrink_to_fit();
-        }
-    }
-}
-
-/// Whether the request says its body is `application/x-www-form-urlencoded`.
-pub(crate) fn is_urlencoded(headers: &axum::http::HeaderMap) -> bool {
-    headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .is_some_and(|t| {
-            t.trim()
-                .eq_ignore_ascii_case("application/x-www-form-urlencoded")
-        })
-}
-
-/// A form body without the named fields (re-encoded), for judging the rest of it.
-fn without_fields(body: &[u8], fields: &[String]) -> Vec<u8> {
-    form_urlencoded::Serializer::new(String::new())
-        .extend_pairs(form_urlencoded::parse(body).filter(|(k, _)| !fields.iter().any(|f| f == k)))
-        .finish()
-        .into_bytes()
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -914,43 +821,6 @@ pub async fn inspect(State(state): State<ShieldState>, req: Request, next: Next)
         count_not_found(&state, client, &path, claim);
     }
     counted(metrics, res)
-}
-
-/// Why a body could not be read.
-enum BodyError {
-    /// Longer than the limit.
-    TooLarge,
-    /// Not all there before the deadline.
-    Stalled,
-    /// The connection broke or the framing was wrong.
-    Broken,
-}
-
-/// Reads a body of at most `limit` bytes by `deadline`.
-async fn read_body(
-    body: Body,
-    limit: usize,
-    deadline: std::time::Instant,
-) -> Result<bytes::Bytes, BodyError> {
-    if body.size_hint().lower() > limit as u64 {
-        return Err(BodyError::TooLarge);
-    }
-    let deadline = tokio::time::Instant::from_std(deadline);
-    match tokio::time::timeout_at(deadline, axum::body::to_bytes(body, limit)).await {
-        Err(_) => Err(BodyError::Stalled),
-        Ok(Ok(b)) => Ok(b),
-        Ok(Err(e)) => {
-            use std::error::Error;
-            let mut source: Option<&(dyn Error + 'static)> = Some(&e);
-            while let Some(err) = source {
-                if err.is::<http_body_util::LengthLimitError>() {
-                    return Err(BodyError::TooLarge);
-                }
-                source = err.source();
-            }
-            Err(BodyError::Broken)
-        }
-    }
 }
 
 /// Counts an unknown page; past the threshold the client is banned, unless it claims to be a

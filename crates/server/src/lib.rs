@@ -23,6 +23,8 @@ pub mod listen;
 pub mod media;
 pub mod metrics;
 pub mod outbox;
+mod rate_limits;
+mod request_body;
 pub mod routes;
 pub mod tls;
 
