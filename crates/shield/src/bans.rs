@@ -1,12 +1,11 @@
-//! Temporary and permanent bans, escalating for repeat offenders, and the 404 counter that
-//! turns scanning into a ban. Pure: callers pass the time (Unix seconds).
+//! Temporary and permanent bans, escalating for repeat offenders. Pure: callers pass the
+//! time (Unix seconds).
 //!
 //! IPv4 addresses are banned one by one; IPv6 clients are banned by their /64, since one
 //! host owns the whole /64 and can change addresses inside it at will (fail2ban bans single
 //! IPv6 addresses, which a scanner simply walks around).
 
 use std::collections::HashMap;
-use std::collections::hash_map::Entry;
 use std::net::IpAddr;
 
 /// The unit a ban covers: an IPv4 address or an IPv6 /64.
@@ -360,15 +359,6 @@ impl BanTable {
     }
 }
 
-/// Counts 404s per client over a sliding window, by distinct path, like CrowdSec's
-/// http-probing: a browser retrying one missing image is not a scanner.
-#[derive(Debug)]
-pub struct NotFoundCounter {
-    window: i64,
-    threshold: usize,
-    seen: HashMap<Subject, Vec<(i64, u64, usize)>>,
-}
-
 /// Misses every browser and crawler makes; they never count.
 pub fn is_expected_miss(path: &str) -> bool {
     let p = path.to_ascii_lowercase();
@@ -382,117 +372,6 @@ pub fn is_expected_miss(path: &str) -> bool {
         || p == "/browserconfig.xml"
         || p == "/site.webmanifest"
         || p == "/manifest.json"
-}
-
-impl NotFoundCounter {
-    /// `threshold` distinct unknown paths within `window` seconds earn a ban.
-    pub fn new(window: i64, threshold: usize) -> NotFoundCounter {
-        NotFoundCounter {
-            window,
-            threshold: threshold.max(1),
-            seen: HashMap::new(),
-        }
-    }
-
-    /// Records a 404 for `path`; a probe for software Bolwerk is not weighs `weight` > 1.
-    /// Returns true when the client's distinct misses in the window reach the threshold.
-    pub fn record(&mut self, ip: IpAddr, path: &str, weight: usize, now: i64) -> bool {
-        if is_expected_miss(path) {
-            return false;
-        }
-        use std::hash::{DefaultHasher, Hash, Hasher};
-        let mut h = DefaultHasher::new();
-        path.hash(&mut h);
-        let key = h.finish();
-        let window = self.window;
-        let list = match self.seen.entry(Subject::of(ip)) {
-            Entry::Occupied(e) => e.into_mut(),
-            Entry::Vacant(e) => e.insert(Vec::new()),
-        };
-        list.retain(|(t, _, _)| now - t < window);
-        match list.iter_mut().find(|(_, k, _)| *k == key) {
-            Some(entry) => entry.0 = now,
-            None => list.push((now, key, weight.max(1))),
-        }
-        let score: usize = list.iter().map(|(_, _, w)| *w).sum();
-        // Memory per client stays bounded: past the threshold the client is banned anyway.
-        if list.len() > self.threshold {
-            list.remove(0);
-        }
-        score >= self.threshold
-    }
-
-    /// Forgets a client (after it was banned).
-    pub fn forget(&mut self, ip: IpAddr) {
-        self.seen.remove(&Subject::of(ip));
-    }
-
-    /// Drops clients with nothing in the window; call now and then to bound memory.
-    pub fn expire(&mut self, now: i64) {
-        let window = self.window;
-        self.seen
-            .retain(|_, list| list.iter().any(|(t, _, _)| now - t < window));
-    }
-
-    /// Clients being tracked.
-    pub fn len(&self) -> usize {
-        self.seen.len()
-    }
-
-    /// Whether no client is tracked.
-    pub fn is_empty(&self) -> bool {
-        self.seen.is_empty()
-    }
-}
-
-/// Counts events per client in fixed windows (throttled requests for flood bans).
-#[derive(Debug)]
-pub struct Tally {
-    window: i64,
-    threshold: u32,
-    counts: HashMap<Subject, (i64, u32)>,
-}
-
-impl Tally {
-    /// `threshold` events within one `window` of seconds.
-    pub fn new(window: i64, threshold: u32) -> Tally {
-        Tally {
-            window: window.max(1),
-            threshold: threshold.max(1),
-            counts: HashMap::new(),
-        }
-    }
-
-    /// Counts one event; true when the client reaches the threshold in the current window.
-    pub fn record(&mut self, ip: IpAddr, now: i64) -> bool {
-        let e = self.counts.entry(Subject::of(ip)).or_insert((now, 0));
-        if now - e.0 >= self.window {
-            *e = (now, 0);
-        }
-        e.1 += 1;
-        e.1 >= self.threshold
-    }
-
-    /// Forgets a client.
-    pub fn forget(&mut self, ip: IpAddr) {
-        self.counts.remove(&Subject::of(ip));
-    }
-
-    /// Drops clients whose window has passed.
-    pub fn expire(&mut self, now: i64) {
-        let window = self.window;
-        self.counts.retain(|_, (start, _)| now - *start < window);
-    }
-
-    /// Clients being counted.
-    pub fn len(&self) -> usize {
-        self.counts.len()
-    }
-
-    /// Whether no client is counted.
-    pub fn is_empty(&self) -> bool {
-        self.counts.is_empty()
-    }
 }
 
 #[cfg(test)]
@@ -667,73 +546,6 @@ mod tests {
         assert!(t.check(ip("198.51.100.1"), i64::MAX - 1).is_some());
         assert!(t.lift(s));
         assert!(t.check(ip("198.51.100.1"), 1).is_none());
-    }
-
-    #[test]
-    fn distinct_404s_count_retries_do_not() {
-        let mut c = NotFoundCounter::new(60, 10);
-        for _ in 0..50 {
-            assert!(
-                !c.record(ip("192.0.2.1"), "/missing.png", 1, 100),
-                "one missing file retried"
-            );
-        }
-        for i in 0..9 {
-            assert!(!c.record(ip("192.0.2.2"), &format!("/p{i}"), 1, 100));
-        }
-        assert!(
-            c.record(ip("192.0.2.2"), "/p9", 1, 100),
-            "tenth distinct path"
-        );
-        for i in 0..20 {
-            assert!(
-                !c.record(ip("192.0.2.3"), &format!("/slow{i}"), 1, 100 + i * 10),
-                "spread over minutes"
-            );
-        }
-        for p in [
-            "/favicon.ico",
-            "/robots.txt",
-            "/apple-touch-icon-precomposed.png",
-            "/.well-known/security.txt",
-        ] {
-            for _ in 0..20 {
-                assert!(!c.record(ip("192.0.2.4"), p, 1, 100), "{p} never counts");
-            }
-        }
-    }
-
-    #[test]
-    fn tally_counts_per_window() {
-        let mut t = Tally::new(60, 3);
-        assert!(!t.record(ip("192.0.2.9"), 0));
-        assert!(!t.record(ip("192.0.2.9"), 1));
-        assert!(t.record(ip("192.0.2.9"), 2));
-        assert!(!t.record(ip("192.0.2.9"), 61), "a new window");
-    }
-
-    #[test]
-    fn a_tally_forgets_clients_whose_window_passed() {
-        // Failed sign-ins from ten thousand addresses (issue 12: this map was never emptied).
-        let mut t = Tally::new(600, 10);
-        for i in 0..10_000u32 {
-            t.record(IpAddr::V4(std::net::Ipv4Addr::from(0xc000_0200 + i)), 0);
-        }
-        assert_eq!(t.len(), 10_000);
-        t.expire(599);
-        assert_eq!(t.len(), 10_000, "still in the window");
-        t.expire(600);
-        assert!(t.is_empty());
-    }
-
-    #[test]
-    fn probes_weigh_more() {
-        let mut c = NotFoundCounter::new(60, 10);
-        assert!(!c.record(ip("192.0.2.5"), "/wp-login.php", 5, 100));
-        assert!(
-            c.record(ip("192.0.2.5"), "/.env", 5, 101),
-            "two probes are enough"
-        );
     }
 
     #[test]

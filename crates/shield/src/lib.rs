@@ -13,7 +13,9 @@ pub mod bans;
 pub mod blocklist;
 mod body;
 mod clean;
+mod clients;
 pub mod crawlers;
+pub mod defense;
 pub mod net;
 pub mod normalize;
 pub mod rules;
@@ -115,22 +117,6 @@ impl Inspection {
     /// Rule ids, for logs.
     pub fn rule_ids(&self) -> Vec<u32> {
         self.matches.iter().map(|m| m.rule).collect()
-    }
-}
-
-/// What the server does with a request. A blocked request is an outcome, not an error.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Verdict {
-    /// Serve it.
-    Allow,
-    /// Refuse it, with the reason for the security log (never shown to the client).
-    Block(String),
-}
-
-impl Verdict {
-    /// Whether the request may go on to the router.
-    pub fn allows(&self) -> bool {
-        matches!(self, Verdict::Allow)
     }
 }
 
