@@ -96,6 +96,8 @@ pub struct Prepared {
     pub config: Config,
     /// All three handles; only the reader goes on to the public routes.
     pub store: Store,
+    /// The time the server goes by (the wall clock; tests move a [`store::Clock::movable`]).
+    pub clock: store::Clock,
 }
 
 /// Makes the data directory private (see [`crate::files`]), opens the database (migrating
@@ -125,7 +127,11 @@ pub async fn prepare(config: Config) -> Result<Prepared> {
                 .await?;
         }
     }
-    Ok(Prepared { config, store })
+    Ok(Prepared {
+        config,
+        store,
+        clock: store::Clock::system(),
+    })
 }
 
 /// Creates the data directory (0700) if it is missing and takes group and other permissions
@@ -181,7 +187,11 @@ pub struct Running {
 impl Prepared {
     /// Gives every site without content a placeholder home page, then serves.
     pub async fn serve(self, listeners: Listeners) -> Result<Running> {
-        let Prepared { config, store } = self;
+        let Prepared {
+            config,
+            store,
+            clock,
+        } = self;
         for site in store.editor.sites().await? {
             if store.editor.pages(site.id).await?.is_empty() {
                 store
@@ -243,14 +253,18 @@ impl Prepared {
                 rx.clone(),
             )));
         }
+        let routes = crate::route_table::RouteTable::new(
+            &config.admin.path,
+            &crate::forms::free_text_fields(&config),
+        );
         let shield = ShieldState::start(
             &config.shield,
-            &config.admin.path,
+            routes,
             &config.server,
             store.recorder.clone(),
             &config.data_dir,
             metrics.clone(),
-            crate::forms::free_text_fields(&config),
+            clock.clone(),
         )
         .await
         .context("starting the shield")?;
@@ -284,10 +298,15 @@ impl Prepared {
             )));
             status
         });
-        let forms =
-            crate::forms::FormsState::new(&config, &store, cms.clone(), outbox_wake.clone())
-                .await
-                .context("setting up the contact forms")?;
+        let forms = crate::forms::FormsState::new(
+            &config,
+            &store,
+            cms.clone(),
+            outbox_wake.clone(),
+            clock.clone(),
+        )
+        .await
+        .context("setting up the contact forms")?;
         let gate: crate::listen::Gate = Arc::new(shield.clone());
         let admin = AdminState::new(
             store.editor.clone(),

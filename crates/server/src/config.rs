@@ -239,6 +239,10 @@ pub struct ShieldConfig {
     /// Seconds between taking in bans, the allowlist and rule switches changed elsewhere
     /// (the CLI, the admin of another node).
     pub sync_interval_s: u64,
+    /// Clients whose rate budgets and offence counts are remembered at most (about 120 bytes
+    /// each); past it, those with nothing on record are forgotten first. Bans are never
+    /// forgotten.
+    pub max_tracked_clients: usize,
 }
 
 /// What a refused (banned, blocklisted) client gets.
@@ -347,6 +351,7 @@ impl Default for ShieldConfig {
             verify_crawlers: true,
             crawler_dns: None,
             sync_interval_s: 10,
+            max_tracked_clients: 1_000_000,
         }
     }
 }
@@ -662,6 +667,12 @@ impl Config {
             problems.push((
                 "shield.sync_interval_s".into(),
                 "must be greater than 0".into(),
+            ));
+        }
+        if !(1000..=100_000_000).contains(&self.shield.max_tracked_clients) {
+            problems.push((
+                "shield.max_tracked_clients".into(),
+                "must be between 1000 and 100000000".into(),
             ));
         }
         if self.shield.blocklist_refresh_s == 0 {

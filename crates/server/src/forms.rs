@@ -51,6 +51,8 @@ struct Inner {
     sites: HashMap<i64, SiteForms>,
     /// Woken after a message is queued.
     outbox: Arc<tokio::sync::Notify>,
+    /// Token times (issued, too fast, expired) go by it.
+    clock: store::Clock,
 }
 
 impl FormsState {
@@ -61,6 +63,7 @@ impl FormsState {
         store: &store::Store,
         cms: Arc<Cms>,
         outbox: Arc<tokio::sync::Notify>,
+        clock: store::Clock,
     ) -> anyhow::Result<FormsState> {
         let tokens = tokens(&store.editor).await?;
         let mut sites = HashMap::new();
@@ -93,6 +96,7 @@ impl FormsState {
                 tokens,
                 sites,
                 outbox,
+                clock,
             }),
         })
     }
@@ -221,7 +225,7 @@ async fn show(State(state): State<FormsState>, req: Request) -> Result<Response,
     let token = state
         .inner
         .tokens
-        .issue(&site.name, &spec.name, store::now());
+        .issue(&site.name, &spec.name, state.inner.clock.now());
     page(&state, site_id, StatusCode::OK, &view(spec, token)).await
 }
 
@@ -256,7 +260,7 @@ async fn submit(State(state): State<FormsState>, req: Request) -> Result<Respons
         }
     };
     let posted: Vec<(String, String)> = form_urlencoded::parse(&body).into_owned().collect();
-    let now = store::now();
+    let now = state.inner.clock.now();
     let fresh = || state.inner.tokens.issue(&site.name, &spec.name, now);
     let refuse = |status: StatusCode, problems: Problems| {
         let mut v = view(spec, fresh());

@@ -97,7 +97,7 @@ pub fn redirect_router(config: &Config, https_port: u16, challenges: Challenges)
         .flat_map(|s| s.hosts.iter().cloned())
         .collect();
     Router::new()
-        .route("/.well-known/acme-challenge/{token}", get(challenge))
+        .route(crate::route_table::ACME_CHALLENGE, get(challenge))
         .fallback(to_https)
         .with_state(Redirect {
             https_port,

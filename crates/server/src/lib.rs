@@ -23,9 +23,10 @@ pub mod listen;
 pub mod media;
 pub mod metrics;
 pub mod outbox;
-mod rate_limits;
 mod request_body;
+pub mod route_table;
 pub mod routes;
+pub mod shield_tasks;
 pub mod tls;
 
 pub use app::{Listeners, Prepared, Running, prepare};

@@ -85,6 +85,10 @@ pub struct Metrics {
     pub blocklist_ranges: Gauge,
     /// Allowlist entries (config and database).
     pub allowlist_entries: Gauge,
+    /// Clients whose rate budgets and offence counts the shield keeps now.
+    pub tracked_clients: Gauge,
+    /// Clients the shield forgot to make room (under a churn of addresses), since the start.
+    pub evicted_clients: Gauge,
     /// Failed blocklist downloads or reads.
     pub blocklist_failures: Counter,
     /// Security events that could not be queued for the database.
@@ -145,6 +149,8 @@ impl Metrics {
             bans_active: Gauge::default(),
             blocklist_ranges: Gauge::default(),
             allowlist_entries: Gauge::default(),
+            tracked_clients: Gauge::default(),
+            evicted_clients: Gauge::default(),
             blocklist_failures: Counter::default(),
             events_dropped: Counter::default(),
             tls_reload_failures: Counter::default(),
@@ -160,6 +166,16 @@ impl Metrics {
             "shield_blocklist_ranges",
             "Address ranges on the blocklists",
             m.blocklist_ranges.clone(),
+        );
+        registry.register(
+            "shield_tracked_clients",
+            "Clients whose rate budgets and offence counts are kept",
+            m.tracked_clients.clone(),
+        );
+        registry.register(
+            "shield_evicted_clients",
+            "Clients forgotten to make room, since the start",
+            m.evicted_clients.clone(),
         );
         registry.register(
             "shield_allowlist_entries",

@@ -46,8 +46,8 @@ pub fn router(
     max_upload: usize,
 ) -> Router {
     let public = Router::new()
-        .route("/assets/site.css", get(stylesheet))
-        .route("/media/{name}", get(media))
+        .route(crate::route_table::STYLESHEET, get(stylesheet))
+        .route(crate::route_table::MEDIA, get(media))
         .fallback(public_page)
         .with_state(state)
         .merge(crate::forms::router(forms))

@@ -230,10 +230,58 @@ pub fn redact_url(url: &str) -> String {
 
 /// Seconds since the Unix epoch; the clock all stored times use.
 pub fn now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
+    Clock::system().now()
+}
+
+/// The time as a running server reads it: the wall clock, which a test may move forward
+/// ([`Clock::advance`]) instead of sleeping. Cheap to clone; clones move together.
+#[derive(Clone, Debug, Default)]
+pub struct Clock {
+    /// Milliseconds added to the wall clock (`None`: the wall clock as it is).
+    offset_ms: Option<std::sync::Arc<std::sync::atomic::AtomicI64>>,
+}
+
+impl Clock {
+    /// The wall clock.
+    pub fn system() -> Clock {
+        Clock::default()
+    }
+
+    /// The wall clock, movable forward by [`Clock::advance`] (for tests).
+    pub fn movable() -> Clock {
+        Clock {
+            offset_ms: Some(Default::default()),
+        }
+    }
+
+    /// Moves a movable clock `secs` seconds forward (and every clone with it); no effect on
+    /// the wall clock.
+    pub fn advance(&self, secs: i64) {
+        if let Some(o) = &self.offset_ms {
+            o.fetch_add(
+                secs.saturating_mul(1000),
+                std::sync::atomic::Ordering::Relaxed,
+            );
+        }
+    }
+
+    /// Milliseconds since the Unix epoch.
+    pub fn now_ms(&self) -> i64 {
+        let wall = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+            .unwrap_or(0);
+        let offset = self
+            .offset_ms
+            .as_ref()
+            .map_or(0, |o| o.load(std::sync::atomic::Ordering::Relaxed));
+        wall.saturating_add(offset)
+    }
+
+    /// Seconds since the Unix epoch.
+    pub fn now(&self) -> i64 {
+        self.now_ms().div_euclid(1000)
+    }
 }
 
 #[cfg(test)]

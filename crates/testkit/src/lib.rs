@@ -31,6 +31,8 @@ pub struct TestServer {
     pub tls_client: reqwest::Client,
     /// The config the server runs with.
     pub config: Config,
+    /// The server's clock: move it forward ([`store::Clock::advance`]) instead of sleeping.
+    pub clock: store::Clock,
     running: Option<Running>,
     dir: Arc<TempDir>,
 }
@@ -96,7 +98,9 @@ impl TestServer {
         let listeners = Listeners::bind(&config)
             .await
             .expect("bind loopback port 0");
-        let prepared = server::prepare(config.clone()).await.expect("prepare");
+        let mut prepared = server::prepare(config.clone()).await.expect("prepare");
+        let clock = store::Clock::movable();
+        prepared.clock = clock.clone();
         if let Some(site) = prepared
             .store
             .editor
@@ -127,6 +131,7 @@ impl TestServer {
             client: plain_client(),
             tls_client: tls_client(&cert, https_addr),
             config,
+            clock,
             running: Some(running),
             dir,
         }
