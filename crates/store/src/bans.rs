@@ -64,7 +64,7 @@ impl Recorder {
     /// are stored.
     pub async fn ban_all(&self, bans: &[NewBan]) -> Result<()> {
         let now = crate::now();
-        let mut tx = self.pool().begin().await?;
+        let mut tx = crate::begin_write(self.pool()).await?;
         for b in bans {
             sqlx::query(
                 "INSERT INTO bans (subject, until, reason, count, created_at) VALUES (?, ?, ?, ?, ?)",

@@ -68,7 +68,7 @@ impl Editor {
         if let Some(site) = self.site_by_name(name).await? {
             return Ok((site, false));
         }
-        let mut tx = self.pool.begin().await?;
+        let mut tx = crate::begin_write(&self.pool).await?;
         sqlx::query("INSERT INTO sites (name, title, tagline, created_at) VALUES (?, ?, ?, ?)")
             .bind(name)
             .bind(title)
@@ -91,7 +91,7 @@ impl Editor {
     /// Makes `hosts` exactly the host names of the site. A host that belongs to another site
     /// is refused, so one site can never answer with another's content.
     pub async fn set_hosts(&self, site_id: i64, hosts: &[String]) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = crate::begin_write(&self.pool).await?;
         for host in hosts {
             let owner = sqlx::query("SELECT site_id FROM site_hosts WHERE host = ?")
                 .bind(host)
@@ -176,7 +176,7 @@ impl Editor {
             (None, true) => Some(now),
             (None, false) => None,
         };
-        let mut tx = self.pool.begin().await?;
+        let mut tx = crate::begin_write(&self.pool).await?;
         let clash = sqlx::query("SELECT id, deleted_at FROM pages WHERE site_id = ? AND slug = ?")
             .bind(site_id)
             .bind(&page.slug)
@@ -265,7 +265,7 @@ impl Editor {
 
     /// Publishes or unpublishes a page; false if there is no such page.
     pub async fn set_published(&self, site_id: i64, slug: &str, published: bool) -> Result<bool> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = crate::begin_write(&self.pool).await?;
         let done = sqlx::query(
             "UPDATE pages SET published = ?, updated_at = ?, \
              published_at = COALESCE(published_at, ?) WHERE site_id = ? AND slug = ?",
@@ -286,7 +286,7 @@ impl Editor {
     /// Moves a page to the trash (or back, with `trashed = false`); false if there is no such
     /// page. Trashed pages are invisible to visitors and keep every revision.
     pub async fn set_trashed(&self, site_id: i64, id: i64, trashed: bool) -> Result<bool> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = crate::begin_write(&self.pool).await?;
         let done = sqlx::query("UPDATE pages SET deleted_at = ? WHERE id = ? AND site_id = ?")
             .bind(if trashed { Some(crate::now()) } else { None })
             .bind(id)
@@ -413,7 +413,7 @@ impl Editor {
 
     /// Replaces the site's menu.
     pub async fn set_menu(&self, site_id: i64, items: &[MenuItem]) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = crate::begin_write(&self.pool).await?;
         sqlx::query("DELETE FROM menu_items WHERE site_id = ?")
             .bind(site_id)
             .execute(&mut *tx)

@@ -216,6 +216,19 @@ async fn connect(url: &str, max: u32) -> Result<AnyPool> {
         })
 }
 
+/// Begins a transaction that writes. On SQLite it takes the write lock at once (`BEGIN
+/// IMMEDIATE`, waiting for it as long as the busy timeout allows): a deferred transaction
+/// that reads first is refused at once ("database is locked") when it then wants to write
+/// while the other writing connection (the editor's or the recorder's) holds the lock or
+/// wrote since its read, and an editor's save or a visitor's message would be lost to a 500.
+pub(crate) async fn begin_write(pool: &AnyPool) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
+    if pool.connect_options().database_url.scheme() == "sqlite" {
+        Ok(pool.begin_with("BEGIN IMMEDIATE").await?)
+    } else {
+        Ok(pool.begin().await?)
+    }
+}
+
 /// The URL without its password, safe for error messages and logs.
 pub fn redact_url(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {

@@ -293,7 +293,7 @@ impl Recorder {
         mail: Option<&NewMail>,
     ) -> Result<Recorded> {
         let now = crate::now();
-        let mut tx = self.pool().begin().await?;
+        let mut tx = crate::begin_write(self.pool()).await?;
         let seen = sqlx::query("SELECT id FROM form_submissions WHERE token_nonce = ?")
             .bind(&sub.token_nonce)
             .fetch_optional(&mut *tx)

@@ -9,7 +9,7 @@ impl Editor {
     /// Sets (or with `None` removes) the address an account's reset links go to; links sent
     /// to the old address end.
     pub async fn set_user_email(&self, user_id: i64, email: Option<&str>) -> Result<()> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = crate::begin_write(self.pool()).await?;
         crate::users::end_reset_links(&mut tx, user_id).await?;
         sqlx::query("DELETE FROM user_emails WHERE user_id = ?")
             .bind(user_id)
@@ -99,7 +99,7 @@ impl Editor {
     /// Uses a link: its account, once. Expired or used links, and two uses at the same
     /// moment after the first, give `None`. Every other link of the account ends too.
     pub async fn use_reset(&self, token_hash: &str, now: i64) -> Result<Option<i64>> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = crate::begin_write(self.pool()).await?;
         let done = sqlx::query(
             "UPDATE password_resets SET used_at = ? WHERE token_hash = ? AND used_at IS NULL AND expires_at > ?",
         )

@@ -132,7 +132,7 @@ impl Editor {
 
     /// Switches a rule on or off.
     pub async fn switch_rule(&self, rule_id: u32, enabled: bool, by: &str) -> Result<()> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = crate::begin_write(self.pool()).await?;
         sqlx::query("DELETE FROM rule_switches WHERE rule_id = ?")
             .bind(i64::from(rule_id))
             .execute(&mut *tx)

@@ -359,7 +359,7 @@ impl Editor {
         password_hash: &str,
         must_change: bool,
     ) -> Result<()> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = crate::begin_write(self.pool()).await?;
         sqlx::query(
             "UPDATE users SET password_hash = ?, must_change_password = ?, password_changed_at = ? WHERE id = ?",
         )
@@ -381,7 +381,7 @@ impl Editor {
 
     /// Changes an account's role and ends its sessions (they carried the old role).
     pub async fn set_role(&self, user_id: i64, role: Role) -> Result<()> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = crate::begin_write(self.pool()).await?;
         sqlx::query("UPDATE users SET role = ? WHERE id = ?")
             .bind(role.as_str())
             .bind(user_id)
@@ -397,7 +397,7 @@ impl Editor {
 
     /// Disables or enables an account; disabling ends all its sessions.
     pub async fn set_disabled(&self, user_id: i64, disabled: bool) -> Result<()> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = crate::begin_write(self.pool()).await?;
         sqlx::query("UPDATE users SET disabled = ? WHERE id = ?")
             .bind(i64::from(disabled))
             .bind(user_id)
@@ -541,7 +541,7 @@ impl Editor {
         step: i64,
         recovery_hashes: &[String],
     ) -> Result<()> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = crate::begin_write(self.pool()).await?;
         sqlx::query("UPDATE users SET totp_secret = ?, totp_pending = NULL, totp_last_step = ? WHERE id = ?")
             .bind(secret)
             .bind(step)
@@ -565,7 +565,7 @@ impl Editor {
 
     /// Turns 2FA off and deletes the recovery codes.
     pub async fn disable_totp(&self, user_id: i64) -> Result<()> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = crate::begin_write(self.pool()).await?;
         sqlx::query("UPDATE users SET totp_secret = NULL, totp_pending = NULL WHERE id = ?")
             .bind(user_id)
             .execute(&mut *tx)
@@ -629,7 +629,7 @@ impl Editor {
 
     /// Sets an instance setting.
     pub async fn set_setting(&self, name: &str, value: &str) -> Result<()> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = crate::begin_write(self.pool()).await?;
         sqlx::query("DELETE FROM settings WHERE name = ?")
             .bind(name)
             .execute(&mut *tx)

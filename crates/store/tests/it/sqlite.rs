@@ -198,3 +198,63 @@ async fn sql_metacharacters_are_stored_verbatim() {
             .is_none()
     );
 }
+
+/// The editor and the recorder write through their own connections at the same time (an
+/// editor saving while the shield stores bans): no write may fail with "database is locked".
+/// Before writes began with `BEGIN IMMEDIATE`, a save that read first and then wanted to write
+/// was refused at once whenever the recorder had written in between (half the saves of the
+/// crash bench got a 500).
+#[tokio::test]
+async fn concurrent_writers_wait_for_each_other_rather_than_fail() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path()).await;
+    let (site, _) = store.editor.ensure_site("s", "S", "").await.unwrap();
+    let editor = store.editor.clone();
+    let saves = tokio::spawn(async move {
+        let mut failed = Vec::new();
+        for i in 0..150 {
+            let slug = format!("/p{i}");
+            if let Err(e) = editor
+                .save_page(site.id, None, page(&slug, &format!("Page {i}"), true), "ed")
+                .await
+            {
+                failed.push(e.to_string());
+            }
+        }
+        failed
+    });
+    let recorder = store.recorder.clone();
+    let bans = tokio::spawn(async move {
+        let mut failed = Vec::new();
+        for i in 0..150u32 {
+            let rows: Vec<store::NewBan> = (0..5u32)
+                .map(|j| store::NewBan {
+                    subject: std::net::Ipv4Addr::from(0x0a00_0000 + i * 5 + j).to_string(),
+                    until: Some(store::now() + 600),
+                    reason: "test".into(),
+                    count: 1,
+                    client_ip: "10.0.0.1".into(),
+                })
+                .collect();
+            if let Err(e) = recorder.ban_all(&rows).await {
+                failed.push(e.to_string());
+            }
+            if let Err(e) = recorder.audit("t", None, "x", "y").await {
+                failed.push(e.to_string());
+            }
+        }
+        failed
+    });
+    let (saves, bans) = (saves.await.unwrap(), bans.await.unwrap());
+    assert!(saves.is_empty(), "saves failed: {saves:?}");
+    assert!(bans.is_empty(), "recorder writes failed: {bans:?}");
+    assert_eq!(
+        store
+            .recorder
+            .active_bans(store::now())
+            .await
+            .unwrap()
+            .len(),
+        750
+    );
+}
