@@ -26,6 +26,7 @@ pub mod outbox;
 mod request_body;
 pub mod route_table;
 pub mod routes;
+mod shield_state;
 pub mod shield_tasks;
 pub mod tls;
 

@@ -39,6 +39,8 @@ pub(crate) struct PendingBans {
     /// Subjects of the batch being written now (a lift waits for them).
     writing: Mutex<HashSet<Subject>>,
     wake: tokio::sync::Notify,
+    /// Woken after each batch is stored.
+    stored: tokio::sync::Notify,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -63,6 +65,20 @@ impl PendingBans {
         }
         // A write that failed meanwhile put its batch back.
         lock(&self.bans).remove(&subject);
+    }
+
+    /// Waits until `stored` says yes, or `limit` has passed (the database is down: the ban
+    /// holds in memory meanwhile, and is written when it is back).
+    pub(crate) async fn wait_stored(&self, limit: Duration, stored: impl Fn() -> bool) {
+        let deadline = tokio::time::Instant::now() + limit;
+        loop {
+            let woken = self.stored.notified();
+            tokio::pin!(woken);
+            woken.as_mut().enable();
+            if stored() || tokio::time::timeout_at(deadline, woken).await.is_err() {
+                return;
+            }
+        }
     }
 
     /// Up to a thousand bans to write, marked as being written.
@@ -417,6 +433,7 @@ async fn store_bans(shield: Weak<ShieldInner>, recorder: store::Recorder) {
                     s.defense.saved(b.subject);
                 }
                 lock(&s.pending.writing).clear();
+                s.pending.stored.notify_waiters();
             }
             Err(e) => {
                 tracing::warn!(target: "shield", error = %e, bans = batch.len(), "could not store bans; trying again");

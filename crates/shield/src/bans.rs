@@ -310,6 +310,12 @@ impl BanTable {
             })
     }
 
+    /// Whether the ban covering `ip` was made here and is not yet confirmed as stored.
+    pub fn unsaved_ban(&self, ip: IpAddr, now: i64) -> bool {
+        self.check(ip, now)
+            .is_some_and(|b| self.unsaved.get(&b.subject) == Some(&None))
+    }
+
     /// Lifts the ban of a subject; false if there was none.
     pub fn lift(&mut self, subject: Subject) -> bool {
         self.networks.retain(|n| *n != subject);

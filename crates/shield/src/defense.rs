@@ -408,6 +408,13 @@ impl Defense {
         self.ban_table().check(client, now.secs()).cloned()
     }
 
+    /// Whether the ban covering `client` was made here and is not yet stored: a refusal
+    /// because of it should wait for the store, so that no client is refused by a ban a crash
+    /// could still lose.
+    pub fn ban_unsaved(&self, client: IpAddr, now: Time) -> bool {
+        self.ban_table().unsaved_ban(client, now.secs())
+    }
+
     /// See [`BanTable::save_mark`]: taken just before reading the stored bans.
     pub fn save_mark(&self) -> u64 {
         self.ban_table().save_mark()
