@@ -5,6 +5,12 @@
 //! `inspect`, then 404s from a tenth of them through `observe`. Prints the resident memory
 //! the engine added, the clients it keeps, how many it forgot to make room, and the cost per
 //! decision for the first and the last million (which must not grow with the table).
+//!
+//! `RATE` (new clients a second, default 10000) sets how fast they come: at 10 000 a second
+//! most clients' budgets are full again by the time their shard is full, and they are dropped
+//! without losing anything; at `RATE=100000000` they all come within the budgets' memory and
+//! the engine has to forget clients that still carry state. Run one count per process for
+//! its own peak memory (`bench/scale.sh` does).
 
 #![allow(clippy::unwrap_used, clippy::print_stdout)] // a benchmark fails loudly on a broken setup
 
@@ -15,11 +21,12 @@ use std::time::Instant;
 use shield::defense::{Defense, Observation, Policy, RouteClass, Time};
 use shield::{Facts, InspectConfig, Profile, Shield};
 
-fn rss_mib() -> f64 {
+/// A line of `/proc/self/status` (`VmRSS`, `VmHWM`) in MiB.
+fn status_mib(key: &str) -> f64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {
-            let l = s.lines().find(|l| l.starts_with("VmRSS:"))?;
+            let l = s.lines().find(|l| l.starts_with(key))?;
             l.split_whitespace().nth(1)?.parse::<f64>().ok()
         })
         .unwrap_or(0.0)
@@ -45,6 +52,11 @@ fn main() {
     } else {
         counts
     };
+    let rate: u64 = std::env::var("RATE")
+        .ok()
+        .and_then(|r| r.replace('_', "").parse().ok())
+        .unwrap_or(10_000)
+        .max(1);
     let headers: [(&str, &[u8]); 2] = [("host", b"example.nl"), ("user-agent", b"Mozilla/5.0")];
     let facts = Facts {
         method: "GET",
@@ -56,18 +68,18 @@ fn main() {
         host_in_authority: false,
     };
     println!(
-        "| clients | RSS added | kept | forgotten | ns/decision, first 1M | ns/decision, last 1M |"
+        "| clients | new a second | RSS added | peak RSS | kept | forgotten | ns/decision, first 1M | ns/decision, last 1M |"
     );
-    println!("|---:|---:|---:|---:|---:|---:|");
+    println!("|---:|---:|---:|---:|---:|---:|---:|---:|");
     for n in counts {
-        let start_rss = rss_mib();
+        let start_rss = status_mib("VmRSS:");
         let d = Defense::new(
             Policy::default(),
             Shield::new(InspectConfig::default()).unwrap(),
         );
-        // Ten thousand new clients a second, a realistic flood: the table fills with clients
-        // whose budgets are not full again yet.
-        let at = |i: u64| Time::from_unix_ms(1_800_000_000_000 + (i / 10) as i64);
+        let at = |i: u64| {
+            Time::from_unix_ms(1_800_000_000_000 + (u128::from(i) * 1000 / u128::from(rate)) as i64)
+        };
         let window = n.min(1_000_000);
         let mut first = 0.0;
         let mut mark = Instant::now();
@@ -97,8 +109,9 @@ fn main() {
         };
         let (kept, _) = d.tracked_clients();
         println!(
-            "| {n} | {:.0} MiB | {kept} | {} | {first:.0} | {last:.0} |",
-            rss_mib() - start_rss,
+            "| {n} | {rate} | {:.0} MiB | {:.0} MiB | {kept} | {} | {first:.0} | {last:.0} |",
+            status_mib("VmRSS:") - start_rss,
+            status_mib("VmHWM:"),
             d.evicted_clients()
         );
         drop(d);

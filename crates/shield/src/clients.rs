@@ -197,9 +197,20 @@ impl Clients {
     fn with<R>(&self, ip: IpAddr, now_us: u64, f: impl FnOnce(&mut Client) -> R) -> R {
         let k = key(Subject::of(ip));
         let mut shard = self.shard(k);
-        if !shard.contains_key(&k) && shard.len() >= self.per_shard {
-            let gone = self.make_room(&mut shard, now_us);
-            self.evicted.fetch_add(gone as u64, Ordering::Relaxed);
+        // A new client in a map with no room left at its largest size: make room, and build
+        // the map again, since removals leave tombstones that use up its room too (the map
+        // would then double, past the bound).
+        if shard.len() >= shard.capacity()
+            && shard.capacity() >= self.per_shard
+            && !shard.contains_key(&k)
+        {
+            if shard.len() >= self.per_shard {
+                let gone = self.make_room(&mut shard, now_us);
+                self.evicted.fetch_add(gone as u64, Ordering::Relaxed);
+            }
+            let mut fresh = HashMap::with_capacity(self.per_shard);
+            fresh.extend(shard.drain());
+            *shard = fresh;
         }
         f(shard.entry(k).or_default())
     }
