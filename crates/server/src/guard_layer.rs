@@ -15,6 +15,7 @@ use axum::response::Response;
 use http_body::Body as _;
 use shield::defense::{Admission, Consequence, Observation, Refusal, Verdict};
 use shield::{Facts, Inspection, Profile};
+use tokio::sync::mpsc;
 
 use crate::config::BanResponse;
 use crate::listen::ClientAddr;
@@ -57,9 +58,11 @@ impl ShieldState {
             ip: ip.to_string(),
             detail,
         };
-        if self.events.try_send(event).is_err() {
-            self.metrics.events_dropped.inc();
-            tracing::warn!(target: "shield", "security event queue full; event not recorded");
+        // Under a flood the queue fills; what does not fit is counted per kind and address
+        // and stored as one line each ("and N more") when the writer catches up.
+        if let Err(mpsc::error::TrySendError::Full(event)) = self.events.try_send(event) {
+            self.metrics.events_coalesced.inc();
+            self.overflow.add(event);
         }
     }
 

@@ -91,8 +91,8 @@ pub struct Metrics {
     pub evicted_clients: Gauge,
     /// Failed blocklist downloads or reads.
     pub blocklist_failures: Counter,
-    /// Security events that could not be queued for the database.
-    pub events_dropped: Counter,
+    /// Security events that found the queue full and were stored coalesced ("and N more").
+    pub events_coalesced: Counter,
     /// Certificate files that changed but could not be loaded (the old certificate stays).
     pub tls_reload_failures: Counter,
     /// Certificates obtained from the ACME CA.
@@ -152,7 +152,7 @@ impl Metrics {
             tracked_clients: Gauge::default(),
             evicted_clients: Gauge::default(),
             blocklist_failures: Counter::default(),
-            events_dropped: Counter::default(),
+            events_coalesced: Counter::default(),
             tls_reload_failures: Counter::default(),
             acme_renewals: Counter::default(),
             acme_failures: Counter::default(),
@@ -188,9 +188,9 @@ impl Metrics {
             m.blocklist_failures.clone(),
         );
         registry.register(
-            "shield_events_dropped",
-            "Security events not recorded because the queue was full",
-            m.events_dropped.clone(),
+            "shield_events_coalesced",
+            "Security events that found the queue full and were stored coalesced per kind and address",
+            m.events_coalesced.clone(),
         );
         registry.register(
             "tls_reload_failures",

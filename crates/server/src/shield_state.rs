@@ -10,7 +10,7 @@ use tokio::sync::mpsc;
 
 use crate::config::BanResponse;
 use crate::metrics::Metrics;
-use crate::shield_tasks::{Event, PendingBans, Tuning};
+use crate::shield_tasks::{Event, Overflow, PendingBans, Tuning};
 
 /// What the shield layer needs; one reference-counted block, so the per-request clone that
 /// axum makes is a single atomic increment.
@@ -35,6 +35,8 @@ pub struct ShieldInner {
     /// How long after the request's head its body must be in (just under the request timeout).
     pub(crate) body_timeout: std::time::Duration,
     pub(crate) events: mpsc::Sender<Event>,
+    /// Events that found the queue full, coalesced.
+    pub(crate) overflow: Arc<Overflow>,
     pub(crate) pending: PendingBans,
     /// Checks Googlebot/Bingbot claims before a 404 ban (`None`: `verify_crawlers` is off).
     pub(crate) crawlers: Option<Arc<crate::crawlers::Verifier>>,

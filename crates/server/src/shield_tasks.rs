@@ -30,6 +30,53 @@ pub struct Event {
     pub(crate) detail: String,
 }
 
+/// Security events that found the queue full: counted per kind and address (the first
+/// one's detail kept) and stored as one line each when the writer catches up, so a flood
+/// coalesces its events rather than losing them. Bounded: beyond ten thousand addresses the
+/// rest are counted per kind alone.
+#[derive(Default)]
+pub(crate) struct Overflow {
+    by_client: Mutex<HashMap<(&'static str, String), (u64, String)>>,
+    others: Mutex<HashMap<&'static str, u64>>,
+}
+
+/// Addresses the overflow keeps apart.
+const OVERFLOW_CLIENTS: usize = 10_000;
+
+impl Overflow {
+    pub(crate) fn add(&self, e: Event) {
+        let mut by_client = lock(&self.by_client);
+        let full = by_client.len() >= OVERFLOW_CLIENTS;
+        match by_client.get_mut(&(e.kind, e.ip.clone())) {
+            Some((n, _)) => *n += 1,
+            None if !full => {
+                by_client.insert((e.kind, e.ip), (1, e.detail));
+            }
+            None => *lock(&self.others).entry(e.kind).or_default() += 1,
+        }
+    }
+
+    /// The coalesced lines to store, emptying the overflow.
+    fn drain(&self) -> Vec<Event> {
+        let by_client = std::mem::take(&mut *lock(&self.by_client));
+        let others = std::mem::take(&mut *lock(&self.others));
+        let mut out: Vec<Event> = by_client
+            .into_iter()
+            .map(|((kind, ip), (n, first))| Event {
+                kind,
+                ip,
+                detail: format!("{n} while the event queue was full; the first: {first}"),
+            })
+            .collect();
+        out.extend(others.into_iter().map(|(kind, n)| Event {
+            kind,
+            ip: String::new(),
+            detail: format!("{n} from further addresses while the event queue was full"),
+        }));
+        out
+    }
+}
+
 /// Bans made here and not yet written, one per subject (a newer ban of the same subject
 /// replaces the older one). A flood of attackers makes this as long as the ban table and no
 /// longer; the writer drains it whole and puts back what it could not write.
@@ -135,8 +182,8 @@ fn policy(c: &ShieldConfig) -> Policy {
 impl ShieldState {
     /// Compiles the rules, loads the bans in force and the blocklists, and starts the work in
     /// the background: one writer for bans (never dropped, see [`PendingBans`]) and one for
-    /// the other security events (bounded: under a flood, events beyond the queue are counted
-    /// as dropped, not written).
+    /// the other security events (a bounded queue; under a flood, what does not fit is
+    /// coalesced, see [`Overflow`]).
     #[allow(clippy::too_many_arguments)]
     pub async fn start(
         config: &ShieldConfig,
@@ -178,6 +225,7 @@ impl ShieldState {
             }
         }
         let (events, rx) = mpsc::channel(4096);
+        let overflow = Arc::new(Overflow::default());
         let state = ShieldState(Arc::new(ShieldInner {
             defense,
             routes,
@@ -189,6 +237,7 @@ impl ShieldState {
             body_timeout: Duration::from_secs(server.request_timeout_s.max(1))
                 .saturating_sub(Duration::from_millis(250)),
             events,
+            overflow: overflow.clone(),
             pending: PendingBans::default(),
             crawlers: config
                 .verify_crawlers
@@ -209,7 +258,7 @@ impl ShieldState {
             &recorder.rule_switches().await?,
         );
         let weak = Arc::downgrade(&state.0);
-        tokio::spawn(record_events(rx, recorder.clone()));
+        tokio::spawn(record_events(rx, overflow, recorder.clone()));
         tokio::spawn(store_bans(weak.clone(), recorder.clone()));
         tokio::spawn(expire(weak.clone(), recorder, config.sync_interval_s));
         if !sources.is_empty() {
@@ -395,10 +444,26 @@ pub(crate) async fn sync(s: &ShieldInner, recorder: &store::Recorder) {
     }
 }
 
-async fn record_events(mut rx: mpsc::Receiver<Event>, recorder: store::Recorder) {
-    while let Some(Event { kind, ip, detail }) = rx.recv().await {
-        if let Err(err) = recorder.security_event(kind, Some(&ip), &detail).await {
-            tracing::warn!(target: "shield", error = %err, "could not record a security event");
+/// Writes the queued security events, and every second the coalesced overflow.
+async fn record_events(
+    mut rx: mpsc::Receiver<Event>,
+    overflow: Arc<Overflow>,
+    recorder: store::Recorder,
+) {
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    loop {
+        let events = tokio::select! {
+            e = rx.recv() => match e {
+                Some(e) => vec![e],
+                None => return,
+            },
+            _ = tick.tick() => overflow.drain(),
+        };
+        for Event { kind, ip, detail } in events {
+            let ip = (!ip.is_empty()).then_some(ip.as_str());
+            if let Err(err) = recorder.security_event(kind, ip, &detail).await {
+                tracing::warn!(target: "shield", error = %err, "could not record a security event");
+            }
         }
     }
 }
@@ -443,5 +508,43 @@ async fn store_bans(shield: Weak<ShieldInner>, recorder: store::Recorder) {
                 tokio::time::sleep(Duration::from_secs(1)).await;
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn count(e: &Event) -> u64 {
+        e.detail
+            .split_whitespace()
+            .next()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0)
+    }
+
+    #[test]
+    fn a_full_queue_coalesces_events_and_loses_none() {
+        let o = Overflow::default();
+        // 15,000 addresses, the first thousand twice: 16,000 events.
+        for round in 0..2 {
+            for i in 0..15_000u32 {
+                if round == 1 && i >= 1000 {
+                    break;
+                }
+                o.add(Event {
+                    kind: "waf_block",
+                    ip: std::net::Ipv4Addr::from(0x0a00_0000 + i).to_string(),
+                    detail: format!("rules=942100 n={i}"),
+                });
+            }
+        }
+        let lines = o.drain();
+        assert_eq!(lines.len(), OVERFLOW_CLIENTS + 1, "bounded: one line per address, then one");
+        assert_eq!(lines.iter().map(count).sum::<u64>(), 16_000, "every event counted");
+        let twice = lines.iter().find(|e| e.ip == "10.0.0.7").unwrap();
+        assert_eq!(count(twice), 2);
+        assert!(twice.detail.contains("n=7"), "the first one's detail: {}", twice.detail);
+        assert!(o.drain().is_empty(), "drained");
     }
 }

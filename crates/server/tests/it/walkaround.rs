@@ -205,6 +205,27 @@ async fn ten_thousand_attackers_at_once_are_all_banned_and_stay_banned() {
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
     assert_eq!(stored, N as usize, "every ban is stored");
+    // Every blocked attack is in the security log too: one line each, or coalesced into
+    // "N while the event queue was full" lines when the queue overflowed.
+    let mut logged = 0;
+    for _ in 0..60 {
+        logged = store
+            .editor
+            .security_events(&["waf_block"], 0, 100_000)
+            .await
+            .unwrap()
+            .iter()
+            .map(|e| match e.detail.split_once(" while the event queue was full") {
+                Some((n, _)) => n.parse::<u64>().unwrap(),
+                None => 1,
+            })
+            .sum::<u64>();
+        if logged == u64::from(N) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    assert_eq!(logged, u64::from(N), "every blocked attack is recorded");
     // Several syncs later (every second in tests) every attacker is still refused; a sample of
     // a thousand, spread over the range, is asked.
     tokio::time::sleep(Duration::from_secs(3)).await;
