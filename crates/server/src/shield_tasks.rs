@@ -36,9 +36,13 @@ pub struct Event {
 /// rest are counted per kind alone.
 #[derive(Default)]
 pub(crate) struct Overflow {
-    by_client: Mutex<HashMap<(&'static str, String), (u64, String)>>,
+    /// Per kind and address: how many, and the first one's detail.
+    by_client: Mutex<HashMap<EventKey, (u64, String)>>,
     others: Mutex<HashMap<&'static str, u64>>,
 }
+
+/// An event's kind and client address.
+type EventKey = (&'static str, String);
 
 /// Addresses the overflow keeps apart.
 const OVERFLOW_CLIENTS: usize = 10_000;
