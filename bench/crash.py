@@ -42,7 +42,9 @@ Run through bench/crash.sh (which picks the binary). Per database (SQLite, Maria
 Times: an acknowledgement is timed when the client reads it, so a missing ban is reported
 with roughly how long before its kill the ban was in force.
 
-Prints a summary per database; exits 1 if a write is missing, a check fails or a restart fails.
+Prints a summary per database (with, per kind of write, the answers of 500 and above as the
+clients got them and as the server's access log has them); exits 1 if a write is missing,
+a check fails or a restart fails.
 Everything is loopback: the server listens on 127.0.0.1, the clients are 127.x.y.z.
 """
 import argparse
@@ -699,6 +701,30 @@ def server_errors(logs):
     return sorted(((n, k) for k, n in counts.items()), reverse=True)
 
 
+# The writes as the server's access log names them (method and path; the ban's probe and the
+# attack requests are both `GET /`, the scans' unknown pages are counted under "other").
+ACCESS_KINDS = {("POST", "/_admin/pages/save"): "page", ("POST", "/contact"): "form",
+                ("POST", "/_admin/login"): "signin", ("GET", "/"): "ban"}
+
+
+def server_5xx(logs):
+    """Answers of 500 and above in the servers' access lines over all starts, per kind of
+    write: {kind: {status: count}} (kinds as ACCESS_KINDS, else "other")."""
+    out = {}
+    line_re = re.compile(r"\S+\s+INFO\s+(GET|POST|HEAD|PUT|DELETE) [^/\s]*(/\S*) (5\d\d) ")
+    for name in sorted(os.listdir(logs)):
+        if not name.endswith(".err"):
+            continue
+        with open(os.path.join(logs, name), errors="replace") as f:
+            for line in f:
+                m = line_re.match(re.sub(r"\x1b\[[0-9;]*m", "", line))
+                if m:
+                    kind = ACCESS_KINDS.get((m.group(1), m.group(2)), "other")
+                    d = out.setdefault(kind, {})
+                    d[m.group(3)] = d.get(m.group(3), 0) + 1
+    return out
+
+
 async def first_start(server, n_accounts):
     server.spawn()
     if not await server.wait_ready():
@@ -905,6 +931,18 @@ async def run(args, kind):
         summary["kills_losing_bans"] = kills_hit
     print(f"#   writes cut off by a kill (no answer): {unanswered}; of those committed anyway: {committed}")
     print("#   answers: " + "; ".join(f"{x} {dict(sorted(v.items()))}" for x, v in L.statuses.items()))
+    # Server errors per kind of write: what the clients got (their attempts answered 500 or
+    # more, of all their attempts that got an answer) and what the server's access log says.
+    answered = {x: sum(n for k, n in v.items() if k != 0) for x, v in L.statuses.items()}
+    client_5xx = {x: sum(n for k, n in v.items() if k >= 500) for x, v in L.statuses.items()}
+    logged_5xx = server_5xx(server.logs)
+    summary["answers_5xx"] = {x: {"client": client_5xx[x], "answered": answered[x],
+                                  "server_log": logged_5xx.get(x, {})} for x in L.statuses}
+    if logged_5xx.get("other"):
+        summary["answers_5xx"]["other"] = {"server_log": logged_5xx["other"]}
+    print("#   answers 5xx (clients: of the answered attempts; server's access log by status): " + "; ".join(
+        f"{x} {client_5xx[x]} of {answered[x]} (log {dict(sorted(logged_5xx.get(x, {}).items())) or 0})"
+        for x in L.statuses) + (f"; other (log {logged_5xx['other']})" if logged_5xx.get("other") else ""))
     if L.events:
         print("#   unexpected answers:")
         for n, first in sorted(L.events.values(), key=lambda v: -v[0])[:12]:
