@@ -282,7 +282,8 @@ impl Prepared {
             metrics.clone(),
         )
         .context("setting up mail delivery")?
-        .with_alerts(alerts.clone());
+        .with_alerts(alerts.clone())
+        .with_clock(clock.clone());
         if config.mail.deliver {
             tasks.push(tokio::spawn(outbox.run(rx.clone())));
         } else {

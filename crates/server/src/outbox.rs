@@ -25,6 +25,8 @@ pub struct Outbox {
     notify: Arc<Notify>,
     metrics: Arc<Metrics>,
     alerts: Option<Arc<crate::alerts::Alerter>>,
+    /// When messages are due and retried (tests move it).
+    clock: store::Clock,
 }
 
 /// How mail leaves.
@@ -70,7 +72,14 @@ impl Outbox {
             notify,
             metrics,
             alerts: None,
+            clock: store::Clock::system(),
         })
+    }
+
+    /// The same, going by `clock`.
+    pub fn with_clock(mut self, clock: store::Clock) -> Outbox {
+        self.clock = clock;
+        self
     }
 
     /// The same, mailing an alert when a message is given up.
@@ -93,7 +102,7 @@ impl Outbox {
             if self.sender.is_some()
                 && let Some(next) = self.pass().await
             {
-                let secs = (next - store::now()).max(1) as u64;
+                let secs = (next - self.clock.now()).max(1) as u64;
                 wait = wait.min(Duration::from_secs(secs));
             }
             tokio::select! {
@@ -109,7 +118,7 @@ impl Outbox {
 
     /// Tries every due message once; returns the earliest retry it scheduled.
     pub async fn pass(&self) -> Option<i64> {
-        let due = match self.recorder.due_mail(store::now(), 100).await {
+        let due = match self.recorder.due_mail(self.clock.now(), 100).await {
             Ok(d) => d,
             Err(e) => {
                 tracing::warn!(target: "mail", "cannot read the mail queue: {e}");
@@ -150,7 +159,7 @@ impl Outbox {
                     seq,
                     "failed",
                     "delivery interrupted",
-                    Some(store::now()),
+                    Some(self.clock.now()),
                 )
                 .await?
             {
@@ -204,7 +213,7 @@ impl Outbox {
                 self.metrics.mail_retries.inc();
                 let wait = self.config.backoff_s(attempt) as i64;
                 tracing::info!(target: "mail", id = m.id, attempt, "mail not delivered, trying again in {wait} s: {why}");
-                ("failed", why, Some(store::now() + wait))
+                ("failed", why, Some(self.clock.now() + wait))
             }
         };
         self.recorder

@@ -544,11 +544,23 @@ mod tests {
             }
         }
         let lines = o.drain();
-        assert_eq!(lines.len(), OVERFLOW_CLIENTS + 1, "bounded: one line per address, then one");
-        assert_eq!(lines.iter().map(count).sum::<u64>(), 16_000, "every event counted");
+        assert_eq!(
+            lines.len(),
+            OVERFLOW_CLIENTS + 1,
+            "bounded: one line per address, then one"
+        );
+        assert_eq!(
+            lines.iter().map(count).sum::<u64>(),
+            16_000,
+            "every event counted"
+        );
         let twice = lines.iter().find(|e| e.ip == "10.0.0.7").unwrap();
         assert_eq!(count(twice), 2);
-        assert!(twice.detail.contains("n=7"), "the first one's detail: {}", twice.detail);
+        assert!(
+            twice.detail.contains("n=7"),
+            "the first one's detail: {}",
+            twice.detail
+        );
         assert!(o.drain().is_empty(), "drained");
     }
 }

@@ -65,7 +65,7 @@ fn render(
     error: Option<String>,
 ) -> PageResult {
     let s = session_of(visitor)?;
-    let now = store::now();
+    let now = state.now();
     let rows: Vec<_> = state
         .inner
         .certificates

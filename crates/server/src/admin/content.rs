@@ -180,7 +180,7 @@ pub(super) async fn new_page(
         let draft = Draft {
             kind: if post { "post" } else { "page" },
             slug: if post { "/news/".into() } else { "/".into() },
-            date: date::iso(store::now()),
+            date: date::iso(state.now()),
             ..Draft::default()
         };
         Ok::<_, EditError>(render_editor(

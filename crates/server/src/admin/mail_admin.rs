@@ -432,7 +432,7 @@ async fn render_dmarc(
     status: axum::http::StatusCode,
 ) -> PageResult {
     let s = session_of(visitor)?;
-    let since = store::now() - 30 * 86_400;
+    let since = state.now() - 30 * 86_400;
     let reports = state
         .inner
         .editor

@@ -141,6 +141,11 @@ impl AdminState {
             .await
     }
 
+    /// The time (Unix seconds) by the server's clock, which tests move instead of sleeping.
+    fn now(&self) -> i64 {
+        self.inner.shield.clock.now()
+    }
+
     /// Empties the public page cache after a content change made in the admin.
     async fn content_changed(&self) {
         if let Err(e) = self.inner.cms.refresh().await {

@@ -105,7 +105,7 @@ pub(super) async fn dashboard(
 ) -> PageResult {
     let s = session_of(&visitor)?;
     let rec = &state.inner.recorder;
-    let now = store::now();
+    let now = state.now();
     let mine_filter = LoginFilter {
         user_name: Some(s.user.name.clone()),
         ..Default::default()

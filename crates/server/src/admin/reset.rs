@@ -94,7 +94,7 @@ async fn send_link(
     // cannot all pass the count together.
     static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
     let _turn = ONE_AT_A_TIME.lock().await;
-    let now = store::now();
+    let now = state.now();
     if editor
         .resets_since(user.id, now - 3600)
         .await
@@ -207,7 +207,7 @@ pub(super) async fn reset_form(
             state
                 .inner
                 .editor
-                .reset_user(&auth::token::hash(&q.token), store::now())
+                .reset_user(&auth::token::hash(&q.token), state.now())
                 .await,
             Ok(Some(_))
         );
@@ -243,7 +243,7 @@ pub(super) async fn reset(
     }
     let hash = auth::token::hash(&f.token);
     let editor = &state.inner.editor;
-    let Some(user_id) = editor.reset_user(&hash, store::now()).await? else {
+    let Some(user_id) = editor.reset_user(&hash, state.now()).await? else {
         return Ok(invalid_link(&state));
     };
     let Some(user) = editor
@@ -274,7 +274,7 @@ pub(super) async fn reset(
     };
     let new_hash = super::hash_password(slot, &f.new).await?;
     // Used now, once: a second post of the same link (or a race) finds nothing.
-    if editor.use_reset(&hash, store::now()).await? != Some(user.id) {
+    if editor.use_reset(&hash, state.now()).await? != Some(user.id) {
         return Ok(invalid_link(&state));
     }
     // Ends every session of the account.

@@ -91,7 +91,7 @@ async fn check_code_inner(
         super::session::clear_cookie(&mut res);
         return Ok(res);
     }
-    let now = store::now();
+    let now = state.now();
 
     let totp_ok = match auth::totp::verify(
         secret,
@@ -219,7 +219,7 @@ pub(super) async fn enable(
         else {
             return Ok(Redirect::to(&format!("{}/2fa", state.base())).into_response());
         };
-        let Some(step) = auth::totp::verify(secret, &form.code, store::now().max(0) as u64, 0)
+        let Some(step) = auth::totp::verify(secret, &form.code, state.now().max(0) as u64, 0)
         else {
             let msg = "That code is not right. Check the time on your phone and try again.";
             return render_setup(

@@ -131,7 +131,7 @@ async fn render(
 ) -> PageResult {
     let s = session_of(visitor)?;
     let editor = &state.inner.editor;
-    let now = store::now();
+    let now = state.now();
 
     // Blocked requests per hour over the last 24 hours, the current hour last.
     let first_hour = now - now % HOUR - 23 * HOUR;
@@ -285,7 +285,7 @@ pub(super) async fn ban(
         "" => "banned by an administrator",
         r => r,
     };
-    let until = duration.map(|d| store::now() + d);
+    let until = duration.map(|d| state.now() + d);
     let recorder = &state.inner.recorder;
     recorder.ban(&subject.to_string(), until, reason, 1).await?;
     state
@@ -398,7 +398,7 @@ async fn render_rules(
     let recent = editor
         .security_events(
             &["waf_block", "waf_detect"],
-            store::now() - 7 * DAY,
+            state.now() - 7 * DAY,
             RECENT_EVENTS,
         )
         .await?;

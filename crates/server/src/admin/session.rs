@@ -36,7 +36,7 @@ pub(super) async fn load(
         return Ok((None, true));
     };
     let cfg = &state.inner.config;
-    let now = store::now();
+    let now = state.now();
     let idle = (cfg.session_idle_timeout_min * 60) as i64;
     let lifetime = (cfg.session_lifetime_h * 3600) as i64;
     if now - session.last_seen > idle
@@ -179,7 +179,7 @@ pub(super) async fn record_attempt(
 ) -> Result<(), store::Error> {
     let attempt = LoginAttempt {
         id: 0,
-        at: store::now(),
+        at: state.now(),
         user_name: user.name.clone(),
         user_id: Some(user.id),
         ip: visitor.ip_string(),
@@ -215,7 +215,7 @@ pub(super) async fn gate(
     user_id: Option<i64>,
 ) -> Result<Gate, store::Error> {
     let inner = &state.inner;
-    let now = store::now();
+    let now = state.now();
     let ip = visitor.ip_string();
     let since = now - inner.lockout.window.as_secs() as i64;
     let c = inner.recorder.failure_counts(name, &ip, since).await?;
@@ -267,7 +267,7 @@ pub(super) async fn record_failure(
     let ip = visitor.ip_string();
     let attempt = LoginAttempt {
         id: 0,
-        at: store::now(),
+        at: state.now(),
         user_name: name.to_string(),
         user_id,
         ip: ip.clone(),
@@ -355,7 +355,7 @@ async fn login_inner(
 ) -> Result<Response, store::Error> {
     let inner = &state.inner;
     let name = store::clip(form.user.trim(), 64);
-    let now = store::now();
+    let now = state.now();
     let again = |status: StatusCode, message: &str| {
         inner.views.page(
             status,

@@ -215,10 +215,12 @@ async fn ten_thousand_attackers_at_once_are_all_banned_and_stay_banned() {
             .await
             .unwrap()
             .iter()
-            .map(|e| match e.detail.split_once(" while the event queue was full") {
-                Some((n, _)) => n.parse::<u64>().unwrap(),
-                None => 1,
-            })
+            .map(
+                |e| match e.detail.split_once(" while the event queue was full") {
+                    Some((n, _)) => n.parse::<u64>().unwrap(),
+                    None => 1,
+                },
+            )
             .sum::<u64>();
         if logged == u64::from(N) {
             break;
