@@ -197,11 +197,12 @@ impl Clients {
     fn with<R>(&self, ip: IpAddr, now_us: u64, f: impl FnOnce(&mut Client) -> R) -> R {
         let k = key(Subject::of(ip));
         let mut shard = self.shard(k);
-        // A new client in a map with no room left at its largest size: make room, and build
-        // the map again, since removals leave tombstones that use up its room too (the map
-        // would then double, past the bound).
+        // A new client in a map with no room left (removals leave tombstones, which use up
+        // room too) and more than half full, where the map would grow, possibly past its
+        // largest size: make room if it is full, and build it again at its largest size, which
+        // clears the tombstones. (Less than half full, the map rehashes in place.)
         if shard.len() >= shard.capacity()
-            && shard.capacity() >= self.per_shard
+            && shard.len() >= self.per_shard / 2
             && !shard.contains_key(&k)
         {
             if shard.len() >= self.per_shard {
@@ -341,5 +342,58 @@ impl Clients {
     /// Clients dropped to make room since the start.
     pub(crate) fn evicted(&self) -> u64 {
         self.evicted.load(Ordering::Relaxed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rules() -> Rules {
+        Rules {
+            rates: [Rate::per_second(20, 100); 4],
+            offences: [Limit::new(3, 60); 4],
+            not_found: Limit::new(10, 60),
+        }
+    }
+
+    fn ip(i: u32) -> IpAddr {
+        IpAddr::V4(std::net::Ipv4Addr::from(0x0a00_0000 + i))
+    }
+
+    /// No shard's map ever holds room for more than its share: not under a churn of new
+    /// clients, and not after idle ones were expired (which leaves tombstones that once made
+    /// the map double).
+    #[test]
+    fn no_shard_ever_grows_past_its_share() {
+        let t = Clients::new(10_000, rules());
+        let largest = || {
+            t.shards
+                .iter()
+                .map(|m| m.lock().unwrap().capacity())
+                .max()
+                .unwrap()
+        };
+        let mut next = 0u32;
+        for round in 0..20u64 {
+            let now = round * 10_000_000;
+            for _ in 0..30_000 {
+                let _ = t.take(ip(next), Budget::Pages, now);
+                // Every other client has an offence on record, so it outlives the expiry.
+                if next % 2 == 0 {
+                    t.offend(ip(next), Offence::Attack, now);
+                }
+                next += 1;
+                assert!(
+                    largest() <= t.per_shard,
+                    "round {round}: {} > {}",
+                    largest(),
+                    t.per_shard
+                );
+            }
+            // Half the clients are idle and expired, leaving tombstones; the churn goes on.
+            t.expire(now + 5_000_000);
+        }
+        assert!(t.len() <= t.capacity());
     }
 }
