@@ -380,7 +380,7 @@ mod tests {
             for _ in 0..30_000 {
                 let _ = t.take(ip(next), Budget::Pages, now);
                 // Every other client has an offence on record, so it outlives the expiry.
-                if next % 2 == 0 {
+                if next.is_multiple_of(2) {
                     t.offend(ip(next), Offence::Attack, now);
                 }
                 next += 1;
