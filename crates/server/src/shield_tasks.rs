@@ -82,17 +82,30 @@ impl Overflow {
 }
 
 /// Bans made here and not yet written, one per subject (a newer ban of the same subject
-/// replaces the older one). A flood of attackers makes this as long as the ban table and no
-/// longer; the writer drains it whole and puts back what it could not write.
+/// replaces the older one), written first in, first out. A flood of attackers makes this as
+/// long as the ban table and no longer; the writer takes a thousand at a time and puts back
+/// what it could not write.
 #[derive(Default)]
 pub(crate) struct PendingBans {
-    bans: Mutex<HashMap<Subject, (Ban, IpAddr)>>,
+    queue: Mutex<Queue>,
     /// Subjects of the batch being written now (a lift waits for them).
     writing: Mutex<HashSet<Subject>>,
     wake: tokio::sync::Notify,
     /// Woken after each batch is stored.
     stored: tokio::sync::Notify,
+    /// Requests waiting for a ban to be stored now.
+    waiting: std::sync::atomic::AtomicUsize,
 }
+
+#[derive(Default)]
+struct Queue {
+    bans: HashMap<Subject, (Ban, IpAddr)>,
+    /// Subjects in the order they came (a lifted one may linger here; it is skipped).
+    order: std::collections::VecDeque<Subject>,
+}
+
+/// Requests that may wait for their ban to be stored at once; the rest are answered at once.
+const MAX_WAITING: usize = 1024;
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
@@ -100,14 +113,19 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 impl PendingBans {
     pub(crate) fn add(&self, ban: Ban, ip: IpAddr) {
-        lock(&self.bans).insert(ban.subject, (ban, ip));
+        let mut q = lock(&self.queue);
+        let subject = ban.subject;
+        if q.bans.insert(subject, (ban, ip)).is_none() {
+            q.order.push_back(subject);
+        }
+        drop(q);
         self.wake.notify_one();
     }
 
     /// Forgets the subject's unwritten ban; one being written right now is waited for (a
     /// few seconds at most), so that a lift in the database after this covers it.
     pub(crate) async fn forget(&self, subject: Subject) {
-        lock(&self.bans).remove(&subject);
+        lock(&self.queue).bans.remove(&subject);
         for _ in 0..500 {
             if !lock(&self.writing).contains(&subject) {
                 break;
@@ -115,12 +133,24 @@ impl PendingBans {
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
         // A write that failed meanwhile put its batch back.
-        lock(&self.bans).remove(&subject);
+        lock(&self.queue).bans.remove(&subject);
     }
 
     /// Waits until `stored` says yes, or `limit` has passed (the database is down: the ban
-    /// holds in memory meanwhile, and is written when it is back).
+    /// holds in memory meanwhile, and is written when it is back). At most [`MAX_WAITING`]
+    /// requests wait at once, so a banned client's many streams cannot pile up here.
     pub(crate) async fn wait_stored(&self, limit: Duration, stored: impl Fn() -> bool) {
+        use std::sync::atomic::Ordering::Relaxed;
+        struct Leave<'a>(&'a std::sync::atomic::AtomicUsize);
+        impl Drop for Leave<'_> {
+            fn drop(&mut self) {
+                self.0.fetch_sub(1, Relaxed);
+            }
+        }
+        let _leave = Leave(&self.waiting);
+        if self.waiting.fetch_add(1, Relaxed) >= MAX_WAITING {
+            return;
+        }
         let deadline = tokio::time::Instant::now() + limit;
         loop {
             let woken = self.stored.notified();
@@ -132,20 +162,32 @@ impl PendingBans {
         }
     }
 
-    /// Up to a thousand bans to write, marked as being written.
+    /// Up to a thousand bans to write, the oldest first, marked as being written.
     fn take(&self) -> Vec<(Ban, IpAddr)> {
-        let mut pending = lock(&self.bans);
-        let take: Vec<Subject> = pending.keys().take(1000).copied().collect();
-        lock(&self.writing).extend(take.iter().copied());
-        take.iter().filter_map(|s| pending.remove(s)).collect()
+        let mut q = lock(&self.queue);
+        let mut batch = Vec::new();
+        while batch.len() < 1000 {
+            let Some(subject) = q.order.pop_front() else {
+                break;
+            };
+            if let Some(entry) = q.bans.remove(&subject) {
+                batch.push(entry);
+            }
+        }
+        lock(&self.writing).extend(batch.iter().map(|(b, _)| b.subject));
+        batch
     }
 
-    /// Puts back a batch that could not be written; a newer ban of a subject, made
-    /// meanwhile, wins.
+    /// Puts back a batch that could not be written, first in line; a newer ban of a subject,
+    /// made meanwhile, wins.
     fn put_back(&self, batch: Vec<(Ban, IpAddr)>) {
-        let mut pending = lock(&self.bans);
-        for (b, ip) in batch {
-            pending.entry(b.subject).or_insert((b, ip));
+        let mut q = lock(&self.queue);
+        for (b, ip) in batch.into_iter().rev() {
+            let subject = b.subject;
+            if let std::collections::hash_map::Entry::Vacant(slot) = q.bans.entry(subject) {
+                slot.insert((b, ip));
+                q.order.push_front(subject);
+            }
         }
     }
 }
@@ -448,27 +490,40 @@ pub(crate) async fn sync(s: &ShieldInner, recorder: &store::Recorder) {
     }
 }
 
-/// Writes the queued security events, and every second the coalesced overflow.
+/// Writes the queued security events, up to a few hundred per transaction, and every second
+/// the coalesced overflow. A batch that cannot be written is logged and dropped (the
+/// database is down; the log lines and metrics still have the attacks).
 async fn record_events(
     mut rx: mpsc::Receiver<Event>,
     overflow: Arc<Overflow>,
     recorder: store::Recorder,
 ) {
     let mut tick = tokio::time::interval(Duration::from_secs(1));
+    let mut batch = Vec::new();
     loop {
-        let events = tokio::select! {
-            e = rx.recv() => match e {
-                Some(e) => vec![e],
-                None => return,
+        tokio::select! {
+            n = rx.recv_many(&mut batch, 500) => if n == 0 {
+                return;
             },
-            _ = tick.tick() => overflow.drain(),
-        };
-        for Event { kind, ip, detail } in events {
-            let ip = (!ip.is_empty()).then_some(ip.as_str());
-            if let Err(err) = recorder.security_event(kind, ip, &detail).await {
-                tracing::warn!(target: "shield", error = %err, "could not record a security event");
-            }
+            _ = tick.tick() => batch.extend(overflow.drain()),
         }
+        if batch.is_empty() {
+            continue;
+        }
+        let rows: Vec<(&str, Option<&str>, &str)> = batch
+            .iter()
+            .map(|e| {
+                (
+                    e.kind,
+                    (!e.ip.is_empty()).then_some(e.ip.as_str()),
+                    e.detail.as_str(),
+                )
+            })
+            .collect();
+        if let Err(err) = recorder.security_events(&rows).await {
+            tracing::warn!(target: "shield", error = %err, events = rows.len(), "could not record security events");
+        }
+        batch.clear();
     }
 }
 
@@ -499,7 +554,7 @@ async fn store_bans(shield: Weak<ShieldInner>, recorder: store::Recorder) {
         match recorder.ban_all(&rows).await {
             Ok(()) => {
                 for (b, _) in &batch {
-                    s.defense.saved(b.subject);
+                    s.defense.saved(b);
                 }
                 lock(&s.pending.writing).clear();
                 s.pending.stored.notify_waiters();

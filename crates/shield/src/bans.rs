@@ -251,9 +251,14 @@ impl BanTable {
 
     /// The database now holds the ban of `subject`: a sync whose read began after this may
     /// drop it when it was lifted there.
-    pub fn saved(&mut self, subject: Subject) {
+    pub fn saved(&mut self, ban: &Ban) {
         self.saves += 1;
-        if let Some(mark) = self.unsaved.get_mut(&subject) {
+        // A newer ban of the subject (escalated while this one was written) is not stored.
+        let current = self
+            .active
+            .get(&ban.subject)
+            .is_some_and(|b| b.at == ban.at && b.count == ban.count);
+        if let (true, Some(mark)) = (current, self.unsaved.get_mut(&ban.subject)) {
             *mark = Some(self.saves);
         }
     }
@@ -567,9 +572,9 @@ mod tests {
         t.sync(Vec::new(), 500, 30, t.save_mark());
         assert_eq!(t.active(500).len(), 10_000);
         // A read that began before the write does not know it yet: the ban stays.
-        let first = Subject::of(ip("10.0.0.0"));
+        let first = t.check(ip("10.0.0.0"), 500).cloned().unwrap();
         let early = t.save_mark();
-        t.saved(first);
+        t.saved(&first);
         t.sync(Vec::new(), 500, 30, early);
         assert!(t.check(ip("10.0.0.0"), 500).is_some());
         // Once stored, a ban lifted in the database (an empty list) goes at the next sync.

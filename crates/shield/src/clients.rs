@@ -132,9 +132,20 @@ impl Client {
                 .all(|(t, _)| now_s.saturating_sub(*t) >= rules.not_found.window_s)
     }
 
-    /// Whether an offence or a miss is on record.
-    fn offending(&self) -> bool {
-        self.tally.iter().any(|(_, n)| *n > 0) || !self.misses.is_empty()
+    /// How far the client is on its way to a ban, in percent of the nearest limit (0: nothing
+    /// on record). Eviction spares the furthest: a churn of addresses that each commit one
+    /// offence cannot flush the count of a client nine tenths of the way.
+    fn progress(&self, rules: &Rules) -> u32 {
+        let tallies = self
+            .tally
+            .iter()
+            .zip(&rules.offences)
+            .map(|((_, n), l)| n.saturating_mul(100) / l.count);
+        let misses = u32::try_from(self.misses.len())
+            .unwrap_or(u32::MAX)
+            .saturating_mul(100)
+            / rules.not_found.count;
+        tallies.chain([misses]).max().unwrap_or(0)
     }
 }
 
@@ -217,25 +228,19 @@ impl Clients {
     }
 
     /// Frees an eighth of a full shard: idle clients first, then those without offences,
-    /// then any. Returns how many went.
+    /// then those less than half way to a ban, then any. Returns how many went.
     fn make_room(&self, shard: &mut Shard, now_us: u64) -> usize {
         let before = shard.len();
         let target = self.per_shard - self.per_shard / 8;
         let now_s = secs(now_us);
         shard.retain(|_, c| !c.idle(now_us, now_s, &self.rules));
-        let mut excess = shard.len().saturating_sub(target);
-        if excess > 0 {
+        for below in [1, 50, u32::MAX] {
+            let mut excess = shard.len().saturating_sub(target);
+            if excess == 0 {
+                break;
+            }
             shard.retain(|_, c| {
-                if excess > 0 && !c.offending() {
-                    excess -= 1;
-                    return false;
-                }
-                true
-            });
-        }
-        if excess > 0 {
-            shard.retain(|_, _| {
-                if excess > 0 {
+                if excess > 0 && c.progress(&self.rules) < below {
                     excess -= 1;
                     return false;
                 }
@@ -249,7 +254,12 @@ impl Clients {
     pub(crate) fn take(&self, ip: IpAddr, budget: Budget, now_us: u64) -> Result<(), u64> {
         let rate = self.rules.rates[budget as usize];
         self.with(ip, now_us, |c| {
-            let tat = c.tat[budget as usize].max(now_us);
+            let mut tat = c.tat[budget as usize].max(now_us);
+            // Admitted requests never put the budget further ahead than this; further means
+            // the clock stepped back, which must not throttle (and then ban) honest clients.
+            if tat - now_us > rate.tolerance_us().saturating_add(rate.interval_us) {
+                tat = now_us;
+            }
             let ahead = tat - now_us;
             if ahead > rate.tolerance_us() {
                 return Err(ahead - rate.tolerance_us());
@@ -265,7 +275,8 @@ impl Clients {
         let now_s = secs(now_us);
         self.with(ip, now_us, |c| {
             let (start, n) = &mut c.tally[offence as usize];
-            if *n == 0 || now_s.saturating_sub(*start) >= limit.window_s {
+            // A window that starts in the future: the clock stepped back.
+            if *n == 0 || now_s < *start || now_s - *start >= limit.window_s {
                 (*start, *n) = (now_s, 0);
             }
             *n = n.saturating_add(1);
@@ -295,12 +306,17 @@ impl Clients {
         })
     }
 
-    /// Forgets the client's offences and misses (it was banned, or proved to be a crawler);
-    /// its rate budgets stay.
-    pub(crate) fn pardon(&self, ip: IpAddr) {
+    /// Forgets the client's offences and misses after a ban; its rate budgets stay, and so
+    /// do its failed sign-ins unless they caused the ban (a ban for something else must not
+    /// give a password guesser a fresh count when it ends).
+    pub(crate) fn pardon(&self, ip: IpAddr, cause: Option<Offence>) {
         let k = key(Subject::of(ip));
         if let Some(c) = self.shard(k).get_mut(&k) {
+            let sign_ins = c.tally[Offence::FailedSignIn as usize];
             c.tally = [(0, 0); 4];
+            if cause != Some(Offence::FailedSignIn) {
+                c.tally[Offence::FailedSignIn as usize] = sign_ins;
+            }
             c.misses = Vec::new();
         }
     }

@@ -378,13 +378,18 @@ impl Defense {
     fn count(&self, client: IpAddr, offence: Offence, why: &str, now: Time) -> Option<Ban> {
         self.clients
             .offend(client, offence, now.micros())
-            .then(|| self.ban(client, why, now))
+            .then(|| self.ban_for(client, why, Some(offence), now))
     }
 
-    /// Bans the client for the next duration of its escalation, and forgets its offences.
+    /// Bans the client for the next duration of its escalation, and forgets its offences
+    /// (failed sign-ins stay counted: see [`Defense::ban_for`]).
     pub fn ban(&self, client: IpAddr, reason: &str, now: Time) -> Ban {
+        self.ban_for(client, reason, None, now)
+    }
+
+    fn ban_for(&self, client: IpAddr, reason: &str, cause: Option<Offence>, now: Time) -> Ban {
         let ban = self.ban_table().ban(client, now.secs(), reason);
-        self.clients.pardon(client);
+        self.clients.pardon(client, cause);
         ban
     }
 
@@ -420,9 +425,10 @@ impl Defense {
         self.ban_table().save_mark()
     }
 
-    /// The ban of `subject` is in storage now (see [`BanTable::saved`]).
-    pub fn saved(&self, subject: Subject) {
-        self.ban_table().saved(subject);
+    /// `ban` is in storage now (see [`BanTable::saved`]); a newer ban of its subject, made
+    /// while it was written, stays unsaved.
+    pub fn saved(&self, ban: &Ban) {
+        self.ban_table().saved(ban);
     }
 
     /// Brings the bans in line with storage (see [`BanTable::sync`]).

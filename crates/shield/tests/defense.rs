@@ -490,7 +490,7 @@ fn bans_made_elsewhere_arrive_by_sync_and_lifted_ones_go() {
         None,
         "lifted elsewhere"
     );
-    d.saved(here.subject);
+    d.saved(&here);
     let mark = d.save_mark();
     d.sync_bans(vec![], t(200), 5, mark);
     assert_eq!(
@@ -567,4 +567,88 @@ fn a_ban_lasts_as_the_policy_says() {
         (2, Some(t(121).secs())),
         "the last duration repeats"
     );
+}
+
+#[test]
+fn a_clock_stepping_back_neither_throttles_nor_bans_honest_clients() {
+    let d = engine(Policy::default());
+    let me = "192.0.2.19";
+    for _ in 0..100 {
+        assert!(matches!(page(&d, me, t(600)), Admission::Inspect(_)));
+    }
+    // The wall clock steps back ten minutes (a late NTP step, a restored snapshot).
+    for _ in 0..50 {
+        assert_eq!(page(&d, me, t(0)), Admission::Inspect(Profile::Public));
+    }
+    assert_eq!(attack(&d, me, 2, t(600)), None);
+    assert_eq!(
+        attack(&d, me, 2, t(0)),
+        None,
+        "a window in the future starts again"
+    );
+}
+
+#[test]
+fn a_churn_of_one_offence_addresses_does_not_flush_an_offender_half_way_to_a_ban() {
+    let d = engine(Policy {
+        max_clients: 10_000,
+        ..Policy::default()
+    });
+    assert_eq!(
+        attack(&d, "192.0.2.20", 2, t(0)),
+        None,
+        "two of three attacks"
+    );
+    // 100,000 addresses with one unknown page each: each has something on record.
+    for i in 0..100_000u32 {
+        let v4 = IpAddr::V4((0x0b00_0000 + i).into());
+        d.admit(v4, RouteClass::Page, "GET", t(1));
+        let seen = Observation::NotFound {
+            path: "/x",
+            claims_crawler: false,
+        };
+        d.observe(v4, seen, t(1));
+    }
+    assert!(d.evicted_clients() > 80_000);
+    assert!(
+        attack(&d, "192.0.2.20", 1, t(2)).is_some(),
+        "the offender's count was kept"
+    );
+}
+
+#[test]
+fn a_ban_for_something_else_does_not_reset_the_failed_sign_ins() {
+    let d = engine(Policy {
+        bans: BanPolicy {
+            durations: vec![60],
+            memory: 86_400,
+        },
+        ..Policy::default()
+    });
+    let me = ip("192.0.2.21");
+    for _ in 0..9 {
+        assert_eq!(
+            d.observe(me, Observation::FailedSignIn, t(0)),
+            Consequence::None
+        );
+    }
+    attack(&d, "192.0.2.21", 3, t(1)).expect("banned for attacks");
+    // The ban ends; one more wrong password is the tenth in ten minutes.
+    assert!(matches!(
+        d.observe(me, Observation::FailedSignIn, t(62)),
+        Consequence::Banned(_)
+    ));
+}
+
+#[test]
+fn storing_an_older_ban_does_not_mark_a_newer_one_stored() {
+    let d = engine(Policy::default());
+    let me = ip("192.0.2.22");
+    let first = attack(&d, "192.0.2.22", 3, t(0)).unwrap();
+    // Escalated while the first was being written.
+    let second = d.ban(me, "by hand", t(1));
+    d.saved(&first);
+    assert!(d.ban_unsaved(me, t(2)), "the newer ban is not stored yet");
+    d.saved(&second);
+    assert!(!d.ban_unsaved(me, t(2)));
 }

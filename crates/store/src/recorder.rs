@@ -54,6 +54,26 @@ impl Recorder {
         Ok(())
     }
 
+    /// Appends several security events in one transaction (`kind`, client address, detail):
+    /// under a flood one commit per event would fall behind.
+    pub async fn security_events(&self, events: &[(&str, Option<&str>, &str)]) -> Result<()> {
+        let now = crate::now();
+        let mut tx = crate::begin_write(&self.pool).await?;
+        for (kind, client_ip, detail) in events {
+            sqlx::query(
+                "INSERT INTO security_events (at, kind, client_ip, detail) VALUES (?, ?, ?, ?)",
+            )
+            .bind(now)
+            .bind(*kind)
+            .bind(*client_ip)
+            .bind(*detail)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// How many security events of `kind` were recorded since `since` (Unix seconds).
     pub async fn count_security_events(&self, kind: &str, since: i64) -> Result<i64> {
         let row = sqlx::query("SELECT COUNT(*) FROM security_events WHERE kind = ? AND at >= ?")

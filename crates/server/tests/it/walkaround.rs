@@ -208,7 +208,7 @@ async fn ten_thousand_attackers_at_once_are_all_banned_and_stay_banned() {
     // Every blocked attack is in the security log too: one line each, or coalesced into
     // "N while the event queue was full" lines when the queue overflowed.
     let mut logged = 0;
-    for _ in 0..60 {
+    for _ in 0..240 {
         logged = store
             .editor
             .security_events(&["waf_block"], 0, 100_000)
