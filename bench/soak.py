@@ -29,9 +29,16 @@ attacker, scanner and failing sign-in from its own address in 127.1-3.x.y, the a
                  failing sign-ins (wrong password for `soak`, unknown names) from addresses that
                  try up to 12 times (banned after 10 failures)
    At second 55 of each minute the server's VmRSS, Threads (/proc/PID/status) and the number
-   of entries in /proc/PID/fd are read; bans_active comes from the metrics endpoint, the
-   machine's 1-minute load average from /proc/loadavg (other work on the machine shows there).
-5. A CSV row per minute, an SVG of RSS, fds and honest p99, and a verdict per series.
+   of entries in /proc/PID/fd are read (rss_kib); VmRSS is also read every second, and the
+   minute's lowest and highest reading go to rss_min_kib and rss_max_kib: every password check
+   maps Argon2's 19 MiB for the run (up to 4 at once), so a reading taken during a sign-in is
+   up to 78 MiB higher, and the lowest reading of the minute is the floor a leak would lift.
+   bans_active, tracked_clients and evicted_clients come from the metrics endpoint (the last
+   two are set by the shield's once-a-minute sweep), the machine's 1-minute load average from
+   /proc/loadavg (other work on the machine shows there).
+5. A CSV row per minute, an SVG of RSS, fds and honest p99, and a verdict per series. After the
+   load stops, RSS, fds and the shield's gauges are read again after 15 s and after 75 s (by
+   then the shield has swept once without load, so tracked_clients shows what it let go).
 
 Flatness rule (printed with the result): minutes 1..W are warm-up (W = 5 when MINUTES >= 25,
 else MINUTES // 6); the first window is the N minutes after the warm-up, the last window the
@@ -622,15 +629,28 @@ listen = "127.0.0.1:{mport}"
               flush=True)
 
         stats = [Stats()]
+        rss_seen = []
+
+        async def watch_rss():
+            # VmRSS every second, so a sign-in's Argon2 memory at second 55 is told from a floor
+            while server.poll() is None:
+                try:
+                    rss_seen.append(proc_sample(pid)[0])
+                except (OSError, TypeError):
+                    return
+                await asyncio.sleep(1)
+
+        watcher = asyncio.ensure_future(watch_rss())
         mix = Mix(http, https, lambda: stats[0], args)
         mix.admin_password = pw
         clients = mix.tasks()
         csv_f = open(args.csv, "w", newline="")
-        fields = ["minute", "elapsed_s", "rss_kib", "fds", "threads", "honest_requests", "honest_rps",
+        fields = ["minute", "elapsed_s", "rss_kib", "rss_min_kib", "rss_max_kib", "fds", "threads",
+                  "honest_requests", "honest_rps",
                   "honest_p50_ms", "honest_p99_ms", "honest_max_ms", "honest_non2xx", "honest_socket_errors",
                   "attack_requests", "attack_403", "attack_other", "scan_requests", "scan_404", "scan_403",
                   "scan_other", "signins_ok", "signin_ok_max_ms", "signins_failed", "signins_failed_403",
-                  "bans_active", "client_conn_failures", "loadavg_1m"]
+                  "bans_active", "tracked_clients", "evicted_clients", "client_conn_failures", "loadavg_1m"]
         cw = csv.DictWriter(csv_f, fieldnames=fields)
         cw.writeheader()
         t_start = time.monotonic()
@@ -645,10 +665,13 @@ listen = "127.0.0.1:{mport}"
             rss, fds, threads = proc_sample(pid)
             r = await wrk_result(p)
             s, stats[0] = stats[0], Stats()
+            seen = rss_seen[:] + [rss]
+            rss_seen.clear()
             met = await asyncio.to_thread(metrics, mport)
             c = s.c
             row = {
-                "minute": minute, "elapsed_s": round(time.monotonic() - t_start), "rss_kib": rss, "fds": fds,
+                "minute": minute, "elapsed_s": round(time.monotonic() - t_start), "rss_kib": rss,
+                "rss_min_kib": min(seen), "rss_max_kib": max(seen), "fds": fds,
                 "threads": threads, "honest_requests": r["requests"], "honest_rps": round(r["rps"]),
                 "honest_p50_ms": round(r["p50_us"] / 1000, 3), "honest_p99_ms": round(r["p99_us"] / 1000, 3),
                 "honest_max_ms": round(r["max_us"] / 1000, 1), "honest_non2xx": r["status"],
@@ -661,6 +684,8 @@ listen = "127.0.0.1:{mport}"
                 "signin_ok_max_ms": round(max(s.login_ok_ms), 1) if s.login_ok_ms else "",
                 "signins_failed": c.get("login_fail_req", 0), "signins_failed_403": c.get("login_fail_403", 0),
                 "bans_active": int(met.get("bolwerk_shield_bans_active", -1)),
+                "tracked_clients": int(met.get("bolwerk_shield_tracked_clients", -1)),
+                "evicted_clients": int(met.get("bolwerk_shield_evicted_clients", -1)),
                 "client_conn_failures": sum(v for k, v in c.items() if k.endswith("_0")),
                 "loadavg_1m": float(open("/proc/loadavg").read().split()[0]),
             }
@@ -669,17 +694,27 @@ listen = "127.0.0.1:{mport}"
             rows.append(row)
             other = {k: v for k, v in sorted(c.items()) if k.startswith(("attack_", "scan_", "login_")) and
                      k not in ("attack_req", "scan_req", "login_fail_req")}
-            print(f"min {minute:3d}: RSS {rss / 1024:6.1f} MiB  fds {fds:4d}  threads {threads:3d}  honest "
+            print(f"min {minute:3d}: RSS {rss / 1024:6.1f} MiB (the minute's {min(seen) / 1024:.1f}-"
+                  f"{max(seen) / 1024:.1f})  fds {fds:4d}  threads {threads:3d}  honest "
                   f"{r['rps']:7.0f} req/s p50 {r['p50_us'] / 1000:6.2f} p99 {r['p99_us'] / 1000:7.2f} ms "
-                  f"non-2xx {r['status']}  bans {row['bans_active']}  load {row['loadavg_1m']}  {other}", flush=True)
+                  f"non-2xx {r['status']}  bans {row['bans_active']}  tracked {row['tracked_clients']} "
+                  f"evicted {row['evicted_clients']}  load {row['loadavg_1m']}  {other}", flush=True)
         mix.stop.set()
+        watcher.cancel()
         await asyncio.gather(*clients, return_exceptions=True)
         csv_f.close()
         after = None
-        if server.poll() is None:
-            await asyncio.sleep(15)
+        for wait, idle in ((15, 15), (60, 75)):
+            if server.poll() is not None:
+                break
+            await asyncio.sleep(wait)
             after = proc_sample(pid)
-            print(f"# 15 s after the load stopped: RSS {after[0] / 1024:.1f} MiB, fds {after[1]}, threads {after[2]}")
+            met = await asyncio.to_thread(metrics, mport)
+            shown = " ".join(f"{k.removeprefix('bolwerk_shield_')} {met[k]:.0f}" for k in (
+                "bolwerk_shield_bans_active", "bolwerk_shield_tracked_clients",
+                "bolwerk_shield_evicted_clients", "bolwerk_shield_events_coalesced_total") if k in met)
+            print(f"# {idle} s after the load stopped: RSS {after[0] / 1024:.1f} MiB, fds {after[1]}, "
+                  f"threads {after[2]}; metrics: {shown or 'none'}", flush=True)
         log = open(err_path, "rb").read()
         panics = log.count(b"panicked")
         errors = len(re.findall(rb"\bERROR\b", log))
