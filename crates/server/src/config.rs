@@ -522,8 +522,21 @@ impl Config {
         };
         let text =
             std::fs::read_to_string(path).map_err(|e| fail("", format!("cannot read: {e}")))?;
+        Self::from_text(base, path, &text)
+    }
+
+    /// Reads a config from `text` (as if read from `path`, which problems name) over `base`.
+    pub fn from_text(
+        base: Option<&Config>,
+        path: &Path,
+        text: &str,
+    ) -> Result<Config, ConfigError> {
+        let fail = |key: &str, msg: String| ConfigError {
+            file: path.to_path_buf(),
+            problems: vec![(key.to_string(), msg)],
+        };
         let mut value: toml::Table =
-            toml::from_str(&text).map_err(|e| fail("", syntax_message(&e)))?;
+            toml::from_str(text).map_err(|e| fail("", syntax_message(&e)))?;
         if let Some(base) = base {
             let mut merged = toml::Table::try_from(base).map_err(|e| fail("", e.to_string()))?;
             merge(&mut merged, value);
