@@ -240,20 +240,35 @@ impl Acme {
                 let _ = std::fs::remove_file(site.renew_request());
                 let mut st = status(site);
                 st.last_attempt = Some(now);
-                match self.obtain(site).await {
+                let result = self.obtain(site).await;
+                let mut wait = 0;
+                match &result {
                     Ok(()) => {
                         st.last_result = Some("ok".into());
                         st.last_success = Some(store::now());
                         st.failures = 0;
                         next_try[i] = 0;
+                    }
+                    Err(e) => {
+                        st.failures = st.failures.saturating_add(1);
+                        wait = backoff(self.config.retry_s, st.failures);
+                        next_try[i] = now.saturating_add(i64::try_from(wait).unwrap_or(i64::MAX));
+                        st.last_result = Some(format!("{e:#}"));
+                    }
+                }
+                // The status first, then the metrics and the alert: whoever sees the count
+                // change finds the attempt in the status.
+                if let Ok(json) = serde_json::to_vec_pretty(&st)
+                    && let Err(e) = write_atomic(&site.status_file(), &json)
+                {
+                    tracing::warn!(site = %site.name, error = format!("{e:#}"), "cannot write the ACME status");
+                }
+                match result {
+                    Ok(()) => {
                         self.metrics.acme_renewals.inc();
                         tracing::info!(site = %site.name, "certificate obtained from the ACME CA");
                     }
                     Err(e) => {
-                        st.failures = st.failures.saturating_add(1);
-                        let wait = backoff(self.config.retry_s, st.failures);
-                        next_try[i] = now.saturating_add(i64::try_from(wait).unwrap_or(i64::MAX));
-                        st.last_result = Some(format!("{e:#}"));
                         self.metrics.acme_failures.inc();
                         tracing::error!(site = %site.name, error = format!("{e:#}"), retry_in_s = wait, "could not get a certificate from the ACME CA; the current one stays in use");
                         if let Some(alerts) = &self.alerts {
@@ -274,11 +289,6 @@ impl Acme {
                                 .await;
                         }
                     }
-                }
-                if let Ok(json) = serde_json::to_vec_pretty(&st)
-                    && let Err(e) = write_atomic(&site.status_file(), &json)
-                {
-                    tracing::warn!(site = %site.name, error = format!("{e:#}"), "cannot write the ACME status");
                 }
             }
             tokio::select! {
