@@ -281,7 +281,14 @@ impl Defense {
     pub fn refusal(&self, client: IpAddr, now: Time) -> Option<Refusal> {
         if self.trusts(client) {
             None
-        } else if self
+        } else {
+            self.refusal_untrusted(client, now)
+        }
+    }
+
+    /// [`Defense::refusal`] for a client already known not to be trusted.
+    fn refusal_untrusted(&self, client: IpAddr, now: Time) -> Option<Refusal> {
+        if self
             .blocked
             .read()
             .unwrap_or_else(|p| p.into_inner())
@@ -300,7 +307,7 @@ impl Defense {
         if self.trusts(client) {
             return Admission::Trusted;
         }
-        if let Some(r) = self.refusal(client, now) {
+        if let Some(r) = self.refusal_untrusted(client, now) {
             return Admission::Refused(r);
         }
         match self
@@ -364,7 +371,7 @@ impl Defense {
                 "repeated failed admin sign-ins",
                 now,
             ),
-            Observation::Stalled if self.refusal(client, now).is_some() => None,
+            Observation::Stalled if self.refusal_untrusted(client, now).is_some() => None,
             Observation::Stalled => self.count(
                 client,
                 Offence::Stall,
