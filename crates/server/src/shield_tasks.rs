@@ -618,4 +618,31 @@ mod tests {
         );
         assert!(o.drain().is_empty(), "drained");
     }
+
+    /// A banned client's many streams cannot pile up waiting for its ban to be stored: at
+    /// most `MAX_WAITING` wait; the rest are answered at once.
+    #[tokio::test]
+    async fn at_most_so_many_requests_wait_for_a_ban_to_be_stored() {
+        let pending = Arc::new(PendingBans::default());
+        let started = tokio::time::Instant::now();
+        let mut tasks = Vec::new();
+        for _ in 0..MAX_WAITING + 100 {
+            let p = pending.clone();
+            tasks.push(tokio::spawn(async move {
+                p.wait_stored(Duration::from_secs(5), || false).await;
+                started.elapsed()
+            }));
+        }
+        let mut at_once = 0;
+        for t in tasks {
+            if t.await.unwrap_or_default() < Duration::from_secs(5) {
+                at_once += 1;
+            }
+        }
+        assert_eq!(at_once, 100, "beyond the cap, answered at once");
+        assert_eq!(
+            pending.waiting.load(std::sync::atomic::Ordering::Relaxed),
+            0
+        );
+    }
 }
