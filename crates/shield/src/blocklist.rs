@@ -132,6 +132,16 @@ impl Blocklist {
         self.len() == 0
     }
 
+    /// The merged IPv4 ranges (first, last), sorted and not overlapping: for the firewall.
+    pub fn ranges_v4(&self) -> &[(u32, u32)] {
+        &self.v4
+    }
+
+    /// The merged IPv6 ranges (first, last), sorted and not overlapping.
+    pub fn ranges_v6(&self) -> &[(u128, u128)] {
+        &self.v6
+    }
+
     /// Lines that were not addresses but were tolerated.
     pub fn skipped(&self) -> usize {
         self.skipped
