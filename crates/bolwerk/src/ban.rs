@@ -25,7 +25,7 @@ pub async fn run(config: Config, command: BanCommand) -> Result<ExitCode> {
             BanCommand::Add { ip, duration, reason } => {
                 let who = subject(&ip)?;
                 let until = parse_duration(&duration).map_err(|e| anyhow!(e))?.map(|d| now + d);
-                store.recorder.ban(&who.to_string(), until, &reason, 1).await?;
+                store.recorder.ban(&who.to_string(), until, &reason, 1, store::BY_CLI).await?;
                 store.recorder.audit("cli", None, "ban.add", &format!("{who} for {duration}: {reason}")).await?;
                 println!("banned {who} ({duration})");
             }

@@ -40,6 +40,9 @@ pub struct Config {
     /// Outgoing mail: the relay, retries, alerts.
     #[serde(default)]
     pub mail: mail::MailConfig,
+    /// The guard: log filters for the mail and DNS servers, and the kernel firewall.
+    #[serde(default)]
+    pub guard: guard::config::GuardConfig,
     /// The hosted websites.
     #[serde(default, rename = "site")]
     pub sites: Vec<SiteConfig>,
@@ -61,6 +64,7 @@ impl Default for Config {
             metrics: MetricsConfig::default(),
             acme: AcmeConfig::default(),
             mail: mail::MailConfig::default(),
+            guard: guard::config::GuardConfig::default(),
             sites: Vec::new(),
         }
     }
@@ -928,6 +932,7 @@ impl Config {
             }
         }
         problems.extend(self.mail.problems());
+        problems.extend(self.guard.problems());
         if let Some(f) = self.mail.password_file.as_ref().filter(|f| !f.is_file()) {
             problems.push((
                 "mail.password_file".into(),

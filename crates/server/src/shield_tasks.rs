@@ -443,15 +443,25 @@ async fn modified(path: &std::path::Path) -> Option<std::time::SystemTime> {
     tokio::fs::metadata(path).await.ok()?.modified().ok()
 }
 
-/// Every `sync_s` seconds: takes in bans, the allowlist and rule switches changed elsewhere
-/// (the CLI, another node); once a minute: drops expired bans and clients with nothing on
+/// Every `sync_s` seconds, and within half a second of a ban being added or lifted anywhere
+/// (the CLI, the admin on another node, the guard): takes in bans, the allowlist and rule
+/// switches changed elsewhere; once a minute: drops expired bans and clients with nothing on
 /// record, so memory goes back after a burst.
 async fn expire(shield: Weak<ShieldInner>, recorder: store::Recorder, sync_s: u64) {
-    let mut tick = tokio::time::interval(Duration::from_secs(sync_s.max(1)));
+    let mut tick = tokio::time::interval(Duration::from_millis(500));
     let mut last_cleanup = std::time::Instant::now();
+    let mut last_sync: Option<std::time::Instant> = None;
+    let mut seen = None;
     loop {
         tick.tick().await;
         let Some(s) = shield.upgrade() else { return };
+        let changes = recorder.ban_changes().await.ok();
+        let due = last_sync.is_none_or(|t| t.elapsed().as_secs() >= sync_s.max(1));
+        if !due && (changes.is_none() || changes == seen) {
+            continue;
+        }
+        seen = changes;
+        last_sync = Some(std::time::Instant::now());
         sync(&s, &recorder).await;
         if last_cleanup.elapsed().as_secs() < 60 {
             continue;
@@ -549,6 +559,8 @@ async fn store_bans(shield: Weak<ShieldInner>, recorder: store::Recorder) {
                 reason: b.reason.clone(),
                 count: i64::from(b.count),
                 client_ip: ip.to_string(),
+                source: store::BY_WEB.to_string(),
+                evidence: None,
             })
             .collect();
         match recorder.ban_all(&rows).await {

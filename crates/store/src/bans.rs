@@ -20,6 +20,26 @@ pub struct StoredBan {
     pub count: i64,
     /// When.
     pub created_at: i64,
+    /// Who made it: `web`, `cli`, `admin`, or the service the guard watched (`dovecot`).
+    pub source: String,
+    /// The log line that caused it (guard bans).
+    pub evidence: Option<String>,
+}
+
+/// Where a ban comes from when it was made by hand.
+pub const BY_CLI: &str = "cli";
+/// Made in the admin interface.
+pub const BY_ADMIN: &str = "admin";
+/// Made by the web shield.
+pub const BY_WEB: &str = "web";
+
+/// A mark that changes whenever a ban is added or lifted: cheap to read every second, so a
+/// change reaches every node and the guard at once without reading the whole list.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct BanChanges {
+    last_id: i64,
+    lifted: i64,
+    last_lift: i64,
 }
 
 /// A ban to append (see [`Recorder::ban_all`]).
@@ -35,6 +55,10 @@ pub struct NewBan {
     pub count: i64,
     /// The address whose requests earned it (for the security event).
     pub client_ip: String,
+    /// Who made it (see [`StoredBan::source`]).
+    pub source: String,
+    /// The log line that caused it (cut to 1,000 characters).
+    pub evidence: Option<String>,
 }
 
 impl Recorder {
@@ -45,15 +69,17 @@ impl Recorder {
         until: Option<i64>,
         reason: &str,
         count: i64,
+        source: &str,
     ) -> Result<()> {
         sqlx::query(
-            "INSERT INTO bans (subject, until, reason, count, created_at) VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO bans (subject, until, reason, count, created_at, source) VALUES (?, ?, ?, ?, ?, ?)",
         )
         .bind(subject)
         .bind(until)
         .bind(crate::clip(reason, 250))
         .bind(count)
         .bind(crate::now())
+        .bind(crate::clip(source, 32))
         .execute(self.pool())
         .await?;
         Ok(())
@@ -67,13 +93,16 @@ impl Recorder {
         let mut tx = crate::begin_write(self.pool()).await?;
         for b in bans {
             sqlx::query(
-                "INSERT INTO bans (subject, until, reason, count, created_at) VALUES (?, ?, ?, ?, ?)",
+                "INSERT INTO bans (subject, until, reason, count, created_at, source, evidence) \
+                 VALUES (?, ?, ?, ?, ?, ?, ?)",
             )
             .bind(&b.subject)
             .bind(b.until)
             .bind(crate::clip(&b.reason, 250))
             .bind(b.count)
             .bind(now)
+            .bind(crate::clip(&b.source, 32))
+            .bind(b.evidence.as_deref().map(|e| crate::clip(e, 1000)))
             .execute(&mut *tx)
             .await?;
             sqlx::query(
@@ -81,7 +110,7 @@ impl Recorder {
             )
             .bind(now)
             .bind(&b.client_ip)
-            .bind(format!("{} {}", b.subject, b.reason))
+            .bind(format!("{} {} ({})", b.subject, b.reason, b.source))
             .execute(&mut *tx)
             .await?;
         }
@@ -93,11 +122,25 @@ impl Recorder {
     pub async fn active_bans(&self, now: i64) -> Result<Vec<StoredBan>> {
         active_bans(self.pool(), now).await
     }
+
+    /// The mark of the ban list now (see [`BanChanges`]).
+    pub async fn ban_changes(&self) -> Result<BanChanges> {
+        let r = sqlx::query(
+            "SELECT COALESCE(MAX(id), 0), COUNT(lifted_at), COALESCE(MAX(lifted_at), 0) FROM bans",
+        )
+        .fetch_one(self.pool())
+        .await?;
+        Ok(BanChanges {
+            last_id: r.try_get(0)?,
+            lifted: r.try_get(1)?,
+            last_lift: r.try_get(2)?,
+        })
+    }
 }
 
 pub(crate) async fn active_bans(pool: &sqlx::AnyPool, now: i64) -> Result<Vec<StoredBan>> {
     let rows = sqlx::query(
-        "SELECT id, subject, until, reason, count, created_at FROM bans \
+        "SELECT id, subject, until, reason, count, created_at, source, evidence FROM bans \
          WHERE lifted_at IS NULL AND (until IS NULL OR until > ?) ORDER BY id DESC",
     )
     .bind(now)
@@ -114,6 +157,8 @@ pub(crate) fn stored_ban(r: &sqlx::any::AnyRow) -> Result<StoredBan> {
         reason: r.try_get(3)?,
         count: r.try_get(4)?,
         created_at: r.try_get(5)?,
+        source: r.try_get(6)?,
+        evidence: r.try_get(7)?,
     })
 }
 

@@ -36,7 +36,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use sqlx::AnyPool;
 use sqlx::any::AnyPoolOptions;
 
-pub use bans::{NewBan, StoredBan};
+pub use bans::{BY_ADMIN, BY_CLI, BY_WEB, BanChanges, NewBan, StoredBan};
 pub use config::DatabaseConfig;
 pub use dmarc::DmarcReport;
 pub use editor::Editor;

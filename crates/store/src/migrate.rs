@@ -72,6 +72,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0010_password_reset.sql"),
         mysql: include_str!("../migrations/mysql/0010_password_reset.sql"),
     },
+    Migration {
+        version: 11,
+        name: "0011_ban_sources",
+        sqlite: include_str!("../migrations/sqlite/0011_ban_sources.sql"),
+        mysql: include_str!("../migrations/mysql/0011_ban_sources.sql"),
+    },
 ];
 
 /// The schema version this binary expects.

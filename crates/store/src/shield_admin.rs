@@ -231,7 +231,7 @@ impl Editor {
     /// Every ban made since `since` (lifted or not), oldest first: the ban history.
     pub async fn bans_since(&self, since: i64) -> Result<Vec<StoredBan>> {
         let rows = sqlx::query(
-            "SELECT id, subject, until, reason, count, created_at FROM bans \
+            "SELECT id, subject, until, reason, count, created_at, source, evidence FROM bans \
              WHERE created_at >= ? ORDER BY id",
         )
         .bind(since)

@@ -287,7 +287,7 @@ pub(super) async fn ban(
     };
     let until = duration.map(|d| state.now() + d);
     let recorder = &state.inner.recorder;
-    recorder.ban(&subject.to_string(), until, reason, 1).await?;
+    recorder.ban(&subject.to_string(), until, reason, 1, store::BY_ADMIN).await?;
     state
         .audit(
             &visitor,

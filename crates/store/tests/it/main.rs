@@ -2,6 +2,7 @@
 
 #![allow(clippy::unwrap_used)] // tests fail loudly on the first surprise
 
+mod bans;
 mod mail;
 mod mysql;
 mod revisions;

@@ -196,6 +196,7 @@ async fn forms_and_the_mail_queue_work_through_the_role_users() {
     crate::mail::submissions_and_replays(&store).await;
     crate::mail::queue_lifecycle(&store).await;
     crate::mail::dmarc_reports_once(&store).await;
+    crate::bans::sources_evidence_and_the_change_mark(&store).await;
     store.close().await;
     drop_all(&admin_url(), &opts).await.unwrap();
 }

@@ -234,6 +234,8 @@ async fn concurrent_writers_wait_for_each_other_rather_than_fail() {
                     reason: "test".into(),
                     count: 1,
                     client_ip: "10.0.0.1".into(),
+                    source: store::BY_WEB.into(),
+                    evidence: None,
                 })
                 .collect();
             if let Err(e) = recorder.ban_all(&rows).await {
