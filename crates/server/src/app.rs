@@ -40,7 +40,7 @@ impl Listeners {
                 Some(a) => TcpListener::bind(a)
                     .await
                     .map(Some)
-                    .with_context(|| format!("cannot listen for {what} on {a}")),
+                    .map_err(|e| bind_error(what, a, e)),
             }
         }
         Ok(Listeners {
@@ -49,6 +49,19 @@ impl Listeners {
             metrics: bind(config.metrics.listen, "metrics").await?,
         })
     }
+}
+
+/// Why a listener could not be bound, in words an operator can act on. The web server never
+/// runs as root, so a port below 1024 refused for lack of privilege names what grants it.
+fn bind_error(what: &str, addr: SocketAddr, e: std::io::Error) -> anyhow::Error {
+    if e.kind() == std::io::ErrorKind::PermissionDenied && addr.port() < 1024 {
+        return anyhow::anyhow!(
+            "cannot listen for {what} on {addr}: permission denied: ports below 1024 need \
+             CAP_NET_BIND_SERVICE (see dist/bolwerk.service) or a lower \
+             net.ipv4.ip_unprivileged_port_start; never run the web server as root"
+        );
+    }
+    anyhow::Error::new(e).context(format!("cannot listen for {what} on {addr}"))
 }
 
 /// The demo's config: SQLite in `data_dir`, both listeners, and one site, `demo`, for
@@ -506,5 +519,41 @@ fn placeholder(title: &str) -> NewPage {
         body_md: "This website is being built. Please come back soon.".into(),
         published: true,
         published_at: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_refused_low_port_names_the_capability() {
+        let denied = || std::io::Error::from(std::io::ErrorKind::PermissionDenied);
+        let low = format!(
+            "{:#}",
+            bind_error("HTTP", "127.0.0.1:80".parse().unwrap(), denied())
+        );
+        assert!(
+            low.starts_with("cannot listen for HTTP on 127.0.0.1:80: permission denied: ")
+                && low.contains("CAP_NET_BIND_SERVICE")
+                && low.contains("net.ipv4.ip_unprivileged_port_start"),
+            "{low}"
+        );
+        // Any other failure keeps the system's own words.
+        let high = format!(
+            "{:#}",
+            bind_error("HTTPS", "127.0.0.1:8443".parse().unwrap(), denied())
+        );
+        assert!(
+            high.starts_with("cannot listen for HTTPS on 127.0.0.1:8443: ")
+                && !high.contains("CAP_"),
+            "{high}"
+        );
+        let busy = std::io::Error::from(std::io::ErrorKind::AddrInUse);
+        let busy = format!(
+            "{:#}",
+            bind_error("HTTP", "127.0.0.1:80".parse().unwrap(), busy)
+        );
+        assert!(!busy.contains("CAP_"), "{busy}");
     }
 }

@@ -7,6 +7,7 @@ mod config;
 mod demo;
 mod mail;
 mod mariadb;
+mod privileged_ports;
 mod user;
 
 use std::path::Path;
