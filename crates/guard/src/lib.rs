@@ -6,3 +6,5 @@
 //!
 //! This crate is the logic apart from the process: filters, the offence tally, following
 //! files, and the nftables scripts. The process itself (`bolwerk guard`) lives in the binary.
+
+pub mod nft;
