@@ -67,7 +67,9 @@ pub const SHARD: usize = 250_000;
 #[derive(Debug, thiserror::Error)]
 pub enum NftError {
     /// The nft program is not installed.
-    #[error("`{program}` was not found: install the `nftables` package (it provides /usr/sbin/nft)")]
+    #[error(
+        "`{program}` was not found: install the `nftables` package (it provides /usr/sbin/nft)"
+    )]
     Missing {
         /// The program that could not be run.
         program: String,
@@ -98,7 +100,9 @@ pub enum NftError {
     #[error("could not encode the nft batch: {0}")]
     Encode(#[from] serde_json::Error),
     /// The configured table name is not one nft takes plainly.
-    #[error("invalid nftables table name {0:?}: use 1 to 32 letters, digits or '_', starting with a letter")]
+    #[error(
+        "invalid nftables table name {0:?}: use 1 to 32 letters, digits or '_', starting with a letter"
+    )]
     TableName(String),
     /// The configured command is empty.
     #[error("the command that runs nft is empty")]
@@ -144,7 +148,7 @@ pub struct Firewall {
     /// `None`: unknown (a table taken over), so the next sync rebuilds.
     bans: Option<BanState>,
     /// `None`: unknown, so the next call rebuilds.
-    allow: Option<(Vec<(u32, u32)>, Vec<(u128, u128)>)>,
+    allow: Option<plan::Ranges>,
 }
 
 impl Firewall {
@@ -253,12 +257,22 @@ impl Firewall {
             let mut stale = Vec::new();
             if redo4 {
                 names.ban4 = plan::set_name("ban4", generation);
-                batch.push(plan::add_set::<u32>(&self.table, &names.ban4, true, plan::piece_elems(&state.v4, now)));
+                batch.push(plan::add_set::<u32>(
+                    &self.table,
+                    &names.ban4,
+                    true,
+                    plan::piece_elems(&state.v4, now),
+                ));
                 stale.push(self.names.ban4.clone());
             }
             if redo6 {
                 names.ban6 = plan::set_name("ban6", generation);
-                batch.push(plan::add_set::<u128>(&self.table, &names.ban6, true, plan::piece_elems(&state.v6, now)));
+                batch.push(plan::add_set::<u128>(
+                    &self.table,
+                    &names.ban6,
+                    true,
+                    plan::piece_elems(&state.v6, now),
+                ));
                 stale.push(self.names.ban6.clone());
             }
             batch.extend(plan::chain_rules(&self.table, &names));
@@ -295,7 +309,8 @@ impl Firewall {
             ranges: v4.len() + v6.len(),
             ..LoadStats::default()
         };
-        let filled = self.fill_shards(&v4, 4, generation, &mut names.block4, &mut stats)
+        let filled = self
+            .fill_shards(&v4, 4, generation, &mut names.block4, &mut stats)
             .and_then(|()| self.fill_shards(&v6, 6, generation, &mut names.block6, &mut stats));
         let swapped = filled.and_then(|()| {
             let mut batch = plan::chain_rules(&self.table, &names);
@@ -334,7 +349,12 @@ impl Firewall {
     ) -> Result<(), NftError> {
         for (i, chunk) in ranges.chunks(SHARD).enumerate() {
             let name = plan::shard_name(family, generation, i);
-            let batch = vec![plan::add_set::<A>(&self.table, &name, false, plan::range_elems(chunk))];
+            let batch = vec![plan::add_set::<A>(
+                &self.table,
+                &name,
+                false,
+                plan::range_elems(chunk),
+            )];
             self.apply(batch, "fill a blocklist set")?;
             out.push(name);
             stats.transactions += 1;
@@ -373,7 +393,12 @@ impl Firewall {
     /// table is not an error.
     pub fn uninstall(table: &str, command: &[String]) -> Result<bool, NftError> {
         check_table(table)?;
-        match run(command, &["delete", "table", "inet", table], None, "delete our table") {
+        match run(
+            command,
+            &["delete", "table", "inet", table],
+            None,
+            "delete our table",
+        ) {
             Ok(_) => Ok(true),
             Err(NftError::Failed { stderr, .. }) if absent(&stderr) => Ok(false),
             Err(e) => Err(e),
@@ -399,7 +424,10 @@ impl Firewall {
 
 fn check_table(table: &str) -> Result<(), NftError> {
     let ok = table.len() <= 32
-        && table.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+        && table
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic())
         && table.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
     if ok {
         Ok(())
@@ -543,7 +571,10 @@ fn take_over_plan(json: &str) -> Option<TakeOver> {
             "rule" => {
                 for e in v.get("expr")?.as_array()? {
                     let right = e.get("match").and_then(|m| m.get("right"));
-                    if let Some(name) = right.and_then(|r| r.as_str()).and_then(|r| r.strip_prefix('@')) {
+                    if let Some(name) = right
+                        .and_then(|r| r.as_str())
+                        .and_then(|r| r.strip_prefix('@'))
+                    {
                         refs.push(name.to_owned());
                     }
                 }
@@ -560,13 +591,22 @@ fn take_over_plan(json: &str) -> Option<TakeOver> {
     for name in &refs {
         let (kind, generation) = plan::parse_set_name(name)?;
         let (typ, flags) = sets.get(name)?;
-        let family = if kind.ends_with('4') { "ipv4_addr" } else { "ipv6_addr" };
+        let family = if kind.ends_with('4') {
+            "ipv4_addr"
+        } else {
+            "ipv6_addr"
+        };
         let want_flags: &[&str] = if kind.starts_with("ban") {
             &["interval", "timeout"]
         } else {
             &["interval"]
         };
-        if typ != family || !flags.iter().map(String::as_str).eq(want_flags.iter().copied()) {
+        if typ != family
+            || !flags
+                .iter()
+                .map(String::as_str)
+                .eq(want_flags.iter().copied())
+        {
             return None;
         }
         max_gen = max_gen.max(generation);

@@ -151,7 +151,10 @@ fn net_v6(addr: Ipv6Addr, prefix: u8) -> (u128, u128) {
 /// hand-banned /24 around it splits the /24 into up to three ranges: the /24's time on
 /// either side, the /32's own time in the middle. No address is ever dropped for less time
 /// than one of its bans asks, nor for longer than the longest.
-pub fn ban_pieces(bans: &[(Subject, Option<i64>)], now: i64) -> (Vec<Piece<u32>>, Vec<Piece<u128>>) {
+pub fn ban_pieces(
+    bans: &[(Subject, Option<i64>)],
+    now: i64,
+) -> (Vec<Piece<u32>>, Vec<Piece<u128>>) {
     let (mut v4, mut v6) = (Vec::new(), Vec::new());
     for (subject, until) in bans {
         let expiry = Expiry::of(*until);
@@ -339,8 +342,7 @@ pub fn merge<A: Addr>(mut ranges: Vec<(A, A)>) -> Vec<(A, A)> {
 /// The ranges as given when they are already sorted and apart (what
 /// `shield::blocklist::Blocklist` hands out), else sorted and joined.
 pub fn normalized<A: Addr>(ranges: &[(A, A)]) -> Cow<'_, [(A, A)]> {
-    let clean = ranges.iter().all(|(f, l)| f <= l)
-        && ranges.windows(2).all(|w| w[0].1 < w[1].0);
+    let clean = ranges.iter().all(|(f, l)| f <= l) && ranges.windows(2).all(|w| w[0].1 < w[1].0);
     if clean {
         Cow::Borrowed(ranges)
     } else {
@@ -348,9 +350,12 @@ pub fn normalized<A: Addr>(ranges: &[(A, A)]) -> Cow<'_, [(A, A)]> {
     }
 }
 
+/// IPv4 and IPv6 ranges, (first, last) each.
+pub type Ranges = (Vec<(u32, u32)>, Vec<(u128, u128)>);
+
 /// Networks as merged IPv4 and IPv6 ranges. An IPv4-mapped IPv6 network
 /// (`::ffff:192.0.2.0/120`) counts as the IPv4 network it maps, as `Cidr::contains` has it.
-pub fn cidr_ranges(cidrs: &[Cidr]) -> (Vec<(u32, u32)>, Vec<(u128, u128)>) {
+pub fn cidr_ranges(cidrs: &[Cidr]) -> Ranges {
     let (mut v4, mut v6) = (Vec::new(), Vec::new());
     for cidr in cidrs {
         match cidr.addr() {

@@ -7,24 +7,50 @@ fn table_names_are_checked() {
     assert!(Firewall::new("bolwerk", vec!["nft".into()]).is_ok());
     assert!(Firewall::new("bw_2", vec!["nft".into()]).is_ok());
     for bad in ["", "2bw", "bw-x", "a b", "t;flush ruleset", &"x".repeat(33)] {
-        assert!(matches!(Firewall::new(bad, vec!["nft".into()]), Err(NftError::TableName(_))), "{bad}");
+        assert!(
+            matches!(
+                Firewall::new(bad, vec!["nft".into()]),
+                Err(NftError::TableName(_))
+            ),
+            "{bad}"
+        );
     }
-    assert!(matches!(Firewall::new("bolwerk", vec![]), Err(NftError::EmptyCommand)));
+    assert!(matches!(
+        Firewall::new("bolwerk", vec![]),
+        Err(NftError::EmptyCommand)
+    ));
 }
 
 #[test]
 fn failures_are_named() {
-    let e = failure("x", "Error: Could not process rule: Operation not permitted\nadd table inet bolwerk\n");
+    let e = failure(
+        "x",
+        "Error: Could not process rule: Operation not permitted\nadd table inet bolwerk\n",
+    );
     assert!(matches!(e, NftError::PermissionDenied));
     let msg = e.to_string();
-    assert!(msg.contains("CAP_NET_ADMIN") && msg.contains("AmbientCapabilities"), "{msg}");
+    assert!(
+        msg.contains("CAP_NET_ADMIN") && msg.contains("AmbientCapabilities"),
+        "{msg}"
+    );
     let e = failure("x", "exec of \"nft\" failed: No such file or directory\n");
-    assert!(e.to_string().contains("install the `nftables` package"), "{e}");
-    let e = failure("fill a blocklist set", &format!("Error: syntax error\n{}\n", "x".repeat(5000)));
+    assert!(
+        e.to_string().contains("install the `nftables` package"),
+        "{e}"
+    );
+    let e = failure(
+        "fill a blocklist set",
+        &format!("Error: syntax error\n{}\n", "x".repeat(5000)),
+    );
     let msg = e.to_string();
-    assert!(msg.starts_with("nft could not fill a blocklist set: Error: syntax error x"), "{msg}");
+    assert!(
+        msg.starts_with("nft could not fill a blocklist set: Error: syntax error x"),
+        "{msg}"
+    );
     assert!(msg.chars().count() < 700, "clipped: {}", msg.len());
-    assert!(absent("Error: No such file or directory\nlist table inet bolwerk\n          ^^^^^^^"));
+    assert!(absent(
+        "Error: No such file or directory\nlist table inet bolwerk\n          ^^^^^^^"
+    ));
 }
 
 #[test]
@@ -32,7 +58,10 @@ fn a_missing_program_says_what_to_install() {
     let mut fw = Firewall::new("bolwerk", vec!["/nonexistent/nft".into()]).unwrap();
     let e = fw.install().unwrap_err();
     assert!(matches!(e, NftError::Missing { .. }), "{e:?}");
-    assert!(e.to_string().contains("install the `nftables` package"), "{e}");
+    assert!(
+        e.to_string().contains("install the `nftables` package"),
+        "{e}"
+    );
     let e = Firewall::uninstall("bolwerk", &["/nonexistent/nft".into()]).unwrap_err();
     assert!(matches!(e, NftError::Missing { .. }), "{e:?}");
 }
@@ -43,14 +72,23 @@ fn fake() -> (tempfile::TempDir, Firewall) {
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("calls");
     let log = log.display();
-    let script = format!("{{ printf '%s\\n' \"$*\"; [ \"$2\" = -f ] && cat; printf '\\n@@\\n'; }} >> '{log}'");
-    let fw = Firewall::new("bolwerk", vec!["sh".into(), "-c".into(), script, "nft".into()]).unwrap();
+    let script = format!(
+        "{{ printf '%s\\n' \"$*\"; [ \"$2\" = -f ] && cat; printf '\\n@@\\n'; }} >> '{log}'"
+    );
+    let fw = Firewall::new(
+        "bolwerk",
+        vec!["sh".into(), "-c".into(), script, "nft".into()],
+    )
+    .unwrap();
     (dir, fw)
 }
 
 fn calls(dir: &tempfile::TempDir) -> Vec<String> {
     let text = std::fs::read_to_string(dir.path().join("calls")).unwrap_or_default();
-    text.split("\n@@\n").filter(|c| !c.trim().is_empty()).map(str::to_owned).collect()
+    text.split("\n@@\n")
+        .filter(|c| !c.trim().is_empty())
+        .map(str::to_owned)
+        .collect()
 }
 
 #[test]
@@ -73,9 +111,18 @@ fn unchanged_bans_run_no_nft_and_changes_run_one_transaction() {
     let all = calls(&dir);
     assert_eq!(all.len(), 4);
     let last = &all[3];
-    assert!(last.contains(r#""name":"ban4_g3""#) && last.contains(r#""timeout":3594"#), "{last}");
-    assert!(last.contains(r#"{"delete":{"set":{"family":"inet","table":"bolwerk","name":"ban4_g2""#), "{last}");
-    assert!(!last.contains("ban6_g3"), "the IPv6 set did not change: {last}");
+    assert!(
+        last.contains(r#""name":"ban4_g3""#) && last.contains(r#""timeout":3594"#),
+        "{last}"
+    );
+    assert!(
+        last.contains(r#"{"delete":{"set":{"family":"inet","table":"bolwerk","name":"ban4_g2""#),
+        "{last}"
+    );
+    assert!(
+        !last.contains("ban6_g3"),
+        "the IPv6 set did not change: {last}"
+    );
     assert_eq!(fw.set_names().ban4, "ban4_g3");
     assert_eq!(fw.set_names().ban6, "ban6_g2");
 }
@@ -84,10 +131,19 @@ fn unchanged_bans_run_no_nft_and_changes_run_one_transaction() {
 fn a_blocklist_goes_into_shards_then_one_swap() {
     let (dir, mut fw) = fake();
     fw.install().unwrap();
-    let v4: Vec<(u32, u32)> = (0..(SHARD as u32 + 10)).map(|i| (i * 4, i * 4 + 1)).collect();
+    let v4: Vec<(u32, u32)> = (0..(SHARD as u32 + 10))
+        .map(|i| (i * 4, i * 4 + 1))
+        .collect();
     let v6 = vec![(1u128 << 100, (1u128 << 100) + 255)];
     let st = fw.load_blocklist(&v4, &v6).unwrap();
-    assert_eq!(st, LoadStats { ranges: SHARD + 11, sets: 3, transactions: 4 });
+    assert_eq!(
+        st,
+        LoadStats {
+            ranges: SHARD + 11,
+            sets: 3,
+            transactions: 4
+        }
+    );
     assert_eq!(fw.set_names().block4, vec!["bl4_g2_0", "bl4_g2_1"]);
     assert_eq!(fw.set_names().block6, vec!["bl6_g2_0"]);
     let st = fw.load_blocklist(&[(5, 9)], &[]).unwrap();
@@ -96,7 +152,12 @@ fn a_blocklist_goes_into_shards_then_one_swap() {
     let swap = all.last().unwrap();
     assert!(swap.contains("@bl4_g3_0") && !swap.contains("@bl4_g2_0"));
     for old in ["bl4_g2_0", "bl4_g2_1", "bl6_g2_0"] {
-        assert!(swap.contains(&format!(r#""delete":{{"set":{{"family":"inet","table":"bolwerk","name":"{old}""#)), "{old}");
+        assert!(
+            swap.contains(&format!(
+                r#""delete":{{"set":{{"family":"inet","table":"bolwerk","name":"{old}""#
+            )),
+            "{old}"
+        );
     }
 }
 
@@ -141,12 +202,23 @@ fn a_table_of_ours_is_taken_over() {
         ("bl4_g5_0", "ipv4_addr", I),
         ("bl4_g11_0", "ipv4_addr", I),
     ];
-    let refs = ["allow4_g3", "allow6_g3", "ban4_g9", "ban6_g8", "bl4_g5_1", "bl4_g5_0"];
+    let refs = [
+        "allow4_g3",
+        "allow6_g3",
+        "ban4_g9",
+        "ban6_g8",
+        "bl4_g5_1",
+        "bl4_g5_0",
+    ];
     let plan = take_over_plan(&listing(&sets, &refs, -150)).unwrap();
     assert_eq!(plan.names.ban4, "ban4_g9");
     assert_eq!(plan.names.block4, vec!["bl4_g5_0", "bl4_g5_1"]);
     assert!(plan.names.block6.is_empty());
-    assert_eq!(plan.stale, vec!["bl4_g11_0"], "an unfinished load is cleared");
+    assert_eq!(
+        plan.stale,
+        vec!["bl4_g11_0"],
+        "an unfinished load is cleared"
+    );
     assert_eq!(plan.next_gen, 12);
 }
 
@@ -160,14 +232,26 @@ fn a_table_not_plainly_ours_is_recreated() {
     ];
     let refs = ["allow4_g3", "allow6_g3", "ban4_g9", "ban6_g8"];
     assert!(take_over_plan(&listing(&sets, &refs, -150)).is_some());
-    assert!(take_over_plan(&listing(&sets, &refs, 0)).is_none(), "another priority");
-    assert!(take_over_plan(&listing(&sets, &refs[..3], -150)).is_none(), "a set missing");
+    assert!(
+        take_over_plan(&listing(&sets, &refs, 0)).is_none(),
+        "another priority"
+    );
+    assert!(
+        take_over_plan(&listing(&sets, &refs[..3], -150)).is_none(),
+        "a set missing"
+    );
     let mut wrong = sets;
     wrong[2].2 = I;
-    assert!(take_over_plan(&listing(&wrong, &refs, -150)).is_none(), "ban set without timeouts");
+    assert!(
+        take_over_plan(&listing(&wrong, &refs, -150)).is_none(),
+        "ban set without timeouts"
+    );
     let mut wrong = sets;
     wrong[0].1 = "ipv6_addr";
-    assert!(take_over_plan(&listing(&wrong, &refs, -150)).is_none(), "wrong family");
+    assert!(
+        take_over_plan(&listing(&wrong, &refs, -150)).is_none(),
+        "wrong family"
+    );
     assert!(take_over_plan("").is_none());
     assert!(take_over_plan(r#"{"nftables": [{"map": {}}]}"#).is_none());
 }
