@@ -8,3 +8,4 @@
 //! files, and the nftables scripts. The process itself (`bolwerk guard`) lives in the binary.
 
 pub mod config;
+pub mod nft;
