@@ -44,10 +44,11 @@ pub async fn run(config: Config, command: BanCommand) -> Result<ExitCode> {
                     if json {
                         let line = serde_json::json!({
                             "subject": b.subject, "until": b.until, "reason": b.reason, "count": b.count, "since": b.created_at,
+                            "source": b.source, "evidence": b.evidence,
                         });
                         println!("{line}");
                     } else {
-                        println!("{:<28} until {:<17} #{:<3} {}", b.subject, until, b.count, b.reason);
+                        println!("{:<28} until {:<17} #{:<3} {:<8} {}", b.subject, until, b.count, b.source, b.reason);
                     }
                 }
             }

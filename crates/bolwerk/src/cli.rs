@@ -44,8 +44,8 @@ pub enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
-    /// Ban or unban a client address by hand (works while the server runs: it takes the
-    /// change in within ten seconds).
+    /// Ban or unban a client address by hand (works while the server runs and the guard: both take
+    /// the change in within a second).
     Ban {
         #[command(flatten)]
         data: DataArgs,
@@ -99,6 +99,10 @@ pub enum Command {
         #[command(subcommand)]
         command: ShieldCommand,
     },
+    /// The guard: bans attackers of the mail and DNS servers from their logs, and makes the
+    /// kernel (nftables) drop every banned address on every port. Its own process, the only
+    /// one that needs CAP_NET_ADMIN.
+    Guard(GuardArgs),
     /// List and edit pages (works while the server runs).
     Page {
         #[command(flatten)]
@@ -106,6 +110,55 @@ pub enum Command {
         #[command(subcommand)]
         command: PageCommand,
     },
+}
+
+#[derive(Args, Debug)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct GuardArgs {
+    /// The config file: its [guard] section and the database.
+    #[arg(long, short)]
+    pub config: Option<PathBuf>,
+    /// Remove the guard's nftables table (and nothing else), then stop.
+    #[arg(long)]
+    pub uninstall: bool,
+    #[command(subcommand)]
+    pub command: Option<GuardCommand>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum GuardCommand {
+    /// Which lines of a log a filter matches, as fail2ban-regex shows; without a log, checks
+    /// the filter's own example lines.
+    Test {
+        /// A filter's name (dovecot, postfix, knot, bind, sshd, or one in guard.filters_dir)
+        /// or a filter file (NAME.toml).
+        filter: String,
+        /// The log file (`-`: standard input).
+        log: Option<PathBuf>,
+        /// Print the matched or the missed lines too.
+        #[arg(long, value_enum, default_value = "none")]
+        show: GuardShow,
+        /// A config file whose guard.filters_dir to use.
+        #[arg(long, short)]
+        config: Option<PathBuf>,
+    },
+    /// The filters there are, with their patterns and thresholds.
+    Filters {
+        /// A config file whose guard.filters_dir to use.
+        #[arg(long, short)]
+        config: Option<PathBuf>,
+    },
+}
+
+/// Which lines `guard test` prints.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GuardShow {
+    /// Only the summary.
+    None,
+    /// Each matched line, with its pattern and address.
+    Matched,
+    /// Each line no pattern matched.
+    Missed,
 }
 
 #[derive(Args, Debug)]

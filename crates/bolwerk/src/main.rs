@@ -6,6 +6,7 @@ mod cert;
 mod cli;
 mod content;
 mod demo;
+mod guard_cmd;
 mod logging;
 mod mail_cmd;
 mod shield_cmd;
@@ -42,6 +43,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 config.log.format = f;
             }
             logging::init(&config.log)?;
+            if rustix::process::geteuid().is_root() {
+                tracing::warn!(
+                    "running as root: the web server needs no privilege but CAP_NET_BIND_SERVICE for ports below 1024; run it as its own user (see dist/bolwerk.service and docs/running.md)"
+                );
+            }
             runtime(config.server.workers)?.block_on(serve_until_signal(config))?;
             Ok(ExitCode::SUCCESS)
         }
@@ -107,6 +113,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Shield {
             command: cli::ShieldCommand::Test { config },
         } => shield_cmd::test(config.as_deref()),
+        Command::Guard(args) => guard_cmd::main(args),
         Command::Page { data, command } => {
             quiet_logging();
             let config = data_config(&data)?;

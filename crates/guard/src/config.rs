@@ -25,6 +25,9 @@ pub struct GuardConfig {
     pub max_line_bytes: usize,
     /// Addresses counted at once; past this the guard forgets those heard from longest ago.
     pub max_tracked: usize,
+    /// The guard's own state (where it stopped reading each log); not the web server's data
+    /// directory, which belongs to another user.
+    pub state_dir: PathBuf,
     /// Where the guard serves its Prometheus metrics (`/metrics`); none when unset.
     pub metrics: Option<SocketAddr>,
     /// The logs to follow.
@@ -42,6 +45,7 @@ impl Default for GuardConfig {
             poll_ms: 100,
             max_line_bytes: 16 * 1024,
             max_tracked: 100_000,
+            state_dir: PathBuf::from("/var/lib/bolwerk-guard"),
             metrics: None,
             watches: Vec::new(),
         }
@@ -141,7 +145,10 @@ window = "forever"
         )
         .unwrap();
         let keys: Vec<String> = c.problems().into_iter().map(|(k, _)| k).collect();
-        assert_eq!(keys, ["guard.table", "guard.watch[0]", "guard.watch[1].window"]);
+        assert_eq!(
+            keys,
+            ["guard.table", "guard.watch[0]", "guard.watch[1].window"]
+        );
         assert!(toml::from_str::<GuardConfig>("tabel = \"x\"").is_err());
     }
 }

@@ -8,4 +8,7 @@
 //! files, and the nftables scripts. The process itself (`bolwerk guard`) lives in the binary.
 
 pub mod config;
+pub mod filter;
+pub mod follow;
 pub mod nft;
+pub mod tally;

@@ -359,7 +359,9 @@ fn operator_bans_reach_the_running_server() {
     let list = bolwerk(&["ban", "list", "--data-dir", path(&data), "--json"]);
     let list = String::from_utf8_lossy(&list.stdout);
     assert!(
-        list.contains("\"subject\":\"127.0.11.11\"") && list.contains("seen in our logs"),
+        list.contains("\"subject\":\"127.0.11.11\"")
+            && list.contains("seen in our logs")
+            && list.contains("\"source\":\"cli\""),
         "{list}"
     );
     let deadline = Instant::now() + Duration::from_secs(30);

@@ -112,6 +112,19 @@ pub(super) struct HitFilter {
     ip: String,
     #[serde(default)]
     rule: String,
+    /// Only the bans of one source (`web`, `dovecot`, ...).
+    #[serde(default)]
+    source: String,
+}
+
+/// How a ban's source reads on the page.
+fn source_label(source: &str) -> String {
+    match source {
+        store::BY_WEB => "web (shield)".into(),
+        store::BY_CLI => "by hand (CLI)".into(),
+        store::BY_ADMIN => "by hand (admin)".into(),
+        service => format!("{service} (guard)"),
+    }
 }
 
 pub(super) async fn overview(
@@ -205,15 +218,31 @@ async fn render(
         .take(100)
         .collect();
 
-    let bans: Vec<_> = editor
-        .active_bans(now)
-        .await?
+    let active = editor.active_bans(now).await?;
+    // How many bans each source made: the web shield, by hand, or a service the guard reads.
+    let mut by_source: Vec<(String, usize)> = Vec::new();
+    for b in &active {
+        match by_source.iter_mut().find(|(s, _)| *s == b.source) {
+            Some((_, n)) => *n += 1,
+            None => by_source.push((b.source.clone(), 1)),
+        }
+    }
+    by_source.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let source_filter = filter.source.trim();
+    let by_source: Vec<_> = by_source
         .into_iter()
+        .map(|(source, n)| context! { label => source_label(&source), source, n })
+        .collect();
+    let bans: Vec<_> = active
+        .into_iter()
+        .filter(|b| source_filter.is_empty() || b.source == source_filter)
         .map(|b| {
             context! {
                 subject => b.subject,
                 reason => b.reason,
                 count => b.count,
+                source => source_label(&b.source),
+                evidence => b.evidence,
                 since => date::iso_minute(b.created_at),
                 until => b.until.map(date::iso_minute).unwrap_or_else(|| "permanent".into()),
             }
@@ -231,8 +260,9 @@ async fn render(
         bans_chart => Value::from(Serde(&bans_chart)),
         top_ips, top_rules,
         hits => Value::from(Serde(&hits)),
-        f => context! { ip => ip_filter, rule => rule_filter },
+        f => context! { ip => ip_filter, rule => rule_filter, source => source_filter },
         bans,
+        by_source,
         allow_db,
         allow_config => state.inner.shield.config_allowlist(),
         blocklist_ranges => state.inner.shield.blocklist_ranges(),
@@ -287,7 +317,9 @@ pub(super) async fn ban(
     };
     let until = duration.map(|d| state.now() + d);
     let recorder = &state.inner.recorder;
-    recorder.ban(&subject.to_string(), until, reason, 1, store::BY_ADMIN).await?;
+    recorder
+        .ban(&subject.to_string(), until, reason, 1, store::BY_ADMIN)
+        .await?;
     state
         .audit(
             &visitor,

@@ -229,7 +229,13 @@ async fn with_ban_response_close_a_banned_client_gets_no_answer() {
     let store = s.open_store().await;
     store
         .recorder
-        .ban("127.0.55.5", Some(store::now() + 600), "by hand", 1, store::BY_CLI)
+        .ban(
+            "127.0.55.5",
+            Some(store::now() + 600),
+            "by hand",
+            1,
+            store::BY_CLI,
+        )
         .await
         .unwrap();
     assert!(
