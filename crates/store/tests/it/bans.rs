@@ -7,7 +7,11 @@ use store::{NewBan, Store};
 pub async fn sources_evidence_and_the_change_mark(store: &Store) {
     let r = &store.recorder;
     let start = r.ban_changes().await.unwrap();
-    assert_eq!(r.ban_changes().await.unwrap(), start, "reading changes nothing");
+    assert_eq!(
+        r.ban_changes().await.unwrap(),
+        start,
+        "reading changes nothing"
+    );
     let line = "imap-login: Disconnected (auth failed, 1 attempts): rip=203.0.113.7 ".repeat(30);
     r.ban_all(&[NewBan {
         subject: "203.0.113.7".into(),
@@ -29,13 +33,27 @@ pub async fn sources_evidence_and_the_change_mark(store: &Store) {
     let guard = bans.iter().find(|b| b.subject == "203.0.113.7").unwrap();
     assert_eq!(guard.source, "dovecot");
     let evidence = guard.evidence.as_deref().unwrap();
-    assert_eq!(evidence.chars().count(), 1000, "the log line is cut to 1,000 characters");
+    assert_eq!(
+        evidence.chars().count(),
+        1000,
+        "the log line is cut to 1,000 characters"
+    );
     assert!(line.starts_with(evidence));
-    let cli = bans.iter().find(|b| b.subject == "198.51.100.0/24").unwrap();
-    assert_eq!((cli.source.as_str(), cli.evidence.as_deref()), ("cli", None));
+    let cli = bans
+        .iter()
+        .find(|b| b.subject == "198.51.100.0/24")
+        .unwrap();
+    assert_eq!(
+        (cli.source.as_str(), cli.evidence.as_deref()),
+        ("cli", None)
+    );
     let before_lift = r.ban_changes().await.unwrap();
     assert_eq!(store.editor.lift_bans("203.0.113.7").await.unwrap(), 1);
-    assert_ne!(r.ban_changes().await.unwrap(), before_lift, "a lift changes the mark");
+    assert_ne!(
+        r.ban_changes().await.unwrap(),
+        before_lift,
+        "a lift changes the mark"
+    );
     let history = store.editor.bans_since(0).await.unwrap();
     assert!(history.iter().any(|b| b.source == "dovecot"));
 }
