@@ -4,6 +4,9 @@
 //! python3 (a tiny echo server and a prober). A missing piece fails the test with the reason.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[path = "nft/seen.rs"]
+mod seen;
+
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::sync::Arc;
@@ -22,12 +25,13 @@ const B: &str = "10.200.0.3";
 const A6: &str = "fd00:bc::2";
 const B6: &str = "fd00:bb::2";
 
+/// An echo server on TCP port 7000, or the port given as its argument.
 const ECHO: &str = r#"
-import socket, threading
+import socket, sys, threading
 s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
 s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
-s.bind(("::", 7000))
+s.bind(("::", int(sys.argv[1]) if len(sys.argv) > 1 else 7000))
 s.listen(1024)
 def serve(c):
     with c:
@@ -41,18 +45,20 @@ while True:
     threading.Thread(target=serve, args=(c,), daemon=True).start()
 "#;
 
-/// Reads commands on stdin, answers `ok` or `fail` on stdout:
-/// `probe SRC DST SECS` connects from SRC and exchanges a byte; `open ID SRC DST` keeps such
-/// a connection open; `send ID` exchanges another byte on it (1 s).
+/// Reads commands on stdin, answers `ok` (`ok PORT` after `open`) or `fail` on stdout:
+/// `probe SRC DST SECS` connects from SRC and exchanges a byte; `open ID SRC DST [DPORT]`
+/// keeps such a connection open; `send ID` exchanges another byte on it (1 s); `close ID`;
+/// `udp SRC SPORT DST DPORT` sends a datagram; `syn SRC SPORT DST DPORT` connects where
+/// nothing listens (refused).
 const PROBER: &str = r#"
 import socket, sys
 conns = {}
-def connect(src, dst, t):
+def connect(src, dst, t, dport=7000, sport=0):
     fam = socket.AF_INET6 if ":" in dst else socket.AF_INET
     c = socket.socket(fam, socket.SOCK_STREAM)
     c.settimeout(t)
-    c.bind((src, 0))
-    c.connect((dst, 7000))
+    c.bind((src, sport))
+    c.connect((dst, dport))
     c.sendall(b"x")
     if c.recv(10) != b"x":
         raise Exception("echo")
@@ -60,17 +66,34 @@ def connect(src, dst, t):
 for line in sys.stdin:
     p = line.split()
     try:
+        out = "ok"
         if p[0] == "probe":
             connect(p[1], p[2], float(p[3])).close()
         elif p[0] == "open":
-            conns[p[1]] = connect(p[2], p[3], 1.0)
+            c = connect(p[2], p[3], 1.0, int(p[4]) if len(p) > 4 else 7000)
+            conns[p[1]] = c
+            out = "ok %d" % c.getsockname()[1]
+        elif p[0] == "close":
+            conns.pop(p[1]).close()
+        elif p[0] == "udp":
+            fam = socket.AF_INET6 if ":" in p[3] else socket.AF_INET
+            u = socket.socket(fam, socket.SOCK_DGRAM)
+            u.bind((p[1], int(p[2])))
+            u.sendto(b"forged?", (p[3], int(p[4])))
+            u.close()
+        elif p[0] == "syn":
+            try:
+                connect(p[1], p[3], 1.0, int(p[4]), int(p[2]))
+                out = "fail"
+            except ConnectionRefusedError:
+                pass
         elif p[0] == "send":
             c = conns[p[1]]
             c.settimeout(1.0)
             c.sendall(b"y")
             if c.recv(10) != b"y":
                 raise Exception("echo")
-        print("ok", flush=True)
+        print(out, flush=True)
     except Exception:
         print("fail", flush=True)
 "#;
@@ -110,6 +133,8 @@ struct Lab {
     server: String,
     client: String,
     echo: Option<Child>,
+    /// More servers started in the server namespace, stopped on drop.
+    more: Vec<Child>,
 }
 
 impl Lab {
@@ -131,6 +156,7 @@ impl Lab {
             server,
             client,
             echo: None,
+            more: Vec::new(),
         };
         let (s, c) = (lab.server.clone(), lab.client.clone());
         must(&["ip", "netns", "add", &c]);
@@ -230,9 +256,9 @@ impl Lab {
 
 impl Drop for Lab {
     fn drop(&mut self) {
-        if let Some(mut echo) = self.echo.take() {
-            let _ = echo.kill();
-            let _ = echo.wait();
+        for mut child in self.echo.take().into_iter().chain(self.more.drain(..)) {
+            let _ = child.kill();
+            let _ = child.wait();
         }
         for ns in [&self.server, &self.client] {
             let _ = Command::new("ip").args(["netns", "del", ns]).output();
@@ -248,14 +274,27 @@ struct Prober {
 
 impl Prober {
     fn ask(&mut self, line: &str) -> bool {
+        self.ask_for(line).is_some()
+    }
+
+    /// The answer after `ok` (empty for a plain `ok`), `None` for `fail`.
+    fn ask_for(&mut self, line: &str) -> Option<String> {
         writeln!(self.stdin, "{line}").unwrap();
         let mut answer = String::new();
         self.stdout.read_line(&mut answer).unwrap();
         match answer.trim() {
-            "ok" => true,
-            "fail" => false,
+            "fail" => None,
+            a if a.starts_with("ok") => Some(a[2..].trim().to_owned()),
             other => panic!("prober said {other:?}"),
         }
+    }
+
+    /// Opens connection `id` from `src` to `dst`:`dport` (one byte each way); its source port.
+    fn open(&mut self, id: &str, src: &str, dst: &str, dport: u16) -> u16 {
+        self.ask_for(&format!("open {id} {src} {dst} {dport}"))
+            .unwrap_or_else(|| panic!("could not connect {src} -> {dst}:{dport}"))
+            .parse()
+            .unwrap()
     }
 
     /// Whether `src` can connect to `dst` within 1 s.

@@ -255,3 +255,109 @@ fn a_table_not_plainly_ours_is_recreated() {
     assert!(take_over_plan("").is_none());
     assert!(take_over_plan(r#"{"nftables": [{"map": {}}]}"#).is_none());
 }
+
+/// `listing` with the TCP client record: an output chain with its rule and the two sets.
+fn listing_with_record(tcp4: &str, output_prio: i32) -> String {
+    let sets = [
+        ("allow4_g3", "ipv4_addr", I),
+        ("allow6_g3", "ipv6_addr", I),
+        ("ban4_g9", "ipv4_addr", IT),
+        ("ban6_g8", "ipv6_addr", IT),
+    ];
+    let refs = ["allow4_g3", "allow6_g3", "ban4_g9", "ban6_g8"];
+    let base = listing(&sets, &refs, -150);
+    let extra = [
+        format!(r#"{{"set": {{"family": "inet", "name": "tcp4", "table": "bolwerk", "type": ["ipv4_addr", "inet_service"], "handle": 9, "size": 8192, "flags": [{tcp4}], "timeout": 120}}}}"#),
+        r#"{"set": {"family": "inet", "name": "tcp6", "table": "bolwerk", "type": ["ipv6_addr", "inet_service"], "handle": 10, "size": 8192, "flags": ["timeout"], "timeout": 120}}"#.to_owned(),
+        format!(r#"{{"chain": {{"family": "inet", "table": "bolwerk", "name": "output", "handle": 11, "type": "filter", "hook": "output", "prio": {output_prio}, "policy": "accept"}}}}"#),
+        r#"{"rule": {"family": "inet", "table": "bolwerk", "chain": "output", "handle": 12, "expr": [{"match": {"op": "==", "left": {"payload": {"protocol": "tcp", "field": "sport"}}, "right": 53}}, {"set": {"op": "update", "elem": {"concat": [{"payload": {"protocol": "ip", "field": "daddr"}}, {"payload": {"protocol": "tcp", "field": "dport"}}]}, "set": "@tcp4"}}]}}"#.to_owned(),
+    ];
+    base.replacen(
+        r#"{"metainfo""#,
+        &format!(r#"{}, {{"metainfo""#, extra.join(", ")),
+        1,
+    )
+}
+
+#[test]
+fn a_take_over_keeps_the_tcp_client_record() {
+    let plan = take_over_plan(&listing_with_record(r#""timeout""#, -150)).unwrap();
+    assert_eq!(
+        plan.seen,
+        SeenFound {
+            chain: true,
+            v4: seen::Found::Ours,
+            v6: seen::Found::Ours
+        }
+    );
+    assert!(plan.stale.is_empty(), "{:?}", plan.stale);
+    let plan = take_over_plan(&listing_with_record(r#""interval""#, -150)).unwrap();
+    assert_eq!(plan.seen.v4, seen::Found::Other);
+    assert!(
+        take_over_plan(&listing_with_record(r#""timeout""#, 0)).is_none(),
+        "an output chain not as we make it"
+    );
+    let old = take_over_plan(&listing(
+        &[
+            ("allow4_g3", "ipv4_addr", I),
+            ("allow6_g3", "ipv6_addr", I),
+            ("ban4_g9", "ipv4_addr", IT),
+            ("ban6_g8", "ipv6_addr", IT),
+        ],
+        &["allow4_g3", "allow6_g3", "ban4_g9", "ban6_g8"],
+        -150,
+    ))
+    .unwrap();
+    assert_eq!(
+        old.seen,
+        SeenFound::default(),
+        "a table of before the record"
+    );
+}
+
+#[test]
+fn install_makes_the_record_and_no_ports_make_none() {
+    let (dir, mut fw) = fake();
+    fw.install().unwrap();
+    let create = calls(&dir).pop().unwrap();
+    assert!(
+        create.contains(r#""hook":"output""#) && create.contains(r#""set":"@tcp6""#),
+        "{create}"
+    );
+    assert_eq!(fw.confirm_ports(), &[53]);
+    fw.set_confirm_ports(vec![853, 53, 853]);
+    assert_eq!(fw.confirm_ports(), &[53, 853]);
+    // Changed after install: the next call installs again (here: the fake lists nothing, so
+    // the table is made anew) with the new ports.
+    fw.sync_bans(&[], 0).unwrap();
+    let all = calls(&dir);
+    assert!(
+        all.iter()
+            .any(|c| c.contains(r#""right":{"set":[53,853]}"#))
+    );
+
+    let (dir, mut fw) = fake();
+    fw.set_confirm_ports(Vec::new());
+    fw.install().unwrap();
+    let create = calls(&dir).pop().unwrap();
+    assert!(
+        !create.contains("output") && !create.contains("tcp4"),
+        "{create}"
+    );
+    assert!(
+        !fw.tcp_seen("192.0.2.1".parse().unwrap(), 53).unwrap(),
+        "no ports: nothing asked"
+    );
+    assert_eq!(calls(&dir).len(), 2);
+}
+
+#[test]
+fn tcp_seen_asks_one_set() {
+    let (dir, fw) = fake();
+    // The fake prints nothing: not a set listing.
+    let e = fw
+        .tcp_seen("::ffff:192.0.2.1".parse().unwrap(), 5353)
+        .unwrap_err();
+    assert!(e.to_string().contains("unexpected output"), "{e}");
+    assert_eq!(calls(&dir), vec!["-j list set inet bolwerk tcp4\n"]);
+}
