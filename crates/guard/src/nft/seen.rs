@@ -33,12 +33,16 @@
 //! giving up.
 //!
 //! **Size and timeout.** Two minutes covers a guard that is behind on its logs by that much;
-//! older lines simply go unconfirmed. [`SEEN_SIZE`] bounds the cost of a question: nft 1.0.6
-//! answers `list set` for one set in 3 ms when it is nearly empty, 54 ms / 22 MB of nft memory
-//! with 8,192 elements (130 ms with 16,384), so at most 8,192 clients (68 new TCP clients a
-//! second, sustained) are recorded. A full set adds nothing new: such a client is not
-//! confirmed and its line does not ban, the safe side. `get element` is no cheaper: nft 1.0.6
-//! reads every interval set first (8.1 s and 713 MB with a 1,000,000-prefix blocklist).
+//! older lines simply go unconfirmed. [`SEEN_SIZE`] bounds the cost of a question, which grows
+//! with the record and not with the blocklist: `nft -j list set` reads that one set only. On
+//! the 2-core test box (nft 1.0.6, `tcp_seen_cost` in `tests/nft/seen.rs`, debug build):
+//! `tcp_seen` takes 5 to 7 ms with a nearly empty record, with or without a 1,000,000-prefix
+//! blocklist, and 110 to 150 ms with a full record of 8,192 (nft itself 54 to 63 ms and
+//! 22 MB; 130 ms at 16,384). So at most 8,192 clients, about 68 new TCP clients a second
+//! sustained, are recorded; a full set adds nothing new: such a client is not confirmed and
+//! its line does not ban, the safe side. `nft get element` would be cheaper without a
+//! blocklist (6 ms, 27 ms full) but nft 1.0.6 reads every interval set first: 10.6 s and
+//! 713 MB with the 1,000,000-prefix blocklist loaded, so it is not used.
 
 use std::borrow::Cow;
 use std::collections::HashSet;

@@ -231,3 +231,95 @@ fn must_forge_setup(lab: &Lab) {
     std::io::Write::write_all(&mut c.stdin.take().unwrap(), rules.as_bytes()).unwrap();
     assert!(c.wait().unwrap().success());
 }
+
+/// The median wall time of `f` over `n` runs.
+fn median(n: usize, mut f: impl FnMut()) -> Duration {
+    let mut times: Vec<Duration> = (0..n)
+        .map(|_| {
+            let t = Instant::now();
+            f();
+            t.elapsed()
+        })
+        .collect();
+    times.sort();
+    times[n / 2]
+}
+
+/// What a question costs: `tcp_seen` with a nearly empty and a full record, without and with
+/// a 1,000,000-prefix blocklist, against `nft get element`. Slow (a minute, 300 MB in nft):
+/// `cargo test -p guard --test nft -- --ignored --nocapture tcp_seen_cost`.
+#[test]
+#[ignore]
+fn tcp_seen_cost() {
+    let lab = Lab::new("cost");
+    let mut p = lab.prober();
+    let mut fw = lab.firewall();
+    fw.set_confirm_ports(vec![7000]);
+    fw.install().unwrap();
+    let pa = p.open("a", A, SERVER, 7000);
+    let ask = |fw: &Firewall| assert!(seen(fw, A, pa));
+    let get = || {
+        let out = lab.nft_raw(&[
+            "get",
+            "element",
+            "inet",
+            "bolwerk",
+            "tcp4",
+            &format!("{{ {A} . {pa} }}"),
+        ]);
+        assert!(out.status.success());
+    };
+    let fill = |n: u32| {
+        let elems: Vec<String> = (0..n)
+            .map(|i| {
+                format!(
+                    "10.{}.{}.{} . {}",
+                    i >> 16,
+                    (i >> 8) & 255,
+                    i & 255,
+                    1024 + i
+                )
+            })
+            .collect();
+        let cmd = format!("add element inet bolwerk tcp4 {{ {} }}\n", elems.join(", "));
+        let mut c = Command::new("ip")
+            .args(["netns", "exec", &lab.server, "nft", "-f", "-"])
+            .stdin(Stdio::piped())
+            .spawn()
+            .unwrap();
+        std::io::Write::write_all(&mut c.stdin.take().unwrap(), cmd.as_bytes()).unwrap();
+        assert!(c.wait().unwrap().success());
+    };
+    let report = |what: &str, fw: &Firewall| {
+        eprintln!(
+            "{what}: tcp_seen {:?}, get element {:?}",
+            median(9, || ask(fw)),
+            median(3, get)
+        );
+    };
+    report("record of 1, no blocklist", &fw);
+    fill(seen_size() - 1);
+    report("full record, no blocklist", &fw);
+    let v4: Vec<(u32, u32)> = (0..1_000_000u32)
+        .map(|i| {
+            let a = (i << 12).wrapping_add(1 << 28);
+            (a, a + 255)
+        })
+        .collect();
+    let t = Instant::now();
+    fw.load_blocklist(&v4, &[]).unwrap();
+    eprintln!("1,000,000 prefixes loaded in {:?}", t.elapsed());
+    report("full record, 1M blocklist", &fw);
+    lab.nft_raw(&["flush", "set", "inet", "bolwerk", "tcp4"]);
+    fill(1);
+    let pb = p.open("b", A, SERVER, 7000);
+    assert!(seen(&fw, A, pb));
+    eprintln!(
+        "record of 2, 1M blocklist: tcp_seen {:?}",
+        median(9, || assert!(seen(&fw, A, pb)))
+    );
+}
+
+fn seen_size() -> u32 {
+    guard::nft::seen::SEEN_SIZE
+}
