@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the whole test suite on a fresh Debian machine: installs and starts what the tests need
-# (OpenSSL's command-line client, curl, the pebble test CA, Python's SMTP server and DKIM verifier, Chromium and chromedriver for the browser tests, a MariaDB
+# (OpenSSL's command-line client, curl, the pebble test CA, Dovecot, Knot, nftables, Python's SMTP server and DKIM verifier, Chromium and chromedriver for the browser tests, a MariaDB
 # server on 127.0.0.1:3306), then `cargo test`.
 # A service that cannot be started makes this script fail; no test is skipped.
 set -euo pipefail
@@ -71,6 +71,14 @@ command -v curl >/dev/null 2>&1 || apt_install curl ca-certificates
 /usr/bin/python3 -c 'import aiosmtpd, dkim, nacl, dnslib' >/dev/null 2>&1 || apt_install python3 python3-aiosmtpd python3-dkim python3-nacl python3-dnslib
 # DMARC reports are fetched from a real IMAP server (Dovecot, run by the tests themselves).
 [ -x /usr/sbin/dovecot ] || apt_install dovecot-imapd
+# The guard's tests: network namespaces (iproute2) with real Dovecot (IMAP and POP3), Knot DNS
+# and its client kdig, and nftables, all run inside namespaces the tests make.
+command -v ip >/dev/null 2>&1 || apt_install iproute2
+command -v nft >/dev/null 2>&1 || apt_install nftables
+[ -x /usr/lib/dovecot/pop3-login ] || apt_install dovecot-pop3d
+{ [ -x /usr/sbin/knotd ] && command -v kdig >/dev/null 2>&1; } || apt_install knot knot-dnsutils
+# The no-root test runs the server as nobody with one capability (util-linux's setpriv).
+command -v setpriv >/dev/null 2>&1 || apt_install util-linux
 ensure_mariadb
 export BOLWERK_TEST_MYSQL_URL="$mysql_url"
 

@@ -31,7 +31,7 @@ import tomllib
 HOST = r"(?P<host>(?:\d{1,3}\.){3}\d{1,3}|[0-9A-Fa-f:]*:[0-9A-Fa-f:.]+)"
 
 FILE_KEYS = {"service", "description", "threshold", "window", "pattern", "example"}
-PATTERN_KEYS = {"name", "regex", "weight", "spoofable", "threshold", "window"}
+PATTERN_KEYS = {"name", "regex", "weight", "spoofable", "tcp_confirms", "threshold", "window"}
 EXAMPLE_KEYS = {"line", "pattern", "host"}
 KEBAB = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
 DURATION = re.compile(r"^[1-9][0-9]*[smhd]$")
@@ -48,7 +48,7 @@ FORBIDDEN = [
 
 
 def compile_pattern(regex):
-    return re.compile(regex.replace("<HOST>", HOST))
+    return re.compile(regex.replace("<HOST>", HOST).replace("<PORT>", r"(?P<port>\d{1,5})"))
 
 
 def load(path):

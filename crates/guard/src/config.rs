@@ -17,6 +17,10 @@ pub struct GuardConfig {
     pub firewall: bool,
     /// The `nft` program.
     pub nft: String,
+    /// Ports whose TCP clients the kernel remembers (address and source port, for two
+    /// minutes), so that a DNS denial naming them is known to have come over TCP and may ban
+    /// (`tcp_confirms` in a filter). Empty: no such record; DNS lines then never ban.
+    pub confirm_tcp_ports: Vec<u16>,
     /// Filters of your own (`NAME.toml`), added to the built-in ones or replacing one.
     pub filters_dir: Option<PathBuf>,
     /// Milliseconds between looks at the log files.
@@ -41,6 +45,7 @@ impl Default for GuardConfig {
             table: "bolwerk".into(),
             firewall: true,
             nft: "nft".into(),
+            confirm_tcp_ports: vec![53],
             filters_dir: None,
             poll_ms: 100,
             max_line_bytes: 16 * 1024,

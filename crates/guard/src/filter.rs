@@ -15,6 +15,9 @@ use serde::Deserialize;
 /// parse as an address, or the line does not count.
 const HOST: &str = r"(?P<host>(?:\d{1,3}\.){3}\d{1,3}|[0-9A-Fa-f:]*:[0-9A-Fa-f:.]+)";
 
+/// What `<PORT>` becomes: the client's source port, where the line names it.
+const PORT: &str = r"(?P<port>\d{1,5})";
+
 /// The filters that ship with Bolwerk (`crates/guard/filters/`), by name.
 pub const BUILT_IN: &[(&str, &str)] = &[
     ("dovecot", include_str!("../filters/dovecot.toml")),
@@ -70,6 +73,8 @@ struct PatternFile {
     weight: u32,
     #[serde(default)]
     spoofable: bool,
+    #[serde(default)]
+    tcp_confirms: bool,
     threshold: Option<u32>,
     window: Option<String>,
 }
@@ -98,8 +103,12 @@ pub struct Pattern {
     regex: Regex,
     /// How much a match counts toward the threshold (0: recorded only).
     pub weight: u32,
-    /// Evidence that may arrive over UDP with a forged source: counted, never banned on.
+    /// Evidence that may arrive over UDP with a forged source: counted, never banned on
+    /// (unless [`Pattern::tcp_confirms`] and the kernel saw its address and port over TCP).
     pub spoofable: bool,
+    /// A spoofable match counts after all when the firewall saw an established TCP
+    /// connection from the line's address and `<PORT>`: a forged UDP packet cannot make one.
+    pub tcp_confirms: bool,
     /// Matches that ban, within [`Pattern::window_s`].
     pub threshold: u32,
     /// Seconds.
@@ -131,6 +140,8 @@ pub struct Hit {
     pub pattern: usize,
     /// The client's address.
     pub host: IpAddr,
+    /// Its source port, where the pattern has `<PORT>`.
+    pub port: Option<u16>,
 }
 
 /// Seconds in `30s`, `10m`, `1h`, `1d`.
@@ -175,7 +186,16 @@ impl Filter {
             if p.regex.matches("<HOST>").count() != 1 {
                 return Err(bad(&p.name, "<HOST> must appear exactly once".into()));
             }
-            let source = p.regex.replace("<HOST>", HOST);
+            if p.regex.matches("<PORT>").count() > 1 {
+                return Err(bad(&p.name, "<PORT> may appear once".into()));
+            }
+            if p.tcp_confirms && !(p.spoofable && p.regex.contains("<PORT>")) {
+                return Err(bad(
+                    &p.name,
+                    "tcp_confirms needs spoofable = true and <PORT> in the regex".into(),
+                ));
+            }
+            let source = p.regex.replace("<HOST>", HOST).replace("<PORT>", PORT);
             let regex = Regex::new(&source).map_err(|e| bad(&p.name, e.to_string()))?;
             let threshold = p.threshold.unwrap_or(file.threshold);
             if threshold == 0 {
@@ -193,6 +213,7 @@ impl Filter {
                 regex,
                 weight: p.weight,
                 spoofable: p.spoofable,
+                tcp_confirms: p.tcp_confirms,
                 threshold,
             });
         }
@@ -217,7 +238,12 @@ impl Filter {
             let p = self.patterns.get(i)?;
             let caps = p.regex.captures(line)?;
             let host = parse_host(caps.name("host")?.as_str())?;
-            Some(Hit { pattern: i, host })
+            let port = caps.name("port").and_then(|p| p.as_str().parse().ok());
+            Some(Hit {
+                pattern: i,
+                host,
+                port,
+            })
         })
     }
 
@@ -355,6 +381,36 @@ line = "x login ok from 192.0.2.1"
         // A capture that is not an address is no match.
         assert_eq!(f.find("login failed from 999.1.1.1 x"), None);
         assert_eq!(f.find("login failed from ::: x"), None);
+    }
+
+    #[test]
+    fn a_port_is_captured_for_tcp_confirmation() {
+        let text = r#"
+service = "DNS"
+threshold = 2
+window = "10m"
+[[pattern]]
+name = "denied"
+regex = 'denied, remote <HOST>@<PORT>,'
+spoofable = true
+tcp_confirms = true
+"#;
+        let f = Filter::parse("dns", text).unwrap();
+        assert!(f.patterns[0].tcp_confirms);
+        let hit = f
+            .find("ACL, denied, remote 203.0.113.7@56671, key none")
+            .unwrap();
+        assert_eq!(hit.port, Some(56671));
+        assert_eq!(
+            f.find("ACL, denied, remote 203.0.113.7@99999, key none")
+                .unwrap()
+                .port,
+            None
+        );
+        let err = Filter::parse("dns", &text.replace("spoofable = true\n", ""))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("tcp_confirms needs"), "{err}");
     }
 
     #[test]

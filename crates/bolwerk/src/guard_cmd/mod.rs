@@ -34,6 +34,8 @@ use self::readers::{Hit, Shared};
 const SYNC_EVERY: Duration = Duration::from_millis(250);
 /// A full read of the ban list and the allowlist at least this often.
 const FULL_SYNC: Duration = Duration::from_secs(10);
+/// TCP confirmations asked of the firewall per second, at most.
+const CONFIRMS_PER_SECOND: u32 = 50;
 /// How often blocklist files are looked at for changes.
 const BLOCKLIST_EVERY: Duration = Duration::from_secs(30);
 
@@ -56,6 +58,8 @@ struct Guard {
     tally: Mutex<Tally>,
     firewall: Option<Mutex<Firewall>>,
     metrics: Arc<GuardMetrics>,
+    /// TCP confirmations asked in the current second: when it began, and how many.
+    confirm_budget: Mutex<(Instant, u32)>,
     /// Wakes the task that brings the kernel's ban sets in line.
     wake_firewall: tokio::sync::Notify,
     /// Bans made here, not yet stored.
@@ -228,6 +232,7 @@ pub async fn run(config: Config) -> Result<ExitCode> {
     let recorder = store.recorder.clone();
     let firewall = if config.guard.firewall {
         let mut fw = Firewall::new(&config.guard.table, nft_command(&config))?;
+        fw.set_confirm_ports(config.guard.confirm_tcp_ports.clone());
         fw.install().with_context(|| {
             format!(
                 "setting up the nftables table inet {} (the web server's own blocking works without it; set guard.firewall = false to run the guard without the kernel firewall)",
@@ -262,6 +267,7 @@ pub async fn run(config: Config) -> Result<ExitCode> {
         pending: Mutex::new(Vec::new()),
         wake_writer: tokio::sync::Notify::new(),
         wake_firewall: tokio::sync::Notify::new(),
+        confirm_budget: Mutex::new((Instant::now(), 0)),
     });
     // Everything stored first, so the firewall starts complete.
     sync(&g, &recorder).await;
@@ -313,7 +319,7 @@ pub async fn run(config: Config) -> Result<ExitCode> {
         threads.push(handle);
         tracing::info!(target: "guard", log = %w.label(), "following");
     }
-    let decide = tokio::spawn(decide(g.clone(), rx));
+    let decide = tokio::spawn(decide(g.clone(), rx, shared.hits.clone()));
     let saver = {
         let (s, p) = (shared.clone(), positions_path.clone());
         tokio::spawn(async move {
@@ -357,7 +363,7 @@ pub async fn run(config: Config) -> Result<ExitCode> {
 /// Decides on each match: allowlisted, already banned or spoofable evidence counts for
 /// nothing; otherwise it is counted, and at the threshold the address is banned, dropped by
 /// the kernel at once and queued for the ban list.
-async fn decide(g: Arc<Guard>, mut rx: mpsc::Receiver<Hit>) {
+async fn decide(g: Arc<Guard>, mut rx: mpsc::Receiver<Hit>, again: mpsc::Sender<Hit>) {
     while let Some(hit) = rx.recv().await {
         let Some(watch) = g.watches.get(hit.watch) else {
             continue;
@@ -382,7 +388,22 @@ async fn decide(g: Arc<Guard>, mut rx: mpsc::Receiver<Hit>) {
             ignore("already_banned");
             continue;
         }
-        if pattern.spoofable {
+        let confirmed = if pattern.spoofable {
+            tcp_confirmed(&g, pattern.tcp_confirms, hit.host, hit.port).await
+        } else {
+            None
+        };
+        if pattern.spoofable && confirmed != Some(true) {
+            if confirmed == Some(false) && !hit.again {
+                // Knot writes the line a few microseconds before it answers over TCP: ask
+                // again a little later, without holding up the other lines.
+                let again = again.clone();
+                tokio::spawn(async move {
+                    tokio::time::sleep(Duration::from_millis(300)).await;
+                    let _ = again.send(Hit { again: true, ..hit }).await;
+                });
+                continue;
+            }
             ignore("spoofable");
             continue;
         }
@@ -431,6 +452,52 @@ async fn decide(g: Arc<Guard>, mut rx: mpsc::Receiver<Hit>) {
         lock(&g.pending).push((ban, hit.host, filter.name.clone(), hit.line));
         g.wake_writer.notify_one();
     }
+}
+
+/// Whether the firewall saw `host` and `port` in an established TCP connection lately (see
+/// `guard.confirm_tcp_ports`): then a line that could have been forged over UDP was not.
+///
+/// Each question runs nft; a flood of forged denials must not make the guard do nothing else,
+/// so at most [`CONFIRMS_PER_SECOND`] are asked and the rest count as unconfirmed (an attacker
+/// really on TCP keeps trying, and is confirmed a moment later).
+/// `None`: not asked (not a `tcp_confirms` pattern, no firewall, or over the budget).
+async fn tcp_confirmed(
+    g: &Arc<Guard>,
+    wanted: bool,
+    host: IpAddr,
+    port: Option<u16>,
+) -> Option<bool> {
+    let (true, Some(port), Some(_)) = (wanted, port, g.firewall.as_ref()) else {
+        return None;
+    };
+    {
+        let mut budget = lock(&g.confirm_budget);
+        if budget.0.elapsed() >= Duration::from_secs(1) {
+            *budget = (Instant::now(), 0);
+        }
+        if budget.1 >= CONFIRMS_PER_SECOND {
+            GuardMetrics::inc(
+                &g.metrics.ignored,
+                &[("filter", "*"), ("reason", "confirm_budget")],
+            );
+            return None;
+        }
+        budget.1 += 1;
+    }
+    let g = g.clone();
+    tokio::task::spawn_blocking(move || {
+        let fw = g.firewall.as_ref()?;
+        match lock(fw).tcp_seen(host, port) {
+            Ok(seen) => Some(seen),
+            Err(e) => {
+                g.metrics.firewall_errors.inc();
+                tracing::warn!(target: "guard", error = %e, "could not ask the firewall about TCP clients");
+                None
+            }
+        }
+    })
+    .await
+    .unwrap_or(None)
 }
 
 fn human_window(s: i64) -> String {

@@ -24,6 +24,11 @@ pub struct Hit {
     pub watch: usize,
     /// Index of the pattern in the watch's filter.
     pub pattern: usize,
+    /// The client's source port, where the line names it.
+    pub port: Option<u16>,
+    /// Asked again: a TCP confirmation that failed at first (the service may write its line
+    /// a moment before it answers) is asked once more, a little later.
+    pub again: bool,
     /// The client.
     pub host: IpAddr,
     /// The whole line (the ban's evidence).
@@ -60,6 +65,8 @@ fn handle(shared: &Shared, watch: usize, label: &str, filter: &Filter, line: &st
         .blocking_send(Hit {
             watch,
             pattern: hit.pattern,
+            port: hit.port,
+            again: false,
             host: hit.host,
             line: line.to_string(),
         })
