@@ -4,6 +4,7 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod cli;
 mod lab;
 
 use lab::{ALLOWLISTED, ATTACKERS, HONEST, Lab, Ns, PASSWORD, within};

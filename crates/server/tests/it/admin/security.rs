@@ -219,3 +219,50 @@ async fn the_dashboard_shows_attacks_and_acts_on_bans_allowlist_and_rules() {
         assert!(audit.contains(action), "{action} audited");
     }
 }
+
+#[tokio::test]
+async fn bans_show_their_source_and_the_guard_s_log_line_escaped() {
+    let s = TestServer::start().await;
+    let admin = signed_in(&s, "anneke", Role::Admin).await;
+    let store = s.open_store().await;
+    let line = "imap-login: Disconnected (auth failed, 1 attempts): user=<<script>alert(1)</script>>, rip=203.0.113.7";
+    store
+        .recorder
+        .ban_all(&[store::NewBan {
+            subject: "203.0.113.7".into(),
+            until: Some(store::now() + 600),
+            reason: "Dovecot IMAP/POP3: auth-failed (10 in 10m)".into(),
+            count: 1,
+            client_ip: "203.0.113.7".into(),
+            source: "dovecot".into(),
+            evidence: Some(line.into()),
+        }])
+        .await
+        .unwrap();
+    store
+        .recorder
+        .ban("198.51.100.9", None, "seen in our logs", 1, store::BY_CLI)
+        .await
+        .unwrap();
+
+    let (code, html) = admin.get_text("/security").await;
+    assert_eq!(code, 200);
+    assert!(
+        html.contains("dovecot (guard): 1"),
+        "the count by source: {html}"
+    );
+    assert!(html.contains("by hand (CLI): 1"), "{html}");
+    assert!(html.contains("<td>dovecot (guard)</td>"), "{html}");
+    assert!(
+        html.contains("&lt;script&gt;alert(1)&lt;&#x2f;script&gt;"),
+        "the log line, escaped: {html}"
+    );
+    assert!(!html.contains("<script>alert(1)"), "{html}");
+
+    // Only one source.
+    let (_, html) = admin.get_text("/security?source=dovecot").await;
+    assert!(
+        html.contains("203.0.113.7") && !html.contains("198.51.100.9</code>"),
+        "{html}"
+    );
+}
