@@ -537,6 +537,67 @@ impl Lab {
             .arg(&self.config))
     }
 
+    /// Lifts a ban the way an administrator does: signs in to the admin interface from the
+    /// honest side (a new admin account made with the CLI) and presses Unban on the Security
+    /// page.
+    pub fn admin_unban(&self, subject: &str) {
+        use std::io::Write;
+        let password = "lindeboom zomer 2026 beheer";
+        let mut add = Command::new(bolwerk())
+            .args(["user", "add", "warden", "--role", "admin", "--config"])
+            .arg(&self.config)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap();
+        add.stdin
+            .take()
+            .unwrap()
+            .write_all(format!("{password}\n").as_bytes())
+            .unwrap();
+        assert!(add.wait().unwrap().success(), "user add");
+        let jar = self.path("cookies.txt");
+        let curl = |args: &[&str]| -> String {
+            let out = run(self
+                .cmd(Ns::Honest, "curl")
+                .args(["-sk", "--max-time", "10", "--interface", HONEST, "-c"])
+                .arg(&jar)
+                .arg("-b")
+                .arg(&jar)
+                .args(["--resolve", &format!("localhost:8443:{SERVER_FROM_HONEST}")])
+                .args([
+                    "-H",
+                    "Origin: https://localhost:8443",
+                    "-H",
+                    "Sec-Fetch-Site: same-origin",
+                ])
+                .args(args));
+            String::from_utf8_lossy(&out.stdout).into_owned()
+        };
+        curl(&[
+            "-d",
+            "user=warden",
+            "--data-urlencode",
+            &format!("password={password}"),
+            "https://localhost:8443/_admin/login",
+        ]);
+        let page = curl(&["https://localhost:8443/_admin/security"]);
+        let marker = "name=\"csrf\" value=\"";
+        let at = page
+            .find(marker)
+            .unwrap_or_else(|| panic!("signed in? {page}"))
+            + marker.len();
+        let csrf = &page[at..at + page[at..].find('"').unwrap()];
+        let done = curl(&[
+            "-d",
+            &format!("csrf={csrf}"),
+            "--data-urlencode",
+            &format!("subject={subject}"),
+            "https://localhost:8443/_admin/security/unban",
+        ]);
+        assert!(done.contains("Lifted the ban on"), "{done}");
+    }
+
     /// Appends to the Dovecot log directly (damaged lines a service could write).
     pub fn append_dovecot_log(&self, bytes: &[u8]) {
         use std::io::Write;

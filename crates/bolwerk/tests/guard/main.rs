@@ -119,9 +119,23 @@ fn imap_and_pop3_attackers_are_dropped_on_every_port_and_unbanning_restores_them
         "the other ban stands"
     );
 
+    // And in the admin interface: the Security page's Unban.
+    lab.admin_unban(pop_attacker);
+    within(
+        10,
+        "the POP3 attacker unbanned in the admin reaches the server again",
+        &lab,
+        || {
+            PORTS
+                .iter()
+                .all(|p| lab.reaches(Ns::Attacker, pop_attacker, *p))
+        },
+    );
+
     let metrics = lab.metrics();
     assert!(
-        metrics.contains("guard_bans_total{service=\"dovecot\"} 2"),
+        metrics.contains("guard_bans_total{service=\"dovecot\"} 2")
+            && metrics.contains("guard_matches_total{filter=\"dovecot\",pattern=\"auth-failed\"}"),
         "{metrics}"
     );
 }
