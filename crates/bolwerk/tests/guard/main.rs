@@ -296,4 +296,33 @@ fn lines_written_while_the_guard_is_down_are_read_when_it_is_back() {
         &lab,
         || dropped_everywhere(&lab, attacker),
     );
+
+    // Uninstalling removes the guard's table, and with it the kernel's drops; nothing else.
+    lab.stop("guard");
+    let foreign = lab
+        .cmd(Ns::Server, "nft")
+        .args(["add", "table", "inet", "someone_else"])
+        .status()
+        .unwrap();
+    assert!(foreign.success());
+    let out = lab
+        .cmd(Ns::Server, lab::bolwerk())
+        .args(["guard", "--uninstall", "--config"])
+        .arg(&lab.config)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let tables = lab.ruleset();
+    assert!(
+        !tables.contains("table inet bolwerk") && tables.contains("table inet someone_else"),
+        "{tables}"
+    );
+    assert!(
+        lab.reaches(Ns::Attacker, attacker, 143),
+        "no table, no drop"
+    );
 }
