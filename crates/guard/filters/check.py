@@ -30,7 +30,7 @@ import tomllib
 # colon, which also covers IPv4-mapped forms such as ::ffff:192.0.2.1).
 HOST = r"(?P<host>(?:\d{1,3}\.){3}\d{1,3}|[0-9A-Fa-f:]*:[0-9A-Fa-f:.]+)"
 
-FILE_KEYS = {"service", "description", "threshold", "window", "pattern", "example"}
+FILE_KEYS = {"service", "description", "threshold", "window", "prefix", "pattern", "example"}
 PATTERN_KEYS = {"name", "regex", "weight", "spoofable", "tcp_confirms", "threshold", "window"}
 EXAMPLE_KEYS = {"line", "pattern", "host"}
 KEBAB = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
@@ -47,8 +47,11 @@ FORBIDDEN = [
 ]
 
 
-def compile_pattern(regex):
-    return re.compile(regex.replace("<HOST>", HOST).replace("<PORT>", r"(?P<port>\d{1,5})"))
+def compile_pattern(regex, prefix=None):
+    body = regex.replace("<HOST>", HOST).replace("<PORT>", r"(?P<port>\d{1,5})")
+    if prefix is not None:
+        body = f"^(?:{prefix})(?:{body})"
+    return re.compile(body)
 
 
 def load(path):
@@ -90,7 +93,7 @@ def load(path):
             if forbidden.search(regex):
                 errors.append(f"{where}: {what} is not supported by the Rust regex crate")
         try:
-            compiled.append((name, compile_pattern(regex), p))
+            compiled.append((name, compile_pattern(regex, data.get("prefix")), p))
         except re.error as e:
             errors.append(f"{where}: does not compile: {e}")
     need(compiled, "no patterns")

@@ -58,6 +58,11 @@ struct FilterFile {
     description: String,
     threshold: u32,
     window: String,
+    /// What may come before a pattern: the syslog or journal or the service's own log
+    /// prefix, up to the program's tag. Every pattern is then anchored right after it, so
+    /// text a client chooses (a user name, an SMTP command) further on in a line can never be
+    /// read as the start of another line.
+    prefix: Option<String>,
     #[serde(rename = "pattern")]
     patterns: Vec<PatternFile>,
     #[serde(default, rename = "example")]
@@ -142,7 +147,13 @@ pub struct Hit {
     pub host: IpAddr,
     /// Its source port, where the pattern has `<PORT>`.
     pub port: Option<u16>,
+    /// How many attempts the line stands for (a capture named `attempts`, as in Dovecot's
+    /// "auth failed, 12 attempts"), 1 to [`MAX_ATTEMPTS`]; 1 without one.
+    pub attempts: u32,
 }
+
+/// The most attempts one line may stand for.
+pub const MAX_ATTEMPTS: u32 = 20;
 
 /// Seconds in `30s`, `10m`, `1h`, `1d`.
 pub fn parse_window(s: &str) -> Result<i64, String> {
@@ -195,7 +206,11 @@ impl Filter {
                     "tcp_confirms needs spoofable = true and <PORT> in the regex".into(),
                 ));
             }
-            let source = p.regex.replace("<HOST>", HOST).replace("<PORT>", PORT);
+            let body = p.regex.replace("<HOST>", HOST).replace("<PORT>", PORT);
+            let source = match &file.prefix {
+                Some(prefix) => format!("^(?:{prefix})(?:{body})"),
+                None => body,
+            };
             let regex = Regex::new(&source).map_err(|e| bad(&p.name, e.to_string()))?;
             let threshold = p.threshold.unwrap_or(file.threshold);
             if threshold == 0 {
@@ -239,10 +254,15 @@ impl Filter {
             let caps = p.regex.captures(line)?;
             let host = parse_host(caps.name("host")?.as_str())?;
             let port = caps.name("port").and_then(|p| p.as_str().parse().ok());
+            let attempts = caps
+                .name("attempts")
+                .and_then(|a| a.as_str().parse::<u32>().ok())
+                .map_or(1, |n| n.clamp(1, MAX_ATTEMPTS));
             Some(Hit {
                 pattern: i,
                 host,
                 port,
+                attempts,
             })
         })
     }
@@ -411,6 +431,42 @@ tcp_confirms = true
             .unwrap_err()
             .to_string();
         assert!(err.contains("tcp_confirms needs"), "{err}");
+    }
+
+    #[test]
+    fn a_prefix_anchors_every_pattern_and_attempts_multiply() {
+        let text = r#"
+service = "Mail"
+threshold = 10
+window = "10m"
+prefix = '(?:\S+ +\d+ [\d:]+ \S+ )?(?:mail: )?'
+[[pattern]]
+name = "failed"
+regex = 'login failed \((?P<attempts>\d+) attempts\): rip=<HOST>$'
+"#;
+        let f = Filter::parse("mail", text).unwrap();
+        let hit = f
+            .find("Dec  6 08:20:01 host mail: login failed (12 attempts): rip=192.0.2.1")
+            .unwrap();
+        assert_eq!(
+            (hit.host, hit.attempts),
+            ("192.0.2.1".parse::<IpAddr>().unwrap(), 12)
+        );
+        assert_eq!(
+            f.find("login failed (99 attempts): rip=192.0.2.1")
+                .unwrap()
+                .attempts,
+            MAX_ATTEMPTS
+        );
+        // Further on in a line, text a client chose is not a line of its own.
+        assert_eq!(
+            f.find("mail: user=<x login failed (1 attempts): rip=198.51.100.1"),
+            None
+        );
+        assert_eq!(
+            f.find("Dec  6 08:20:01 host other: login failed (1 attempts): rip=198.51.100.1"),
+            None
+        );
     }
 
     #[test]

@@ -172,8 +172,20 @@ impl Follower {
     }
 
     fn open(&self, offset: u64) -> std::io::Result<Open> {
-        let mut file = File::open(&self.path)?;
+        use std::os::unix::fs::OpenOptionsExt;
+        // Without blocking: a FIFO put in the log's place must not hang the reader.
+        let mut file = std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(rustix::fs::OFlags::NONBLOCK.bits() as i32)
+            .open(&self.path)?;
         let meta = file.metadata()?;
+        if !meta.is_file() {
+            // A FIFO, a device (`/dev/zero` would never end), a directory: not a log.
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                format!("{} is not a regular file", self.path.display()),
+            ));
+        }
         file.seek(SeekFrom::Start(offset))?;
         Ok(Open {
             file,
@@ -352,6 +364,25 @@ mod tests {
             f.position().unwrap().offset,
             std::fs::metadata(&path).unwrap().len()
         );
+    }
+
+    #[test]
+    fn a_fifo_or_a_device_in_the_log_s_place_is_refused_not_waited_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("fifo.log");
+        rustix::fs::mknodat(
+            rustix::fs::CWD,
+            &path,
+            rustix::fs::FileType::Fifo,
+            rustix::fs::Mode::RUSR | rustix::fs::Mode::WUSR,
+            0,
+        )
+        .unwrap();
+        let mut f = Follower::new(&path, Start::Beginning, None, 1000);
+        let err = f.poll(&mut |_| {}).unwrap_err();
+        assert!(err.to_string().contains("not a regular file"), "{err}");
+        let mut z = Follower::new(Path::new("/dev/zero"), Start::Beginning, None, 1000);
+        assert!(z.poll(&mut |_| {}).is_err());
     }
 
     #[test]

@@ -15,7 +15,7 @@ use super::{CONFIRMS_PER_SECOND, Guard, lock, now_ms};
 /// Decides on each match: allowlisted, already banned or spoofable evidence counts for
 /// nothing; otherwise it is counted, and at the threshold the address is banned, dropped by
 /// the kernel at once and queued for the ban list.
-pub(super) async fn decide(g: Arc<Guard>, mut rx: mpsc::Receiver<Hit>, again: mpsc::Sender<Hit>) {
+pub(super) async fn decide(g: Arc<Guard>, mut rx: mpsc::Receiver<Hit>) {
     while let Some(hit) = rx.recv().await {
         let Some(watch) = g.watches.get(hit.watch) else {
             continue;
@@ -34,29 +34,28 @@ pub(super) async fn decide(g: Arc<Guard>, mut rx: mpsc::Receiver<Hit>, again: mp
             ignore("allowlisted");
             continue;
         }
+        if lock(&g.never).iter().any(|c| c.contains(hit.host)) {
+            // Loopback, link-local, multicast, unspecified, or this machine's own address:
+            // banning it would cut the machine off from itself or its router.
+            ignore("never_banned");
+            continue;
+        }
         let now_ms = now_ms();
         let now = now_ms / 1000;
         if lock(&g.bans).check(hit.host, now).is_some() {
             ignore("already_banned");
             continue;
         }
-        let confirmed = if pattern.spoofable {
-            tcp_confirmed(&g, pattern.tcp_confirms, hit.host, hit.port).await
-        } else {
-            None
-        };
-        if pattern.spoofable && confirmed != Some(true) {
-            if confirmed == Some(false) && !hit.again {
-                // Knot writes the line a few microseconds before it answers over TCP: ask
-                // again a little later, without holding up the other lines.
-                let again = again.clone();
-                tokio::spawn(async move {
-                    tokio::time::sleep(Duration::from_millis(300)).await;
-                    let _ = again.send(Hit { again: true, ..hit }).await;
-                });
-                continue;
+        if pattern.spoofable && !hit.confirmed {
+            // Asked apart (nft takes milliseconds), so forged lines never hold up the rest;
+            // a confirmed line comes back through the queue.
+            if pattern.tcp_confirms && hit.port.is_some() && g.firewall.is_some() {
+                if g.confirm.try_send(hit).is_err() {
+                    ignore("confirm_busy");
+                }
+            } else {
+                ignore("spoofable");
             }
-            ignore("spoofable");
             continue;
         }
         let threshold = watch.threshold.unwrap_or(pattern.threshold);
@@ -74,7 +73,7 @@ pub(super) async fn decide(g: Arc<Guard>, mut rx: mpsc::Receiver<Hit>, again: mp
             let reached = tally.add(
                 counter,
                 hit.host,
-                pattern.weight,
+                pattern.weight.saturating_mul(hit.attempts),
                 threshold,
                 window_s,
                 now_ms,
@@ -101,55 +100,89 @@ pub(super) async fn decide(g: Arc<Guard>, mut rx: mpsc::Receiver<Hit>, again: mp
         GuardMetrics::inc(&g.metrics.bans, &[("service", &filter.name)]);
         tracing::warn!(target: "guard", ip = %hit.host, subject = %ban.subject, service = %filter.name, reason = %reason, until = ?ban.until, "banned");
         g.wake_firewall.notify_one();
-        lock(&g.pending).push((ban, hit.host, filter.name.clone(), hit.line));
+        // The evidence is stored cut to 1,000 characters: hold no more while it waits.
+        let evidence: String = hit.line.chars().take(1000).collect();
+        lock(&g.pending).push((ban, hit.host, filter.name.clone(), evidence));
         g.wake_writer.notify_one();
     }
 }
 
-/// Whether the firewall saw `host` and `port` in an established TCP connection lately (see
-/// `guard.confirm_tcp_ports`): then a line that could have been forged over UDP was not.
-///
-/// Each question runs nft; a flood of forged denials must not make the guard do nothing else,
-/// so at most [`CONFIRMS_PER_SECOND`] are asked and the rest count as unconfirmed (an attacker
-/// really on TCP keeps trying, and is confirmed a moment later).
-/// `None`: not asked (not a `tcp_confirms` pattern, no firewall, or over the budget).
-async fn tcp_confirmed(
-    g: &Arc<Guard>,
-    wanted: bool,
-    host: IpAddr,
-    port: Option<u16>,
-) -> Option<bool> {
-    let (true, Some(port), Some(_)) = (wanted, port, g.firewall.as_ref()) else {
-        return None;
-    };
-    {
-        let mut budget = lock(&g.confirm_budget);
-        if budget.0.elapsed() >= Duration::from_secs(1) {
-            *budget = (Instant::now(), 0);
-        }
-        if budget.1 >= CONFIRMS_PER_SECOND {
+/// Asks the firewall, one line at a time, whether it saw a spoofable line's address and
+/// source port in an established TCP connection (see `guard.confirm_tcp_ports`): then the line
+/// came over TCP, and goes back to the decisions as confirmed. The queue in front of it is
+/// small and never waited on: a flood of forged lines costs the guard nothing else. A pair is
+/// confirmed once only, so sweeping a victim's source ports gains an attacker at most one
+/// count per real TCP session. A line read before the service answered (Knot logs a moment
+/// before it replies) is asked once more, 300 ms later.
+pub(super) async fn confirm(
+    g: Arc<Guard>,
+    mut rx: mpsc::Receiver<Hit>,
+    decide: mpsc::Sender<Hit>,
+    again: mpsc::Sender<Hit>,
+) {
+    let mut confirmed: std::collections::HashSet<(IpAddr, u16)> = Default::default();
+    let mut window = (Instant::now(), 0u32);
+    while let Some(hit) = rx.recv().await {
+        let Some(port) = hit.port else { continue };
+        if confirmed.contains(&(hit.host, port)) {
             GuardMetrics::inc(
                 &g.metrics.ignored,
-                &[("filter", "*"), ("reason", "confirm_budget")],
+                &[("filter", "*"), ("reason", "confirmed_before")],
             );
-            return None;
+            continue;
         }
-        budget.1 += 1;
-    }
-    let g = g.clone();
-    tokio::task::spawn_blocking(move || {
-        let fw = g.firewall.as_ref()?;
-        match lock(fw).tcp_seen(host, port) {
-            Ok(seen) => Some(seen),
-            Err(e) => {
-                g.metrics.firewall_errors.inc();
-                tracing::warn!(target: "guard", error = %e, "could not ask the firewall about TCP clients");
-                None
+        if window.0.elapsed() >= Duration::from_secs(1) {
+            window = (Instant::now(), 0);
+        }
+        if window.1 >= CONFIRMS_PER_SECOND {
+            GuardMetrics::inc(
+                &g.metrics.ignored,
+                &[("filter", "*"), ("reason", "confirm_busy")],
+            );
+            continue;
+        }
+        window.1 += 1;
+        let g2 = g.clone();
+        let host = hit.host;
+        let seen = tokio::task::spawn_blocking(move || {
+            let fw = g2.firewall.as_ref()?;
+            match lock(fw).tcp_seen(host, port) {
+                Ok(seen) => Some(seen),
+                Err(e) => {
+                    g2.metrics.firewall_errors.inc();
+                    tracing::warn!(target: "guard", error = %e, "could not ask the firewall about TCP clients");
+                    None
+                }
             }
+        })
+        .await
+        .unwrap_or(None);
+        match seen {
+            Some(true) => {
+                if confirmed.len() >= 10_000 {
+                    confirmed.clear();
+                }
+                confirmed.insert((hit.host, port));
+                let _ = decide
+                    .send(Hit {
+                        confirmed: true,
+                        ..hit
+                    })
+                    .await;
+            }
+            Some(false) if !hit.again => {
+                let again = again.clone();
+                tokio::spawn(async move {
+                    tokio::time::sleep(Duration::from_millis(300)).await;
+                    let _ = again.try_send(Hit { again: true, ..hit });
+                });
+            }
+            _ => GuardMetrics::inc(
+                &g.metrics.ignored,
+                &[("filter", "*"), ("reason", "spoofable")],
+            ),
         }
-    })
-    .await
-    .unwrap_or(None)
+    }
 }
 
 pub(super) fn human_window(s: i64) -> String {

@@ -36,7 +36,7 @@ const SYNC_EVERY: Duration = Duration::from_millis(250);
 /// A full read of the ban list and the allowlist at least this often.
 const FULL_SYNC: Duration = Duration::from_secs(10);
 /// TCP confirmations asked of the firewall per second, at most.
-const CONFIRMS_PER_SECOND: u32 = 50;
+pub(super) const CONFIRMS_PER_SECOND: u32 = 50;
 /// How often blocklist files are looked at for changes.
 const BLOCKLIST_EVERY: Duration = Duration::from_secs(30);
 
@@ -59,8 +59,16 @@ struct Guard {
     tally: Mutex<Tally>,
     firewall: Option<Mutex<Firewall>>,
     metrics: Arc<GuardMetrics>,
-    /// TCP confirmations asked in the current second: when it began, and how many.
-    confirm_budget: Mutex<(Instant, u32)>,
+    /// Addresses never banned nor dropped: loopback, link-local, multicast, unspecified, and
+    /// this machine's own (refreshed with every full sync).
+    never: Mutex<Vec<Cidr>>,
+    /// When `never` was last read.
+    never_at: Mutex<Instant>,
+    /// The allowlist the kernel has now (`None`: not yet given), to give it again on change
+    /// or after a failure.
+    applied_allow: Mutex<Option<Vec<Cidr>>>,
+    /// Spoofable lines waiting to be confirmed over TCP (a small queue, never waited on).
+    confirm: mpsc::Sender<Hit>,
     /// Wakes the task that brings the kernel's ban sets in line.
     wake_firewall: tokio::sync::Notify,
     /// Bans made here, not yet stored.
@@ -77,6 +85,41 @@ fn now_ms() -> i64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
         .unwrap_or(0)
+}
+
+/// Networks never banned nor dropped, and this machine's own addresses (from `ip -o addr`;
+/// none when it cannot be run).
+fn never_banned() -> Vec<Cidr> {
+    let mut out: Vec<Cidr> = [
+        "127.0.0.0/8",
+        "0.0.0.0/8",
+        "169.254.0.0/16",
+        "224.0.0.0/4",
+        "255.255.255.255/32",
+        "::1/128",
+        "::/128",
+        "fe80::/10",
+        "ff00::/8",
+    ]
+    .iter()
+    .filter_map(|c| Cidr::parse(c))
+    .collect();
+    if let Ok(o) = std::process::Command::new("ip")
+        .args(["-o", "addr", "show"])
+        .output()
+    {
+        // "2: eth0    inet 192.0.2.5/24 brd ..." and "inet6 2001:db8::5/64 scope global".
+        for line in String::from_utf8_lossy(&o.stdout).lines() {
+            let mut words = line.split_whitespace();
+            while let Some(w) = words.next() {
+                if w == "inet" || w == "inet6" {
+                    let addr = words.next().and_then(|a| a.split('/').next()).unwrap_or("");
+                    out.extend(Cidr::parse(addr));
+                }
+            }
+        }
+    }
+    out
 }
 
 /// The argv that runs nft.
@@ -253,6 +296,8 @@ pub async fn run(config: Config) -> Result<ExitCode> {
         .filter_map(|c| Cidr::parse(c))
         .collect();
     let metrics = Arc::new(GuardMetrics::new());
+    let (tx, rx) = mpsc::channel::<Hit>(10_000);
+    let (confirm_tx, confirm_rx) = mpsc::channel::<Hit>(256);
     let g = Arc::new(Guard {
         filters,
         watches,
@@ -268,7 +313,10 @@ pub async fn run(config: Config) -> Result<ExitCode> {
         pending: Mutex::new(Vec::new()),
         wake_writer: tokio::sync::Notify::new(),
         wake_firewall: tokio::sync::Notify::new(),
-        confirm_budget: Mutex::new((Instant::now(), 0)),
+        never: Mutex::new(never_banned()),
+        never_at: Mutex::new(Instant::now()),
+        applied_allow: Mutex::new(None),
+        confirm: confirm_tx.clone(),
     });
     // Everything stored first, so the firewall starts complete.
     upkeep::sync(&g, &recorder).await;
@@ -286,7 +334,12 @@ pub async fn run(config: Config) -> Result<ExitCode> {
         })
     });
 
-    let (tx, rx) = mpsc::channel::<Hit>(10_000);
+    let confirmer = tokio::spawn(decide::confirm(
+        g.clone(),
+        confirm_rx,
+        tx.clone(),
+        confirm_tx,
+    ));
     let positions_path = positions_file(&config);
     let shared = Arc::new(Shared {
         metrics: metrics.clone(),
@@ -320,7 +373,7 @@ pub async fn run(config: Config) -> Result<ExitCode> {
         threads.push(handle);
         tracing::info!(target: "guard", log = %w.label(), "following");
     }
-    let decide = tokio::spawn(decide::decide(g.clone(), rx, shared.hits.clone()));
+    let decide = tokio::spawn(decide::decide(g.clone(), rx));
     let saver = {
         let (s, p) = (shared.clone(), positions_path.clone());
         tokio::spawn(async move {
@@ -350,7 +403,7 @@ pub async fn run(config: Config) -> Result<ExitCode> {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    for t in [blocklists, syncer, writer, decide, firewall_task] {
+    for t in [blocklists, syncer, writer, decide, firewall_task, confirmer] {
         t.abort();
     }
     if let Some(t) = metrics_task {

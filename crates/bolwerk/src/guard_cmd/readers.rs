@@ -26,6 +26,10 @@ pub struct Hit {
     pub pattern: usize,
     /// The client's source port, where the line names it.
     pub port: Option<u16>,
+    /// How many attempts the line stands for (`attempts` in the pattern; else 1).
+    pub attempts: u32,
+    /// A spoofable line the firewall confirmed came over TCP.
+    pub confirmed: bool,
     /// Asked again: a TCP confirmation that failed at first (the service may write its line
     /// a moment before it answers) is asked once more, a little later.
     pub again: bool,
@@ -66,6 +70,8 @@ fn handle(shared: &Shared, watch: usize, label: &str, filter: &Filter, line: &st
             watch,
             pattern: hit.pattern,
             port: hit.port,
+            attempts: hit.attempts,
+            confirmed: false,
             again: false,
             host: hit.host,
             line: line.to_string(),

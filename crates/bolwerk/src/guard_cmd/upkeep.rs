@@ -151,13 +151,19 @@ pub(super) async fn sync(g: &Arc<Guard>, recorder: &store::Recorder) {
         Ok(entries) => {
             let mut allow = g.config_allow.clone();
             allow.extend(entries.iter().filter_map(|a| Cidr::parse(&a.cidr)));
-            let changed = *lock(&g.allow) != allow;
-            if changed {
-                *lock(&g.allow) = allow.clone();
-                for c in &allow {
-                    lock(&g.tally).forget(c.addr());
-                }
-                apply_allowlist(g, allow).await;
+            *lock(&g.allow) = allow.clone();
+            if lock(&g.never_at).elapsed() >= Duration::from_secs(60) {
+                *lock(&g.never) = super::never_banned();
+                *lock(&g.never_at) = Instant::now();
+            }
+            // The kernel accepts the allowlist and the never-banned before any drop, so no
+            // ban or blocklist (the web server's included) can cut the machine off from its
+            // own addresses, its router's link-local one, or an allowlisted network. Given at
+            // start, on every change, and again after a failure.
+            let mut kernel = allow;
+            kernel.extend(lock(&g.never).iter().copied());
+            if lock(&g.applied_allow).as_ref() != Some(&kernel) {
+                apply_allowlist(g, kernel).await;
             }
         }
         Err(e) => tracing::warn!(target: "guard", error = %e, "could not read the allowlist"),
@@ -170,7 +176,10 @@ async fn apply_allowlist(g: &Arc<Guard>, allow: Vec<Cidr>) {
     let _ = tokio::task::spawn_blocking(move || {
         let Some(fw) = &g.firewall else { return };
         match lock(fw).set_allowlist(&allow) {
-            Ok(_) => GuardMetrics::set(&g.metrics.firewall_elements, &[("set", "allowlist")], allow.len() as i64),
+            Ok(_) => {
+                GuardMetrics::set(&g.metrics.firewall_elements, &[("set", "allowlist")], allow.len() as i64);
+                *lock(&g.applied_allow) = Some(allow);
+            }
             Err(e) => {
                 g.metrics.firewall_errors.inc();
                 tracing::error!(target: "guard", error = %e, "could not update the firewall's allowlist");
@@ -193,14 +202,14 @@ pub(super) async fn keep_blocklists(g: Arc<Guard>, config: Config) {
         .map(|e| server::blocklists::Source::parse(e).local_path(&config.data_dir))
         .collect();
     let mut stamps: Vec<Option<std::time::SystemTime>> = vec![None; paths.len()];
-    let mut first = true;
+    // True until a load succeeded, and again after one failed.
+    let mut retry = true;
     loop {
         let now: Vec<Option<std::time::SystemTime>> = paths
             .iter()
             .map(|p| std::fs::metadata(p).and_then(|m| m.modified()).ok())
             .collect();
-        if first || now != stamps {
-            first = false;
+        if retry || now != stamps {
             stamps = now;
             let mut lists = Vec::new();
             for p in &paths {
@@ -214,20 +223,25 @@ pub(super) async fn keep_blocklists(g: Arc<Guard>, config: Config) {
             let union = Blocklist::union(&lists);
             let g2 = g.clone();
             let started = Instant::now();
-            let _ = tokio::task::spawn_blocking(move || {
-                let Some(fw) = &g2.firewall else { return };
+            let loaded = tokio::task::spawn_blocking(move || {
+                let Some(fw) = &g2.firewall else { return true };
                 match lock(fw).load_blocklist(union.ranges_v4(), union.ranges_v6()) {
                     Ok(_) => {
                         GuardMetrics::set(&g2.metrics.firewall_elements, &[("set", "blocklist")], union.len() as i64);
                         tracing::info!(target: "guard", ranges = union.len(), ms = started.elapsed().as_millis() as u64, "blocklists loaded into the firewall");
+                        true
                     }
                     Err(e) => {
                         g2.metrics.firewall_errors.inc();
-                        tracing::error!(target: "guard", error = %e, "could not load the blocklists into the firewall");
+                        tracing::error!(target: "guard", error = %e, "could not load the blocklists into the firewall; trying again");
+                        false
                     }
                 }
             })
-            .await;
+            .await
+            .unwrap_or(false);
+            // A failed load is tried again at the next look, changed files or not.
+            retry = !loaded;
         }
         tokio::time::sleep(BLOCKLIST_EVERY).await;
     }

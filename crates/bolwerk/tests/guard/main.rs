@@ -275,6 +275,50 @@ fn rotation_damaged_lines_web_bans_and_the_allowlist() {
         "{}",
         lab.metrics()
     );
+
+    // A network banned by hand that holds the allowlisted address: the kernel still lets
+    // the allowlisted one through (the config file's allowlist reaches the kernel too).
+    let out = lab.cli(&["ban", "add", "10.201.2.0/24", "--for", "1h"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    within(
+        10,
+        "the honest network banned by hand is dropped",
+        &lab,
+        || !lab.reaches(Ns::Honest, HONEST, 143),
+    );
+    assert!(
+        lab.reaches(Ns::Honest, ALLOWLISTED, 143),
+        "the allowlist wins in the kernel{}",
+        lab.ruleset()
+    );
+    assert!(
+        lab.cli(&["ban", "remove", "10.201.2.0/24"])
+            .status
+            .success()
+    );
+
+    // Lines naming addresses that must never be dropped (a webmail reporting 127.0.0.1, a
+    // router's link-local address, the server's own) never ban, however many.
+    for ip in ["127.0.0.1", "fe80::1", lab::SERVER_FROM_ATTACKER] {
+        let line = format!(
+            "Dec 06 08:20:01 imap-login: Info: Disconnected: Connection closed (auth failed, 1 attempts in 2 secs): user=<bob>, method=PLAIN, rip={ip}, lip=10.201.1.1, session=<x>\n"
+        );
+        lab.append_dovecot_log(line.repeat(12).as_bytes());
+    }
+    within(5, "the never-banned lines are read", &lab, || {
+        lab.metrics().contains("reason=\"never_banned\"} 36")
+    });
+    let bans = ban_list(&lab);
+    assert!(
+        !bans.iter().any(|b| b["subject"] == "127.0.0.1"
+            || b["subject"] == "fe80::/64"
+            || b["subject"] == lab::SERVER_FROM_ATTACKER),
+        "{bans:?}"
+    );
 }
 
 #[test]
