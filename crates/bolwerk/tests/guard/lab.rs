@@ -633,6 +633,16 @@ impl Drop for Lab {
             let _ = child.wait();
         }
         for ns in [Ns::Server, Ns::Attacker, Ns::Honest] {
+            // Whatever is left in the namespace (Dovecot's login processes outlive their
+            // master for a moment) goes with it.
+            if let Ok(out) = Command::new("ip")
+                .args(["netns", "pids", &self.ns(ns)])
+                .output()
+            {
+                for pid in String::from_utf8_lossy(&out.stdout).split_whitespace() {
+                    let _ = Command::new("kill").args(["-9", pid]).status();
+                }
+            }
             let _ = Command::new("ip")
                 .args(["netns", "del", &self.ns(ns)])
                 .status();
