@@ -125,8 +125,12 @@ impl Recorder {
 
     /// The mark of the ban list now (see [`BanChanges`]).
     pub async fn ban_changes(&self) -> Result<BanChanges> {
+        // All three through an index, whatever the length of the history: the newest id, the
+        // newest lift, and how many lifts share that second (a second lift within it).
         let r = sqlx::query(
-            "SELECT COALESCE(MAX(id), 0), COUNT(lifted_at), COALESCE(MAX(lifted_at), 0) FROM bans",
+            "SELECT COALESCE((SELECT MAX(id) FROM bans), 0), \
+                    (SELECT COUNT(*) FROM bans WHERE lifted_at >= (SELECT MAX(lifted_at) FROM bans)), \
+                    COALESCE((SELECT MAX(lifted_at) FROM bans), 0)",
         )
         .fetch_one(self.pool())
         .await?;

@@ -54,6 +54,14 @@ pub async fn sources_evidence_and_the_change_mark(store: &Store) {
         before_lift,
         "a lift changes the mark"
     );
+    // A second lift within the same second changes it too.
+    let before_second = r.ban_changes().await.unwrap();
+    assert_eq!(store.editor.lift_bans("198.51.100.0/24").await.unwrap(), 1);
+    assert_ne!(
+        r.ban_changes().await.unwrap(),
+        before_second,
+        "another lift changes the mark"
+    );
     let history = store.editor.bans_since(0).await.unwrap();
     assert!(history.iter().any(|b| b.source == "dovecot"));
 }
