@@ -70,10 +70,30 @@ impl Tally {
         window_s: i64,
         now_ms: i64,
     ) -> bool {
+        self.add_subject(
+            counter,
+            Subject::of(host),
+            weight,
+            threshold,
+            window_s,
+            now_ms,
+        )
+    }
+
+    /// [`Tally::add`] for a whole network (an IPv6 /56 or /48, counting its /64s together).
+    pub fn add_subject(
+        &mut self,
+        counter: Counter,
+        subject: Subject,
+        weight: u32,
+        threshold: u32,
+        window_s: i64,
+        now_ms: i64,
+    ) -> bool {
         if weight == 0 {
             return false;
         }
-        let key = (counter, Subject::of(host));
+        let key = (counter, subject);
         self.counters.insert(counter);
         if !self.entries.contains_key(&key) && self.entries.len() >= self.max {
             self.make_room(now_ms);
@@ -108,6 +128,10 @@ impl Tally {
         let s = Subject::of(host);
         for c in &self.counters {
             self.entries.remove(&(*c, s));
+            if s.prefix == 64 {
+                self.entries.remove(&(*c, s.widened(56)));
+                self.entries.remove(&(*c, s.widened(48)));
+            }
         }
     }
 
@@ -225,6 +249,35 @@ mod tests {
             "10,000 forgets with 100,000 tracked: {:?}",
             started.elapsed()
         );
+    }
+
+    #[test]
+    fn an_ipv6_attacker_walking_its_48_is_counted_by_its_networks() {
+        // What the guard does: each match counts for the /64, its /56 (4x the threshold) and
+        // its /48 (16x). Four failed passwords (weight 2, threshold 10) per /64, a new /64
+        // each time, never bans a /64; the /56 and /48 totals do.
+        let mut t = Tally::new(100_000);
+        let net = |g| Counter {
+            filter: 0,
+            group: g,
+        };
+        let mut banned = None;
+        'walk: for n in 0..10_000u128 {
+            let addr: u128 = (0x2001_0db8_0001u128 << 80) | (n << 64) | 1;
+            let ip = IpAddr::V6(addr.into());
+            for _ in 0..4 {
+                assert!(!t.add(C, ip, 2, 10, 600, 0), "no single /64 gets there");
+                let own = Subject::of(ip);
+                for (prefix, times, g) in [(56u8, 4u32, 1u16), (48, 16, 2)] {
+                    if t.add_subject(net(g), own.widened(prefix), 2, 10 * times, 600, 0) {
+                        banned = Some((n, prefix));
+                        break 'walk;
+                    }
+                }
+            }
+        }
+        // 40 points in a /56 is 20 guesses: the fifth /64.
+        assert_eq!(banned, Some((4, 56)));
     }
 
     #[test]

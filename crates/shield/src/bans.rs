@@ -230,6 +230,12 @@ impl BanTable {
                 subject = subject.widened(48);
             }
         }
+        self.ban_subject(subject, now, reason)
+    }
+
+    /// Bans a subject as it is (an IPv6 /56 or /48 whose /64s together crossed a threshold),
+    /// escalating as [`BanTable::ban`] does.
+    pub fn ban_subject(&mut self, subject: Subject, now: i64, reason: &str) -> Ban {
         let count = match self.history.get(&subject) {
             Some((n, last)) if now - last < self.policy.memory => n + 1,
             _ => 1,
@@ -401,6 +407,20 @@ mod tests {
         for bad in ["", "10", "1w", "-1h", "0s", "h", "99999999999999999d"] {
             assert!(parse_duration(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn a_network_banned_whole_covers_its_64s_and_escalates() {
+        let mut t = BanTable::new(BanPolicy::default());
+        let net = Subject::of(ip("2001:db8:1:200::1")).widened(48);
+        let first = t.ban_subject(net, 0, "walked its /48");
+        assert_eq!(
+            (first.subject.to_string().as_str(), first.until),
+            ("2001:db8:1::/48", Some(600))
+        );
+        assert!(t.check(ip("2001:db8:1:ffff::9"), 10).is_some());
+        assert!(t.check(ip("2001:db8:2::9"), 10).is_none());
+        assert_eq!(t.ban_subject(net, 700, "again").until, Some(700 + 3600));
     }
 
     #[test]

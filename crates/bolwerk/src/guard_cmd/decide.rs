@@ -6,6 +6,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use guard::tally::Counter;
+use shield::bans::Subject;
+
+/// Counter groups for an IPv6 client's /56 and /48 (a pattern's own groups are its index).
+const NET56: u16 = u16::MAX - 2;
+const NET48: u16 = u16::MAX - 3;
 use tokio::sync::mpsc;
 
 use super::metrics::GuardMetrics;
@@ -68,16 +73,33 @@ pub(super) async fn decide(g: Arc<Guard>, mut rx: mpsc::Receiver<Hit>) {
                 u16::MAX
             },
         };
+        let weight = pattern.weight.saturating_mul(hit.attempts);
         let reached = {
             let mut tally = lock(&g.tally);
-            let reached = tally.add(
-                counter,
-                hit.host,
-                pattern.weight.saturating_mul(hit.attempts),
-                threshold,
-                window_s,
-                now_ms,
-            );
+            let mut reached = tally
+                .add(counter, hit.host, weight, threshold, window_s, now_ms)
+                .then(|| Subject::of(hit.host));
+            // An IPv6 host owns at least a /64 and usually a /56 or /48: moving to a fresh
+            // /64 after a few guesses must not start it from zero. Its networks count too,
+            // with higher thresholds.
+            let own = Subject::of(hit.host);
+            if reached.is_none() && own.prefix == 64 {
+                for (prefix, times, group) in [(56u8, 4u32, NET56), (48, 16, NET48)] {
+                    let net = Counter { group, ..counter };
+                    let wide = own.widened(prefix);
+                    if tally.add_subject(
+                        net,
+                        wide,
+                        weight,
+                        threshold.saturating_mul(times),
+                        window_s,
+                        now_ms,
+                    ) {
+                        reached = Some(wide);
+                        break;
+                    }
+                }
+            }
             g.metrics.tracked.set(tally.len() as i64);
             let evicted = tally.evicted;
             g.metrics
@@ -85,9 +107,9 @@ pub(super) async fn decide(g: Arc<Guard>, mut rx: mpsc::Receiver<Hit>) {
                 .inc_by(evicted.saturating_sub(g.metrics.evicted.get()));
             reached
         };
-        if !reached {
+        let Some(subject) = reached else {
             continue;
-        }
+        };
         let reason = format!(
             "{}: {} ({} in {})",
             filter.service,
@@ -95,7 +117,16 @@ pub(super) async fn decide(g: Arc<Guard>, mut rx: mpsc::Receiver<Hit>) {
             threshold,
             human_window(window_s)
         );
-        let ban = lock(&g.bans).ban(hit.host, now, &reason);
+        let reason = if subject.prefix < 64 {
+            format!("{reason}, across its /{}", subject.prefix)
+        } else {
+            reason
+        };
+        let ban = if subject.prefix < 64 {
+            lock(&g.bans).ban_subject(subject, now, &reason)
+        } else {
+            lock(&g.bans).ban(hit.host, now, &reason)
+        };
         lock(&g.tally).forget(hit.host);
         GuardMetrics::inc(&g.metrics.bans, &[("service", &filter.name)]);
         tracing::warn!(target: "guard", ip = %hit.host, subject = %ban.subject, service = %filter.name, reason = %reason, until = ?ban.until, "banned");
