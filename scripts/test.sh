@@ -79,6 +79,9 @@ command -v nft >/dev/null 2>&1 || apt_install nftables
 { [ -x /usr/sbin/knotd ] && command -v kdig >/dev/null 2>&1; } || apt_install knot knot-dnsutils
 # The no-root test runs the server as nobody with one capability (util-linux's setpriv).
 command -v setpriv >/dev/null 2>&1 || apt_install util-linux
+# A journal watch is tested against a real systemd-journald, run in a mount namespace.
+{ [ -x /lib/systemd/systemd-journald ] && command -v journalctl >/dev/null 2>&1; } || apt_install systemd
+command -v logger >/dev/null 2>&1 || apt_install bsdutils
 ensure_mariadb
 export BOLWERK_TEST_MYSQL_URL="$mysql_url"
 

@@ -67,6 +67,9 @@ pub struct Watch {
     pub file: Option<PathBuf>,
     /// A systemd unit whose journal to follow (`dovecot.service`), through `journalctl`.
     pub journal: Option<String>,
+    /// Or the journal's entries with this syslog identifier (`dovecot`, `postfix/smtpd`): for
+    /// services not run as their own unit.
+    pub journal_tag: Option<String>,
     /// Overrides the filter's threshold.
     pub threshold: Option<u32>,
     /// Overrides the filter's window (`10m`).
@@ -76,10 +79,11 @@ pub struct Watch {
 impl Watch {
     /// For messages and metrics: `dovecot:/var/log/mail.log`.
     pub fn label(&self) -> String {
-        match (&self.file, &self.journal) {
-            (Some(f), _) => format!("{}:{}", self.filter, f.display()),
-            (None, Some(u)) => format!("{}:journal:{u}", self.filter),
-            (None, None) => self.filter.clone(),
+        match (&self.file, &self.journal, &self.journal_tag) {
+            (Some(f), ..) => format!("{}:{}", self.filter, f.display()),
+            (None, Some(u), _) => format!("{}:journal:{u}", self.filter),
+            (None, None, Some(t)) => format!("{}:journal-tag:{t}", self.filter),
+            (None, None, None) => self.filter.clone(),
         }
     }
 }
@@ -111,9 +115,16 @@ impl GuardConfig {
         }
         for (i, w) in self.watches.iter().enumerate() {
             let key = format!("guard.watch[{i}]");
-            match (&w.file, &w.journal) {
-                (Some(_), None) | (None, Some(_)) => {}
-                _ => out.push((key.clone(), "give either file or journal".into())),
+            let sources = [
+                w.file.is_some(),
+                w.journal.is_some(),
+                w.journal_tag.is_some(),
+            ];
+            if sources.iter().filter(|s| **s).count() != 1 {
+                out.push((
+                    key.clone(),
+                    "give one of file, journal or journal_tag".into(),
+                ));
             }
             if w.threshold == Some(0) {
                 out.push((format!("{key}.threshold"), "at least 1".into()));

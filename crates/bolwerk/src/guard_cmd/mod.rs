@@ -354,7 +354,12 @@ pub async fn run(config: Config) -> Result<ExitCode> {
         let filter = g.filters[g.watches[i].filter].clone();
         let label = g.watches[i].label.clone();
         let s = shared.clone();
-        let handle = match (&w.file, &w.journal) {
+        let journal = match (&w.journal, &w.journal_tag) {
+            (Some(unit), _) => Some(["--unit".to_string(), unit.clone()]),
+            (None, Some(tag)) => Some(["--identifier".to_string(), tag.clone()]),
+            (None, None) => None,
+        };
+        let handle = match (&w.file, journal) {
             (Some(path), _) => {
                 let saved = lock(&shared.positions).get(path).copied();
                 let path = path.clone();
@@ -362,12 +367,9 @@ pub async fn run(config: Config) -> Result<ExitCode> {
                     .name(format!("guard-{i}"))
                     .spawn(move || readers::follow_file(s, i, label, filter, path, saved))?
             }
-            (None, Some(unit)) => {
-                let unit = unit.clone();
-                std::thread::Builder::new()
-                    .name(format!("guard-{i}"))
-                    .spawn(move || readers::follow_journal(s, i, label, filter, unit))?
-            }
+            (None, Some(select)) => std::thread::Builder::new()
+                .name(format!("guard-{i}"))
+                .spawn(move || readers::follow_journal(s, i, label, filter, select))?,
             (None, None) => continue,
         };
         threads.push(handle);

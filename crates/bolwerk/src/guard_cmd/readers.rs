@@ -134,18 +134,21 @@ pub fn follow_file(
     }
 }
 
-/// Follows a systemd unit's journal through `journalctl` until told to stop; restarts it
-/// when it ends.
+/// Follows a systemd unit's journal, or a syslog identifier's, through `journalctl` until
+/// told to stop; restarts it when it ends. `select` is `--unit UNIT` or `--identifier TAG`.
 pub fn follow_journal(
     shared: Arc<Shared>,
     watch: usize,
     label: String,
     filter: Arc<Filter>,
-    unit: String,
+    select: [String; 2],
 ) {
     while !shared.stop.load(Ordering::Relaxed) {
         let child = std::process::Command::new("journalctl")
-            .args(["--follow", "--lines=0", "--output=cat", "--unit", &unit])
+            // `--since=now`, not `--lines=0`: with `--lines`, systemd 252's journalctl shows
+            // only the newest of the entries that arrive together (one of six in the test).
+            .args(["--follow", "--since=now", "--output=cat"])
+            .args(&select)
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::null())
             .spawn();

@@ -87,7 +87,7 @@ fn a_guard_that_cannot_start_says_why() {
     write("[[guard.watch]]\nfilter = \"dovecot\"\n");
     let (ok, out) = run(&["guard", "--config", config.to_str().unwrap()]);
     assert!(
-        !ok && out.contains("guard.watch[0]: give either file or journal"),
+        !ok && out.contains("guard.watch[0]: give one of file, journal or journal_tag"),
         "{out}"
     );
 

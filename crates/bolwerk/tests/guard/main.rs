@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod cli;
+mod journal;
 mod lab;
 
 use lab::{ALLOWLISTED, ATTACKERS, HONEST, Lab, Ns, PASSWORD, within};
