@@ -25,6 +25,8 @@ fn a_journal_followed_by_syslog_identifier_bans() {
     let line = "imap-login: Disconnected: Aborted login by logging out (auth failed, 1 attempts in 2 secs): user=<bob>, method=PLAIN, rip=203.0.113.9, lip=192.0.2.1, secured, session=<s>";
     let script = format!(
         r#"set -e
+JPID= GPID=
+trap 'kill $GPID $JPID 2>/dev/null || true' EXIT
 mount --make-rprivate /
 mkdir -p /run/systemd/journal /run/log
 mount -t tmpfs tmpfs /run/systemd/journal
@@ -39,9 +41,7 @@ for i in $(seq 200); do grep -q "the guard is running" "{d}/guard.out" && break;
 sleep 1
 for i in 1 2 3 4 5 6; do printf 'MESSAGE={line}\nSYSLOG_IDENTIFIER=dovecot\n' | logger --journald; done
 printf 'MESSAGE={line}\nSYSLOG_IDENTIFIER=not-dovecot\n' | logger --journald
-for i in $(seq 100); do "{bolwerk}" ban list --config "{config}" | grep -q 203.0.113.9 && break; sleep 0.1; done
-kill $GPID $JPID
-wait $GPID || true
+for i in $(seq 100); do "{bolwerk}" ban list --config "{config}" | grep -q 203.0.113.9 && break; sleep 0.1; done || true
 "#,
         d = d.display(),
         bolwerk = bolwerk(),
