@@ -245,12 +245,16 @@ fn median(n: usize, mut f: impl FnMut()) -> Duration {
     times[n / 2]
 }
 
-/// What a question costs: `tcp_seen` with a nearly empty and a full record, without and with
-/// a 1,000,000-prefix blocklist, against `nft get element`. Slow (a minute, 300 MB in nft):
-/// `cargo test -p guard --test nft -- --ignored --nocapture tcp_seen_cost`.
+/// `tcp_seen` answers right with a full record and a blocklist loaded, and what a question
+/// costs then, against `nft get element` (printed, never asserted). CI loads 20,000 prefixes;
+/// the figures in BENCHMARKS.md are from a million (a minute, 300 MB in nft):
+/// `BOLWERK_COST_PREFIXES=1000000 cargo test -p guard --test nft -- --nocapture tcp_seen_cost`.
 #[test]
-#[ignore]
 fn tcp_seen_cost() {
+    let prefixes: u32 = std::env::var("BOLWERK_COST_PREFIXES")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(20_000);
     let lab = Lab::new("cost");
     let mut p = lab.prober();
     let mut fw = lab.firewall();
@@ -300,7 +304,7 @@ fn tcp_seen_cost() {
     report("record of 1, no blocklist", &fw);
     fill(seen_size() - 1);
     report("full record, no blocklist", &fw);
-    let v4: Vec<(u32, u32)> = (0..1_000_000u32)
+    let v4: Vec<(u32, u32)> = (0..prefixes)
         .map(|i| {
             let a = (i << 12).wrapping_add(1 << 28);
             (a, a + 255)
@@ -308,14 +312,14 @@ fn tcp_seen_cost() {
         .collect();
     let t = Instant::now();
     fw.load_blocklist(&v4, &[]).unwrap();
-    eprintln!("1,000,000 prefixes loaded in {:?}", t.elapsed());
-    report("full record, 1M blocklist", &fw);
+    eprintln!("{prefixes} prefixes loaded in {:?}", t.elapsed());
+    report("full record, blocklist loaded", &fw);
     lab.nft_raw(&["flush", "set", "inet", "bolwerk", "tcp4"]);
     fill(1);
     let pb = p.open("b", A, SERVER, 7000);
     assert!(seen(&fw, A, pb));
     eprintln!(
-        "record of 2, 1M blocklist: tcp_seen {:?}",
+        "record of 2, blocklist loaded: tcp_seen {:?}",
         median(9, || assert!(seen(&fw, A, pb)))
     );
 }
