@@ -108,11 +108,8 @@ async fn check(server: SocketAddr, ip: IpAddr, crawler: Crawler) -> bool {
 /// One question over UDP; the answers of the asked type.
 async fn ask(server: SocketAddr, name: Name, kind: RecordType) -> anyhow::Result<Vec<RData>> {
     let id: u16 = rand::random();
-    let mut q = Message::new();
-    q.set_id(id)
-        .set_message_type(MessageType::Query)
-        .set_op_code(OpCode::Query)
-        .set_recursion_desired(true);
+    let mut q = Message::new(id, MessageType::Query, OpCode::Query);
+    q.metadata.recursion_desired = true;
     q.add_query(Query::query(name, kind));
     let bind: SocketAddr = if server.is_ipv4() {
         ([0, 0, 0, 0], 0).into()
@@ -130,14 +127,14 @@ async fn ask(server: SocketAddr, name: Name, kind: RecordType) -> anyhow::Result
             continue;
         };
         // Ignore anything that is not the answer to this question (spoofing).
-        if r.id() != id || r.message_type() != MessageType::Response {
+        if r.metadata.id != id || r.metadata.message_type != MessageType::Response {
             continue;
         }
         return Ok(r
-            .answers()
+            .answers
             .iter()
             .filter(|rec| rec.record_type() == kind)
-            .map(|rec| rec.data().clone())
+            .map(|rec| rec.data.clone())
             .collect());
     }
 }

@@ -39,15 +39,12 @@ async fn dns_server(
             let Ok(q) = Message::from_vec(&buf[..n]) else {
                 continue;
             };
-            let mut r = Message::new();
-            r.set_id(q.id())
-                .set_message_type(MessageType::Response)
-                .set_op_code(q.op_code())
-                .set_recursion_desired(q.recursion_desired())
-                .set_recursion_available(true)
-                .set_authoritative(true);
-            r.add_queries(q.queries().to_vec());
-            for query in q.queries() {
+            let mut r = Message::new(q.metadata.id, MessageType::Response, q.metadata.op_code);
+            r.metadata.recursion_desired = q.metadata.recursion_desired;
+            r.metadata.recursion_available = true;
+            r.metadata.authoritative = true;
+            r.add_queries(q.queries.clone());
+            for query in &q.queries {
                 let name = query.name().to_ascii().trim_end_matches('.').to_lowercase();
                 match query.query_type() {
                     RecordType::PTR => {
@@ -73,11 +70,11 @@ async fn dns_server(
                 }
             }
             let known = arpa.contains_key(
-                &q.queries()
+                &q.queries
                     .first()
                     .map(|x| x.name().to_ascii().trim_end_matches('.').to_lowercase())
                     .unwrap_or_default(),
-            ) || q.queries().iter().any(|x| {
+            ) || q.queries.iter().any(|x| {
                 a.contains_key(
                     x.name()
                         .to_ascii()
@@ -87,7 +84,7 @@ async fn dns_server(
                 )
             });
             if !known {
-                r.set_response_code(ResponseCode::NXDomain);
+                r.metadata.response_code = ResponseCode::NXDomain;
             }
             let _ = sock.send_to(&r.to_vec().unwrap(), peer).await;
         }
