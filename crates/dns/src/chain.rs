@@ -1,0 +1,887 @@
+//! The DNSSEC chain of trust of a hosted domain, walked from the root's trust anchor down to the
+//! domain, with every broken link said in words an operator can act on: no DS at the parent, a
+//! DS that matches no key, a missing, bad, expired or not yet valid signature, signatures about
+//! to expire, a new KSK still waiting for its DS.
+//!
+//! A validating resolver only says "bogus"; this walk says why. It asks one upstream (a
+//! resolver, or in the tests the authoritative server of a whole test hierarchy) with DO and CD
+//! set, so that a validating upstream still shows what it would reject, and checks everything
+//! itself with the clock it is given (tests move it).
+
+use std::net::SocketAddr;
+use std::str::FromStr;
+use std::sync::Arc;
+
+use hickory_proto::dnssec::rdata::{DNSKEY, DNSSECRData, DS, RRSIG};
+use hickory_proto::dnssec::{Nsec3HashAlgorithm, TrustAnchors, Verifier};
+use hickory_proto::op::{Message, ResponseCode};
+use hickory_proto::rr::{DNSClass, Name, RData, Record, RecordType};
+use serde::Serialize;
+
+use crate::record::wire_name;
+use crate::wire;
+
+/// The verdict.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// Every link from the anchor to the domain's records holds.
+    Secure,
+    /// Provably unsigned: a parent says, signed, that there is no DS. Visitors are not protected.
+    Insecure,
+    /// A link is broken: validating resolvers refuse the domain's records (it is unreachable).
+    Bogus,
+    /// The DNS did not answer well enough to judge.
+    Unknown,
+}
+
+/// How bad a finding is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Something to know (a rollover under way).
+    Note,
+    /// Will break if nothing happens (signatures expiring soon).
+    Warning,
+    /// Broken now, or not protected.
+    Error,
+}
+
+/// One thing found.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    /// How bad.
+    pub severity: Severity,
+    /// Stable code for alerts and tests: `no-ds`, `unsigned`, `ds-mismatch`, `no-dnskey`,
+    /// `no-signature`, `bad-signature`, `expired`, `not-yet-valid`, `unknown-key`,
+    /// `ds-unproven`, `expiring`, `ksk-waiting`, `stale-ds`, `no-anchor`, `lookup`.
+    pub code: &'static str,
+    /// The zone it is about.
+    pub zone: String,
+    /// What, and what to do.
+    pub text: String,
+}
+
+/// One zone of the chain.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ZoneLink {
+    /// The zone (`.` for the root).
+    pub zone: String,
+    /// Its DS records at the parent, as `tag/algorithm/digest type`.
+    pub ds: Vec<String>,
+    /// Its keys, as `KSK 12345 (alg 13)`.
+    pub keys: Vec<String>,
+    /// Secure up to here, or where it stopped.
+    pub status: Status,
+}
+
+/// What the walk found.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Report {
+    /// The domain.
+    pub domain: String,
+    /// The verdict.
+    pub status: Status,
+    /// The zones from the root down.
+    pub chain: Vec<ZoneLink>,
+    /// Everything found, worst first.
+    pub findings: Vec<Finding>,
+    /// When the first signature of the domain's own zone runs out (Unix seconds).
+    pub earliest_expiry: Option<u64>,
+    /// The record sets whose signatures were checked, as `name TYPE`.
+    pub checked: Vec<String>,
+}
+
+impl Report {
+    /// The findings at `severity` or worse.
+    pub fn at_least(&self, severity: Severity) -> impl Iterator<Item = &Finding> {
+        self.findings.iter().filter(move |f| f.severity >= severity)
+    }
+}
+
+/// Trust anchors from zone-file lines (`. 3600 IN DNSKEY 257 3 13 <base64>`), or the IANA
+/// root keys when `text` is `None`.
+pub fn anchors(text: Option<&str>) -> Result<TrustAnchors, crate::Error> {
+    match text {
+        None => Ok(TrustAnchors::default()),
+        Some(t) => TrustAnchors::from_str(t)
+            .map_err(|e| crate::Error::Key(format!("trust anchor file: {e}"))),
+    }
+}
+
+/// Walks chains.
+#[derive(Clone)]
+pub struct Walker {
+    /// Who is asked.
+    pub upstream: SocketAddr,
+    /// The root's keys.
+    pub anchors: Arc<TrustAnchors>,
+    /// Unix seconds the signatures are judged at.
+    pub now: u64,
+    /// Warn when a signature of the domain's zone runs out within this many seconds.
+    pub warn_within_s: u64,
+}
+
+type Failure = (&'static str, String);
+
+struct Walk {
+    findings: Vec<Finding>,
+    chain: Vec<ZoneLink>,
+    checked: Vec<String>,
+    earliest: Option<u64>,
+}
+
+impl Walk {
+    fn add(&mut self, severity: Severity, code: &'static str, zone: &Name, text: String) {
+        self.findings.push(Finding {
+            severity,
+            code,
+            zone: show(zone),
+            text,
+        });
+    }
+}
+
+fn show(n: &Name) -> String {
+    if n.is_root() {
+        ".".into()
+    } else {
+        crate::record::normal_name(&n.to_ascii())
+    }
+}
+
+impl Walker {
+    /// Walks from the root to `domain` (the apex of a hosted zone), then checks the signatures
+    /// over the domain's SOA and over `extra` record sets (a site's addresses, its MX).
+    pub async fn walk(&self, domain: &str, extra: &[(String, RecordType)]) -> Report {
+        let mut w = Walk {
+            findings: Vec::new(),
+            chain: Vec::new(),
+            checked: Vec::new(),
+            earliest: None,
+        };
+        let status = match wire_name(domain) {
+            Ok(target) => self.walk_to(&target, extra, &mut w).await,
+            Err(e) => {
+                w.add(Severity::Error, "lookup", &Name::root(), e.to_string());
+                Status::Unknown
+            }
+        };
+        w.findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
+        Report {
+            domain: crate::record::normal_name(domain),
+            status,
+            chain: w.chain,
+            findings: w.findings,
+            earliest_expiry: w.earliest,
+            checked: w.checked,
+        }
+    }
+
+    async fn ask(&self, name: &Name, kind: RecordType, w: &mut Walk) -> Option<Message> {
+        match wire::query(self.upstream, name, kind, true).await {
+            Ok(m) => match m.metadata.response_code {
+                ResponseCode::NoError | ResponseCode::NXDomain => Some(m),
+                rc => {
+                    w.add(
+                        Severity::Error,
+                        "lookup",
+                        name,
+                        format!("{} answered {rc} for {} {kind}", self.upstream, show(name)),
+                    );
+                    None
+                }
+            },
+            Err(e) => {
+                w.add(Severity::Error, "lookup", name, e.to_string());
+                None
+            }
+        }
+    }
+
+    async fn walk_to(&self, target: &Name, extra: &[(String, RecordType)], w: &mut Walk) -> Status {
+        let mut zone = Name::root();
+        let Some(m) = self.ask(&zone, RecordType::DNSKEY, w).await else {
+            return Status::Unknown;
+        };
+        let keys = dnskeys(&m, &zone);
+        let anchored: Vec<DNSKEY> = keys
+            .iter()
+            .filter(|k| self.anchors.contains(k.public_key()))
+            .cloned()
+            .collect();
+        let mut link = ZoneLink {
+            zone: ".".into(),
+            ds: Vec::new(),
+            keys: keys.iter().map(describe_key).collect(),
+            status: Status::Secure,
+        };
+        if anchored.is_empty() {
+            w.add(
+                Severity::Error,
+                "no-anchor",
+                &zone,
+                format!(
+                    "no key of the root zone {} serves matches the trust anchor (is the anchor for this root, or the upstream a real resolver?)",
+                    self.upstream
+                ),
+            );
+            link.status = Status::Bogus;
+            w.chain.push(link);
+            return Status::Bogus;
+        }
+        if let Err((code, text)) =
+            self.verify(&m, &zone, RecordType::DNSKEY, &anchored, &zone, w, false)
+        {
+            w.add(Severity::Error, code, &zone, text);
+            link.status = Status::Bogus;
+            w.chain.push(link);
+            return Status::Bogus;
+        }
+        w.chain.push(link);
+        let mut zone_keys = keys;
+        let labels = target.num_labels();
+        for n in 1..=labels {
+            let name = target.trim_to(usize::from(n));
+            let last = n == labels;
+            let Some(soa) = self.ask(&name, RecordType::SOA, w).await else {
+                return Status::Unknown;
+            };
+            if soa.metadata.response_code == ResponseCode::NXDomain {
+                w.add(
+                    Severity::Error,
+                    "lookup",
+                    &name,
+                    format!("{} does not exist in the DNS", show(&name)),
+                );
+                return Status::Unknown;
+            }
+            let cut = soa
+                .answers
+                .iter()
+                .any(|r| r.record_type() == RecordType::SOA && r.name == name);
+            if !cut {
+                if last {
+                    w.add(
+                        Severity::Error,
+                        "lookup",
+                        &name,
+                        format!(
+                            "{} is not the apex of a zone (it has no SOA record of its own)",
+                            show(&name)
+                        ),
+                    );
+                }
+                continue;
+            }
+            match self.link(&zone, &zone_keys, &name, last, w).await {
+                Ok(Some(keys)) => {
+                    zone = name;
+                    zone_keys = keys;
+                }
+                Ok(None) => return Status::Insecure,
+                Err(s) => return s,
+            }
+        }
+        // The zone's own records.
+        let mut sets = vec![(zone.clone(), RecordType::SOA)];
+        for (n, t) in extra {
+            if let Ok(name) = wire_name(n)
+                && zone.zone_of(&name)
+            {
+                sets.push((name, *t));
+            }
+        }
+        let mut bogus = false;
+        for (name, kind) in sets {
+            let Some(m) = self.ask(&name, kind, w).await else {
+                bogus = true;
+                continue;
+            };
+            if !m
+                .answers
+                .iter()
+                .any(|r| r.record_type() == kind && r.name == name)
+            {
+                continue;
+            }
+            w.checked.push(format!("{} {kind}", show(&name)));
+            if let Err((code, text)) = self.verify(&m, &name, kind, &zone_keys, &zone, w, true) {
+                w.add(Severity::Error, code, &zone, text);
+                bogus = true;
+            }
+        }
+        if let Some(exp) = w.earliest
+            && exp.saturating_sub(self.now) < self.warn_within_s
+        {
+            w.add(
+                Severity::Warning,
+                "expiring",
+                &zone,
+                format!(
+                    "a signature of {} runs out at {} ({}): the signer must renew it before then (Knot re-signs by itself: check `knotc zone-status {}`)",
+                    show(&zone),
+                    utc(exp),
+                    left(exp, self.now),
+                    show(&zone)
+                ),
+            );
+        }
+        if bogus { Status::Bogus } else { Status::Secure }
+    }
+
+    /// Checks the link from `parent` (its keys trusted) to `child`: `Ok(Some(keys))` when the
+    /// child's keys are trusted now, `Ok(None)` when the child is provably unsigned.
+    async fn link(
+        &self,
+        parent: &Name,
+        parent_keys: &[DNSKEY],
+        child: &Name,
+        last: bool,
+        w: &mut Walk,
+    ) -> Result<Option<Vec<DNSKEY>>, Status> {
+        let dsm = self
+            .ask(child, RecordType::DS, w)
+            .await
+            .ok_or(Status::Unknown)?;
+        let ds: Vec<DS> = dsm
+            .answers
+            .iter()
+            .filter(|r| r.name == *child)
+            .filter_map(|r| match &r.data {
+                RData::DNSSEC(DNSSECRData::DS(d)) => Some(d.clone()),
+                _ => None,
+            })
+            .collect();
+        let km = self
+            .ask(child, RecordType::DNSKEY, w)
+            .await
+            .ok_or(Status::Unknown)?;
+        let keys = dnskeys(&km, child);
+        let mut link = ZoneLink {
+            zone: show(child),
+            ds: ds.iter().map(describe_ds).collect(),
+            keys: keys.iter().map(describe_key).collect(),
+            status: Status::Secure,
+        };
+        if ds.is_empty() {
+            match self.no_ds_proof(&dsm, child, parent, parent_keys, w) {
+                Ok(()) => {
+                    link.status = Status::Insecure;
+                    w.chain.push(link);
+                    let text = if keys.is_empty() {
+                        format!(
+                            "{} is not signed: nothing protects its records. Sign it on the DNS server (docs/dns.md), then publish its DS at the registrar",
+                            show(child)
+                        )
+                    } else {
+                        let ksk: Vec<String> = keys
+                            .iter()
+                            .filter(|k| k.is_key_signing_key())
+                            .filter_map(|k| k.calculate_key_tag().ok())
+                            .map(|t| t.to_string())
+                            .collect();
+                        format!(
+                            "{} is signed, but {} has no DS record for it, so no resolver checks the signatures: publish the DS of KSK {} at the registrar (`keymgr {} ds` on the Knot server prints it)",
+                            show(child),
+                            show(parent),
+                            if ksk.is_empty() {
+                                "?".into()
+                            } else {
+                                ksk.join(", ")
+                            },
+                            show(child)
+                        )
+                    };
+                    let code = if keys.is_empty() { "unsigned" } else { "no-ds" };
+                    w.add(Severity::Error, code, child, text);
+                    return Ok(None);
+                }
+                Err((code, text)) => {
+                    w.add(Severity::Error, code, child, text);
+                    link.status = Status::Bogus;
+                    w.chain.push(link);
+                    return Err(Status::Bogus);
+                }
+            }
+        }
+        let fail = |w: &mut Walk, mut link: ZoneLink, code, text| {
+            w.add(Severity::Error, code, child, text);
+            link.status = Status::Bogus;
+            w.chain.push(link);
+            Err(Status::Bogus)
+        };
+        if let Err((code, text)) =
+            self.verify(&dsm, child, RecordType::DS, parent_keys, parent, w, false)
+        {
+            return fail(w, link, code, text);
+        }
+        if keys.is_empty() {
+            return fail(
+                w,
+                link,
+                "no-dnskey",
+                format!(
+                    "{} has a DS for {} ({}), but {} publishes no DNSKEY: resolvers reject the whole domain. Sign the zone again, or remove the DS at the registrar",
+                    show(parent),
+                    show(child),
+                    ds.iter().map(describe_ds).collect::<Vec<_>>().join(", "),
+                    show(child)
+                ),
+            );
+        }
+        let entry: Vec<DNSKEY> = keys
+            .iter()
+            .filter(|k| ds.iter().any(|d| d.covers(child, k).unwrap_or(false)))
+            .cloned()
+            .collect();
+        if entry.is_empty() {
+            return fail(
+                w,
+                link,
+                "ds-mismatch",
+                format!(
+                    "the DS at {} ({}) matches no key of {} (its keys: {}): resolvers reject the whole domain. Publish the DS of the current KSK at the registrar (`keymgr {} ds`)",
+                    show(parent),
+                    ds.iter().map(describe_ds).collect::<Vec<_>>().join(", "),
+                    show(child),
+                    keys.iter().map(describe_key).collect::<Vec<_>>().join(", "),
+                    show(child)
+                ),
+            );
+        }
+        if let Err((code, text)) =
+            self.verify(&km, child, RecordType::DNSKEY, &entry, child, w, last)
+        {
+            return fail(w, link, code, text);
+        }
+        for k in keys
+            .iter()
+            .filter(|k| k.is_key_signing_key() && !entry.contains(k))
+        {
+            w.add(
+                Severity::Note,
+                "ksk-waiting",
+                child,
+                format!(
+                    "{} is published but {} has no DS for it yet: during a KSK rollover, publish its DS at the registrar (the old KSK stays until then)",
+                    describe_key(k),
+                    show(parent)
+                ),
+            );
+        }
+        for d in ds
+            .iter()
+            .filter(|d| !keys.iter().any(|k| d.covers(child, k).unwrap_or(false)))
+        {
+            w.add(
+                Severity::Note,
+                "stale-ds",
+                child,
+                format!(
+                    "the DS {} at {} matches no key of {} any more: remove it at the registrar",
+                    describe_ds(d),
+                    show(parent),
+                    show(child)
+                ),
+            );
+        }
+        w.chain.push(link);
+        Ok(Some(keys))
+    }
+
+    /// A signed proof from `parent` that `child` has no DS (NSEC, or NSEC3 matching or opting out).
+    fn no_ds_proof(
+        &self,
+        m: &Message,
+        child: &Name,
+        parent: &Name,
+        parent_keys: &[DNSKEY],
+        w: &mut Walk,
+    ) -> Result<(), Failure> {
+        let unproven = || {
+            (
+                "ds-unproven",
+                format!(
+                    "{} gives no DS for {} and no signed proof (NSEC/NSEC3) that there is none: resolvers treat that as an attack",
+                    show(parent),
+                    show(child)
+                ),
+            )
+        };
+        for r in &m.authorities {
+            let ok = match &r.data {
+                RData::DNSSEC(DNSSECRData::NSEC(n)) => {
+                    r.name == *child && !n.type_set().contains(RecordType::DS)
+                }
+                RData::DNSSEC(DNSSECRData::NSEC3(n)) => {
+                    let Some(own) = r.name.iter().next() else {
+                        continue;
+                    };
+                    let own = String::from_utf8_lossy(own).to_ascii_lowercase();
+                    let Ok(hash) = Nsec3HashAlgorithm::SHA1.hash(n.salt(), child, n.iterations())
+                    else {
+                        continue;
+                    };
+                    let hash = base32hex(hash.as_ref());
+                    let next = base32hex(n.next_hashed_owner_name());
+                    if own == hash {
+                        !n.type_set().contains(RecordType::DS)
+                    } else {
+                        let covers = if own < next {
+                            own < hash && hash < next
+                        } else {
+                            hash > own || hash < next
+                        };
+                        covers && n.opt_out()
+                    }
+                }
+                _ => continue,
+            };
+            if !ok {
+                continue;
+            }
+            let set: Vec<Record> = m
+                .authorities
+                .iter()
+                .filter(|x| x.name == r.name && x.record_type() == r.record_type())
+                .cloned()
+                .collect();
+            let sigs = rrsigs(&m.authorities, &r.name, r.record_type());
+            if self
+                .check_set(
+                    &r.name,
+                    r.record_type(),
+                    &set,
+                    &sigs,
+                    parent_keys,
+                    parent,
+                    w,
+                    false,
+                )
+                .is_ok()
+            {
+                return Ok(());
+            }
+        }
+        Err(unproven())
+    }
+
+    /// Checks the signatures over the answer's `kind` records at `owner` with `keys` of `zone`.
+    #[allow(clippy::too_many_arguments)]
+    fn verify(
+        &self,
+        m: &Message,
+        owner: &Name,
+        kind: RecordType,
+        keys: &[DNSKEY],
+        zone: &Name,
+        w: &mut Walk,
+        own_zone: bool,
+    ) -> Result<(), Failure> {
+        let set: Vec<Record> = m
+            .answers
+            .iter()
+            .filter(|r| r.name == *owner && r.record_type() == kind)
+            .cloned()
+            .collect();
+        let sigs = rrsigs(&m.answers, owner, kind);
+        self.check_set(owner, kind, &set, &sigs, keys, zone, w, own_zone)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn check_set(
+        &self,
+        owner: &Name,
+        kind: RecordType,
+        set: &[Record],
+        sigs: &[RRSIG],
+        keys: &[DNSKEY],
+        zone: &Name,
+        w: &mut Walk,
+        own_zone: bool,
+    ) -> Result<(), Failure> {
+        let what = format!("{} {kind}", show(owner));
+        if sigs.is_empty() {
+            return Err((
+                "no-signature",
+                format!(
+                    "{what} has no signature (RRSIG): is signing switched on for {}?",
+                    show(zone)
+                ),
+            ));
+        }
+        let now = u32::try_from(self.now).unwrap_or(u32::MAX);
+        let mut worst: Option<Failure> = None;
+        let mut note = |f: Failure| {
+            let rank = |c: &str| match c {
+                "expired" | "not-yet-valid" => 3,
+                "bad-signature" => 2,
+                _ => 1,
+            };
+            if worst.as_ref().is_none_or(|w| rank(f.0) > rank(w.0)) {
+                worst = Some(f);
+            }
+        };
+        for sig in sigs {
+            let input = sig.input();
+            let tag = input.key_tag;
+            if input.signer_name != *zone {
+                note((
+                    "unknown-key",
+                    format!(
+                        "{what} is signed by {}, not by its zone {}",
+                        input.signer_name,
+                        show(zone)
+                    ),
+                ));
+                continue;
+            }
+            let candidates: Vec<&DNSKEY> = keys
+                .iter()
+                .filter(|k| k.zone_key() && !k.revoke())
+                .filter(|k| k.calculate_key_tag().ok() == Some(tag))
+                .filter(|k| k.algorithm() == input.algorithm)
+                .collect();
+            if candidates.is_empty() {
+                note((
+                    "unknown-key",
+                    format!(
+                        "{what} is signed by key {tag}, which is not a trusted key of {}",
+                        show(zone)
+                    ),
+                ));
+                continue;
+            }
+            let exp = input.sig_expiration.get();
+            let inc = input.sig_inception.get();
+            // Serial-number arithmetic (RFC 4034 §3.1.5): the fields wrap in 2106.
+            if (exp.wrapping_sub(now) as i32) < 0 {
+                note((
+                    "expired",
+                    format!(
+                        "the signature over {what} by key {tag} expired at {} ({} ago): resolvers reject these records. The signer has stopped re-signing: check it (`knotc zone-status {}`)",
+                        utc(u64::from(exp)),
+                        ago(u64::from(exp), self.now),
+                        show(zone)
+                    ),
+                ));
+                continue;
+            }
+            if (now.wrapping_sub(inc) as i32) < 0 {
+                note((
+                    "not-yet-valid",
+                    format!(
+                        "the signature over {what} by key {tag} is valid only from {}: the clock of the signer or of this machine is wrong",
+                        utc(u64::from(inc))
+                    ),
+                ));
+                continue;
+            }
+            if candidates
+                .iter()
+                .any(|k| k.verify_rrsig(owner, DNSClass::IN, sig, set.iter()).is_ok())
+            {
+                w.checked.dedup();
+                if own_zone {
+                    let e = self.now + u64::from(exp.wrapping_sub(now));
+                    w.earliest = Some(w.earliest.map_or(e, |x| x.min(e)));
+                }
+                return Ok(());
+            }
+            note((
+                "bad-signature",
+                format!(
+                    "the signature over {what} by key {tag} does not match the records: they were changed without signing again, or the signature is damaged"
+                ),
+            ));
+        }
+        Err(worst.unwrap_or(("no-signature", format!("{what} has no usable signature"))))
+    }
+}
+
+fn dnskeys(m: &Message, owner: &Name) -> Vec<DNSKEY> {
+    m.answers
+        .iter()
+        .filter(|r| r.name == *owner)
+        .filter_map(|r| match &r.data {
+            RData::DNSSEC(DNSSECRData::DNSKEY(k)) => Some(k.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn rrsigs(records: &[Record], owner: &Name, kind: RecordType) -> Vec<RRSIG> {
+    records
+        .iter()
+        .filter(|r| r.name == *owner)
+        .filter_map(|r| match &r.data {
+            RData::DNSSEC(DNSSECRData::RRSIG(s)) if s.input().type_covered == kind => {
+                Some(s.clone())
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+fn describe_key(k: &DNSKEY) -> String {
+    format!(
+        "{} {} (alg {})",
+        if k.is_key_signing_key() { "KSK" } else { "ZSK" },
+        k.calculate_key_tag()
+            .map(|t| t.to_string())
+            .unwrap_or_else(|_| "?".into()),
+        u8::from(k.algorithm())
+    )
+}
+
+fn describe_ds(d: &DS) -> String {
+    format!(
+        "{}/{}/{}",
+        d.key_tag(),
+        u8::from(d.algorithm()),
+        u8::from(d.digest_type())
+    )
+}
+
+/// RFC 4648 base32hex, lower case, no padding: how NSEC3 owner names spell hashes.
+fn base32hex(bytes: &[u8]) -> String {
+    const ABC: &[u8; 32] = b"0123456789abcdefghijklmnopqrstuv";
+    let mut out = String::new();
+    let mut buf: u64 = 0;
+    let mut bits = 0;
+    for &b in bytes {
+        buf = (buf << 8) | u64::from(b);
+        bits += 8;
+        while bits >= 5 {
+            bits -= 5;
+            out.push(char::from(ABC[((buf >> bits) & 31) as usize]));
+        }
+    }
+    if bits > 0 {
+        out.push(char::from(ABC[((buf << (5 - bits)) & 31) as usize]));
+    }
+    out
+}
+
+/// `2026-12-06 11:00 UTC`.
+pub fn utc(unix: u64) -> String {
+    let days = i64::try_from(unix / 86_400).unwrap_or(0);
+    let secs = unix % 86_400;
+    // Howard Hinnant's civil_from_days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02} UTC",
+        secs / 3600,
+        (secs % 3600) / 60
+    )
+}
+
+fn span(s: u64) -> String {
+    match s {
+        s if s >= 2 * 86_400 => format!("{} days", s / 86_400),
+        s if s >= 2 * 3600 => format!("{} hours", s / 3600),
+        s if s >= 120 => format!("{} minutes", s / 60),
+        s => format!("{s} seconds"),
+    }
+}
+
+fn left(at: u64, now: u64) -> String {
+    format!("in {}", span(at.saturating_sub(now)))
+}
+
+fn ago(at: u64, now: u64) -> String {
+    span(now.saturating_sub(at))
+}
+
+/// A validating resolver's verdict on `name`/`kind` (hickory, with `anchors` and one upstream):
+/// the second opinion the walk is held against. It knows only the verdict, not the reason, and
+/// judges with the machine's clock.
+pub async fn resolver_verdict(
+    upstream: SocketAddr,
+    anchors: Arc<TrustAnchors>,
+    name: &str,
+    kind: RecordType,
+) -> Status {
+    use hickory_resolver::Resolver;
+    use hickory_resolver::config::{NameServerConfig, ResolverConfig, ResolverOpts};
+    use hickory_resolver::net::runtime::TokioRuntimeProvider;
+    use hickory_resolver::net::{DnsError, NetError};
+    use hickory_resolver::proto::dnssec::Proof;
+
+    let mut ns = NameServerConfig::udp_and_tcp(upstream.ip());
+    for c in &mut ns.connections {
+        c.port = upstream.port();
+    }
+    let mut opts = ResolverOpts::default();
+    opts.validate = true;
+    opts.cache_size = 0;
+    opts.timeout = wire::TIMEOUT;
+    let resolver = match Resolver::builder_with_config(
+        ResolverConfig::from_parts(None, vec![], vec![ns]),
+        TokioRuntimeProvider::default(),
+    )
+    .with_options(opts)
+    .with_trust_anchor(anchors)
+    .build()
+    {
+        Ok(r) => r,
+        Err(_) => return Status::Unknown,
+    };
+    let Ok(name) = wire_name(name) else {
+        return Status::Unknown;
+    };
+    let from = |p: Proof| match p {
+        Proof::Secure => Status::Secure,
+        Proof::Insecure => Status::Insecure,
+        Proof::Bogus => Status::Bogus,
+        _ => Status::Unknown,
+    };
+    match resolver.lookup(name, kind).await {
+        Ok(l) => {
+            let proofs: Vec<Proof> = l
+                .answers()
+                .iter()
+                .filter(|r| r.record_type() == kind)
+                .map(|r| r.proof)
+                .collect();
+            if proofs.is_empty() {
+                Status::Unknown
+            } else if proofs.iter().all(|p| *p == Proof::Secure) {
+                Status::Secure
+            } else if proofs.contains(&Proof::Bogus) {
+                Status::Bogus
+            } else {
+                from(proofs[0])
+            }
+        }
+        Err(NetError::Dns(DnsError::DnssecBogus)) => Status::Bogus,
+        Err(NetError::Dns(DnsError::Nsec { proof, .. })) => from(proof),
+        Err(_) => Status::Unknown,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_and_hashes_read_right() {
+        assert_eq!(utc(0), "1970-01-01 00:00 UTC");
+        assert_eq!(utc(1_796_554_800), "2026-12-06 11:00 UTC");
+        assert_eq!(utc(951_782_400), "2000-02-29 00:00 UTC");
+        // RFC 4648 §10 test vectors.
+        assert_eq!(base32hex(b"f"), "co");
+        assert_eq!(base32hex(b"foobar"), "cpnmuoj1e8");
+        assert_eq!(left(100 + 3 * 86_400, 100), "in 3 days");
+        assert_eq!(ago(100, 400), "5 minutes");
+    }
+}
