@@ -7,6 +7,7 @@
 //! - [`chain`]: the DNSSEC chain of trust of a domain, walked from the root and explained.
 
 pub mod chain;
+pub mod config;
 pub mod key;
 pub mod plan;
 pub mod record;

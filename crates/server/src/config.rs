@@ -43,6 +43,9 @@ pub struct Config {
     /// The guard: log filters for the mail and DNS servers, and the kernel firewall.
     #[serde(default)]
     pub guard: guard::config::GuardConfig,
+    /// The agency's DNS server: zones Bolwerk keeps its records in, and the DNSSEC check.
+    #[serde(default)]
+    pub dns: dns::config::DnsConfig,
     /// The hosted websites.
     #[serde(default, rename = "site")]
     pub sites: Vec<SiteConfig>,
@@ -65,6 +68,7 @@ impl Default for Config {
             acme: AcmeConfig::default(),
             mail: mail::MailConfig::default(),
             guard: guard::config::GuardConfig::default(),
+            dns: dns::config::DnsConfig::default(),
             sites: Vec::new(),
         }
     }
@@ -933,6 +937,7 @@ impl Config {
         }
         problems.extend(self.mail.problems());
         problems.extend(self.guard.problems());
+        problems.extend(self.dns.problems());
         if let Some(f) = self.mail.password_file.as_ref().filter(|f| !f.is_file()) {
             problems.push((
                 "mail.password_file".into(),
