@@ -45,6 +45,18 @@ pub fn iso_minute(unix: i64) -> String {
     format!("{} {:02}:{:02}", iso(unix), secs / 3600, (secs % 3600) / 60)
 }
 
+/// `2026-11-27T14:05:09Z`: RFC 3339 in UTC, to the second (security.txt's `Expires`).
+pub fn rfc3339(unix: i64) -> String {
+    let secs = unix.rem_euclid(86_400);
+    format!(
+        "{}T{:02}:{:02}:{:02}Z",
+        iso(unix),
+        secs / 3600,
+        (secs % 3600) / 60,
+        secs % 60
+    )
+}
+
 const MONTHS: [&str; 12] = [
     "January",
     "February",
@@ -93,6 +105,11 @@ mod tests {
             iso_minute(1_795_737_600 + 14 * 3600 + 5 * 60 + 59),
             "2026-11-27 14:05"
         );
+        assert_eq!(
+            rfc3339(1_795_737_600 + 14 * 3600 + 5 * 60 + 9),
+            "2026-11-27T14:05:09Z"
+        );
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
     }
 
     #[test]

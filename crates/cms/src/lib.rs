@@ -9,6 +9,7 @@ pub mod date;
 pub mod demo;
 pub mod form;
 pub mod markdown;
+pub mod security_txt;
 mod site;
 pub mod theme;
 

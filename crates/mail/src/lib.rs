@@ -1,6 +1,7 @@
 //! Outgoing mail, done the way a careful mail administrator would: messages whose headers
 //! nothing typed by a visitor can change ([`message`]), DKIM keys with rotation and dual
-//! RSA/Ed25519 signatures ([`dkim`]), and delivery through an SMTP relay ([`smtp`]).
+//! RSA/Ed25519 signatures ([`dkim`]), and delivery through an SMTP relay ([`smtp`]); also the
+//! MTA-STS policy of a mail domain ([`mta_sts`]).
 //!
 //! The queue itself lives in the database (`store`); the server's worker takes messages from
 //! it, signs them here and hands them to the relay.
@@ -9,6 +10,7 @@ pub mod dkim;
 pub mod dmarc;
 pub mod dns;
 pub mod message;
+pub mod mta_sts;
 pub mod records;
 pub mod smtp;
 

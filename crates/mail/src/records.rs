@@ -5,13 +5,15 @@
 //!   this server when it sends itself.
 //! - DKIM publishes the public keys of the key sets ([`crate::dkim`]).
 //! - DMARC tells receivers to reject mail that passes neither, and where to send reports.
+//! - MTA-STS and TLS-RPT tell senders to deliver to the domain only over TLS, and where to
+//!   report when they cannot ([`crate::mta_sts`]).
 
 use serde::Serialize;
 
 /// One record to publish.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Wanted {
-    /// `SPF`, `DKIM` or `DMARC`.
+    /// `SPF`, `DKIM`, `DMARC`, `MTA-STS` or `TLSRPT`.
     pub kind: &'static str,
     /// Full name, e.g. `_dmarc.example.nl`.
     pub name: String,
@@ -71,6 +73,34 @@ pub fn dmarc(domain: &str, rua: &str) -> Wanted {
         value: format!("v=DMARC1; p=reject; rua=mailto:{rua}; adkim=s; aspf=s"),
         why: format!(
             "Receivers reject mail claiming to be from {domain} that fails SPF and DKIM, and send a daily report to {rua}."
+        ),
+    }
+}
+
+/// The TLS-RPT record (RFC 8460): senders mail a daily report of failed TLS connections to
+/// the domain's mail servers to `rua`.
+pub fn tls_rpt(domain: &str, rua: &str) -> Wanted {
+    Wanted {
+        kind: "TLSRPT",
+        name: format!("_smtp._tls.{domain}"),
+        value: format!("v=TLSRPTv1; rua=mailto:{rua}"),
+        why: format!(
+            "Mail servers sending to {domain} report once a day to {rua} when they could not set up TLS to its mail servers."
+        ),
+    }
+}
+
+/// The MTA-STS record (RFC 8461 §3.1) announcing `policy_text`: its id changes with the text,
+/// which is how senders learn to fetch the policy again.
+pub fn mta_sts(domain: &str, policy_text: &str) -> Wanted {
+    Wanted {
+        kind: "MTA-STS",
+        name: format!("_mta-sts.{domain}"),
+        value: crate::mta_sts::sts_record(policy_text),
+        why: format!(
+            "Tells mail servers sending to {domain} to fetch its policy from https://{}{} and deliver only over TLS to the MX hosts it lists; the id changes whenever the policy does.",
+            crate::mta_sts::policy_host(domain),
+            crate::mta_sts::POLICY_PATH
         ),
     }
 }
@@ -304,6 +334,33 @@ mod tests {
         let v = check_dmarc(&["v=DMARC1; p=reject; pct=20".into()]);
         assert_eq!(v.problems.len(), 2, "{v:?}");
         assert!(!check_dmarc(&[]).ok);
+    }
+
+    #[test]
+    fn mta_sts_and_tls_rpt_records() {
+        let t = tls_rpt("b.nl", "tls@b.nl");
+        assert_eq!(
+            (t.kind, t.name.as_str(), t.value.as_str()),
+            (
+                "TLSRPT",
+                "_smtp._tls.b.nl",
+                "v=TLSRPTv1; rua=mailto:tls@b.nl"
+            )
+        );
+        assert!(t.why.contains("tls@b.nl"), "{}", t.why);
+        let policy = crate::mta_sts::policy_text("enforce", &["mx.b.nl".into()], 86_400);
+        let m = mta_sts("b.nl", &policy);
+        assert_eq!((m.kind, m.name.as_str()), ("MTA-STS", "_mta-sts.b.nl"));
+        assert_eq!(
+            m.value,
+            format!("v=STSv1; id={}", crate::mta_sts::policy_id(&policy))
+        );
+        assert!(
+            m.why
+                .contains("https://mta-sts.b.nl/.well-known/mta-sts.txt"),
+            "{}",
+            m.why
+        );
     }
 
     #[test]

@@ -66,7 +66,7 @@ pub fn sites(config: &Config) -> Vec<AcmeSite> {
         .filter(|s| s.tls_acme)
         .map(|s| AcmeSite {
             name: s.name.clone(),
-            hosts: s.hosts.clone(),
+            hosts: s.tls_names(),
             dir: config.data_dir.join("acme").join(&s.name),
         })
         .collect()
@@ -165,6 +165,15 @@ pub fn due(not_before: i64, not_after: i64, now: i64, fraction: f64) -> bool {
     let lifetime = (not_after - not_before).max(1) as f64;
     let left = (not_after - now) as f64;
     left < lifetime * fraction
+}
+
+/// Whether a certificate names every host name of `hosts` (a name added to the config, such
+/// as the MTA-STS host, gets a new certificate at the next check, not at renewal).
+pub fn covers(info: &CertInfo, hosts: &[String]) -> bool {
+    hosts
+        .iter()
+        .filter(|h| h.parse::<std::net::IpAddr>().is_err())
+        .all(|h| info.names.iter().any(|n| n.eq_ignore_ascii_case(h)))
 }
 
 /// Seconds to wait after `failures` failed attempts in a row: `retry_s` doubling up to a day.
@@ -303,7 +312,10 @@ impl Acme {
             return true;
         }
         match cert_info(&site.cert_file()) {
-            Ok(c) => due(c.not_before, c.not_after, now, self.config.renew_when_left),
+            Ok(c) => {
+                !covers(&c, &site.hosts)
+                    || due(c.not_before, c.not_after, now, self.config.renew_when_left)
+            }
             Err(_) => true,
         }
     }
@@ -479,6 +491,47 @@ mod tests {
         assert!(!due(from, to, 59 * 86_400, 1.0 / 3.0));
         assert!(due(from, to, 61 * 86_400, 1.0 / 3.0));
         assert!(due(from, to, 91 * 86_400, 1.0 / 3.0), "expired");
+    }
+
+    #[test]
+    fn a_certificate_missing_a_name_is_replaced() {
+        let info = CertInfo {
+            issuer: String::new(),
+            names: vec!["delinde.nl".into(), "www.delinde.nl".into()],
+            not_before: 0,
+            not_after: 1,
+        };
+        let hosts = |h: &[&str]| h.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert!(covers(
+            &info,
+            &hosts(&["delinde.nl", "WWW.delinde.nl", "192.0.2.1"])
+        ));
+        assert!(!covers(
+            &info,
+            &hosts(&["delinde.nl", "mta-sts.delinde.nl"])
+        ));
+    }
+
+    #[test]
+    fn the_mta_sts_host_is_one_of_the_names_asked_for() {
+        let dir = tempfile::tempdir().unwrap();
+        let any = "127.0.0.1:0".parse().unwrap();
+        let mut config = crate::app::demo_config(dir.path(), any, any).unwrap();
+        config.sites[0].tls_acme = true;
+        assert_eq!(sites(&config)[0].hosts, ["localhost", "127.0.0.1"]);
+        config.sites[0].mta_sts = Some(mail::mta_sts::MtaStsConfig {
+            mx: vec!["mx.delinde.example".into()],
+            ..Default::default()
+        });
+        let site = &sites(&config)[0];
+        assert_eq!(
+            site.hosts,
+            ["localhost", "127.0.0.1", "mta-sts.delinde.example"]
+        );
+        // The stand-in certificate covers it from the start.
+        ensure_placeholder(site).unwrap();
+        let info = cert_info(&site.cert_file()).unwrap();
+        assert!(covers(&info, &site.hosts), "{:?}", info.names);
     }
 
     #[test]

@@ -89,6 +89,8 @@ pub fn demo_config(data_dir: &Path, http: SocketAddr, https: SocketAddr) -> Resu
             mail_domain: Some("delinde.example".into()),
             mail_from: "noreply".into(),
             forms: vec![demo_contact_form()],
+            security_txt: None,
+            mta_sts: None,
         }],
         ..Config::default()
     })
@@ -359,6 +361,10 @@ impl Prepared {
             admin,
             shield,
             Arc::new(crate::https::Hsts::from_config(&config)),
+            Arc::new(crate::well_known::WellKnown::from_config(
+                &config,
+                clock.clone(),
+            )),
             &config.server,
             config.admin.max_upload_bytes,
         );
@@ -439,7 +445,7 @@ fn certificates(config: &Config) -> Result<Arc<tls::Certificates>> {
         };
         sources.push(tls::CertSource {
             site: site.name.clone(),
-            hosts: site.hosts.clone(),
+            hosts: site.tls_names(),
             cert_file: cert.clone(),
             key_file: key.clone(),
         });

@@ -445,6 +445,14 @@ pub struct SiteConfig {
     /// Contact forms (`[[site.form]]`).
     #[serde(default, rename = "form", skip_serializing_if = "Vec::is_empty")]
     pub forms: Vec<cms::form::FormSpec>,
+    /// The site's security.txt (`[site.security_txt]`); without it, one naming the
+    /// `mail.alerts_to` addresses (none when those are empty too).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub security_txt: Option<cms::security_txt::SecurityTxtConfig>,
+    /// The MTA-STS policy of the site's mail domain (`[site.mta_sts]`), served on
+    /// `mta-sts.<mail domain>`, which the site's certificate then covers too.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mta_sts: Option<mail::mta_sts::MtaStsConfig>,
 }
 
 fn default_mail_from() -> String {
@@ -487,6 +495,22 @@ impl SiteConfig {
             .iter()
             .map(|h| h.strip_prefix("www.").unwrap_or(h).to_ascii_lowercase())
             .find(|h| mail::message::valid_domain(h) && h.parse::<std::net::IpAddr>().is_err())
+    }
+
+    /// `mta-sts.<mail domain>` when the site has an MTA-STS policy: the host it is served on.
+    pub fn mta_sts_host(&self) -> Option<String> {
+        self.mta_sts.as_ref()?;
+        Some(mail::mta_sts::policy_host(&self.mail_domain()?))
+    }
+
+    /// Every name the site's certificate must cover (SNI, ACME): its hosts, and the MTA-STS
+    /// host, which senders only fetch over HTTPS with a valid certificate (RFC 8461 §3.3).
+    pub fn tls_names(&self) -> Vec<String> {
+        let mut names = self.hosts.clone();
+        if let Some(h) = self.mta_sts_host().filter(|h| !names.contains(h)) {
+            names.push(h);
+        }
+        names
     }
 }
 
@@ -797,6 +821,37 @@ impl Config {
                     at("mail_domain"),
                     "the site has forms but no host name is a mail domain: set mail_domain".into(),
                 ));
+            }
+            if let Some(txt) = &site.security_txt {
+                problems.extend(txt.problems(&at("security_txt")));
+                if txt.contact.is_empty() && self.mail.alerts_to.is_empty() {
+                    problems.push((
+                        at("security_txt.contact"),
+                        "list where to report vulnerabilities (mailto: or https:), or set mail.alerts_to"
+                            .into(),
+                    ));
+                }
+            }
+            if let Some(sts) = &site.mta_sts {
+                problems.extend(sts.problems(&at("mta_sts")));
+                match site.mta_sts_host() {
+                    None => problems.push((
+                        at("mta_sts"),
+                        "the site has no mail domain to serve a policy for: set mail_domain".into(),
+                    )),
+                    Some(h) if site.hosts.contains(&h) => problems.push((
+                        at("hosts"),
+                        format!("{h} is where the MTA-STS policy is served, not pages: remove it from hosts"),
+                    )),
+                    Some(h) => {
+                        if let Some(other) = seen_hosts.insert(h.clone(), i) {
+                            problems.push((
+                                at("mta_sts"),
+                                format!("its host {h} is also a host of site[{other}]"),
+                            ));
+                        }
+                    }
+                }
             }
             let mut form_names = std::collections::HashSet::new();
             let mut form_paths = std::collections::HashSet::new();

@@ -83,7 +83,7 @@ pub type Challenges = Arc<RwLock<HashMap<String, String>>>;
 struct Redirect {
     /// The HTTPS port, left out of the `Location` when it is 443.
     https_port: u16,
-    /// Host names of the sites served; others get 421, as on HTTPS.
+    /// Host names of the sites served and their MTA-STS hosts; others get 421, as on HTTPS.
     hosts: Arc<std::collections::HashSet<String>>,
     challenges: Challenges,
 }
@@ -91,11 +91,7 @@ struct Redirect {
 /// The plain-HTTP listener's routes: ACME HTTP-01 answers, and a 301 to the same host and
 /// path over HTTPS for everything else.
 pub fn redirect_router(config: &Config, https_port: u16, challenges: Challenges) -> Router {
-    let hosts = config
-        .sites
-        .iter()
-        .flat_map(|s| s.hosts.iter().cloned())
-        .collect();
+    let hosts = config.sites.iter().flat_map(|s| s.tls_names()).collect();
     Router::new()
         .route(crate::route_table::ACME_CHALLENGE, get(challenge))
         .fallback(to_https)

@@ -29,6 +29,7 @@ pub mod routes;
 mod shield_state;
 pub mod shield_tasks;
 pub mod tls;
+pub mod well_known;
 
 pub use app::{Listeners, Prepared, Running, prepare};
 pub use config::Config;

@@ -33,15 +33,18 @@ pub struct PublicState {
 }
 
 /// The router with its middleware, outermost first: access log, security headers, the shield,
-/// request timeout, body limits. Public routes (pages, and the contact forms, which may only
-/// append through the recorder) additionally pass `no_cookies`; the admin routes (the
-/// only ones that may set the session cookie) have their own guard.
+/// request timeout, the `mta-sts.` hosts (which serve their policy and nothing else), body
+/// limits. Public routes (pages, security.txt, and the contact forms, which may only append
+/// through the recorder) additionally pass `no_cookies`; the admin routes (the only ones that
+/// may set the session cookie) have their own guard.
+#[allow(clippy::too_many_arguments)] // each is one part of the app, built once in `app`
 pub fn router(
     state: PublicState,
     forms: crate::forms::FormsState,
     admin: AdminState,
     shield: ShieldState,
     hsts: Arc<crate::https::Hsts>,
+    well_known: Arc<crate::well_known::WellKnown>,
     config: &ServerConfig,
     max_upload: usize,
 ) -> Router {
@@ -50,14 +53,18 @@ pub fn router(
         .route(crate::route_table::MEDIA, get(media))
         .fallback(public_page)
         .with_state(state)
+        .merge(crate::well_known::router(well_known.clone()))
         .merge(crate::forms::router(forms))
         .layer(middleware::from_fn(no_cookies))
         .layer(RequestBodyLimitLayer::new(config.max_body_bytes));
     let admin = crate::admin::router(admin).layer(RequestBodyLimitLayer::new(
         max_upload.max(config.max_body_bytes),
     ));
-    guarded(admin.merge(public), shield, config)
-        .layer(middleware::from_fn_with_state(hsts, crate::https::hsts))
+    let routes = admin.merge(public).layer(middleware::from_fn_with_state(
+        well_known,
+        crate::well_known::mta_sts_host,
+    ));
+    guarded(routes, shield, config).layer(middleware::from_fn_with_state(hsts, crate::https::hsts))
 }
 
 /// What every listener's routes get, outermost first: the access log, the security headers,

@@ -22,6 +22,7 @@ mod starving;
 mod tls;
 mod tuning;
 mod walkaround;
+mod well_known;
 
 /// Retries `check` until it returns true or five seconds pass; for changes that reach the
 /// server through its content poll (50 ms in tests). Not a timing assertion: the bound only
