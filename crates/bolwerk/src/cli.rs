@@ -87,6 +87,14 @@ pub enum Command {
         #[command(subcommand)]
         command: MailCommand,
     },
+    /// The DNS records of every site (addresses, SPF, DKIM, DMARC, CAA, MTA-STS, TLS-RPT) kept
+    /// in the agency's zones by TSIG-signed updates, and the DNSSEC chain of every domain checked.
+    Dns {
+        #[command(flatten)]
+        data: DataArgs,
+        #[command(subcommand)]
+        command: DnsCommand,
+    },
     /// DMARC aggregate reports: who sends mail as your domains, and who forges them.
     Dmarc {
         #[command(flatten)]
@@ -483,6 +491,35 @@ pub enum MailCommand {
         /// The site whose domain sends it [default: the first site that sends mail].
         #[arg(long)]
         site: Option<String>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum DnsCommand {
+    /// What would change in each [[dns.zone]] so that it holds exactly Bolwerk's records: a
+    /// diff, nothing sent. Exit status 0 in sync, 2 changes waiting, 1 a zone could not be read.
+    Plan {
+        /// Machine-readable output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Shows the plan, then sends it (one signed update per zone, all or nothing per zone).
+    Apply {
+        /// Send without asking (needed when not run from a terminal).
+        #[arg(long)]
+        yes: bool,
+        /// Machine-readable output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Walks the DNSSEC chain of trust from the root to every site host and mail domain (or to
+    /// DOMAIN) and says what is broken. Exit status 1 if anything is.
+    Check {
+        /// Check these names instead of the config's.
+        domains: Vec<String>,
+        /// Machine-readable output.
+        #[arg(long)]
+        json: bool,
     },
 }
 

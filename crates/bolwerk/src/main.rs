@@ -6,6 +6,7 @@ mod cert;
 mod cli;
 mod content;
 mod demo;
+mod dns_cmd;
 mod guard_cmd;
 mod logging;
 mod mail_cmd;
@@ -104,6 +105,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
             quiet_logging();
             let config = data_config(&data)?;
             runtime(1)?.block_on(mail_cmd::dmarc(config, command))
+        }
+        Command::Dns { data, command } => {
+            quiet_logging();
+            let config = config_or_demo(&data)?;
+            runtime(1)?.block_on(dns_cmd::dns(&config, command))
         }
         Command::Mail { data, command } => {
             quiet_logging();

@@ -78,8 +78,10 @@ pub struct ZoneLink {
 /// What the walk found.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Report {
-    /// The domain.
+    /// The name asked about.
     pub domain: String,
+    /// The zone it is in (the deepest zone cut at or above it).
+    pub zone: String,
     /// The verdict.
     pub status: Status,
     /// The zones from the root down.
@@ -105,7 +107,7 @@ pub fn anchors(text: Option<&str>) -> Result<TrustAnchors, crate::Error> {
     match text {
         None => Ok(TrustAnchors::default()),
         Some(t) => TrustAnchors::from_str(t)
-            .map_err(|e| crate::Error::Key(format!("trust anchor file: {e}"))),
+            .map_err(|e| crate::Error::Config(format!("trust anchor: {e}"))),
     }
 }
 
@@ -128,7 +130,8 @@ struct Walk {
     findings: Vec<Finding>,
     chain: Vec<ZoneLink>,
     checked: Vec<String>,
-    earliest: Option<u64>,
+    /// The first signature expiry seen per signing zone.
+    expiry: std::collections::BTreeMap<String, u64>,
 }
 
 impl Walk {
@@ -151,14 +154,15 @@ fn show(n: &Name) -> String {
 }
 
 impl Walker {
-    /// Walks from the root to `domain` (the apex of a hosted zone), then checks the signatures
-    /// over the domain's SOA and over `extra` record sets (a site's addresses, its MX).
+    /// Walks from the root to `domain` (a zone's apex or a name in it) through every zone cut,
+    /// then checks the signatures over its zone's SOA and over `extra` record sets (a site's
+    /// addresses, its MX).
     pub async fn walk(&self, domain: &str, extra: &[(String, RecordType)]) -> Report {
         let mut w = Walk {
             findings: Vec::new(),
             chain: Vec::new(),
             checked: Vec::new(),
-            earliest: None,
+            expiry: Default::default(),
         };
         let status = match wire_name(domain) {
             Ok(target) => self.walk_to(&target, extra, &mut w).await,
@@ -168,12 +172,14 @@ impl Walker {
             }
         };
         w.findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
+        let earliest_expiry = w.chain.last().and_then(|l| w.expiry.get(&l.zone).copied());
         Report {
             domain: crate::record::normal_name(domain),
+            zone: w.chain.last().map(|l| l.zone.clone()).unwrap_or_default(),
             status,
             chain: w.chain,
             findings: w.findings,
-            earliest_expiry: w.earliest,
+            earliest_expiry,
             checked: w.checked,
         }
     }
@@ -230,9 +236,7 @@ impl Walker {
             w.chain.push(link);
             return Status::Bogus;
         }
-        if let Err((code, text)) =
-            self.verify(&m, &zone, RecordType::DNSKEY, &anchored, &zone, w, false)
-        {
+        if let Err((code, text)) = self.verify(&m, &zone, RecordType::DNSKEY, &anchored, &zone, w) {
             w.add(Severity::Error, code, &zone, text);
             link.status = Status::Bogus;
             w.chain.push(link);
@@ -243,7 +247,6 @@ impl Walker {
         let labels = target.num_labels();
         for n in 1..=labels {
             let name = target.trim_to(usize::from(n));
-            let last = n == labels;
             let Some(soa) = self.ask(&name, RecordType::SOA, w).await else {
                 return Status::Unknown;
             };
@@ -261,20 +264,9 @@ impl Walker {
                 .iter()
                 .any(|r| r.record_type() == RecordType::SOA && r.name == name);
             if !cut {
-                if last {
-                    w.add(
-                        Severity::Error,
-                        "lookup",
-                        &name,
-                        format!(
-                            "{} is not the apex of a zone (it has no SOA record of its own)",
-                            show(&name)
-                        ),
-                    );
-                }
                 continue;
             }
-            match self.link(&zone, &zone_keys, &name, last, w).await {
+            match self.link(&zone, &zone_keys, &name, w).await {
                 Ok(Some(keys)) => {
                     zone = name;
                     zone_keys = keys;
@@ -306,12 +298,12 @@ impl Walker {
                 continue;
             }
             w.checked.push(format!("{} {kind}", show(&name)));
-            if let Err((code, text)) = self.verify(&m, &name, kind, &zone_keys, &zone, w, true) {
+            if let Err((code, text)) = self.verify(&m, &name, kind, &zone_keys, &zone, w) {
                 w.add(Severity::Error, code, &zone, text);
                 bogus = true;
             }
         }
-        if let Some(exp) = w.earliest
+        if let Some(exp) = w.expiry.get(&show(&zone)).copied()
             && exp.saturating_sub(self.now) < self.warn_within_s
         {
             w.add(
@@ -337,7 +329,6 @@ impl Walker {
         parent: &Name,
         parent_keys: &[DNSKEY],
         child: &Name,
-        last: bool,
         w: &mut Walk,
     ) -> Result<Option<Vec<DNSKEY>>, Status> {
         let dsm = self
@@ -411,8 +402,7 @@ impl Walker {
             w.chain.push(link);
             Err(Status::Bogus)
         };
-        if let Err((code, text)) =
-            self.verify(&dsm, child, RecordType::DS, parent_keys, parent, w, false)
+        if let Err((code, text)) = self.verify(&dsm, child, RecordType::DS, parent_keys, parent, w)
         {
             return fail(w, link, code, text);
         }
@@ -450,9 +440,7 @@ impl Walker {
                 ),
             );
         }
-        if let Err((code, text)) =
-            self.verify(&km, child, RecordType::DNSKEY, &entry, child, w, last)
-        {
+        if let Err((code, text)) = self.verify(&km, child, RecordType::DNSKEY, &entry, child, w) {
             return fail(w, link, code, text);
         }
         for k in keys
@@ -557,7 +545,6 @@ impl Walker {
                     parent_keys,
                     parent,
                     w,
-                    false,
                 )
                 .is_ok()
             {
@@ -577,7 +564,6 @@ impl Walker {
         keys: &[DNSKEY],
         zone: &Name,
         w: &mut Walk,
-        own_zone: bool,
     ) -> Result<(), Failure> {
         let set: Vec<Record> = m
             .answers
@@ -586,7 +572,7 @@ impl Walker {
             .cloned()
             .collect();
         let sigs = rrsigs(&m.answers, owner, kind);
-        self.check_set(owner, kind, &set, &sigs, keys, zone, w, own_zone)
+        self.check_set(owner, kind, &set, &sigs, keys, zone, w)
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -599,7 +585,6 @@ impl Walker {
         keys: &[DNSKEY],
         zone: &Name,
         w: &mut Walk,
-        own_zone: bool,
     ) -> Result<(), Failure> {
         let what = format!("{} {kind}", show(owner));
         if sigs.is_empty() {
@@ -683,10 +668,9 @@ impl Walker {
                 .any(|k| k.verify_rrsig(owner, DNSClass::IN, sig, set.iter()).is_ok())
             {
                 w.checked.dedup();
-                if own_zone {
-                    let e = self.now + u64::from(exp.wrapping_sub(now));
-                    w.earliest = Some(w.earliest.map_or(e, |x| x.min(e)));
-                }
+                let e = self.now + u64::from(exp.wrapping_sub(now));
+                let at = w.expiry.entry(show(zone)).or_insert(e);
+                *at = (*at).min(e);
                 return Ok(());
             }
             note((

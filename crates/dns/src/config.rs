@@ -136,6 +136,38 @@ impl ZoneConfig {
 }
 
 impl DnsConfig {
+    /// The resolver the DNSSEC check asks: `resolver`, or the first `nameserver` of
+    /// `/etc/resolv.conf`.
+    pub fn resolver(&self) -> Result<SocketAddr, crate::Error> {
+        if let Some(r) = self.resolver {
+            return Ok(r);
+        }
+        let conf = std::fs::read_to_string("/etc/resolv.conf").unwrap_or_default();
+        conf.lines()
+            .filter_map(|l| l.trim().strip_prefix("nameserver"))
+            .filter_map(|rest| rest.trim().split('%').next()?.parse::<IpAddr>().ok())
+            .map(|ip| SocketAddr::new(ip, 53))
+            .next()
+            .ok_or_else(|| {
+                crate::Error::Config(
+                    "no resolver: set dns.resolver (no nameserver in /etc/resolv.conf)".into(),
+                )
+            })
+    }
+
+    /// The trust anchors: `trust_anchor_file`, or the IANA root keys.
+    pub fn anchors(&self) -> Result<hickory_proto::dnssec::TrustAnchors, crate::Error> {
+        match &self.trust_anchor_file {
+            Some(f) => {
+                let t = std::fs::read_to_string(f).map_err(|e| {
+                    crate::Error::Config(format!("trust anchor file {}: {e}", f.display()))
+                })?;
+                crate::chain::anchors(Some(&t))
+            }
+            None => crate::chain::anchors(None),
+        }
+    }
+
     /// The configured zone `name` belongs to (the longest that contains it).
     pub fn zone_of(&self, name: &str) -> Option<&ZoneConfig> {
         let name = crate::record::normal_name(name);

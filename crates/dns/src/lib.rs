@@ -46,6 +46,9 @@ pub enum Error {
         /// The zone.
         zone: String,
     },
+    /// A setting that cannot be used.
+    #[error("{0}")]
+    Config(String),
     /// The TSIG key file or settings.
     #[error("TSIG key: {0}")]
     Key(String),

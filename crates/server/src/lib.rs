@@ -13,6 +13,7 @@ pub mod config;
 pub mod crawlers;
 pub mod dmarc;
 pub mod dmarc_imap;
+pub mod dns_sync;
 mod error;
 pub mod files;
 pub mod forms;

@@ -5,6 +5,7 @@
 mod cert;
 mod config;
 mod demo;
+mod dns;
 mod mail;
 mod mariadb;
 mod privileged_ports;
