@@ -147,33 +147,6 @@ async fn apply(config: &Config, yes: bool, json: bool) -> Result<ExitCode> {
     })
 }
 
-/// The names a check looks at: every site host and mail domain, with the record sets that
-/// matter for each.
-fn hosted_names(config: &Config) -> Vec<(String, Vec<(String, RecordType)>)> {
-    let mut out: Vec<(String, Vec<(String, RecordType)>)> = Vec::new();
-    let mut add = |name: String, sets: Vec<RecordType>| {
-        let name = dns::record::normal_name(&name);
-        if name.parse::<std::net::IpAddr>().is_ok() || !name.contains('.') {
-            return;
-        }
-        let extra: Vec<(String, RecordType)> =
-            sets.into_iter().map(|t| (name.clone(), t)).collect();
-        match out.iter_mut().find(|(n, _)| *n == name) {
-            Some((_, e)) => e.extend(extra),
-            None => out.push((name, extra)),
-        }
-    };
-    for s in &config.sites {
-        for h in &s.hosts {
-            add(h.clone(), vec![RecordType::A, RecordType::AAAA]);
-        }
-        if let Some(d) = s.mail_domain() {
-            add(d, vec![RecordType::TXT, RecordType::MX]);
-        }
-    }
-    out
-}
-
 async fn check(config: &Config, domains: Vec<String>, json: bool) -> Result<ExitCode> {
     let upstream = config.dns.resolver()?;
     let anchors = Arc::new(config.dns.anchors()?);
@@ -185,7 +158,7 @@ async fn check(config: &Config, domains: Vec<String>, json: bool) -> Result<Exit
         warn_within_s: u64::from(config.dns.rrsig_warn_days) * 86_400,
     };
     let names = if domains.is_empty() {
-        hosted_names(config)
+        server::dns_task::hosted_names(config)
     } else {
         domains
             .into_iter()

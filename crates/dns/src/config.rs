@@ -30,7 +30,8 @@ pub struct DnsConfig {
     /// Trust anchor file (zone-file `DNSKEY` lines of the root's KSK). Unset: the IANA root
     /// keys built in.
     pub trust_anchor_file: Option<PathBuf>,
-    /// Seconds between DNSSEC checks of every hosted domain by the server; 0: only on request.
+    /// Seconds between DNSSEC checks of every hosted name by the server (when `[dns]` names a
+    /// zone or a resolver); 0: only on request.
     pub check_interval_s: u64,
     /// Warn when a signature of a hosted zone runs out within this many days.
     pub rrsig_warn_days: u32,

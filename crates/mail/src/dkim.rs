@@ -85,6 +85,10 @@ pub struct DomainState {
     /// Replaced; still published so that mail in transit verifies, until removed.
     #[serde(default)]
     pub retired: Vec<String>,
+    /// When each set took its present role (made, activated, retired), Unix seconds: how
+    /// automatic rotation knows a key's age. Older state files lack it.
+    #[serde(default)]
+    pub since: std::collections::BTreeMap<String, i64>,
 }
 
 /// One DNS TXT record to publish.
@@ -98,6 +102,13 @@ pub struct DkimRecord {
     pub name: String,
     /// The TXT value: `v=DKIM1; k=...; p=...`.
     pub value: String,
+}
+
+fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
 }
 
 /// The key directory.
@@ -217,6 +228,7 @@ impl KeyStore {
         } else {
             state.next = Some(set.clone());
         }
+        state.since.insert(set.clone(), unix_now());
         self.save_state(domain, &state)?;
         Ok(set)
     }
@@ -229,11 +241,14 @@ impl KeyStore {
         if state.active.as_deref() == Some(set) {
             return Ok(state);
         }
+        let now = unix_now();
         if let Some(old) = state.active.take() {
+            state.since.insert(old.clone(), now);
             state.retired.push(old);
         }
         state.retired.retain(|r| r != set);
         state.active = Some(set.to_string());
+        state.since.insert(set.to_string(), now);
         if state.next.as_deref() == Some(set) {
             state.next = None;
         }
@@ -254,7 +269,35 @@ impl KeyStore {
         std::fs::remove_dir_all(&dir)
             .map_err(|e| Error::Keys(format!("removing {}: {e}", dir.display())))?;
         state.retired.retain(|r| r != set);
+        state.since.remove(set);
         self.save_state(domain, &state)
+    }
+
+    /// Records that `set` took its present role at `t` (Unix seconds): for a caller with its
+    /// own clock, such as automatic rotation.
+    pub fn mark_since(&self, domain: &str, set: &str, t: i64) -> Result<(), Error> {
+        let mut state = self.state(domain)?;
+        state.since.insert(set.to_string(), t);
+        self.save_state(domain, &state)
+    }
+
+    /// Since when `set` has had its present role: the recorded time, or for sets made before
+    /// times were recorded, when its key file was written.
+    pub fn since(&self, domain: &str, set: &str) -> Option<i64> {
+        if let Some(t) = self.state(domain).ok()?.since.get(set) {
+            return Some(*t);
+        }
+        check_set_name(set).ok()?;
+        let path = self
+            .domain_dir(domain)
+            .ok()?
+            .join(set)
+            .join(KeyKind::Rsa.file());
+        let modified = std::fs::metadata(path).ok()?.modified().ok()?;
+        modified
+            .duration_since(std::time::UNIX_EPOCH)
+            .ok()
+            .and_then(|d| i64::try_from(d.as_secs()).ok())
     }
 
     fn read_key(&self, domain: &str, set: &str, kind: KeyKind) -> Result<Vec<u8>, Error> {

@@ -304,6 +304,15 @@ impl Prepared {
         } else {
             tracing::info!(target: "mail", "this node only queues mail (mail.deliver = false)");
         }
+        let dns = Arc::new(crate::dns_task::DnsRunner::new(
+            &config,
+            metrics.clone(),
+            alerts.clone(),
+            clock.clone(),
+        ));
+        if dns.has_work() {
+            tasks.push(tokio::spawn(dns.clone().run(rx.clone())));
+        }
         let imap_status = config.mail.dmarc_imap.clone().map(|imap| {
             let status = crate::dmarc_imap::Status::default();
             tasks.push(tokio::spawn(crate::dmarc_imap::run(
@@ -342,6 +351,7 @@ impl Prepared {
             mail.imap_status = imap_status.clone();
             a.with_mail(mail)
         })
+        .and_then(|a| a.with_dns(dns.clone()))
         .context("loading the admin templates")?;
         // With HTTPS on, plain HTTP only sends visitors there (through the shield too).
         let http_app = match https_port {

@@ -14,6 +14,7 @@ pub mod crawlers;
 pub mod dmarc;
 pub mod dmarc_imap;
 pub mod dns_sync;
+pub mod dns_task;
 mod error;
 pub mod files;
 pub mod forms;

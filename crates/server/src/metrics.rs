@@ -105,6 +105,18 @@ pub struct Metrics {
     pub mail_retries: Counter,
     /// Messages given up (dead letters).
     pub mail_dead: Counter,
+    /// Changes waiting in each zone (for `bolwerk dns apply`, or until the next sync).
+    pub dns_pending: Family<Labels, Gauge>,
+    /// Record changes the DNS server accepted.
+    pub dns_changes_sent: Counter,
+    /// Zones that could not be read or updated.
+    pub dns_update_failures: Counter,
+    /// 1 when a hosted name's DNSSEC chain is secure, 0 otherwise.
+    pub dnssec_secure: Family<Labels, Gauge>,
+    /// Seconds until the first signature of a hosted name's zone runs out.
+    pub dnssec_expiry: Family<Labels, Gauge>,
+    /// Problems found by the last DNSSEC check, by name and code.
+    pub dnssec_findings: Family<Labels, Gauge>,
 }
 
 fn label(k: &str, v: &str) -> Labels {
@@ -159,6 +171,12 @@ impl Metrics {
             mail_sent: Counter::default(),
             mail_retries: Counter::default(),
             mail_dead: Counter::default(),
+            dns_pending: Family::default(),
+            dns_changes_sent: Counter::default(),
+            dns_update_failures: Counter::default(),
+            dnssec_secure: Family::default(),
+            dnssec_expiry: Family::default(),
+            dnssec_findings: Family::default(),
             registry: Registry::default(),
         };
         registry.register("shield_bans_active", "Bans in force", m.bans_active.clone());
@@ -221,6 +239,36 @@ impl Metrics {
             "mail_dead",
             "Messages given up after permanent failures or too many attempts (shown in the admin)",
             m.mail_dead.clone(),
+        );
+        registry.register(
+            "dns_pending_changes",
+            "Record changes waiting in each zone Bolwerk keeps records in",
+            m.dns_pending.clone(),
+        );
+        registry.register(
+            "dns_changes_sent",
+            "Record changes the DNS server accepted (TSIG-signed updates)",
+            m.dns_changes_sent.clone(),
+        );
+        registry.register(
+            "dns_update_failures",
+            "Zone syncs that could not read or update a zone",
+            m.dns_update_failures.clone(),
+        );
+        registry.register(
+            "dnssec_secure",
+            "1 when the DNSSEC chain of trust of a hosted name holds",
+            m.dnssec_secure.clone(),
+        );
+        registry.register(
+            "dnssec_signature_expiry_seconds",
+            "Seconds until the first DNSSEC signature of a hosted name's zone runs out",
+            m.dnssec_expiry.clone(),
+        );
+        registry.register(
+            "dnssec_findings",
+            "Problems the last DNSSEC check found, by name and code",
+            m.dnssec_findings.clone(),
         );
         Metrics { registry, ..m }
     }

@@ -5,6 +5,7 @@
 pub mod certificates;
 mod charts;
 mod content;
+pub mod dns;
 mod guard;
 pub mod mail_admin;
 mod media;
@@ -57,6 +58,8 @@ struct Inner {
     certificates: Vec<certificates::CertEntry>,
     /// Mail settings, keys and the delivery worker, for the Mail page.
     mail: Option<mail_admin::MailAdmin>,
+    /// The zones and DNSSEC checks, for the DNS page.
+    dns: Option<std::sync::Arc<crate::dns_task::DnsRunner>>,
 }
 
 impl AdminState {
@@ -83,6 +86,7 @@ impl AdminState {
                 shield,
                 certificates: Vec::new(),
                 mail: None,
+                dns: None,
             }),
         })
     }
@@ -114,6 +118,23 @@ impl AdminState {
             )
         })?;
         inner.mail = Some(mail);
+        Ok(AdminState {
+            inner: Arc::new(inner),
+        })
+    }
+
+    /// The same, with the DNS duties for the DNS page (before it is shared).
+    pub fn with_dns(
+        self,
+        dns: std::sync::Arc<crate::dns_task::DnsRunner>,
+    ) -> Result<Self, minijinja::Error> {
+        let mut inner = Arc::try_unwrap(self.inner).map_err(|_| {
+            minijinja::Error::new(
+                minijinja::ErrorKind::InvalidOperation,
+                "the admin state is already shared",
+            )
+        })?;
+        inner.dns = Some(dns);
         Ok(AdminState {
             inner: Arc::new(inner),
         })
@@ -252,6 +273,9 @@ admin_routes! {
     post "/security/rules" Admin => security::switch_rule;
     get "/certificates" Admin => certificates::overview;
     post "/certificates/renew" Admin => certificates::renew;
+    get "/dns" Admin => dns::overview;
+    post "/dns/sync" Admin => dns::sync;
+    post "/dns/check" Admin => dns::check;
     get "/inbox" Editor => mail_admin::inbox;
     get "/mail" Admin => mail_admin::overview;
     get "/mail/check" Admin => mail_admin::check;

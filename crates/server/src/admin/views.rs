@@ -56,6 +56,7 @@ const TEMPLATES: &[(&str, &str)] = &[
         "certificates.html",
         include_str!("../../admin-theme/certificates.html"),
     ),
+    ("dns.html", include_str!("../../admin-theme/dns.html")),
     ("inbox.html", include_str!("../../admin-theme/inbox.html")),
     ("mail.html", include_str!("../../admin-theme/mail.html")),
     ("dmarc.html", include_str!("../../admin-theme/dmarc.html")),

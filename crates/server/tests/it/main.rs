@@ -8,6 +8,7 @@ mod bans;
 mod cache;
 mod crawlers;
 mod dmarc_imap;
+mod dns;
 mod files;
 mod forms;
 mod headers;

@@ -1,0 +1,98 @@
+//! The DNS page (admin role): per zone, the records Bolwerk keeps there (in sync, or the changes
+//! waiting with why), what no zone covers, the DNSSEC chain of every hosted name with what is
+//! broken in words, and the DKIM rotation steps taken. Buttons look again now.
+
+use axum::extract::{Extension, State};
+use axum::response::Response;
+use cms::date;
+use minijinja::context;
+
+use super::pages::{PageError, session_of};
+use super::{AdminState, Visitor};
+
+type PageResult = Result<Response, PageError>;
+
+pub(super) async fn overview(
+    State(state): State<AdminState>,
+    Extension(visitor): Extension<Visitor>,
+) -> PageResult {
+    render(&state, &visitor, None)
+}
+
+/// Looks at the zones now; sends the changes too when the server does so by itself.
+pub(super) async fn sync(
+    State(state): State<AdminState>,
+    Extension(visitor): Extension<Visitor>,
+) -> PageResult {
+    let Some(dns) = &state.inner.dns else {
+        return render(&state, &visitor, None);
+    };
+    dns.sync(dns.auto()).await;
+    state.audit(&visitor, "dns_sync", "").await?;
+    render(
+        &state,
+        &visitor,
+        Some("The zones were looked at just now.".into()),
+    )
+}
+
+/// Walks every DNSSEC chain now.
+pub(super) async fn check(
+    State(state): State<AdminState>,
+    Extension(visitor): Extension<Visitor>,
+) -> PageResult {
+    let Some(dns) = &state.inner.dns else {
+        return render(&state, &visitor, None);
+    };
+    dns.check().await;
+    render(&state, &visitor, Some("DNSSEC checked just now.".into()))
+}
+
+fn render(state: &AdminState, visitor: &Visitor, notice: Option<String>) -> PageResult {
+    let s = session_of(visitor)?;
+    let (st, auto) = match &state.inner.dns {
+        Some(d) => (d.status.get(), d.auto()),
+        None => (crate::dns_task::DnsState::default(), false),
+    };
+    let reports: Vec<_> = st
+        .reports
+        .iter()
+        .map(|r| {
+            let status = match r.status {
+                dns::chain::Status::Secure => "secure",
+                dns::chain::Status::Insecure => "not signed",
+                dns::chain::Status::Bogus => "broken",
+                dns::chain::Status::Unknown => "unknown",
+            };
+            context! {
+                domain => r.domain.clone(),
+                status,
+                ok => r.status == dns::chain::Status::Secure,
+                chain => r.chain.iter().map(|z| z.zone.clone()).collect::<Vec<_>>().join(" → "),
+                expires => r.earliest_expiry.map(dns::chain::utc),
+                findings => r.findings.iter().map(|f| context! {
+                    code => f.code,
+                    severity => format!("{:?}", f.severity).to_lowercase(),
+                    text => f.text.clone(),
+                }).collect::<Vec<_>>(),
+            }
+        })
+        .collect();
+    Ok(state.inner.views.page(
+        axum::http::StatusCode::OK,
+        "dns.html",
+        Some(s),
+        "dns",
+        context! {
+            notice,
+            auto,
+            synced => st.synced_at.map(date::iso_minute),
+            checked => st.checked_at.map(date::iso_minute),
+            zones => minijinja::Value::from(minijinja::value::Serde(&st.zones)),
+            unmanaged => st.unmanaged,
+            reports,
+            rotation => st.rotation.iter().rev().map(|(t, w)| context! { at => date::iso_minute(*t), what => w }).collect::<Vec<_>>(),
+            error => st.error,
+        },
+    ))
+}
