@@ -191,6 +191,8 @@ pub struct Acme {
     metrics: Arc<crate::metrics::Metrics>,
     account_file: PathBuf,
     alerts: Option<Arc<crate::alerts::Alerter>>,
+    /// The zones DNS-01 answers are published in.
+    dns: dns::config::DnsConfig,
 }
 
 impl Acme {
@@ -217,6 +219,7 @@ impl Acme {
             metrics,
             account_file: config.data_dir.join("acme").join("account.json"),
             alerts: None,
+            dns: config.dns.clone(),
         }
     }
 
@@ -376,7 +379,7 @@ impl Acme {
             .new_order(&NewOrder::new(&identifiers))
             .await
             .context("placing the order")?;
-        let (mut tokens, mut alpn_hosts) = (Vec::new(), Vec::new());
+        let (mut tokens, mut alpn_hosts, mut txt) = (Vec::new(), Vec::new(), Vec::new());
         let result = async {
             let mut authorizations = order.authorizations();
             while let Some(authz) = authorizations.next().await {
@@ -397,6 +400,26 @@ impl Acme {
                             c.insert(token.clone(), answer);
                         }
                         tokens.push(token);
+                        challenge
+                            .set_ready()
+                            .await
+                            .context("answering the challenge")?;
+                    }
+                    AcmeChallenge::Dns01 => {
+                        let mut challenge = authz
+                            .challenge(ChallengeType::Dns01)
+                            .ok_or_else(|| anyhow!("the CA offers no DNS-01 challenge"))?;
+                        // `*.example.nl` is proven at `_acme-challenge.example.nl` (RFC 8555 §8.4).
+                        let host = challenge.identifier().to_string();
+                        let host = host.trim_start_matches("*.");
+                        let record = dns::Rec::new(
+                            &format!("_acme-challenge.{host}"),
+                            dns::Kind::Txt,
+                            60,
+                            challenge.key_authorization().dns_value(),
+                        );
+                        self.publish_challenge(&record, dns::Op::Add).await?;
+                        txt.push(record);
                         challenge
                             .set_ready()
                             .await
@@ -448,6 +471,11 @@ impl Acme {
         for host in &alpn_hosts {
             self.certs.set_alpn_challenge(host, None);
         }
+        for record in &txt {
+            if let Err(e) = self.publish_challenge(record, dns::Op::Delete).await {
+                tracing::warn!(target: "acme", "could not remove {}: {e:#}", record.name);
+            }
+        }
         let (chain_pem, key_pem) = result?;
         crate::files::create_dir(&site.dir)
             .with_context(|| format!("creating {}", site.dir.display()))?;
@@ -468,6 +496,52 @@ impl Acme {
             return Err(f.error.context("the new certificate does not load"));
         }
         Ok(())
+    }
+}
+
+impl Acme {
+    /// Adds or removes a DNS-01 answer in its zone; an added one is waited for until every
+    /// authoritative server of the zone answers it (the CA may ask any of them).
+    async fn publish_challenge(&self, record: &dns::Rec, op: dns::Op) -> Result<()> {
+        let zone = self
+            .dns
+            .zone_of(&record.name)
+            .ok_or_else(|| anyhow!("no [[dns.zone]] holds {}", record.name))?;
+        let key = zone.key().map_err(|e| anyhow!("{e}"))?;
+        let change = dns::Change {
+            op,
+            rec: record.clone(),
+            why: "ACME DNS-01".into(),
+        };
+        dns::wire::update(zone.server, &zone.name, &[change], &key)
+            .await
+            .map_err(|e| anyhow!("publishing {}: {e}", record.name))?;
+        if op == dns::Op::Delete {
+            return Ok(());
+        }
+        let servers = zone.waits_for();
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(120);
+        loop {
+            let mut missing = None;
+            for server in &servers {
+                let found =
+                    dns::wire::records(*server, &record.name, hickory_proto::rr::RecordType::TXT)
+                        .await
+                        .map(|r| r.iter().any(|r| r.value == record.value))
+                        .unwrap_or(false);
+                if !found {
+                    missing = Some(*server);
+                    break;
+                }
+            }
+            let Some(server) = missing else {
+                return Ok(());
+            };
+            if tokio::time::Instant::now() >= deadline {
+                bail!("{server} did not answer {} within 2 minutes", record.name);
+            }
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
     }
 }
 

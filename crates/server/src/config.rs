@@ -290,8 +290,9 @@ pub struct AcmeConfig {
     pub check_interval_s: u64,
     /// Seconds before the first retry after a failure; doubles per failure, up to a day.
     pub retry_s: u64,
-    /// How the CA checks that a name is ours: `http-01` (on the HTTP listener, port 80) or
-    /// `tls-alpn-01` (on the HTTPS listener, port 443; no HTTP needed).
+    /// How the CA checks that a name is ours: `http-01` (on the HTTP listener, port 80),
+    /// `tls-alpn-01` (on the HTTPS listener, port 443; no HTTP needed) or `dns-01` (a TXT
+    /// record published through `[[dns.zone]]`; nothing needs to be reachable).
     pub challenge: AcmeChallenge,
 }
 
@@ -301,6 +302,10 @@ pub enum AcmeChallenge {
     /// A token file under `/.well-known/acme-challenge/` on the HTTP listener.
     #[serde(rename = "http-01")]
     Http01,
+    /// A TXT record at `_acme-challenge.<host>`, sent to the zone's DNS server as a signed
+    /// update (the site's hosts must be in a `[[dns.zone]]`).
+    #[serde(rename = "dns-01")]
+    Dns01,
     /// A special certificate shown on the HTTPS listener to clients asking for `acme-tls/1`.
     #[serde(rename = "tls-alpn-01")]
     TlsAlpn01,
@@ -899,6 +904,17 @@ impl Config {
                         at("tls_acme"),
                         "needs server.https, and server.http for the CA's HTTP-01 check (or acme.challenge = \"tls-alpn-01\")".into(),
                     ));
+                }
+                if self.acme.challenge == AcmeChallenge::Dns01 {
+                    for h in site.tls_names() {
+                        if h.parse::<std::net::IpAddr>().is_err() && self.dns.zone_of(&h).is_none()
+                        {
+                            problems.push((
+                                at("tls_acme"),
+                                format!("acme.challenge = \"dns-01\" needs a [[dns.zone]] that holds {h}"),
+                            ));
+                        }
+                    }
                 }
                 if self
                     .acme

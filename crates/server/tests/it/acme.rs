@@ -59,6 +59,18 @@ struct Pebble {
 impl Pebble {
     /// The CA, validating HTTP-01 on `http_port` and TLS-ALPN-01 on `tls_port` of loopback.
     fn start(dir: &Path, http_port: u16, tls_port: u16, validity_s: Option<u64>) -> Pebble {
+        Pebble::start_with(dir, http_port, tls_port, validity_s, None)
+    }
+
+    /// The same, asking `dns` (a real DNS server) instead of the stand-in that says every name
+    /// is 127.0.0.1: how DNS-01 answers are looked up.
+    fn start_with(
+        dir: &Path,
+        http_port: u16,
+        tls_port: u16,
+        validity_s: Option<u64>,
+        dns: Option<SocketAddr>,
+    ) -> Pebble {
         // Pebble's own HTTPS listener needs a certificate; the Debian package ships none.
         let (ca_key, ca) = (dir.join("ca.key"), dir.join("ca.pem"));
         let (key, csr, cert) = (dir.join("p.key"), dir.join("p.csr"), dir.join("p.pem"));
@@ -132,21 +144,26 @@ impl Pebble {
             .to_string(),
         )
         .unwrap();
-        let dns = Command::new("pebble-challtestsrv")
-            .args(["-defaultIPv4", "127.0.0.1", "-defaultIPv6", ""])
-            .args(["-dns01", &format!("127.0.0.1:{dns_port}")])
-            .args(["-http01", "", "-https01", "", "-tlsalpn01", ""])
-            .args(["-management", &format!("127.0.0.1:{chall_mgmt}")])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("pebble-challtestsrv (package pebble; scripts/test.sh installs it)");
+        let mut children = Vec::new();
+        if dns.is_none() {
+            let stand_in = Command::new("pebble-challtestsrv")
+                .args(["-defaultIPv4", "127.0.0.1", "-defaultIPv6", ""])
+                .args(["-dns01", &format!("127.0.0.1:{dns_port}")])
+                .args(["-http01", "", "-https01", "", "-tlsalpn01", ""])
+                .args(["-management", &format!("127.0.0.1:{chall_mgmt}")])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("pebble-challtestsrv (package pebble; scripts/test.sh installs it)");
+            children.push(stand_in);
+        }
+        let dns_server = dns.unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], dns_port)));
         let server = Command::new("pebble")
             .args([
                 "-config",
                 &s(&config),
                 "-dnsserver",
-                &format!("127.0.0.1:{dns_port}"),
+                &dns_server.to_string(),
             ])
             .env("PEBBLE_VA_NOSLEEP", "1")
             .env("PEBBLE_WFE_NONCEREJECT", "0")
@@ -155,8 +172,9 @@ impl Pebble {
             .spawn()
             .expect("pebble (scripts/test.sh installs it)");
         let listen: SocketAddr = format!("127.0.0.1:{listen_port}").parse().unwrap();
+        children.push(server);
         Pebble {
-            children: vec![dns, server],
+            children,
             directory: format!("https://127.0.0.1:{listen_port}/dir"),
             https_root: ca,
             listen,
@@ -188,7 +206,12 @@ impl Drop for Pebble {
 
 /// The served certificate for HOST: its issuer line and fingerprint.
 fn served(port: u16) -> (String, String) {
-    let text = crate::tls::s_client(port, &["-servername", HOST]);
+    served_for(port, HOST)
+}
+
+/// The served certificate for `host`: its issuer line and PEM.
+fn served_for(port: u16, host: &str) -> (String, String) {
+    let text = crate::tls::s_client(port, &["-servername", host]);
     let issuer = text
         .lines()
         .find(|l| l.contains("i:"))
@@ -397,4 +420,62 @@ async fn tls_alpn_01_needs_no_http_listener_for_the_check() {
     let text =
         String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
     assert!(!text.contains("BEGIN CERTIFICATE"), "{text}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn dns_01_answers_through_the_zone_and_takes_the_answer_away() {
+    let lab = testkit::knot::KnotLab::start();
+    let dir = Arc::new(tempfile::tempdir().unwrap());
+    let pebble = Pebble::start_with(dir.path(), free_port(), free_port(), None, Some(lab.addr));
+    pebble.wait_ready().await;
+    let mut config = acme_config(dir.path(), &pebble);
+    config.sites[0].hosts = vec!["www.good.test".into()];
+    config.acme.challenge = server::config::AcmeChallenge::Dns01;
+    let key = dir.path().join("good.key");
+    std::fs::write(&key, &lab.key_file_text).unwrap();
+    config.dns = toml::from_str(&format!(
+        "[[zone]]\nname = \"good.test\"\nserver = \"{}\"\nkey_file = \"{}\"\n",
+        lab.addr,
+        key.display()
+    ))
+    .unwrap();
+    config.validate(Path::new("test.toml")).unwrap();
+    // A host outside every zone is refused for DNS-01 when the config is checked.
+    let mut outside = config.clone();
+    outside.sites[0].hosts = vec!["www.elsewhere.test".into()];
+    let e = outside
+        .validate(Path::new("test.toml"))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("needs a [[dns.zone]] that holds www.elsewhere.test"),
+        "{e}"
+    );
+
+    let s = TestServer::start_in(dir.clone(), config).await;
+    let port = s.https_addr.port();
+    let get = move || tokio::task::spawn_blocking(move || served_for(port, "www.good.test"));
+    assert!(
+        eventually(|| async { get().await.unwrap().0.to_lowercase().contains("pebble") }).await,
+        "the site got its certificate over DNS-01"
+    );
+    // The answer was taken out of the zone again; the operator's records are untouched.
+    assert!(
+        eventually(|| async {
+            lab.dig(&["+short", "_acme-challenge.www.good.test", "TXT"])
+                .trim()
+                .is_empty()
+        })
+        .await,
+        "the challenge record is removed"
+    );
+    assert!(
+        lab.dig(&["+short", "operator.good.test", "TXT"])
+            .contains("by hand")
+    );
+    let log = std::fs::read_to_string(lab.dir().join("knotd.log")).unwrap();
+    assert!(
+        log.contains("_acme-challenge") || log.contains("DDNS"),
+        "the update went through Knot"
+    );
 }
