@@ -250,7 +250,7 @@ fn refusal(
             "the server knows key {key} but its secret differs from ours: copy the secret from the server's key into the secret file again"
         ),
         (Some(TsigError::BadKey), _) => format!(
-            "the server does not know key {key}, or the key may not update {zone}: add it to the zone's update ACL"
+            "the server does not know key {key}, or its ACL does not let the key make this change in {zone}: allow the key to update the zone, for the types A, AAAA, TXT and CAA (dist/knot/knot.conf)"
         ),
         (Some(TsigError::BadTime), _) => {
             "the clocks of this machine and the DNS server differ by more than 5 minutes: check NTP on both".to_string()

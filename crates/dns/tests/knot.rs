@@ -369,3 +369,171 @@ async fn the_walk_agrees_with_a_validating_resolver() {
         assert_eq!(resolved, expected, "hickory on {www}");
     }
 }
+
+/// The Knot config in `dist/knot/knot.conf` (what docs/dns.md tells operators to use) runs as
+/// written, with only its paths, port and zone changed: it signs the zone, takes Bolwerk's
+/// updates, and refuses from Bolwerk's key the types Bolwerk never publishes.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_documented_knot_config_signs_and_takes_bolwerks_updates_only() {
+    use std::process::{Command, Stdio};
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    for sub in ["run", "db"] {
+        std::fs::create_dir_all(d.join(sub)).unwrap();
+    }
+    let key_text = Command::new("/usr/sbin/keymgr")
+        .args(["-t", "bolwerk", "hmac-sha256"])
+        .output()
+        .unwrap()
+        .stdout;
+    std::fs::write(d.join("bolwerk.key"), &key_text).unwrap();
+    let port = testkit::free_port();
+    let conf = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../dist/knot/knot.conf"
+    ))
+    .unwrap()
+    .replace("    user: knot:knot\n", "")
+    .replace("/run/knot", &d.join("run").display().to_string())
+    .replace("/var/lib/knot", &d.join("db").display().to_string())
+    .replace("[ 0.0.0.0@53, ::@53 ]", &format!("127.0.0.1@{port}"))
+    .replace(
+        "/etc/knot/bolwerk.key",
+        &d.join("bolwerk.key").display().to_string(),
+    )
+    .replace("9.9.9.9@53", "127.0.0.1@9")
+    .replace(
+        "target: syslog",
+        &format!("target: {}", d.join("knotd.log").display()),
+    )
+    .replace("domain: bakkerijjansen.nl", "domain: shop.example");
+    assert!(
+        conf.contains(&format!("127.0.0.1@{port}")),
+        "the listen line moved: {conf}"
+    );
+    std::fs::write(d.join("knot.conf"), &conf).unwrap();
+    std::fs::write(
+        d.join("db/shop.example.zone"),
+        "$TTL 60\n@ SOA ns hostmaster 1 60 60 3600 60\n@ NS ns\nns A 192.0.2.53\n@ MX 10 mail.provider.example.\n",
+    )
+    .unwrap();
+    let mut knotd = Command::new("/usr/sbin/knotd")
+        .arg("-c")
+        .arg(d.join("knot.conf"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    struct Stop<'a>(&'a mut std::process::Child);
+    impl Drop for Stop<'_> {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let _stop = Stop(&mut knotd);
+    let addr: std::net::SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    let name = hickory_proto::rr::Name::from_ascii("shop.example.").unwrap();
+    let start = std::time::Instant::now();
+    loop {
+        let signed = wire::query(addr, &name, RecordType::DNSKEY, true)
+            .await
+            .map(|m| {
+                m.answers
+                    .iter()
+                    .any(|r| r.record_type() == RecordType::RRSIG)
+            })
+            .unwrap_or(false);
+        if signed {
+            break;
+        }
+        assert!(
+            start.elapsed().as_secs() < 20,
+            "the zone was not signed: {}",
+            std::fs::read_to_string(d.join("knotd.log")).unwrap_or_default()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let m = wire::query(addr, &name, RecordType::NSEC3PARAM, true)
+        .await
+        .unwrap();
+    assert!(
+        m.answers
+            .iter()
+            .any(|r| r.record_type() == RecordType::NSEC3PARAM),
+        "NSEC3 as documented"
+    );
+
+    let k = key(&String::from_utf8(key_text).unwrap(), "bolwerk");
+    let changes: Vec<dns::Change> = [
+        Rec::new("www.shop.example", Kind::A, 300, "192.0.2.10"),
+        Rec::new("www.shop.example", Kind::Aaaa, 300, "2001:db8::10"),
+        Rec::new(
+            "shop.example",
+            Kind::Txt,
+            300,
+            "v=spf1 a:www.shop.example -all",
+        ),
+        Rec::new(
+            "shop.example",
+            Kind::Caa,
+            300,
+            "0 issue \"letsencrypt.org\"",
+        ),
+    ]
+    .into_iter()
+    .map(|rec| dns::Change {
+        op: Op::Add,
+        rec,
+        why: String::new(),
+    })
+    .collect();
+    wire::update(addr, "shop.example", &changes, &k)
+        .await
+        .unwrap();
+    assert_eq!(
+        wire::records(addr, "www.shop.example", RecordType::A)
+            .await
+            .unwrap()[0]
+            .value,
+        "192.0.2.10"
+    );
+
+    // The same key may not touch the operator's MX (the ACL's update-type): knsupdate sends it.
+    let kf = dns::key::parse(&std::fs::read_to_string(d.join("bolwerk.key")).unwrap()).unwrap();
+    let secret = base64_of(&kf.secret);
+    let out = Command::new("knsupdate")
+        .arg("-y")
+        .arg(format!("hmac-sha256:bolwerk:{secret}"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .and_then(|mut c| {
+            use std::io::Write;
+            c.stdin.take().unwrap().write_all(
+                format!("server 127.0.0.1 {port}\nzone shop.example.\nupdate delete shop.example. MX\nsend\n").as_bytes(),
+            )?;
+            c.wait_with_output()
+        })
+        .unwrap();
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Knot answers a change its ACL does not allow as it answers an unknown key: BADKEY.
+    assert!(said.contains("status: BADKEY"), "{said}");
+    let mx = wire::query(addr, &name, RecordType::MX, false)
+        .await
+        .unwrap();
+    assert!(
+        mx.answers.iter().any(|r| r.record_type() == RecordType::MX),
+        "the MX stays"
+    );
+}
+
+fn base64_of(bytes: &[u8]) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}

@@ -104,6 +104,7 @@ acl:
   - id: bolwerk-update
     key: bolwerk-key
     action: update
+    update-type: [ A, AAAA, TXT, CAA ]
 policy:
   - id: auto
     algorithm: ecdsap256sha256
