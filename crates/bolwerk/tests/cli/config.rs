@@ -20,6 +20,12 @@ fn example_config_is_valid() {
     for f in ["db-reader.url", "db-recorder.url", "db-editor.url"] {
         std::fs::write(root.join(f), "mysql://u:p@127.0.0.1/bolwerk").unwrap();
     }
+    std::fs::create_dir_all(root.join("dns")).unwrap();
+    std::fs::write(
+        root.join("dns/bolwerk.key"),
+        "key:\n  - id: bolwerk\n    algorithm: hmac-sha256\n    secret: 6CE3ndfhHfnmjAblP5GcHvlGFvLCeh1vXwrjV1TxBkw=\n",
+    )
+    .unwrap();
     for host in ["bakkerijjansen.nl", "delinde.nl"] {
         std::fs::write(root.join(format!("tls/{host}.crt")), "x").unwrap();
         std::fs::write(root.join(format!("tls/{host}.key")), "x").unwrap();
