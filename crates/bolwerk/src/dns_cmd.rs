@@ -125,7 +125,7 @@ async fn apply(config: &Config, yes: bool, json: bool) -> Result<ExitCode> {
             return Ok(ExitCode::from(1));
         }
     }
-    let done = dns_sync::apply(config, &plans)
+    let done = dns_sync::apply(config, &plans, true)
         .await
         .map_err(anyhow::Error::msg)?;
     let failed = done.iter().any(|a| a.error.is_some());

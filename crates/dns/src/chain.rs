@@ -126,6 +126,18 @@ pub struct Walker {
 
 type Failure = (&'static str, String);
 
+/// The longest one walk may take.
+const WALK_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
+/// Keys of one zone looked at; a zone has two to four, a few more during rollovers.
+const MAX_KEYS: usize = 32;
+/// Signatures tried per record set, and keys tried per key tag (KeyTrap, CVE-2023-50387).
+const MAX_SIGS: usize = 8;
+const MAX_SAME_TAG: usize = 4;
+/// NSEC3 records hashed per answer, and the most iterations hashed (RFC 9276 §3.2: more is
+/// treated as insecure by validators, so it proves nothing here).
+const MAX_NSEC3: usize = 16;
+const MAX_NSEC3_ITERATIONS: u16 = 150;
+
 struct Walk {
     findings: Vec<Finding>,
     chain: Vec<ZoneLink>,
@@ -165,7 +177,27 @@ impl Walker {
             expiry: Default::default(),
         };
         let status = match wire_name(domain) {
-            Ok(target) => self.walk_to(&target, extra, &mut w).await,
+            // A resolver that answers slowly on every question cannot hold a check (or the
+            // schedule behind it) for longer than this.
+            Ok(target) => {
+                match tokio::time::timeout(WALK_TIMEOUT, self.walk_to(&target, extra, &mut w)).await
+                {
+                    Ok(s) => s,
+                    Err(_) => {
+                        w.add(
+                            Severity::Error,
+                            "lookup",
+                            &target,
+                            format!(
+                                "the walk took longer than {} s: {} answers too slowly",
+                                WALK_TIMEOUT.as_secs(),
+                                self.upstream
+                            ),
+                        );
+                        Status::Unknown
+                    }
+                }
+            }
             Err(e) => {
                 w.add(Severity::Error, "lookup", &Name::root(), e.to_string());
                 Status::Unknown
@@ -259,10 +291,21 @@ impl Walker {
                 );
                 return Status::Unknown;
             }
-            let cut = soa
-                .answers
-                .iter()
-                .any(|r| r.record_type() == RecordType::SOA && r.name == name);
+            let mut cut = soa.answers.iter().any(|r| {
+                r.record_type() == RecordType::SOA && r.dns_class == DNSClass::IN && r.name == name
+            });
+            if !cut {
+                // A DS makes it a zone cut whatever the SOA answer says: hiding a signed
+                // child's SOA must not let the walk stop above it.
+                let Some(ds) = self.ask(&name, RecordType::DS, w).await else {
+                    return Status::Unknown;
+                };
+                cut = ds.answers.iter().any(|r| {
+                    r.record_type() == RecordType::DS
+                        && r.dns_class == DNSClass::IN
+                        && r.name == name
+                });
+            }
             if !cut {
                 continue;
             }
@@ -285,23 +328,61 @@ impl Walker {
             }
         }
         let mut bogus = false;
+        let mut target_seen = *target == zone;
         for (name, kind) in sets {
             let Some(m) = self.ask(&name, kind, w).await else {
                 bogus = true;
                 continue;
             };
-            if !m
-                .answers
-                .iter()
-                .any(|r| r.record_type() == kind && r.name == name)
-            {
+            let has = |t: RecordType| {
+                m.answers
+                    .iter()
+                    .any(|r| r.record_type() == t && r.dns_class == DNSClass::IN && r.name == name)
+            };
+            // An alias: its own signature is this zone's to check; where it points is not.
+            let kind = if !has(kind) && has(RecordType::CNAME) {
+                RecordType::CNAME
+            } else {
+                kind
+            };
+            if !has(kind) {
                 continue;
             }
-            w.checked.push(format!("{} {kind}", show(&name)));
+            if name == *target {
+                target_seen = true;
+            }
+            let what = format!("{} {kind}", show(&name));
+            if !w.checked.contains(&what) {
+                w.checked.push(what);
+            } else {
+                continue;
+            }
             if let Err((code, text)) = self.verify(&m, &name, kind, &zone_keys, &zone, w) {
                 w.add(Severity::Error, code, &zone, text);
                 bogus = true;
+            } else if kind == RecordType::CNAME {
+                w.add(
+                    Severity::Note,
+                    "alias",
+                    &zone,
+                    format!(
+                        "{} is an alias (CNAME): the alias is signed, but the name it points to is in another zone, checked on its own",
+                        show(&name)
+                    ),
+                );
             }
+        }
+        if !target_seen && !bogus {
+            w.add(
+                Severity::Error,
+                "lookup",
+                target,
+                format!(
+                    "{} has none of the records asked for, so nothing at it could be checked",
+                    show(target)
+                ),
+            );
+            return Status::Unknown;
         }
         if let Some(exp) = w.expiry.get(&show(&zone)).copied()
             && exp.saturating_sub(self.now) < self.warn_within_s
@@ -338,7 +419,7 @@ impl Walker {
         let ds: Vec<DS> = dsm
             .answers
             .iter()
-            .filter(|r| r.name == *child)
+            .filter(|r| r.name == *child && r.dns_class == DNSClass::IN)
             .filter_map(|r| match &r.data {
                 RData::DNSSEC(DNSSECRData::DS(d)) => Some(d.clone()),
                 _ => None,
@@ -497,21 +578,45 @@ impl Walker {
                 ),
             )
         };
-        for r in &m.authorities {
+        let mut hashes: Vec<(Vec<u8>, u16, String)> = Vec::new();
+        let mut nsec3_seen = 0;
+        for r in m.authorities.iter().filter(|r| r.dns_class == DNSClass::IN) {
             let ok = match &r.data {
+                // The parent's NSEC at the delegation: NS, and neither DS nor SOA (an NSEC
+                // with SOA is the child's own apex, which proves nothing about the parent).
                 RData::DNSSEC(DNSSECRData::NSEC(n)) => {
-                    r.name == *child && !n.type_set().contains(RecordType::DS)
+                    let t = n.type_set();
+                    r.name == *child
+                        && t.contains(RecordType::NS)
+                        && !t.contains(RecordType::DS)
+                        && !t.contains(RecordType::SOA)
                 }
                 RData::DNSSEC(DNSSECRData::NSEC3(n)) => {
+                    nsec3_seen += 1;
+                    if nsec3_seen > MAX_NSEC3 || n.iterations() > MAX_NSEC3_ITERATIONS {
+                        continue;
+                    }
                     let Some(own) = r.name.iter().next() else {
                         continue;
                     };
                     let own = String::from_utf8_lossy(own).to_ascii_lowercase();
-                    let Ok(hash) = Nsec3HashAlgorithm::SHA1.hash(n.salt(), child, n.iterations())
-                    else {
-                        continue;
+                    let cached = hashes
+                        .iter()
+                        .find(|(salt, it, _)| salt.as_slice() == n.salt() && *it == n.iterations())
+                        .map(|(_, _, h)| h.clone());
+                    let hash = match cached {
+                        Some(h) => h,
+                        None => {
+                            let Ok(h) =
+                                Nsec3HashAlgorithm::SHA1.hash(n.salt(), child, n.iterations())
+                            else {
+                                continue;
+                            };
+                            let h = base32hex(h.as_ref());
+                            hashes.push((n.salt().to_vec(), n.iterations(), h.clone()));
+                            h
+                        }
                     };
-                    let hash = base32hex(hash.as_ref());
                     let next = base32hex(n.next_hashed_owner_name());
                     if own == hash {
                         !n.type_set().contains(RecordType::DS)
@@ -532,7 +637,11 @@ impl Walker {
             let set: Vec<Record> = m
                 .authorities
                 .iter()
-                .filter(|x| x.name == r.name && x.record_type() == r.record_type())
+                .filter(|x| {
+                    x.name == r.name
+                        && x.record_type() == r.record_type()
+                        && x.dns_class == DNSClass::IN
+                })
                 .cloned()
                 .collect();
             let sigs = rrsigs(&m.authorities, &r.name, r.record_type());
@@ -568,7 +677,7 @@ impl Walker {
         let set: Vec<Record> = m
             .answers
             .iter()
-            .filter(|r| r.name == *owner && r.record_type() == kind)
+            .filter(|r| r.name == *owner && r.record_type() == kind && r.dns_class == DNSClass::IN)
             .cloned()
             .collect();
         let sigs = rrsigs(&m.answers, owner, kind);
@@ -627,6 +736,7 @@ impl Walker {
                 .filter(|k| k.zone_key() && !k.revoke())
                 .filter(|k| k.calculate_key_tag().ok() == Some(tag))
                 .filter(|k| k.algorithm() == input.algorithm)
+                .take(MAX_SAME_TAG)
                 .collect();
             if candidates.is_empty() {
                 note((
@@ -684,27 +794,31 @@ impl Walker {
     }
 }
 
+/// The zone keys at `owner`: class IN only (a signature covers nothing else, so a key of
+/// another class would be trusted unsigned), at most [`MAX_KEYS`].
 fn dnskeys(m: &Message, owner: &Name) -> Vec<DNSKEY> {
     m.answers
         .iter()
-        .filter(|r| r.name == *owner)
+        .filter(|r| r.name == *owner && r.dns_class == DNSClass::IN)
         .filter_map(|r| match &r.data {
             RData::DNSSEC(DNSSECRData::DNSKEY(k)) => Some(k.clone()),
             _ => None,
         })
+        .take(MAX_KEYS)
         .collect()
 }
 
 fn rrsigs(records: &[Record], owner: &Name, kind: RecordType) -> Vec<RRSIG> {
     records
         .iter()
-        .filter(|r| r.name == *owner)
+        .filter(|r| r.name == *owner && r.dns_class == DNSClass::IN)
         .filter_map(|r| match &r.data {
             RData::DNSSEC(DNSSECRData::RRSIG(s)) if s.input().type_covered == kind => {
                 Some(s.clone())
             }
             _ => None,
         })
+        .take(MAX_SIGS)
         .collect()
 }
 
@@ -867,5 +981,46 @@ mod tests {
         assert_eq!(base32hex(b"foobar"), "cpnmuoj1e8");
         assert_eq!(left(100 + 3 * 86_400, 100), "in 3 days");
         assert_eq!(ago(100, 400), "5 minutes");
+    }
+
+    /// A key of another class is covered by no signature (hickory leaves non-IN records out of
+    /// what it verifies), so it must never become a trusted key.
+    #[test]
+    fn only_class_in_keys_and_signatures_count() {
+        use hickory_proto::dnssec::{Algorithm, PublicKeyBuf};
+        use hickory_proto::op::{MessageType, OpCode};
+        let root = Name::root();
+        let key = |b: u8| {
+            DNSKEY::new(
+                true,
+                true,
+                false,
+                PublicKeyBuf::new(vec![b; 64], Algorithm::ECDSAP256SHA256),
+            )
+        };
+        let mut m = Message::new(1, MessageType::Response, OpCode::Query);
+        m.add_answer(Record::from_rdata(
+            root.clone(),
+            60,
+            RData::DNSSEC(DNSSECRData::DNSKEY(key(1))),
+        ));
+        let mut forged =
+            Record::from_rdata(root.clone(), 60, RData::DNSSEC(DNSSECRData::DNSKEY(key(2))));
+        forged.dns_class = DNSClass::CH;
+        m.add_answer(forged);
+        let keys = dnskeys(&m, &root);
+        assert_eq!(keys, vec![key(1)]);
+        let many: Vec<Record> = (0..100u8)
+            .map(|b| {
+                Record::from_rdata(root.clone(), 60, RData::DNSSEC(DNSSECRData::DNSKEY(key(b))))
+            })
+            .collect();
+        let mut m = Message::new(1, MessageType::Response, OpCode::Query);
+        m.add_answers(many);
+        assert_eq!(
+            dnskeys(&m, &root).len(),
+            MAX_KEYS,
+            "a flood of keys is cut short"
+        );
     }
 }

@@ -51,7 +51,7 @@ impl fmt::Display for Kind {
 }
 
 /// A record.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct Rec {
     /// Lower case, without the final dot: `_dmarc.example.nl`.
     pub name: String,
@@ -62,6 +62,39 @@ pub struct Rec {
     /// An address; a TXT record's text (its strings joined, as receivers read it); a CAA record
     /// as `flags tag "value"`.
     pub value: String,
+    /// The data exactly as the server holds it, for a record read from it.
+    #[serde(skip)]
+    pub raw: Raw,
+}
+
+/// Record data as read from the server, so that deleting it names the same bytes: a TXT record
+/// cut into strings differently, bytes that are not UTF-8, a CAA record Bolwerk cannot write.
+/// It takes no part in comparisons (two records are the same by name, type, TTL and value).
+#[derive(Clone, Debug, Default)]
+pub struct Raw(pub Option<RData>);
+
+impl PartialEq for Raw {
+    fn eq(&self, _: &Raw) -> bool {
+        true
+    }
+}
+
+impl Eq for Raw {}
+
+impl PartialOrd for Raw {
+    fn partial_cmp(&self, other: &Raw) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Raw {
+    fn cmp(&self, _: &Raw) -> std::cmp::Ordering {
+        std::cmp::Ordering::Equal
+    }
+}
+
+impl std::hash::Hash for Raw {
+    fn hash<H: std::hash::Hasher>(&self, _: &mut H) {}
 }
 
 impl fmt::Display for Rec {
@@ -101,6 +134,7 @@ impl Rec {
             kind,
             ttl,
             value: value.into(),
+            raw: Raw(None),
         }
     }
 
@@ -119,6 +153,7 @@ impl Rec {
             kind,
             ttl: r.ttl,
             value,
+            raw: Raw(Some(r.data.clone())),
         })
     }
 
@@ -128,6 +163,13 @@ impl Rec {
             record: self.to_string(),
             reason,
         };
+        if let Raw(Some(data)) = &self.raw {
+            return Ok(Record::from_rdata(
+                wire_name(&self.name)?,
+                self.ttl,
+                data.clone(),
+            ));
+        }
         let data = match self.kind {
             Kind::A => RData::A(A(self
                 .value
@@ -231,6 +273,37 @@ mod tests {
             assert_eq!(back, r, "{r}");
         }
         assert_eq!(Rec::new("A.NL.", Kind::A, 1, "x").name, "a.nl");
+    }
+
+    #[test]
+    fn a_record_read_is_sent_back_byte_for_byte() {
+        use hickory_proto::rr::rdata::caa::KeyValue;
+        let name = wire_name("a.nl").unwrap();
+        // An SPF record cut where Bolwerk would not cut it, and bytes that are not UTF-8.
+        let odd = TXT::from_bytes(vec![
+            b"v=spf1 include:a ".as_slice(),
+            b"-all \xff".as_slice(),
+        ]);
+        let read = Rec::from_wire(&Record::from_rdata(
+            name.clone(),
+            300,
+            RData::TXT(odd.clone()),
+        ))
+        .unwrap();
+        assert_eq!(read.to_wire().unwrap().data, RData::TXT(odd));
+        assert_eq!(
+            read,
+            Rec::new("a.nl", Kind::Txt, 300, read.value.clone()),
+            "raw data takes no part in comparisons"
+        );
+        // A CAA record with options Bolwerk never writes itself can still be deleted.
+        let caa = CAA::new_issue(
+            false,
+            Some(Name::from_ascii("ca.example").unwrap()),
+            vec![KeyValue::new("accounturi", "https://ca.example/1")],
+        );
+        let read = Rec::from_wire(&Record::from_rdata(name, 300, RData::CAA(caa.clone()))).unwrap();
+        assert_eq!(read.to_wire().unwrap().data, RData::CAA(caa));
     }
 
     #[test]

@@ -72,19 +72,32 @@ pub async fn query(
 ) -> Result<Message, Error> {
     let q = query_message(name.clone(), kind, dnssec);
     let wire = q.to_vec().map_err(|e| Error::Encode(e.to_string()))?;
-    let reply = tokio::time::timeout(TIMEOUT, udp_exchange(server, q.metadata.id, &wire))
+    let reply = tokio::time::timeout(TIMEOUT, udp_exchange(server, &q, &wire))
         .await
         .map_err(|_| Error::Timeout { server })??;
     if !reply.metadata.truncation {
         return Ok(reply);
     }
-    tokio::time::timeout(TIMEOUT, tcp_exchange(server, q.metadata.id, &wire))
+    tokio::time::timeout(TIMEOUT, tcp_exchange(server, &q, &wire))
         .await
         .map_err(|_| Error::Timeout { server })?
         .map(|(m, _)| m)
 }
 
-async fn udp_exchange(server: SocketAddr, id: u16, wire: &[u8]) -> Result<Message, Error> {
+/// Whether `reply` answers `asked`: same id, a response, and the same question (a forger who
+/// guessed the id must also match the question).
+fn answers(asked: &Message, reply: &Message) -> bool {
+    reply.metadata.id == asked.metadata.id
+        && reply.metadata.message_type == MessageType::Response
+        && reply.queries.len() == asked.queries.len()
+        && reply.queries.iter().zip(&asked.queries).all(|(a, b)| {
+            a.name() == b.name()
+                && a.query_type() == b.query_type()
+                && a.query_class() == b.query_class()
+        })
+}
+
+async fn udp_exchange(server: SocketAddr, asked: &Message, wire: &[u8]) -> Result<Message, Error> {
     let io = |e: std::io::Error| Error::Io {
         server,
         reason: e.to_string(),
@@ -104,7 +117,7 @@ async fn udp_exchange(server: SocketAddr, id: u16, wire: &[u8]) -> Result<Messag
         let Ok(m) = Message::from_vec(&buf[..n]) else {
             continue;
         };
-        if m.metadata.id == id && m.metadata.message_type == MessageType::Response {
+        if answers(asked, &m) {
             return Ok(m);
         }
     }
@@ -112,7 +125,7 @@ async fn udp_exchange(server: SocketAddr, id: u16, wire: &[u8]) -> Result<Messag
 
 async fn tcp_exchange(
     server: SocketAddr,
-    id: u16,
+    asked: &Message,
     wire: &[u8],
 ) -> Result<(Message, Vec<u8>), Error> {
     let io = |e: std::io::Error| Error::Io {
@@ -132,7 +145,7 @@ async fn tcp_exchange(
         server,
         reason: format!("unreadable reply: {e}"),
     })?;
-    if m.metadata.id != id || m.metadata.message_type != MessageType::Response {
+    if !answers(asked, &m) {
         return Err(Error::Io {
             server,
             reason: "the reply does not answer the request".into(),
@@ -149,7 +162,7 @@ pub async fn records(server: SocketAddr, name: &str, kind: RecordType) -> Result
     q.metadata.recursion_desired = false;
     let wire = q.to_vec().map_err(|e| Error::Encode(e.to_string()))?;
     // TCP: the whole record set, whatever its size (DKIM keys), and no spoofed answer.
-    let (m, _) = tokio::time::timeout(TIMEOUT, tcp_exchange(server, q.metadata.id, &wire))
+    let (m, _) = tokio::time::timeout(TIMEOUT, tcp_exchange(server, &q, &wire))
         .await
         .map_err(|_| Error::Timeout { server })??;
     match m.metadata.response_code {
@@ -214,10 +227,9 @@ pub async fn update(
         .map_err(|e| Error::Encode(e.to_string()))?
         .ok_or_else(|| Error::Encode("TSIG signing gave no verifier".into()))?;
     let wire = msg.to_vec().map_err(|e| Error::Encode(e.to_string()))?;
-    let (reply, bytes) =
-        tokio::time::timeout(TIMEOUT, tcp_exchange(server, msg.metadata.id, &wire))
-            .await
-            .map_err(|_| Error::Timeout { server })??;
+    let (reply, bytes) = tokio::time::timeout(TIMEOUT, tcp_exchange(server, &msg, &wire))
+        .await
+        .map_err(|_| Error::Timeout { server })??;
     // Error replies (BADSIG, BADKEY) are not signed (RFC 8945 §5.3.2): judge them first.
     let tsig_error = reply.signature().and_then(|t| t.data.error);
     let rcode = reply.metadata.response_code;
@@ -287,4 +299,30 @@ pub fn answers_of(m: &Message, kind: RecordType) -> Vec<&Record> {
 /// The data of the records of `kind` in a reply's answers.
 pub fn rdata_of(m: &Message, kind: RecordType) -> Vec<&RData> {
     answers_of(m, kind).into_iter().map(|r| &r.data).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_reply_must_answer_the_question_asked() {
+        let name = Name::from_ascii("example.nl.").unwrap_or_default();
+        let asked = query_message(name.clone(), RecordType::DNSKEY, true);
+        let mut reply = Message::new(asked.metadata.id, MessageType::Response, OpCode::Query);
+        reply.add_query(Query::query(name.clone(), RecordType::DNSKEY));
+        assert!(answers(&asked, &reply));
+        let mut other = Message::new(asked.metadata.id, MessageType::Response, OpCode::Query);
+        other.add_query(Query::query(name.clone(), RecordType::DS));
+        assert!(!answers(&asked, &other), "same id, another question");
+        let mut id = Message::new(
+            asked.metadata.id.wrapping_add(1),
+            MessageType::Response,
+            OpCode::Query,
+        );
+        id.add_query(Query::query(name, RecordType::DNSKEY));
+        assert!(!answers(&asked, &id));
+        let empty = Message::new(asked.metadata.id, MessageType::Response, OpCode::Query);
+        assert!(!answers(&asked, &empty), "no question at all");
+    }
 }

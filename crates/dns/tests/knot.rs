@@ -163,12 +163,22 @@ async fn updates_change_only_bolwerks_records_and_wrong_keys_are_refused() {
             },
             dns::Change {
                 op: Op::Add,
-                rec: Rec::new(
-                    "good.test",
-                    Kind::Txt,
-                    300,
-                    "v=spf1 include:someone.else -all",
-                ),
+                // Cut into two strings where Bolwerk would not cut it: the delete must still
+                // name these exact bytes.
+                rec: Rec {
+                    raw: dns::record::Raw(Some(hickory_proto::rr::RData::TXT(
+                        hickory_proto::rr::rdata::TXT::new(vec![
+                            "v=spf1 include:someone.else ".into(),
+                            "-all".into(),
+                        ]),
+                    ))),
+                    ..Rec::new(
+                        "good.test",
+                        Kind::Txt,
+                        300,
+                        "v=spf1 include:someone.else -all",
+                    )
+                },
                 why: String::new(),
             },
         ],
@@ -184,6 +194,12 @@ async fn updates_change_only_bolwerks_records_and_wrong_keys_are_refused() {
     wire::update(lab.addr, "good.test", &p.changes, &good)
         .await
         .unwrap();
+    let spf = lab.dig(&["+short", "good.test", "TXT"]);
+    assert_eq!(
+        spf.matches("v=spf1").count(),
+        1,
+        "exactly one SPF record left: {spf}"
+    );
 
     // A DKIM key Bolwerk no longer wants is removed; the rest stays.
     let before = vec![Slot {

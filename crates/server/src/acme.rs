@@ -418,8 +418,10 @@ impl Acme {
                             60,
                             challenge.key_authorization().dns_value(),
                         );
+                        // Listed for removal first: an update whose answer was lost, or a wait
+                        // that timed out, must not leave the record behind.
+                        txt.push(record.clone());
                         self.publish_challenge(&record, dns::Op::Add).await?;
-                        txt.push(record);
                         challenge
                             .set_ready()
                             .await

@@ -136,11 +136,15 @@ pub fn wanted(config: &Config, keys: &mail::KeyStore) -> Result<Wanted, String> 
     Ok(out)
 }
 
-/// The slots Bolwerk published in each zone.
+/// The slots Bolwerk published in each zone, and the records it last made them hold.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Owned {
     /// By zone.
     pub zones: BTreeMap<String, BTreeSet<Slot>>,
+    /// By zone: what the last accepted apply left there (to tell a change made by someone
+    /// else from one Bolwerk wants).
+    #[serde(default)]
+    pub records: BTreeMap<String, Vec<Rec>>,
 }
 
 impl Owned {
@@ -190,6 +194,9 @@ pub struct ZonePlan {
     /// The records wanted (for `apply` and the owned state).
     #[serde(skip)]
     pub wanted: Vec<Want>,
+    /// Bolwerk wants what it last published, yet the zone differs: someone else changed or
+    /// removed Bolwerk's records.
+    pub drift: bool,
 }
 
 /// Reads every configured zone's current records at Bolwerk's slots and plans the changes.
@@ -224,17 +231,30 @@ pub async fn plan(
                 }
             }
         }
+        let plan = error
+            .is_none()
+            .then(|| dns::plan::plan(&zone, &want, &before, &current));
+        let drift = plan.as_ref().is_some_and(|p| !p.is_empty())
+            && owned
+                .records
+                .get(&zone)
+                .is_some_and(|last| *last == sorted_recs(&want));
         out.push(ZonePlan {
             zone: zone.clone(),
             server: z.server,
-            plan: error
-                .is_none()
-                .then(|| dns::plan::plan(&zone, &want, &before, &current)),
+            plan,
             error,
             wanted: want,
+            drift,
         });
     }
     Ok((out, wanted.unmanaged))
+}
+
+fn sorted_recs(wanted: &[Want]) -> Vec<Rec> {
+    let mut r: Vec<Rec> = wanted.iter().map(|w| w.rec.clone()).collect();
+    r.sort();
+    r
 }
 
 /// What applying one zone's plan did.
@@ -250,7 +270,15 @@ pub struct Applied {
 
 /// Sends each zone's plan (zones that could not be read or planned are skipped), then remembers
 /// what Bolwerk owns in every zone whose update was accepted (or had nothing to change).
-pub async fn apply(config: &Config, plans: &[ZonePlan]) -> Result<Vec<Applied>, String> {
+///
+/// Without `takeover` (the server's own syncs), a zone whose plan would delete records at a
+/// name Bolwerk has not published at before is left alone: taking over what someone else put
+/// there is for an operator who read the plan (`bolwerk dns apply`).
+pub async fn apply(
+    config: &Config,
+    plans: &[ZonePlan],
+    takeover: bool,
+) -> Result<Vec<Applied>, String> {
     let mut owned = Owned::load(&config.data_dir)?;
     let mut out = Vec::new();
     for zp in plans {
@@ -262,8 +290,26 @@ pub async fn apply(config: &Config, plans: &[ZonePlan]) -> Result<Vec<Applied>, 
             });
             continue;
         };
+        let known = owned.zones.get(&zp.zone);
+        let foreign: Vec<String> = plan
+            .changes
+            .iter()
+            .filter(|c| c.op == dns::Op::Delete)
+            .filter(|c| {
+                !known.is_some_and(|k| {
+                    k.iter()
+                        .any(|s| s.name == c.rec.name && s.kind == c.rec.kind)
+                })
+            })
+            .map(|c| c.rec.to_string())
+            .collect();
         let result = if plan.is_empty() {
             Ok(())
+        } else if !takeover && !foreign.is_empty() {
+            Err(format!(
+                "the plan replaces records Bolwerk did not publish ({}): review it with `bolwerk dns plan` and send it once with `bolwerk dns apply`",
+                foreign.join("; ")
+            ))
         } else {
             match config.dns.zone_of(&zp.zone).map(|z| z.key()) {
                 Some(Ok(key)) => dns::wire::update(zp.server, &zp.zone, &plan.changes, &key)
@@ -278,6 +324,9 @@ pub async fn apply(config: &Config, plans: &[ZonePlan]) -> Result<Vec<Applied>, 
                 owned
                     .zones
                     .insert(zp.zone.clone(), dns::plan::slots_of(&zp.wanted));
+                owned
+                    .records
+                    .insert(zp.zone.clone(), sorted_recs(&zp.wanted));
                 out.push(Applied {
                     zone: zp.zone.clone(),
                     changes: plan.changes.len(),

@@ -39,6 +39,8 @@ pub struct ZoneState {
     pub error: Option<String>,
     /// Changes the last apply sent.
     pub sent: usize,
+    /// Bolwerk's records had been changed by someone else.
+    pub drift: bool,
 }
 
 /// What the admin page and metrics show.
@@ -138,13 +140,21 @@ impl DnsRunner {
             apply,
             &self.status,
             &self.metrics,
+            Some(&self.alerts),
         )
         .await;
     }
 
-    /// One DNSSEC check now.
+    /// One DNSSEC check now; while one runs, its result is awaited instead of starting another
+    /// (the admin's button cannot make the server hammer the resolver).
     pub async fn check(&self) -> Vec<Report> {
-        let mut seen = self.seen.lock().await;
+        let mut seen = match self.seen.try_lock() {
+            Ok(s) => s,
+            Err(_) => {
+                let _done = self.seen.lock().await;
+                return self.status.get().reports;
+            }
+        };
         check_once(
             &self.config,
             self.clock.now(),
@@ -197,6 +207,7 @@ pub async fn sync_once(
     apply: bool,
     status: &DnsStatus,
     metrics: &crate::metrics::Metrics,
+    alerts: Option<&crate::alerts::Alerter>,
 ) {
     let auto = apply;
     let mut steps = Vec::new();
@@ -216,7 +227,7 @@ pub async fn sync_once(
         }
     };
     let applied = if auto {
-        match dns_sync::apply(config, &plans).await {
+        match dns_sync::apply(config, &plans, false).await {
             Ok(a) => a,
             Err(e) => {
                 tracing::warn!(target: "dns", "cannot apply: {e}");
@@ -242,6 +253,28 @@ pub async fn sync_once(
             metrics.dns_changes_sent.inc_by(sent as u64);
         }
         let plan = zp.plan.clone().unwrap_or_default();
+        if zp.drift {
+            let what: Vec<String> = plan.changes.iter().map(|c| c.to_string()).collect();
+            tracing::warn!(target: "dns", zone = %zp.zone, "Bolwerk's records were changed by someone else: {}", what.join("; "));
+            metrics.dns_drift.inc();
+            if let Some(a) = alerts {
+                let fix = if auto {
+                    "Bolwerk has put them back."
+                } else {
+                    "`bolwerk dns apply` puts them back."
+                };
+                a.send(
+                    &format!("dns-drift:{}", zp.zone),
+                    &format!("records in {} changed by someone else", zp.zone),
+                    &format!(
+                        "The zone {} no longer holds what Bolwerk published there, though Bolwerk's settings did not change. The difference (- is in the zone now, + is Bolwerk's):\n\n{}\n\n{fix} If the change was meant, make it in Bolwerk's config instead.",
+                        zp.zone,
+                        what.join("\n")
+                    ),
+                )
+                .await;
+            }
+        }
         let (pending, in_sync) = if sent > 0 && error.is_none() {
             (
                 Vec::new(),
@@ -270,6 +303,7 @@ pub async fn sync_once(
             .get_or_create(&vec![("zone".to_string(), zp.zone.clone())])
             .set(pending.len() as i64);
         zones.push(ZoneState {
+            drift: zp.drift,
             zone: zp.zone.clone(),
             server: zp.server.to_string(),
             pending,

@@ -111,6 +111,8 @@ pub struct Metrics {
     pub dns_changes_sent: Counter,
     /// Zones that could not be read or updated.
     pub dns_update_failures: Counter,
+    /// Syncs that found Bolwerk's records changed by someone else.
+    pub dns_drift: Counter,
     /// 1 when a hosted name's DNSSEC chain is secure, 0 otherwise.
     pub dnssec_secure: Family<Labels, Gauge>,
     /// Seconds until the first signature of a hosted name's zone runs out.
@@ -174,6 +176,7 @@ impl Metrics {
             dns_pending: Family::default(),
             dns_changes_sent: Counter::default(),
             dns_update_failures: Counter::default(),
+            dns_drift: Counter::default(),
             dnssec_secure: Family::default(),
             dnssec_expiry: Family::default(),
             dnssec_findings: Family::default(),
@@ -254,6 +257,11 @@ impl Metrics {
             "dns_update_failures",
             "Zone syncs that could not read or update a zone",
             m.dns_update_failures.clone(),
+        );
+        registry.register(
+            "dns_drift",
+            "Syncs that found Bolwerk's records changed by someone else",
+            m.dns_drift.clone(),
         );
         registry.register(
             "dnssec_secure",

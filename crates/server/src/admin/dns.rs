@@ -27,7 +27,10 @@ pub(super) async fn sync(
     let Some(dns) = &state.inner.dns else {
         return render(&state, &visitor, None);
     };
-    dns.sync(dns.auto()).await;
+    // Its own task: a browser that goes away mid-update does not cut the sync short between
+    // the update and remembering what was published.
+    let runner = dns.clone();
+    let _ = tokio::spawn(async move { runner.sync(runner.auto()).await }).await;
     state.audit(&visitor, "dns_sync", "").await?;
     render(
         &state,
@@ -44,7 +47,9 @@ pub(super) async fn check(
     let Some(dns) = &state.inner.dns else {
         return render(&state, &visitor, None);
     };
-    dns.check().await;
+    let runner = dns.clone();
+    let _ = tokio::spawn(async move { runner.check().await }).await;
+    state.audit(&visitor, "dnssec_check", "").await?;
     render(&state, &visitor, Some("DNSSEC checked just now.".into()))
 }
 
