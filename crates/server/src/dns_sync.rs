@@ -173,7 +173,8 @@ impl Owned {
         let p = Owned::path(data_dir);
         let dir = data_dir.join("dns");
         std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-        let tmp = p.with_extension("json.tmp");
+        // A name of its own, so that a CLI apply and the server never write the same temp file.
+        let tmp = p.with_extension(format!("json.{}.tmp", std::process::id()));
         let bytes = serde_json::to_vec_pretty(self).map_err(|e| e.to_string())?;
         std::fs::write(&tmp, bytes).map_err(|e| format!("{}: {e}", tmp.display()))?;
         std::fs::rename(&tmp, &p).map_err(|e| format!("{}: {e}", p.display()))

@@ -167,33 +167,56 @@ impl DnsRunner {
     }
 
     /// Runs the schedule until shutdown.
-    pub async fn run(self: Arc<Self>, mut shutdown: watch::Receiver<bool>) {
+    pub async fn run(self: Arc<Self>, shutdown: watch::Receiver<bool>) {
+        // Two loops side by side: a slow resolver holding a DNSSEC check never delays keeping
+        // the zones (and DKIM rotation), nor the other way round.
         let sync_every = Duration::from_secs(self.config.dns.sync_interval_s.max(10));
         let check_every = Duration::from_secs(self.config.dns.check_interval_s.max(60));
-        let checks = self.checks();
-        let zones = !self.config.dns.zones.is_empty();
-        let mut next_sync = tokio::time::Instant::now();
-        let mut next_check = tokio::time::Instant::now() + Duration::from_secs(5);
-        loop {
-            let now = tokio::time::Instant::now();
-            if zones && now >= next_sync {
-                self.sync(self.auto()).await;
-                next_sync = now + sync_every;
+        let syncs = async {
+            if !self.config.dns.zones.is_empty() {
+                every(sync_every, Duration::ZERO, shutdown.clone(), || {
+                    self.sync(self.auto())
+                })
+                .await;
             }
-            if checks && now >= next_check {
-                self.check().await;
-                next_check = now + check_every;
+        };
+        let checks = async {
+            if self.checks() {
+                every(
+                    check_every,
+                    Duration::from_secs(5),
+                    shutdown.clone(),
+                    || async {
+                        self.check().await;
+                    },
+                )
+                .await;
             }
-            let wake = match (zones, checks) {
-                (true, true) => next_sync.min(next_check),
-                (true, false) => next_sync,
-                (false, true) => next_check,
-                (false, false) => return,
-            };
-            tokio::select! {
-                _ = tokio::time::sleep_until(wake) => {}
-                _ = shutdown.changed() => return,
-            }
+        };
+        tokio::join!(syncs, checks);
+    }
+}
+
+/// Runs `job` after `first`, then every `period` (counted from each start), until shutdown.
+async fn every<F, Fut>(
+    period: Duration,
+    first: Duration,
+    mut shutdown: watch::Receiver<bool>,
+    mut job: F,
+) where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let mut next = tokio::time::Instant::now() + first;
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep_until(next) => {}
+            _ = shutdown.changed() => return,
+        }
+        next = tokio::time::Instant::now() + period;
+        tokio::select! {
+            _ = job() => {}
+            _ = shutdown.changed() => return,
         }
     }
 }

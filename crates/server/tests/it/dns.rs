@@ -230,6 +230,58 @@ async fn the_server_keeps_the_zone_checks_dnssec_and_shows_both() {
         queued.iter().map(|m| &m.subject).collect::<Vec<_>>()
     );
 
+    // Someone changes one of Bolwerk's records by hand: the next sync puts it back, says so
+    // on the page, and mails the operator.
+    let k = dns::key::parse(&lab.key_file_text).unwrap();
+    let key = dns::TsigKey {
+        name: lab.key_name.clone(),
+        algorithm: dns::wire::algorithm("hmac-sha256").unwrap(),
+        secret: k.secret,
+    };
+    let change = |op, value: &str| dns::Change {
+        op,
+        rec: dns::Rec::new("web.good.test", dns::Kind::A, 3600, value),
+        why: String::new(),
+    };
+    dns::wire::update(
+        lab.addr,
+        "good.test",
+        &[
+            change(dns::Op::Delete, "192.0.2.30"),
+            change(dns::Op::Add, "203.0.113.9"),
+        ],
+        &key,
+    )
+    .await
+    .unwrap();
+    let csrf = admin.csrf().await;
+    let page = admin
+        .post("/dns/sync", &[("csrf", csrf.as_str())])
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("changed by someone else"), "{page}");
+    let now = lab.dig(&["+short", "web.good.test", "A"]);
+    assert!(
+        now.contains("192.0.2.30") && !now.contains("203.0.113.9"),
+        "{now}"
+    );
+    let queued = s
+        .open_store()
+        .await
+        .editor
+        .mail_list(None, 50)
+        .await
+        .unwrap();
+    assert!(
+        queued.iter().any(|m| m
+            .subject
+            .contains("records in good.test changed by someone else")),
+        "{:?}",
+        queued.iter().map(|m| &m.subject).collect::<Vec<_>>()
+    );
+
     // An editor may not see or use it.
     let ed = signed_in(&s, "ed", Role::Editor).await;
     assert_eq!(ed.get("/dns").await.status(), 403);
