@@ -25,8 +25,10 @@ use crate::tls::{self, Certificates};
 pub struct AcmeSite {
     /// The site's name.
     pub name: String,
-    /// The names the certificate is for.
+    /// The names the certificate must cover.
     pub hosts: Vec<String>,
+    /// The names asked for (a wildcard stands in for the names one label under it).
+    pub order: Vec<String>,
     /// `<data_dir>/acme/<site>`.
     pub dir: PathBuf,
 }
@@ -67,6 +69,7 @@ pub fn sites(config: &Config) -> Vec<AcmeSite> {
         .map(|s| AcmeSite {
             name: s.name.clone(),
             hosts: s.tls_names(),
+            order: s.acme_names(),
             dir: config.data_dir.join("acme").join(&s.name),
         })
         .collect()
@@ -173,7 +176,20 @@ pub fn covers(info: &CertInfo, hosts: &[String]) -> bool {
     hosts
         .iter()
         .filter(|h| h.parse::<std::net::IpAddr>().is_err())
-        .all(|h| info.names.iter().any(|n| n.eq_ignore_ascii_case(h)))
+        .all(|h| info.names.iter().any(|n| name_covers(n, h)))
+}
+
+/// Whether certificate name `name` covers `host`: equal, or `*.d` for one label under `d`.
+fn name_covers(name: &str, host: &str) -> bool {
+    if name.eq_ignore_ascii_case(host) {
+        return true;
+    }
+    match (name.strip_prefix("*."), host.split_once('.')) {
+        (Some(domain), Some((label, rest))) => {
+            !label.is_empty() && rest.eq_ignore_ascii_case(domain)
+        }
+        _ => false,
+    }
 }
 
 /// Seconds to wait after `failures` failed attempts in a row: `retry_s` doubling up to a day.
@@ -367,7 +383,7 @@ impl Acme {
     async fn obtain(&self, site: &AcmeSite) -> Result<()> {
         let account = self.account().await?;
         let identifiers: Vec<Identifier> = site
-            .hosts
+            .order
             .iter()
             .filter(|h| h.parse::<std::net::IpAddr>().is_err())
             .map(|h| Identifier::Dns(h.clone()))
@@ -611,6 +627,35 @@ mod tests {
     }
 
     #[test]
+    fn a_wildcard_stands_in_for_the_names_one_label_under_the_domain() {
+        let dir = tempfile::tempdir().unwrap();
+        let any = "127.0.0.1:0".parse().unwrap();
+        let mut config = crate::app::demo_config(dir.path(), any, any).unwrap();
+        let site = &mut config.sites[0];
+        site.tls_acme = true;
+        site.tls_wildcard = true;
+        site.hosts = vec![
+            "linde.nl".into(),
+            "www.linde.nl".into(),
+            "a.b.linde.nl".into(),
+        ];
+        site.mail_domain = None;
+        let s = &sites(&config)[0];
+        assert_eq!(s.order, ["linde.nl", "*.linde.nl", "a.b.linde.nl"]);
+        assert_eq!(s.hosts, ["linde.nl", "www.linde.nl", "a.b.linde.nl"]);
+        let info = CertInfo {
+            issuer: String::new(),
+            names: s.order.clone(),
+            not_before: 0,
+            not_after: 1,
+        };
+        assert!(covers(&info, &s.hosts), "*.linde.nl covers www");
+        assert!(!name_covers("*.linde.nl", "a.b.linde.nl"), "one label only");
+        assert!(!name_covers("*.linde.nl", "linde.nl"));
+        assert!(!name_covers("*.linde.nl", ".linde.nl"));
+    }
+
+    #[test]
     fn backoff_doubles_up_to_a_day() {
         assert_eq!(backoff(300, 1), 300);
         assert_eq!(backoff(300, 2), 600);
@@ -624,6 +669,7 @@ mod tests {
         let site = AcmeSite {
             name: "shop".into(),
             hosts: vec!["shop.example".into()],
+            order: vec!["shop.example".into()],
             dir: dir.path().join("shop"),
         };
         ensure_placeholder(&site).unwrap();

@@ -84,6 +84,7 @@ pub fn demo_config(data_dir: &Path, http: SocketAddr, https: SocketAddr) -> Resu
             tls_cert_file: Some(cert),
             tls_key_file: Some(key),
             tls_acme: false,
+            tls_wildcard: false,
             hsts_include_subdomains: false,
             hsts_preload: false,
             mail_domain: Some("delinde.example".into()),

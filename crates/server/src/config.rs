@@ -430,6 +430,10 @@ pub struct SiteConfig {
     /// Get and renew the certificate from the ACME CA of `[acme]` (instead of files).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub tls_acme: bool,
+    /// Ask the ACME CA for `*.<domain>` (the site's domain, its first host without `www.`)
+    /// instead of each name under it: needs `acme.challenge = "dns-01"`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub tls_wildcard: bool,
     /// HSTS for every subdomain of the site's hosts too (`includeSubDomains`).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub hsts_include_subdomains: bool,
@@ -506,6 +510,26 @@ impl SiteConfig {
     pub fn mta_sts_host(&self) -> Option<String> {
         self.mta_sts.as_ref()?;
         Some(mail::mta_sts::policy_host(&self.mail_domain()?))
+    }
+
+    /// The names to ask the ACME CA for: [`SiteConfig::tls_names`], or with `tls_wildcard`
+    /// the domain and `*.<domain>` in place of the names one label under it.
+    pub fn acme_names(&self) -> Vec<String> {
+        let names = self.tls_names();
+        let Some(domain) = self.mail_domain().filter(|_| self.tls_wildcard) else {
+            return names;
+        };
+        let suffix = format!(".{domain}");
+        let mut out = vec![domain.clone(), format!("*.{domain}")];
+        for n in names {
+            let under_one = n
+                .strip_suffix(&suffix)
+                .is_some_and(|label| !label.is_empty() && !label.contains('.'));
+            if n != domain && !under_one && !out.contains(&n) {
+                out.push(n);
+            }
+        }
+        out
     }
 
     /// Every name the site's certificate must cover (SNI, ACME): its hosts, and the MTA-STS
@@ -903,6 +927,12 @@ impl Config {
                     problems.push((
                         at("tls_acme"),
                         "needs server.https, and server.http for the CA's HTTP-01 check (or acme.challenge = \"tls-alpn-01\")".into(),
+                    ));
+                }
+                if site.tls_wildcard && self.acme.challenge != AcmeChallenge::Dns01 {
+                    problems.push((
+                        at("tls_wildcard"),
+                        "a wildcard certificate needs acme.challenge = \"dns-01\" (CAs prove wildcards only through DNS)".into(),
                     ));
                 }
                 if self.acme.challenge == AcmeChallenge::Dns01 {

@@ -429,7 +429,9 @@ async fn dns_01_answers_through_the_zone_and_takes_the_answer_away() {
     let pebble = Pebble::start_with(dir.path(), free_port(), free_port(), None, Some(lab.addr));
     pebble.wait_ready().await;
     let mut config = acme_config(dir.path(), &pebble);
-    config.sites[0].hosts = vec!["www.good.test".into()];
+    config.sites[0].hosts = vec!["www.good.test".into(), "good.test".into()];
+    config.sites[0].mail_domain = Some("good.test".into());
+    config.sites[0].tls_wildcard = true;
     config.acme.challenge = server::config::AcmeChallenge::Dns01;
     let key = dir.path().join("good.key");
     std::fs::write(&key, &lab.key_file_text).unwrap();
@@ -443,6 +445,16 @@ async fn dns_01_answers_through_the_zone_and_takes_the_answer_away() {
     // A host outside every zone is refused for DNS-01 when the config is checked.
     let mut outside = config.clone();
     outside.sites[0].hosts = vec!["www.elsewhere.test".into()];
+    let mut http01 = config.clone();
+    http01.acme.challenge = server::config::AcmeChallenge::Http01;
+    let e = http01
+        .validate(Path::new("test.toml"))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("wildcard certificate needs acme.challenge"),
+        "{e}"
+    );
     let e = outside
         .validate(Path::new("test.toml"))
         .unwrap_err()
@@ -458,6 +470,19 @@ async fn dns_01_answers_through_the_zone_and_takes_the_answer_away() {
     assert!(
         eventually(|| async { get().await.unwrap().0.to_lowercase().contains("pebble") }).await,
         "the site got its certificate over DNS-01"
+    );
+    // A wildcard certificate: `*.good.test` in place of www.good.test (proven at the same
+    // `_acme-challenge.good.test` as the domain itself).
+    let issued = server::acme::cert_info(&dir.path().join("data/acme/demo/cert.pem")).unwrap();
+    assert!(
+        issued.names.contains(&"*.good.test".to_string()),
+        "{:?}",
+        issued.names
+    );
+    assert!(
+        !issued.names.contains(&"www.good.test".to_string()),
+        "{:?}",
+        issued.names
     );
     // The answer was taken out of the zone again; the operator's records are untouched.
     assert!(
