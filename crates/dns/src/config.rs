@@ -4,7 +4,11 @@
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 
+use hickory_proto::rr::{RData, RecordType};
 use serde::{Deserialize, Serialize};
+
+/// Name servers of one zone waited for; more is a broken or hostile zone.
+const MAX_NAME_SERVERS: usize = 16;
 
 /// `[dns]`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -94,19 +98,72 @@ pub struct ZoneConfig {
     /// names it.
     pub algorithm: Option<String>,
     /// The servers that must all answer a new record before Bolwerk relies on it (a new DKIM key,
-    /// an ACME challenge). Empty: `server` alone.
+    /// an ACME challenge). Empty: the primary and every name server in the zone's NS records.
     #[serde(default)]
     pub authoritative: Vec<SocketAddr>,
 }
 
 impl ZoneConfig {
-    /// The servers to wait for.
-    pub fn waits_for(&self) -> Vec<SocketAddr> {
-        if self.authoritative.is_empty() {
-            vec![self.server]
-        } else {
-            self.authoritative.clone()
+    /// The servers that must all answer a new record: `authoritative`, or else the primary and
+    /// every name server the zone lists (its NS records, their addresses from the primary or
+    /// through `resolver`, port 53). A zone whose name servers cannot be found is an error,
+    /// never "the primary will do".
+    pub async fn waits_for(
+        &self,
+        resolver: Option<SocketAddr>,
+    ) -> Result<Vec<SocketAddr>, crate::Error> {
+        if !self.authoritative.is_empty() {
+            return Ok(self.authoritative.clone());
         }
+        let zone = crate::record::wire_name(&self.name)?;
+        let ns = crate::wire::query(self.server, &zone, RecordType::NS, false).await?;
+        let hosts: Vec<hickory_proto::rr::Name> = ns
+            .answers
+            .iter()
+            .filter_map(|r| match &r.data {
+                RData::NS(n) => Some(n.0.clone()),
+                _ => None,
+            })
+            .take(MAX_NAME_SERVERS)
+            .collect();
+        let mut out = vec![self.server];
+        for host in &hosts {
+            let mut found = Vec::new();
+            for kind in [RecordType::A, RecordType::AAAA] {
+                for asked in [Some(self.server), resolver].into_iter().flatten() {
+                    let Ok(m) = crate::wire::query(asked, host, kind, false).await else {
+                        continue;
+                    };
+                    let ips: Vec<IpAddr> = m
+                        .answers
+                        .iter()
+                        .filter(|r| r.name == *host)
+                        .filter_map(|r| match &r.data {
+                            RData::A(a) => Some(IpAddr::V4(a.0)),
+                            RData::AAAA(a) => Some(IpAddr::V6(a.0)),
+                            _ => None,
+                        })
+                        .collect();
+                    if !ips.is_empty() {
+                        found.extend(ips);
+                        break;
+                    }
+                }
+            }
+            if found.is_empty() {
+                return Err(crate::Error::Config(format!(
+                    "cannot find the address of {host}, a name server of {}: set authoritative in its [[dns.zone]]",
+                    self.name
+                )));
+            }
+            for ip in found {
+                let a = SocketAddr::new(ip, 53);
+                if !out.contains(&a) {
+                    out.push(a);
+                }
+            }
+        }
+        Ok(out)
     }
 
     /// Reads the key file.

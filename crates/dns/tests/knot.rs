@@ -233,6 +233,26 @@ async fn updates_change_only_bolwerks_records_and_wrong_keys_are_refused() {
             .contains("site-verification=abc")
     );
 
+    // Without `authoritative`, Bolwerk waits for every name server of the zone: the primary and
+    // ns.test (its address from the primary, port 53).
+    let zone = dns::config::ZoneConfig {
+        name: "good.test".into(),
+        server: lab.addr,
+        key_file: "/nonexistent".into(),
+        key_name: None,
+        algorithm: None,
+        authoritative: vec![],
+    };
+    assert_eq!(
+        zone.waits_for(None).await.unwrap(),
+        vec![lab.addr, "127.0.0.1:53".parse().unwrap()]
+    );
+    let pinned = dns::config::ZoneConfig {
+        authoritative: vec![lab.addr],
+        ..zone.clone()
+    };
+    assert_eq!(pinned.waits_for(None).await.unwrap(), vec![lab.addr]);
+
     // What Bolwerk published is signed by Knot at once: the chain to it holds.
     let walker = Walker {
         upstream: lab.addr,

@@ -537,7 +537,10 @@ impl Acme {
         if op == dns::Op::Delete {
             return Ok(());
         }
-        let servers = zone.waits_for();
+        let servers = zone
+            .waits_for(self.dns.resolver().ok())
+            .await
+            .map_err(|e| anyhow!("{e}"))?;
         let deadline = tokio::time::Instant::now() + Duration::from_secs(120);
         loop {
             let mut missing = None;

@@ -368,7 +368,11 @@ pub async fn rotate(config: &Config, keys: &mail::KeyStore, now: i64) -> Vec<Str
             continue;
         };
         if let Some(next) = &state.next {
-            match served_everywhere(keys, &domain, next, &zone.waits_for()).await {
+            let served = match zone.waits_for(config.dns.resolver().ok()).await {
+                Ok(servers) => served_everywhere(keys, &domain, next, &servers).await,
+                Err(e) => Err(e.to_string()),
+            };
+            match served {
                 Ok(()) => match keys.activate(&domain, next) {
                     Ok(_) => {
                         let _ = keys.mark_since(&domain, next, now);
@@ -379,7 +383,7 @@ pub async fn rotate(config: &Config, keys: &mail::KeyStore, now: i64) -> Vec<Str
                     }
                     Err(e) => out.push(format!("{domain}: cannot activate {next}: {e}")),
                 },
-                Err(why) => tracing::debug!(target: "dns", "{domain}: {next} waits: {why}"),
+                Err(why) => tracing::info!(target: "dns", "{domain}: key set {next} waits: {why}"),
             }
         } else if keys
             .since(&domain, &active)

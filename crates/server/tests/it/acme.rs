@@ -436,7 +436,7 @@ async fn dns_01_answers_through_the_zone_and_takes_the_answer_away() {
     let key = dir.path().join("good.key");
     std::fs::write(&key, &lab.key_file_text).unwrap();
     config.dns = toml::from_str(&format!(
-        "[[zone]]\nname = \"good.test\"\nserver = \"{}\"\nkey_file = \"{}\"\n",
+        "[[zone]]\nname = \"good.test\"\nserver = \"{0}\"\nkey_file = \"{1}\"\nauthoritative = [\"{0}\"]\n",
         lab.addr,
         key.display()
     ))

@@ -31,6 +31,7 @@ dkim_retire_days = 7
 name = "good.test"
 server = "{addr}"
 key_file = "{key}"
+authoritative = ["{addr}"]
 "#,
         addr = lab.addr,
         anchor = anchor.display(),
