@@ -326,8 +326,12 @@ pub fn judge(f: &CertFacts, specs: &CertSpecs, now: u64) -> Vec<Subtest> {
                     "Renew the certificate now (with ACME Bolwerk renews by itself: see `bolwerk cert status`).",
                 )
             } else if left < warn {
+                let days = left / 86_400;
                 specs.expiry.phase_out(
-                    format!("the certificate runs out at {when}, in {} days", left / 86_400),
+                    format!(
+                        "the certificate runs out at {when}, in {}",
+                        if days == 1 { "1 day".to_string() } else if days == 0 { "less than a day".to_string() } else { format!("{days} days") }
+                    ),
                     "Renew the certificate before it runs out (`bolwerk cert renew`, or check why automatic renewal stopped).",
                 )
             } else {

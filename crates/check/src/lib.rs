@@ -187,6 +187,15 @@ pub async fn run(o: &Options) -> Report {
     }
 }
 
+/// Adds "not tested, because `why`" for every spec of `specs` that `out` does not have yet.
+pub fn fill(out: &mut Vec<Subtest>, specs: &[report::Spec], why: &str) {
+    for s in specs {
+        if !out.iter().any(|t| t.code == s.code) {
+            out.push(s.not_tested(why));
+        }
+    }
+}
+
 /// Puts subtests into the catalogue's categories, in its order; a subtest of a category that
 /// ran but that no step produced is "not tested".
 pub fn assemble(subtests: Vec<Subtest>, parts: &[&str]) -> Vec<Category> {

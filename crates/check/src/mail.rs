@@ -322,7 +322,15 @@ pub async fn run(o: &Options, ctx: &Context) -> Vec<Subtest> {
     };
     let mut per = Vec::new();
     for mx in hosts.iter().take(MAX_MX) {
-        per.push((mx.clone(), mail_server(o, ctx, mx).await));
+        let mut subtests = mail_server(o, ctx, mx).await;
+        if let Some(s) = subtests
+            .iter()
+            .find(|s| s.code == spec::STARTTLS.code && s.status != crate::Status::Pass)
+        {
+            let why = format!("no TLS to test: {}", s.found);
+            crate::fill(&mut subtests, PER_SERVER, &why);
+        }
+        per.push((mx.clone(), subtests));
     }
     out.extend(merge(per));
     // MTA-STS and TLS-RPT.

@@ -66,6 +66,18 @@ pub fn roots(extra: &[CertificateDer<'static>]) -> Arc<RootCertStore> {
     Arc::new(store)
 }
 
+/// The certificates in a PEM file (`--ca-file`).
+pub fn certificates_from_pem(pem: &[u8]) -> Result<Vec<CertificateDer<'static>>, String> {
+    use rustls_pki_types::pem::PemObject;
+    let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(pem)
+        .collect::<Result<_, _>>()
+        .map_err(|e| format!("not PEM certificates: {e}"))?;
+    if certs.is_empty() {
+        return Err("no CERTIFICATE in it".into());
+    }
+    Ok(certs)
+}
+
 /// Whether `chain` leads from `host` to a trusted root (the name itself is judged apart):
 /// `None` if so, else why not.
 pub fn trust(
@@ -106,6 +118,9 @@ pub fn trust(
         | Err(Error::InvalidCertificate(CertificateError::ExpiredContext { .. })) => {
             Some("the certificate has expired".into())
         }
+        Err(e) if e.to_string().contains("CaUsedAsEndEntity") => Some(
+            "the server shows a CA certificate as its own (basicConstraints CA:TRUE)".into(),
+        ),
         Err(e) => Some(e.to_string()),
     }
 }

@@ -40,6 +40,34 @@ pub const CERT: CertSpecs = CertSpecs {
     expiry: spec::CERT_EXPIRY,
 };
 
+/// The subtests that need the web server over HTTPS.
+const PER_SERVER: &[crate::report::Spec] = &[
+    spec::HTTPS_REDIRECT,
+    spec::HSTS,
+    spec::HTTP_COMPRESSION,
+    spec::TLS_VERSION,
+    spec::TLS_CIPHERS,
+    spec::TLS_CIPHER_ORDER,
+    spec::TLS_KEX_PARAMS,
+    spec::TLS_KEX_HASH,
+    spec::TLS_COMPRESSION,
+    spec::TLS_SECURE_RENEG,
+    spec::TLS_CLIENT_RENEG,
+    spec::TLS_ZERO_RTT,
+    spec::TLS_OCSP,
+    spec::TLS_EMS,
+    spec::CERT_TRUST,
+    spec::CERT_PUBKEY,
+    spec::CERT_SIGNATURE,
+    spec::CERT_NAME,
+    spec::CERT_EXPIRY,
+    spec::X_FRAME_OPTIONS,
+    spec::X_CONTENT_TYPE_OPTIONS,
+    spec::CSP,
+    spec::REFERRER_POLICY,
+    spec::SECURITY_TXT,
+];
+
 /// The largest page body read (for comparing IPv4 and IPv6).
 const MAX_PAGE: usize = 512 * 1024;
 
@@ -309,7 +337,16 @@ pub async fn run(o: &Options, ctx: &Context) -> Vec<Subtest> {
     }
     let mut servers = Vec::new();
     for ip in chosen {
-        servers.push(server(o, ctx, ip).await);
+        let mut s = server(o, ctx, ip).await;
+        if let Some(e) = s
+            .subtests
+            .iter()
+            .find(|t| t.code == spec::HTTPS_EXISTS.code && t.status != crate::Status::Pass)
+        {
+            let why = format!("no HTTPS to test: {}", e.found);
+            crate::fill(&mut s.subtests, PER_SERVER, &why);
+        }
+        servers.push(s);
     }
     let chain = servers
         .iter()
