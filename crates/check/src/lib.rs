@@ -180,11 +180,11 @@ pub async fn run(o: &Options) -> Report {
     if o.mail {
         parts.push("mail");
     }
-    Report {
+    Report::new(
         domain,
-        checked_at: o.now,
-        categories: assemble(w.into_iter().chain(m).collect(), &parts),
-    }
+        o.now,
+        assemble(w.into_iter().chain(m).collect(), &parts),
+    )
 }
 
 /// Adds "not tested, because `why`" for every spec of `specs` that `out` does not have yet.

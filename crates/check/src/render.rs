@@ -82,17 +82,19 @@ mod tests {
 
     #[test]
     fn the_text_shows_marks_fixes_and_a_summary() {
-        let r = Report {
-            domain: "example.nl".into(),
-            checked_at: 0,
-            categories: crate::assemble(
+        let r = Report::new(
+            "example.nl".into(),
+            0,
+            crate::assemble(
                 vec![
                     web::TLS_VERSION.pass("only TLS 1.3 (good)"),
                     web::HSTS.bad("no Strict-Transport-Security header", "Send HSTS."),
                 ],
                 &["web"],
             ),
-        };
+        );
+        assert!(r.summary.failed);
+        assert_eq!(r.summary.tally.fail, 1);
         let t = text(&r, false);
         assert!(t.contains("✓ web.tls.version"), "{t}");
         assert!(t.contains("✗ web.https.hsts"), "{t}");

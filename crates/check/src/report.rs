@@ -183,6 +183,19 @@ pub struct Tally {
     pub not_tested: usize,
 }
 
+/// The verdict in a few numbers.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    /// Whether any subtest failed (the CLI's exit status 1).
+    pub failed: bool,
+    /// internet.nl's score of the website test, in percent.
+    pub web_score: Option<u8>,
+    /// internet.nl's score of the mail test, in percent.
+    pub mail_score: Option<u8>,
+    /// Counts per status.
+    pub tally: Tally,
+}
+
 /// The whole verdict on a domain.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Report {
@@ -190,11 +203,30 @@ pub struct Report {
     pub domain: String,
     /// When (Unix seconds).
     pub checked_at: u64,
+    /// The numbers.
+    pub summary: Summary,
     /// The categories, web first, then mail.
     pub categories: Vec<Category>,
 }
 
 impl Report {
+    /// A report with its summary worked out.
+    pub fn new(domain: String, checked_at: u64, categories: Vec<Category>) -> Report {
+        let mut r = Report {
+            domain,
+            checked_at,
+            summary: Summary::default(),
+            categories,
+        };
+        r.summary = Summary {
+            failed: r.failed(),
+            web_score: r.score("web"),
+            mail_score: r.score("mail"),
+            tally: r.tally(""),
+        };
+        r
+    }
+
     /// Every subtest.
     pub fn subtests(&self) -> impl Iterator<Item = &Subtest> {
         self.categories.iter().flat_map(|c| c.subtests.iter())

@@ -540,6 +540,11 @@ fn a_weak_site_is_named_failure_by_failure() {
     json_args.push("--json");
     let (code, report, text) = check(&json_args);
     assert_eq!(code, 1, "{text}");
+    assert_eq!(report["summary"]["failed"], Value::Bool(true), "{text}");
+    assert!(
+        report["summary"]["tally"]["fail"].as_u64().unwrap() >= 5,
+        "{text}"
+    );
     let all = subtests(&report);
     let named = |code: &str, status: &str, words: &str| {
         let (_, s, found, fix) = get(&all, code);
