@@ -95,6 +95,10 @@ pub enum Command {
         #[command(subcommand)]
         command: DnsCommand,
     },
+    /// An internet.nl-grade verdict on DOMAIN, tested from here: IPv6, DNSSEC, HTTPS, TLS,
+    /// certificate, CAA, security headers, security.txt, SPF, DKIM, DMARC, STARTTLS, DANE,
+    /// MTA-STS and TLS-RPT, each with how to fix it. Exit status 1 if anything fails.
+    Check(crate::check_cmd::CheckArgs),
     /// DMARC aggregate reports: who sends mail as your domains, and who forges them.
     Dmarc {
         #[command(flatten)]

@@ -3,6 +3,7 @@
 mod allow;
 mod ban;
 mod cert;
+mod check_cmd;
 mod cli;
 mod content;
 mod demo;
@@ -100,6 +101,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
             quiet_logging();
             let config = config_or_demo(&data)?;
             runtime(1)?.block_on(mail_cmd::dkim(&config, command))
+        }
+        Command::Check(args) => {
+            quiet_logging();
+            check_cmd::run(args)
         }
         Command::Dmarc { data, command } => {
             quiet_logging();

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used)] // tests fail loudly on the first surprise
 
 mod cert;
+mod check;
 mod config;
 mod demo;
 mod dns;
