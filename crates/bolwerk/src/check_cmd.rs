@@ -73,44 +73,6 @@ pub enum Part {
     Mail,
 }
 
-/// The DKIM selectors Bolwerk signs `domain`'s mail with (active and waiting key sets), each
-/// with the record it should have.
-fn dkim_selectors(config: &Config, domain: &str) -> Vec<(String, Option<String>)> {
-    let keys = mail::KeyStore::new(server::outbox::key_dir(&config.data_dir));
-    let Ok(state) = keys.state(domain) else {
-        return Vec::new();
-    };
-    let mut out = Vec::new();
-    for set in state.active.iter().chain(state.next.iter()) {
-        match keys.records(domain, set) {
-            Ok(records) => {
-                for r in records {
-                    out.push((r.kind.selector(set), Some(r.value)));
-                }
-            }
-            Err(_) => {
-                for k in mail::KeyKind::ALL {
-                    out.push((k.selector(set), None));
-                }
-            }
-        }
-    }
-    out
-}
-
-/// This machine's name when it is a full one, for EHLO.
-fn hostname() -> String {
-    std::fs::read_to_string("/etc/hostname")
-        .ok()
-        .map(|h| h.trim().to_ascii_lowercase())
-        .filter(|h| {
-            h.contains('.')
-                && h.bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-')
-        })
-        .unwrap_or_else(|| "bolwerk-check.invalid".into())
-}
-
 /// Runs `bolwerk check`: exit status 0 when nothing failed, 1 when a subtest failed, 2 when
 /// the check could not run (the error says why).
 pub fn run(args: CheckArgs) -> Result<ExitCode> {
@@ -161,7 +123,7 @@ fn check(args: CheckArgs) -> Result<ExitCode> {
     };
     let mut selectors = config
         .as_ref()
-        .map(|c| dkim_selectors(c, &domain))
+        .map(|c| server::check_task::dkim_selectors(c, &domain))
         .unwrap_or_default();
     for s in &args.dkim_selectors {
         if !selectors.iter().any(|(x, _)| x == s) {
@@ -180,7 +142,10 @@ fn check(args: CheckArgs) -> Result<ExitCode> {
             dns: args.ns_port,
         },
         dkim: check::auth::DkimWanted { selectors },
-        ehlo: args.ehlo.clone().unwrap_or_else(hostname),
+        ehlo: args
+            .ehlo
+            .clone()
+            .unwrap_or_else(server::check_task::hostname),
         web: args.only != Some(Part::Mail),
         mail: args.only != Some(Part::Web),
         now: SystemTime::now().duration_since(UNIX_EPOCH)?.as_secs(),

@@ -37,6 +37,9 @@ pub struct DnsConfig {
     /// Seconds between DNSSEC checks of every hosted name by the server (when `[dns]` names a
     /// zone or a resolver); 0: only on request.
     pub check_interval_s: u64,
+    /// Seconds between the server's full self-checks (`bolwerk check`, internet.nl's subtests)
+    /// of every hosted domain, under the same condition as `check_interval_s`; 0: off.
+    pub selfcheck_interval_s: u64,
     /// Warn when a signature of a hosted zone runs out within this many days.
     pub rrsig_warn_days: u32,
     /// Warn when a new KSK has waited this many days for its DS at the parent.
@@ -72,6 +75,7 @@ impl Default for DnsConfig {
             resolver: None,
             trust_anchor_file: None,
             check_interval_s: 6 * 3600,
+            selfcheck_interval_s: 86_400,
             rrsig_warn_days: 5,
             ksk_stuck_days: 7,
             dkim_rotate_days: 0,
@@ -279,6 +283,12 @@ impl DnsConfig {
                 }
                 Err(e) => p("dns.trust_anchor_file", format!("{}: {e}", f.display())),
             }
+        }
+        if self.selfcheck_interval_s != 0 && self.selfcheck_interval_s < 600 {
+            p(
+                "dns.selfcheck_interval_s",
+                "0 (off) or at least 600 seconds".into(),
+            );
         }
         if self.dkim_rotate_days != 0 && self.dkim_rotate_days < 7 {
             p("dns.dkim_rotate_days", "0 (off) or at least 7 days".into());

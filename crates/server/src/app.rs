@@ -314,6 +314,15 @@ impl Prepared {
         if dns.has_work() {
             tasks.push(tokio::spawn(dns.clone().run(rx.clone())));
         }
+        let selfcheck = Arc::new(crate::check_task::CheckRunner::new(
+            &config,
+            metrics.clone(),
+            alerts.clone(),
+            clock.clone(),
+        ));
+        if selfcheck.scheduled() {
+            tasks.push(tokio::spawn(selfcheck.clone().run(rx.clone())));
+        }
         let imap_status = config.mail.dmarc_imap.clone().map(|imap| {
             let status = crate::dmarc_imap::Status::default();
             tasks.push(tokio::spawn(crate::dmarc_imap::run(
@@ -353,6 +362,7 @@ impl Prepared {
             a.with_mail(mail)
         })
         .and_then(|a| a.with_dns(dns.clone()))
+        .and_then(|a| a.with_selfcheck(selfcheck.clone()))
         .context("loading the admin templates")?;
         // With HTTPS on, plain HTTP only sends visitors there (through the shield too).
         let http_app = match https_port {

@@ -9,6 +9,7 @@ pub mod admin;
 pub mod alerts;
 pub mod app;
 pub mod blocklists;
+pub mod check_task;
 pub mod config;
 pub mod crawlers;
 pub mod dmarc;

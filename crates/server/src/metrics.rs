@@ -119,6 +119,8 @@ pub struct Metrics {
     pub dnssec_expiry: Family<Labels, Gauge>,
     /// Problems found by the last DNSSEC check, by name and code.
     pub dnssec_findings: Family<Labels, Gauge>,
+    /// Subtests the last self-check of a domain failed.
+    pub check_failures: Family<Labels, Gauge>,
 }
 
 fn label(k: &str, v: &str) -> Labels {
@@ -180,6 +182,7 @@ impl Metrics {
             dnssec_secure: Family::default(),
             dnssec_expiry: Family::default(),
             dnssec_findings: Family::default(),
+            check_failures: Family::default(),
             registry: Registry::default(),
         };
         registry.register("shield_bans_active", "Bans in force", m.bans_active.clone());
@@ -277,6 +280,11 @@ impl Metrics {
             "dnssec_findings",
             "Problems the last DNSSEC check found, by name and code",
             m.dnssec_findings.clone(),
+        );
+        registry.register(
+            "check_failures",
+            "Subtests the last self-check of a hosted domain failed (internet.nl's and Bolwerk's)",
+            m.check_failures.clone(),
         );
         Metrics { registry, ..m }
     }

@@ -13,6 +13,7 @@ mod pages;
 mod reset;
 mod second_factor;
 mod security;
+pub mod selfcheck;
 mod session;
 mod views;
 
@@ -60,6 +61,8 @@ struct Inner {
     mail: Option<mail_admin::MailAdmin>,
     /// The zones and DNSSEC checks, for the DNS page.
     dns: Option<std::sync::Arc<crate::dns_task::DnsRunner>>,
+    /// The domain self-check, for the Check page.
+    selfcheck: Option<std::sync::Arc<crate::check_task::CheckRunner>>,
 }
 
 impl AdminState {
@@ -87,6 +90,7 @@ impl AdminState {
                 certificates: Vec::new(),
                 mail: None,
                 dns: None,
+                selfcheck: None,
             }),
         })
     }
@@ -135,6 +139,23 @@ impl AdminState {
             )
         })?;
         inner.dns = Some(dns);
+        Ok(AdminState {
+            inner: Arc::new(inner),
+        })
+    }
+
+    /// The same, with the domain self-check for the Check page (before it is shared).
+    pub fn with_selfcheck(
+        self,
+        selfcheck: std::sync::Arc<crate::check_task::CheckRunner>,
+    ) -> Result<Self, minijinja::Error> {
+        let mut inner = Arc::try_unwrap(self.inner).map_err(|_| {
+            minijinja::Error::new(
+                minijinja::ErrorKind::InvalidOperation,
+                "the admin state is already shared",
+            )
+        })?;
+        inner.selfcheck = Some(selfcheck);
         Ok(AdminState {
             inner: Arc::new(inner),
         })
@@ -276,6 +297,8 @@ admin_routes! {
     get "/dns" Admin => dns::overview;
     post "/dns/sync" Admin => dns::sync;
     post "/dns/check" Admin => dns::check;
+    get "/check" Admin => selfcheck::overview;
+    post "/check/run" Admin => selfcheck::run;
     get "/inbox" Editor => mail_admin::inbox;
     get "/mail" Admin => mail_admin::overview;
     get "/mail/check" Admin => mail_admin::check;

@@ -57,6 +57,7 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../admin-theme/certificates.html"),
     ),
     ("dns.html", include_str!("../../admin-theme/dns.html")),
+    ("check.html", include_str!("../../admin-theme/check.html")),
     ("inbox.html", include_str!("../../admin-theme/inbox.html")),
     ("mail.html", include_str!("../../admin-theme/mail.html")),
     ("dmarc.html", include_str!("../../admin-theme/dmarc.html")),

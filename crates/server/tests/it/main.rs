@@ -18,6 +18,7 @@ mod limits;
 mod mariadb;
 mod pages;
 mod raw;
+mod selfcheck;
 mod shield;
 mod starving;
 mod tls;

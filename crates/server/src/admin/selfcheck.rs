@@ -1,0 +1,76 @@
+//! The Check page (admin role): the last self-check of every hosted domain — internet.nl's
+//! website and mail subtests and Bolwerk's own — each with what was found and how to fix it,
+//! what got worse since the check before, and a button to check again now.
+
+use axum::extract::{Extension, State};
+use axum::response::Response;
+use cms::date;
+use minijinja::context;
+
+use super::pages::{PageError, session_of};
+use super::{AdminState, Visitor};
+
+type PageResult = Result<Response, PageError>;
+
+pub(super) async fn overview(
+    State(state): State<AdminState>,
+    Extension(visitor): Extension<Visitor>,
+) -> PageResult {
+    render(&state, &visitor, None)
+}
+
+/// Checks every domain now (in its own task, so a closed browser does not cut it short).
+pub(super) async fn run(
+    State(state): State<AdminState>,
+    Extension(visitor): Extension<Visitor>,
+) -> PageResult {
+    let Some(c) = &state.inner.selfcheck else {
+        return render(&state, &visitor, None);
+    };
+    let runner = c.clone();
+    let _ = tokio::spawn(async move { runner.run_all().await }).await;
+    state.audit(&visitor, "selfcheck_run", "").await?;
+    render(&state, &visitor, Some("Checked just now.".into()))
+}
+
+fn render(state: &AdminState, visitor: &Visitor, notice: Option<String>) -> PageResult {
+    let s = session_of(visitor)?;
+    let (checked, domains) = match &state.inner.selfcheck {
+        Some(c) => (c.status.get(), crate::check_task::domains_of(c)),
+        None => (Default::default(), Vec::new()),
+    };
+    let reports: Vec<_> = checked
+        .values()
+        .map(|c| {
+            let r = &c.report;
+            context! {
+                domain => r.domain.clone(),
+                at => date::iso_minute(i64::try_from(r.checked_at).unwrap_or(0)),
+                failed => r.summary.failed,
+                web_score => r.summary.web_score,
+                mail_score => r.summary.mail_score,
+                regressions => c.regressions.iter().map(|(code, title, what)| context! { code, title, what }).collect::<Vec<_>>(),
+                categories => r.categories.iter().map(|cat| context! {
+                    title => cat.title,
+                    score => cat.score,
+                    subtests => cat.subtests.iter().map(|t| context! {
+                        code => t.code,
+                        title => t.title,
+                        status => format!("{:?}", t.status).to_lowercase(),
+                        mark => t.status.mark(),
+                        found => t.found.clone(),
+                        fix => t.fix.clone(),
+                        details => t.details.clone(),
+                    }).collect::<Vec<_>>(),
+                }).collect::<Vec<_>>(),
+            }
+        })
+        .collect();
+    Ok(state.inner.views.page(
+        axum::http::StatusCode::OK,
+        "check.html",
+        Some(s),
+        "check",
+        context! { notice, reports, domains },
+    ))
+}

@@ -1,0 +1,93 @@
+//! The server's self-check through the admin Check page: reports kept across runs, a subtest
+//! that was met and is not any more shown and mailed. The resolver is a closed loopback port,
+//! so nothing leaves the machine and every lookup fails at once.
+
+use std::sync::Arc;
+
+use store::Role;
+use testkit::TestServer;
+
+use crate::admin::signed_in;
+
+#[tokio::test]
+async fn a_subtest_that_stops_passing_is_shown_and_mailed() {
+    let dir = Arc::new(tempfile::tempdir().unwrap());
+    let mut config = testkit::test_config(dir.path());
+    config.dns.resolver = Some("127.0.0.1:9".parse().unwrap());
+    config.dns.check_interval_s = 0;
+    config.dns.selfcheck_interval_s = 0;
+    config.mail.alerts_to = vec!["beheer@delinde.example".into()];
+    let s = TestServer::start_in(dir.clone(), config.clone()).await;
+    let admin = signed_in(&s, "root", Role::Admin).await;
+
+    let page = admin.get("/check").await.text().await.unwrap();
+    assert!(page.contains("No check has run yet"), "{page}");
+    assert!(page.contains("delinde.example"), "{page}");
+
+    let csrf = admin.csrf().await;
+    let page = admin
+        .post("/check/run", &[("csrf", csrf.as_str())])
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Checked just now"), "{page}");
+    assert!(
+        page.contains("Fix:"),
+        "failures come with their fix: {page}"
+    );
+    assert!(
+        !page.contains("No longer met"),
+        "nothing to compare with yet"
+    );
+    let file = config.data_dir.join("check/delinde.example.json");
+    let stored: serde_json::Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+    assert_eq!(stored["domain"], "delinde.example");
+
+    // Pretend a subtest that fails now passed at the check before.
+    let mut before = stored.clone();
+    let mut flipped = String::new();
+    'outer: for c in before["categories"].as_array_mut().unwrap() {
+        for t in c["subtests"].as_array_mut().unwrap() {
+            if t["status"] == "fail" {
+                flipped = t["code"].as_str().unwrap().to_string();
+                t["status"] = "pass".into();
+                break 'outer;
+            }
+        }
+    }
+    assert!(
+        !flipped.is_empty(),
+        "with no resolver something fails: {stored}"
+    );
+    std::fs::write(&file, serde_json::to_vec(&before).unwrap()).unwrap();
+
+    let csrf = admin.csrf().await;
+    let page = admin
+        .post("/check/run", &[("csrf", csrf.as_str())])
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("No longer met since the check before"),
+        "{page}"
+    );
+    assert!(page.contains(&flipped), "{page}");
+    let queued = s
+        .open_store()
+        .await
+        .editor
+        .mail_list(None, 50)
+        .await
+        .unwrap();
+    assert!(
+        queued
+            .iter()
+            .any(|m| m.subject.contains("delinde.example") && m.subject.contains("no longer met")),
+        "{:?}",
+        queued.iter().map(|m| &m.subject).collect::<Vec<_>>()
+    );
+    let ed = signed_in(&s, "ed", Role::Editor).await;
+    assert_eq!(ed.get("/check").await.status(), 403);
+}
