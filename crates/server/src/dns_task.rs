@@ -603,3 +603,58 @@ pub async fn check_once(
     });
     reports
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn waiting() -> Report {
+        Report {
+            domain: "a.nl".into(),
+            zone: "a.nl".into(),
+            status: Status::Secure,
+            chain: Vec::new(),
+            findings: vec![Finding {
+                severity: Severity::Note,
+                code: "ksk-waiting",
+                zone: "a.nl".into(),
+                text: "KSK 123 (alg 13) is published but nl has no DS for it yet".into(),
+            }],
+            earliest_expiry: None,
+            checked: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_rollover_waiting_too_long_is_stuck_even_across_restarts() {
+        let dir = tempfile::tempdir().unwrap();
+        let day = 86_400;
+        let mut seen = Seen::load(dir.path());
+        let mut r = vec![waiting()];
+        seen.judge(&mut r, 1_000_000, 7);
+        assert!(
+            !r[0].findings.iter().any(|f| f.code == "ksk-stuck"),
+            "just seen"
+        );
+        // A restart: the first sighting is read back from disk.
+        let mut seen = Seen::load(dir.path());
+        let mut r = vec![waiting()];
+        seen.judge(&mut r, 1_000_000 + 8 * day, 7);
+        let stuck = r[0]
+            .findings
+            .iter()
+            .find(|f| f.code == "ksk-stuck")
+            .unwrap();
+        assert_eq!(stuck.severity, Severity::Warning);
+        assert!(stuck.text.contains("waited 8 days"), "{}", stuck.text);
+        assert_eq!(r[0].findings[0].code, "ksk-stuck", "worst first");
+        // Once the DS is there the wait is forgotten; a new rollover starts counting afresh.
+        let mut done = waiting();
+        done.findings.clear();
+        seen.judge(&mut [done], 1_000_000 + 9 * day, 7);
+        let mut r = vec![waiting()];
+        seen.judge(&mut r, 1_000_000 + 10 * day, 7);
+        assert!(!r[0].findings.iter().any(|f| f.code == "ksk-stuck"));
+    }
+}
