@@ -526,6 +526,38 @@ impl Seen {
     }
 }
 
+/// Asks a validating resolver (hickory, same anchor and upstream) about the first record set
+/// the walk checked, and notes where the two disagree: the walk explains, the resolver is the
+/// reference it is held against.
+async fn second_opinion(walker: &Walker, report: &mut Report, extra: &[(String, RecordType)]) {
+    let Some((name, kind)) = extra.first() else {
+        return;
+    };
+    if !matches!(
+        report.status,
+        Status::Secure | Status::Bogus | Status::Insecure
+    ) {
+        return;
+    }
+    let other =
+        dns::chain::resolver_verdict(walker.upstream, walker.anchors.clone(), name, *kind).await;
+    if other != report.status && other != Status::Unknown {
+        report.findings.push(Finding {
+            severity: Severity::Warning,
+            code: "second-opinion",
+            zone: report.zone.clone(),
+            text: format!(
+                "a validating resolver finds {name} {kind} {} where the walk found it {}: look at it with `delv {name}` as well",
+                format!("{other:?}").to_lowercase(),
+                format!("{:?}", report.status).to_lowercase()
+            ),
+        });
+        report
+            .findings
+            .sort_by_key(|f| std::cmp::Reverse(f.severity));
+    }
+}
+
 /// Walks every hosted name's DNSSEC chain, publishes the result, and alerts on errors and
 /// warnings (each at most once a day per name and problem).
 pub async fn check_once(
@@ -554,7 +586,9 @@ pub async fn check_once(
     };
     let mut reports = Vec::new();
     for (name, extra) in names {
-        reports.push(walker.walk(&name, &extra).await);
+        let mut report = walker.walk(&name, &extra).await;
+        second_opinion(&walker, &mut report, &extra).await;
+        reports.push(report);
     }
     seen.judge(&mut reports, now, config.dns.ksk_stuck_days);
     metrics.dnssec_secure.clear();

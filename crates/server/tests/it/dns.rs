@@ -196,6 +196,10 @@ async fn the_server_keeps_the_zone_checks_dnssec_and_shows_both() {
     assert!(page.contains("not signed"), "{page}");
     assert!(page.contains("no-ds"), "{page}");
     assert!(page.contains("publish the DS of KSK"), "{page}");
+    assert!(
+        !page.contains("second-opinion"),
+        "hickory's validating resolver agrees with the walk on every name: {page}"
+    );
 
     // Measured, and the operator was alerted by mail.
     let metrics = reqwest::get(s.metrics_url().unwrap())
