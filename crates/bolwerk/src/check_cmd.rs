@@ -150,6 +150,7 @@ fn check(args: CheckArgs) -> Result<ExitCode> {
         mail: args.only != Some(Part::Web),
         now: SystemTime::now().duration_since(UNIX_EPOCH)?.as_secs(),
         timeout: Duration::from_secs(args.timeout.clamp(1, 120)),
+        public_only: false,
     };
     let report = crate::runtime(2)?.block_on(check::run(&options));
     if args.json {

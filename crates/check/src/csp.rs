@@ -184,7 +184,11 @@ fn none_or_self(sources: Option<&[(String, Source)]>, domain: &str) -> Result<()
             Source::SelfKw | Source::ReportSample => {}
             Source::Host { host, .. } => {
                 let h = host.strip_prefix("*.").unwrap_or(host);
-                if h.is_empty() || !same_domain(h, domain) && !same_domain(domain, h) {
+                // A parent of the domain counts only down to its registrable part (two labels
+                // at least): `*.nl` is every .nl site, not this one.
+                let parent_ok =
+                    same_domain(domain, h) && h.split('.').filter(|l| !l.is_empty()).count() >= 2;
+                if h.is_empty() || !same_domain(h, domain) && !parent_ok {
                     return Err(format!("allows {text}, outside {domain}"));
                 }
                 hosts.push(h.to_string());
@@ -333,6 +337,16 @@ mod tests {
             .into_iter()
             .map(|p| format!("{}: {}", p.directive, p.what))
             .collect()
+    }
+
+    /// `*.nl` is a parent of example.nl, but it is every .nl site: never "the domain itself".
+    #[test]
+    fn a_top_level_wildcard_is_outside_the_domain() {
+        let p = named(
+            "default-src 'self' https://*.nl; frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
+        );
+        assert!(p.iter().any(|x| x.contains("*.nl")), "{p:?}");
+        assert!(named("default-src 'self' https://*.example.nl; frame-ancestors 'none'; base-uri 'self'; form-action 'self'").is_empty());
     }
 
     #[test]

@@ -270,6 +270,12 @@ const MAX_RECORD: usize = 16_384 + 2048;
 /// Longest handshake message taken (a certificate chain of 64 KiB is already unusual).
 const MAX_HANDSHAKE: usize = 128 * 1024;
 
+/// Records in one first flight (a server sends a few; each carries at most 16 KB).
+const MAX_RECORDS: usize = 64;
+
+/// Handshake messages in one first flight (ServerHello to ServerHelloDone: five or six).
+const MAX_MESSAGES: usize = 32;
+
 /// A server's ServerHello (or HelloRetryRequest).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ServerHello {
@@ -341,6 +347,8 @@ pub struct Flight {
     pub sslv2: bool,
     /// The rest is encrypted (TLS 1.3) or otherwise past what can be read.
     pub encrypted: bool,
+    /// Handshake messages read.
+    messages: usize,
 }
 
 /// Why a server's answer cannot be read.
@@ -422,7 +430,15 @@ impl Flight {
         }
         let mut records = Reader { buf: bytes };
         let mut handshake: Vec<u8> = Vec::new();
+        let mut read_to = 0;
+        let mut count = 0;
         while records.buf.len() >= 5 {
+            // A first flight is a handful of records; thousands of tiny ones are an attack on
+            // the parser, not a server's answer.
+            count += 1;
+            if count > MAX_RECORDS {
+                return Err(Garbled::Malformed("flight (too many records)"));
+            }
             let kind = records.buf[0];
             let len = usize::from(u16::from_be_bytes([records.buf[3], records.buf[4]]));
             if !matches!(kind, 20..=23) || records.buf[1] != 3 {
@@ -457,11 +473,15 @@ impl Flight {
                     break;
                 }
                 22 => {
+                    // RFC 5246 §6.2.1: handshake fragments are never empty.
+                    if payload.is_empty() {
+                        return Err(Garbled::Malformed("handshake record (empty)"));
+                    }
                     if handshake.len() + payload.len() > MAX_HANDSHAKE + 4 {
                         return Err(Garbled::TooLong);
                     }
                     handshake.extend_from_slice(payload);
-                    flight.read_messages(&handshake)?;
+                    flight.read_messages(&handshake, &mut read_to)?;
                     if flight.done {
                         break;
                     }
@@ -476,9 +496,12 @@ impl Flight {
         Ok(flight)
     }
 
-    /// Reads the complete handshake messages in `hs` (from the start).
-    fn read_messages(&mut self, hs: &[u8]) -> Result<(), Garbled> {
-        let mut r = Reader { buf: hs };
+    /// Reads the complete handshake messages in `hs` from `*read_to` on, and moves `*read_to`
+    /// past them (each message is read once, however many records it came in).
+    fn read_messages(&mut self, hs: &[u8], read_to: &mut usize) -> Result<(), Garbled> {
+        let mut r = Reader {
+            buf: hs.get(*read_to..).unwrap_or_default(),
+        };
         while r.buf.len() >= 4 {
             let kind = r.buf[0];
             let len = (usize::from(r.buf[1]) << 16)
@@ -492,6 +515,11 @@ impl Flight {
             }
             let _ = r.take(4);
             let body = r.take(len).unwrap_or_default();
+            *read_to += 4 + len;
+            self.messages += 1;
+            if self.messages > MAX_MESSAGES {
+                return Err(Garbled::Malformed("flight (too many handshake messages)"));
+            }
             match kind {
                 2 if self.hello.is_none() => {
                     self.hello =
@@ -501,7 +529,7 @@ impl Flight {
                     self.certificates =
                         parse_certificates(body).ok_or(Garbled::Malformed("Certificate"))?;
                 }
-                12 => self.key_exchange = Some(body.to_vec()),
+                12 if self.key_exchange.is_none() => self.key_exchange = Some(body.to_vec()),
                 14 => {
                     self.done = true;
                     return Ok(());
@@ -635,6 +663,30 @@ mod tests {
         put_u24(&mut out, body.len());
         out.extend_from_slice(body);
         out
+    }
+
+    /// Thousands of empty or tiny records and messages are refused at once, not read again
+    /// and again.
+    #[test]
+    fn a_flood_of_tiny_records_is_refused_quickly() {
+        let start = std::time::Instant::now();
+        let mut flood = Vec::new();
+        for _ in 0..30_000 {
+            flood.extend_from_slice(&[22, 3, 3, 0, 0]);
+        }
+        assert!(Flight::parse(&flood).is_err(), "empty handshake records");
+        let mut msgs = Vec::new();
+        for _ in 0..4_000 {
+            msgs.extend_from_slice(&handshake(0, &[]));
+        }
+        let one = record(22, &msgs[..16_000]);
+        assert!(Flight::parse(&one).is_err(), "thousands of messages");
+        let mut tiny = Vec::new();
+        for _ in 0..1_000 {
+            tiny.extend_from_slice(&record(22, &[0]));
+        }
+        assert!(Flight::parse(&tiny).is_err(), "thousands of records");
+        assert!(start.elapsed() < std::time::Duration::from_millis(500));
     }
 
     fn server_hello(version: u16, suite: u16, exts: &[(u16, &[u8])]) -> Vec<u8> {

@@ -90,7 +90,9 @@ fn client(
 }
 
 /// GETs `url` (whose host is `host`) from `addr`, reading at most `max_body` bytes of body.
-/// With `roots`, the certificate must verify against them.
+/// With `roots`, the certificate must verify against them. Compression is asked for only on
+/// the home page (to see whether the server compresses): nothing here unpacks a body, so a
+/// file that is read (security.txt, the MTA-STS policy) is asked for as it is.
 pub async fn get(
     url: &str,
     host: &str,
@@ -98,12 +100,20 @@ pub async fn get(
     roots: Option<&Arc<RootCertStore>>,
     max_body: usize,
     timeout: Duration,
+    compressed: bool,
 ) -> Fetched {
     let c = client(host, addr, roots, timeout)?;
     let work = async {
         let mut res = c
             .get(url)
-            .header("accept-encoding", "gzip, deflate, br")
+            .header(
+                "accept-encoding",
+                if compressed {
+                    "gzip, deflate, br"
+                } else {
+                    "identity"
+                },
+            )
             .send()
             .await
             .map_err(describe)?;

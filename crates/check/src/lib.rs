@@ -93,6 +93,8 @@ pub struct Options {
     pub now: u64,
     /// Deadline of one connection or probe.
     pub timeout: Duration,
+    /// Connect only to public addresses (the server's own scheduled check).
+    pub public_only: bool,
 }
 
 /// A name server and its addresses.
@@ -115,7 +117,10 @@ pub struct Context {
 /// Checks `o.domain`.
 pub async fn run(o: &Options) -> Report {
     let domain = dns::record::normal_name(&o.domain);
-    let dns = lookup::Dns { server: o.resolver };
+    let dns = lookup::Dns {
+        server: o.resolver,
+        public_only: o.public_only,
+    };
     let ns = match dns.ns(&domain).await {
         Err(e) => Err(e),
         Ok((zone, names)) => {

@@ -17,6 +17,43 @@ use crate::dane::Tlsa;
 pub struct Dns {
     /// Where questions go.
     pub server: SocketAddr,
+    /// Leave out addresses that are not public (loopback, private, link-local, …): the
+    /// server's own scheduled check must not become a way to make it connect inside the
+    /// network because a hosted domain's records point there.
+    pub public_only: bool,
+}
+
+/// Whether `ip` is an address on the public internet (not loopback, private, shared, link-local,
+/// multicast, documentation, unspecified, or an IPv4 address inside IPv6).
+pub fn is_public(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => {
+            let o = v4.octets();
+            !(v4.is_loopback()
+                || v4.is_private()
+                || v4.is_link_local()
+                || v4.is_multicast()
+                || v4.is_broadcast()
+                || v4.is_unspecified()
+                || v4.is_documentation()
+                || o[0] == 0
+                || (o[0] == 100 && (o[1] & 0xc0) == 64)
+                || (o[0] == 192 && o[1] == 0 && o[2] == 0)
+                || (o[0] == 198 && (o[1] & 0xfe) == 18)
+                || o[0] >= 240)
+        }
+        IpAddr::V6(v6) => {
+            let s = v6.segments();
+            !(v6.is_loopback()
+                || v6.is_unspecified()
+                || v6.is_multicast()
+                || (s[0] & 0xfe00) == 0xfc00
+                || (s[0] & 0xffc0) == 0xfe80
+                || (s[0] == 0x2001 && s[1] == 0x0db8)
+                || v6.to_ipv4_mapped().is_some()
+                || (s[0] == 0 && s[1] == 0 && s[2] == 0 && s[3] == 0 && s[4] == 0))
+        }
+    }
 }
 
 /// The most records of one kind taken from an answer.
@@ -45,6 +82,26 @@ impl Dns {
 
     /// The addresses of `host` (A, then AAAA); empty when it has none.
     pub async fn addrs(&self, host: &str) -> Result<Vec<IpAddr>, String> {
+        let all = self.all_addrs(host).await?;
+        if !self.public_only {
+            return Ok(all);
+        }
+        let (public, inside): (Vec<IpAddr>, Vec<IpAddr>) =
+            all.into_iter().partition(|ip| is_public(*ip));
+        if public.is_empty() && !inside.is_empty() {
+            return Err(format!(
+                "{host} points only to addresses that are not public ({}): the server's own check does not connect to them (`bolwerk check` from a shell does)",
+                inside
+                    .iter()
+                    .map(|i| i.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+        Ok(public)
+    }
+
+    async fn all_addrs(&self, host: &str) -> Result<Vec<IpAddr>, String> {
         if let Ok(ip) = host.parse::<IpAddr>() {
             return Ok(vec![ip]);
         }
@@ -188,6 +245,48 @@ impl Dns {
         match m.metadata.response_code {
             ResponseCode::NoError => Ok(()),
             rc => Err(format!("answered {rc}")),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_public;
+
+    #[test]
+    fn only_public_addresses_are_public() {
+        for inside in [
+            "127.0.0.1",
+            "10.1.2.3",
+            "172.16.0.1",
+            "192.168.1.1",
+            "169.254.169.254",
+            "100.64.0.1",
+            "0.0.0.0",
+            "192.0.2.1",
+            "198.18.0.1",
+            "224.0.0.1",
+            "255.255.255.255",
+            "::1",
+            "::",
+            "fe80::1",
+            "fd00::1",
+            "2001:db8::1",
+            "::ffff:127.0.0.1",
+            "::127.0.0.1",
+            "ff02::1",
+        ] {
+            let ip: std::net::IpAddr = inside.parse().expect("address");
+            assert!(!is_public(ip), "{inside}");
+        }
+        for public in [
+            "9.9.9.9",
+            "185.49.140.10",
+            "2a00:1450:400e:80c::200e",
+            "2620:fe::fe",
+        ] {
+            let ip: std::net::IpAddr = public.parse().expect("address");
+            assert!(is_public(ip), "{public}");
         }
     }
 }

@@ -352,6 +352,7 @@ pub async fn run(o: &Options, ctx: &Context) -> Vec<Subtest> {
                     Some(&ctx.roots),
                     policy::MAX_POLICY,
                     o.timeout,
+                    false,
                 )
                 .await
                 .map(|(ans, body)| {

@@ -183,6 +183,9 @@ impl Target {
                 .map_err(|e| e.to_string())?;
             let mut buf = Vec::with_capacity(8192);
             let mut chunk = vec![0u8; 16 * 1024];
+            // Where the last complete record ends: the flight is parsed again only when a new
+            // record is complete, not after every byte a trickling server sends.
+            let mut complete_to = 0;
             loop {
                 // A reset is how many servers refuse: the answer so far stands.
                 let n: usize = s.read(&mut chunk).await.unwrap_or_default();
@@ -190,6 +193,20 @@ impl Target {
                     return Flight::parse(&buf).map_err(|e| e.to_string());
                 }
                 buf.extend_from_slice(&chunk[..n]);
+                let before = complete_to;
+                while let Some(head) = buf.get(complete_to..complete_to + 5) {
+                    let len = usize::from(u16::from_be_bytes([head[3], head[4]]));
+                    if buf.len() < complete_to + 5 + len {
+                        break;
+                    }
+                    complete_to += 5 + len;
+                }
+                let first = buf
+                    .first()
+                    .is_some_and(|b| b & 0x80 != 0 || !matches!(b, 20..=23));
+                if complete_to == before && !first && buf.len() < crate::hello::MAX_FLIGHT {
+                    continue;
+                }
                 let f = Flight::parse(&buf).map_err(|e| e.to_string())?;
                 if f.complete(full) || buf.len() >= crate::hello::MAX_FLIGHT {
                     return Ok(f);
@@ -198,8 +215,8 @@ impl Target {
         };
         match tokio::time::timeout(self.timeout, work).await {
             Ok(r) => r,
-            // No answer in time: as good as a refusal, for a probe.
-            Err(_) => Ok(Flight::default()),
+            // No answer in time is not a refusal: the probe does not count either way.
+            Err(_) => Err("no answer in time".into()),
         }
     }
 }

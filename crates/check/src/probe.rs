@@ -319,6 +319,8 @@ struct Prober<'a> {
     target: &'a Target,
     sni: Option<String>,
     certs: Vec<Vec<u8>>,
+    /// Probes that got no answer at all.
+    unanswered: usize,
 }
 
 impl Prober<'_> {
@@ -327,7 +329,13 @@ impl Prober<'_> {
     }
 
     async fn send(&mut self, h: &Hello, full: bool) -> Option<Flight> {
-        let f = self.target.probe(h, full).await.ok()?;
+        let f = match self.target.probe(h, full).await {
+            Ok(f) => f,
+            Err(_) => {
+                self.unanswered += 1;
+                return None;
+            }
+        };
         if self.certs.is_empty() && !f.certificates.is_empty() {
             self.certs = f.certificates.clone();
         }
@@ -359,6 +367,7 @@ pub async fn probe(
         target,
         sni,
         certs: Vec::new(),
+        unanswered: 0,
     };
     // Versions.
     let mut versions = Vec::new();
@@ -403,6 +412,7 @@ pub async fn probe(
         kex_hash: None,
         zero_rtt: ZeroRtt::NotOffered,
         ocsp_stapled: None,
+        unanswered: 0,
     };
     // Suites of each older version, by elimination.
     for &v in &legacy {
@@ -587,6 +597,7 @@ pub async fn probe(
     } else {
         trust(roots, &chain, &target.host, now)
     };
+    facts.unanswered = p.unanswered;
     Ok(Probed {
         facts,
         chain,

@@ -8,6 +8,27 @@ use crate::report::{Report, Status};
 /// The most detail lines shown per subtest.
 const MAX_DETAILS: usize = 12;
 
+/// Text that came from the network, fit for a terminal or a mail body: control characters
+/// (escape sequences, CR, LF) shown as `\u{..}`, and at most `max` characters.
+pub fn clean(text: &str, max: usize) -> String {
+    let mut out = String::new();
+    for (i, c) in text.chars().enumerate() {
+        if i == max {
+            out.push('…');
+            break;
+        }
+        if c.is_control() {
+            out.push_str(&c.escape_unicode().to_string());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// The longest text from the network shown per line.
+const MAX_LINE: usize = 400;
+
 /// The text report. `verbose`: the details of every subtest, not only of those not met.
 pub fn text(r: &Report, verbose: bool) -> String {
     let mut out = String::new();
@@ -32,11 +53,17 @@ pub fn text(r: &Report, verbose: bool) -> String {
         let score = c.score.map(|s| format!("  ({s}%)")).unwrap_or_default();
         let _ = writeln!(out, "  {}{score}", c.title);
         for s in &c.subtests {
-            let _ = writeln!(out, "    {} {:<36} {}", s.status.mark(), s.code, s.found);
+            let _ = writeln!(
+                out,
+                "    {} {:<36} {}",
+                s.status.mark(),
+                s.code,
+                clean(&s.found, MAX_LINE)
+            );
             let show = verbose || matches!(s.status, Status::Fail | Status::Warning);
             if show {
                 for d in s.details.iter().take(MAX_DETAILS) {
-                    let _ = writeln!(out, "        {d}");
+                    let _ = writeln!(out, "        {}", clean(d, MAX_LINE));
                 }
                 if s.details.len() > MAX_DETAILS {
                     let _ = writeln!(out, "        … {} more", s.details.len() - MAX_DETAILS);
@@ -45,7 +72,7 @@ pub fn text(r: &Report, verbose: bool) -> String {
             if let Some(fix) = &s.fix
                 && s.status != Status::Pass
             {
-                let _ = writeln!(out, "        fix: {fix}");
+                let _ = writeln!(out, "        fix: {}", clean(fix, MAX_LINE));
             }
         }
     }
@@ -78,6 +105,15 @@ pub fn text(r: &Report, verbose: bool) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn network_text_cannot_steer_a_terminal_or_a_mail() {
+        assert_eq!(
+            clean("p=none\r\nFrom: x\u{1b}[2J", 100),
+            "p=none\\u{d}\\u{a}From: x\\u{1b}[2J"
+        );
+        assert_eq!(clean("abcdef", 3), "abc…");
+    }
     use crate::catalogue::web;
 
     #[test]

@@ -90,11 +90,31 @@ struct Walk<'a> {
     lookups: usize,
     problems: Vec<String>,
     walked: Vec<String>,
+    /// Records visited, all told: a receiver stops at 10 lookups, so a walk never needs many
+    /// more, and a record that includes one name twenty times must not make it exponential.
+    visits: usize,
 }
+
+/// The most records one walk visits (receivers give up after 10 lookups; past this nothing
+/// changes the verdict).
+const MAX_VISITS: usize = 64;
 
 impl Walk<'_> {
     /// Walks `record` of `name`; returns its effective `all` (for the top and redirects).
     fn record(&mut self, name: &str, record: &str, depth: usize, include: bool) -> Option<String> {
+        self.visits += 1;
+        // Past 10 lookups receivers stop (permerror, reported by `evaluate`): so does the walk.
+        if self.lookups > 10 {
+            return None;
+        }
+        if self.visits > MAX_VISITS {
+            if self.visits == MAX_VISITS + 1 {
+                self.problems.push(format!(
+                    "{name}: more than {MAX_VISITS} records to walk; the walk stops here"
+                ));
+            }
+            return None;
+        }
         self.walked.push(format!("{name}: {record}"));
         if depth > 12 {
             self.problems
@@ -194,6 +214,7 @@ pub fn evaluate(domain: &str, record: &str, fetched: &BTreeMap<String, Fetched>)
         lookups: 0,
         problems: Vec::new(),
         walked: Vec::new(),
+        visits: 0,
     };
     let all = w.record(domain, record, 0, false);
     if w.lookups > MAX_LOOKUPS {
@@ -236,6 +257,20 @@ mod tests {
                 )
             })
             .collect()
+    }
+
+    /// One record that includes the same name twenty times, itself included twenty times…:
+    /// the walk stops at the receivers' limit instead of visiting 20^13 records.
+    #[test]
+    fn a_self_multiplying_record_is_walked_in_bounded_time() {
+        let rec = format!("v=spf1 {}-all", "include:l.nl ".repeat(20));
+        let m = map(&[("l.nl", &[rec.as_str()])]);
+        let start = std::time::Instant::now();
+        let e = evaluate("l.nl", &rec, &m);
+        assert!(start.elapsed() < std::time::Duration::from_secs(1));
+        assert!(e.walked.len() <= MAX_VISITS, "{}", e.walked.len());
+        assert!(e.lookups > 10);
+        assert!(!e.problems.is_empty());
     }
 
     #[test]

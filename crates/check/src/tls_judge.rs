@@ -79,6 +79,9 @@ pub struct TlsFacts {
     pub zero_rtt: ZeroRtt,
     /// An OCSP response was stapled (`None`: not seen, no TLS handshake completed).
     pub ocsp_stapled: Option<bool>,
+    /// Probes that got no answer at all (no connection, or silence until the deadline), as
+    /// opposed to a refusal: a server that rate-limits could hide exactly its weak settings.
+    pub unanswered: usize,
 }
 
 impl TlsFacts {
@@ -116,6 +119,20 @@ pub fn judge(f: &TlsFacts, s: &TlsSpecs) -> Vec<Subtest> {
         kex_params(f, s),
         kex_hash(f, s),
     ];
+    if f.unanswered > 0 {
+        for t in out
+            .iter_mut()
+            .take(3)
+            .filter(|t| t.status == crate::Status::Pass)
+        {
+            t.status = crate::Status::NotTested;
+            t.found = format!(
+                "{} probes got no answer (rate limiting or a firewall?), so what was refused may only have gone unanswered: not judged; check again later",
+                f.unanswered
+            );
+            t.fix = None;
+        }
+    }
     let legacy = f.legacy();
     out.push(match f.compression {
         Some(true) => s.compression.bad(
@@ -420,6 +437,22 @@ mod tests {
             kex_hash: Some((Grade::Good, "SHA-256")),
             zero_rtt: ZeroRtt::NotOffered,
             ocsp_stapled: Some(false),
+            unanswered: 0,
+        }
+    }
+
+    /// A server that stops answering part-way (rate limiting) is not given a pass it may not
+    /// deserve: what would pass is "not tested".
+    #[test]
+    fn unanswered_probes_turn_passes_into_not_tested() {
+        let mut f = good();
+        let s = specs();
+        assert_eq!(judge(&f, &s)[0].status, Status::Pass);
+        f.unanswered = 3;
+        let out = judge(&f, &s);
+        for t in &out[..3] {
+            assert_eq!(t.status, Status::NotTested, "{}", t.code);
+            assert!(t.found.contains("3 probes got no answer"), "{}", t.found);
         }
     }
 

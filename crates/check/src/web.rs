@@ -155,6 +155,7 @@ async fn server(o: &Options, ctx: &Context, ip: IpAddr) -> Server {
         None,
         0,
         o.timeout,
+        false,
     )
     .await
     {
@@ -173,6 +174,7 @@ async fn server(o: &Options, ctx: &Context, ip: IpAddr) -> Server {
         None,
         MAX_PAGE,
         o.timeout,
+        true,
     )
     .await;
     match &page {
@@ -208,6 +210,7 @@ async fn server(o: &Options, ctx: &Context, ip: IpAddr) -> Server {
             None,
             security_txt::MAX_LEN,
             o.timeout,
+            false,
         )
         .await;
         let f = match r {

@@ -28,9 +28,14 @@ pub(super) async fn run(
         return render(&state, &visitor, None);
     };
     let runner = c.clone();
-    let _ = tokio::spawn(async move { runner.run_all().await }).await;
+    let run = tokio::spawn(async move { runner.run_all().await });
     state.audit(&visitor, "selfcheck_run", "").await?;
-    render(&state, &visitor, Some("Checked just now.".into()))
+    // Most checks take seconds; a slow one goes on after the page is shown.
+    let notice = match tokio::time::timeout(std::time::Duration::from_secs(60), run).await {
+        Ok(_) => "Checked just now.",
+        Err(_) => "The check is still running; reload this page in a few minutes.",
+    };
+    render(&state, &visitor, Some(notice.into()))
 }
 
 fn render(state: &AdminState, visitor: &Visitor, notice: Option<String>) -> PageResult {

@@ -91,3 +91,36 @@ async fn a_subtest_that_stops_passing_is_shown_and_mailed() {
     let ed = signed_in(&s, "ed", Role::Editor).await;
     assert_eq!(ed.get("/check").await.status(), 403);
 }
+
+/// A hosted domain whose records point inside (loopback here; a cloud's metadata address or
+/// the office network elsewhere) does not make the server connect there.
+#[tokio::test]
+async fn the_servers_own_check_never_connects_to_addresses_that_are_not_public() {
+    let mut dns = testkit::DnsServer::start();
+    dns.publish_records("delinde.example", serde_json::json!({"A": ["127.0.0.1"]}));
+    dns.publish_records(
+        "www.delinde.example",
+        serde_json::json!({"A": ["169.254.169.254"]}),
+    );
+    let dir = Arc::new(tempfile::tempdir().unwrap());
+    let mut config = testkit::test_config(dir.path());
+    config.dns.resolver = Some(dns.addr);
+    config.dns.check_interval_s = 0;
+    config.dns.selfcheck_interval_s = 0;
+    let s = TestServer::start_in(dir.clone(), config).await;
+    let admin = signed_in(&s, "root", Role::Admin).await;
+    let csrf = admin.csrf().await;
+    let page = admin
+        .post("/check/run", &[("csrf", csrf.as_str())])
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("points only to addresses that are not public (127.0.0.1)"),
+        "{page}"
+    );
+    // The demo listens on loopback: had the check connected, its HTTPS subtests would have
+    // found a certificate there.
+    assert!(!page.contains("Stichting De Linde"), "{page}");
+}
