@@ -95,36 +95,32 @@ impl AdminState {
         })
     }
 
+    /// Changes the state before it is shared (the `with_*` builders).
+    fn before_shared(self, change: impl FnOnce(&mut Inner)) -> Result<Self, minijinja::Error> {
+        let mut inner = Arc::try_unwrap(self.inner).map_err(|_| {
+            minijinja::Error::new(
+                minijinja::ErrorKind::InvalidOperation,
+                "the admin state is already shared",
+            )
+        })?;
+        change(&mut inner);
+        Ok(AdminState {
+            inner: Arc::new(inner),
+        })
+    }
+
     /// The same, with the sites' certificates for the Certificates page (before it is
     /// shared).
     pub fn with_certificates(
         self,
         certificates: Vec<certificates::CertEntry>,
     ) -> Result<Self, minijinja::Error> {
-        let mut inner = Arc::try_unwrap(self.inner).map_err(|_| {
-            minijinja::Error::new(
-                minijinja::ErrorKind::InvalidOperation,
-                "the admin state is already shared",
-            )
-        })?;
-        inner.certificates = certificates;
-        Ok(AdminState {
-            inner: Arc::new(inner),
-        })
+        self.before_shared(|i| i.certificates = certificates)
     }
 
     /// The same, with what the Mail page needs (before it is shared).
     pub fn with_mail(self, mail: mail_admin::MailAdmin) -> Result<Self, minijinja::Error> {
-        let mut inner = Arc::try_unwrap(self.inner).map_err(|_| {
-            minijinja::Error::new(
-                minijinja::ErrorKind::InvalidOperation,
-                "the admin state is already shared",
-            )
-        })?;
-        inner.mail = Some(mail);
-        Ok(AdminState {
-            inner: Arc::new(inner),
-        })
+        self.before_shared(|i| i.mail = Some(mail))
     }
 
     /// The same, with the DNS duties for the DNS page (before it is shared).
@@ -132,16 +128,7 @@ impl AdminState {
         self,
         dns: std::sync::Arc<crate::dns_task::DnsRunner>,
     ) -> Result<Self, minijinja::Error> {
-        let mut inner = Arc::try_unwrap(self.inner).map_err(|_| {
-            minijinja::Error::new(
-                minijinja::ErrorKind::InvalidOperation,
-                "the admin state is already shared",
-            )
-        })?;
-        inner.dns = Some(dns);
-        Ok(AdminState {
-            inner: Arc::new(inner),
-        })
+        self.before_shared(|i| i.dns = Some(dns))
     }
 
     /// The same, with the domain self-check for the Check page (before it is shared).
@@ -149,16 +136,7 @@ impl AdminState {
         self,
         selfcheck: std::sync::Arc<crate::check_task::CheckRunner>,
     ) -> Result<Self, minijinja::Error> {
-        let mut inner = Arc::try_unwrap(self.inner).map_err(|_| {
-            minijinja::Error::new(
-                minijinja::ErrorKind::InvalidOperation,
-                "the admin state is already shared",
-            )
-        })?;
-        inner.selfcheck = Some(selfcheck);
-        Ok(AdminState {
-            inner: Arc::new(inner),
-        })
+        self.before_shared(|i| i.selfcheck = Some(selfcheck))
     }
 
     fn base(&self) -> &str {
