@@ -21,6 +21,13 @@ use serde::Serialize;
 use crate::record::wire_name;
 use crate::wire;
 
+mod verdict;
+mod words;
+
+pub use verdict::resolver_verdict;
+pub use words::utc;
+use words::{ago, base32hex, describe_ds, describe_key, left};
+
 /// The verdict.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -822,166 +829,9 @@ fn rrsigs(records: &[Record], owner: &Name, kind: RecordType) -> Vec<RRSIG> {
         .collect()
 }
 
-fn describe_key(k: &DNSKEY) -> String {
-    format!(
-        "{} {} (alg {})",
-        if k.is_key_signing_key() { "KSK" } else { "ZSK" },
-        k.calculate_key_tag()
-            .map(|t| t.to_string())
-            .unwrap_or_else(|_| "?".into()),
-        u8::from(k.algorithm())
-    )
-}
-
-fn describe_ds(d: &DS) -> String {
-    format!(
-        "{}/{}/{}",
-        d.key_tag(),
-        u8::from(d.algorithm()),
-        u8::from(d.digest_type())
-    )
-}
-
-/// RFC 4648 base32hex, lower case, no padding: how NSEC3 owner names spell hashes.
-fn base32hex(bytes: &[u8]) -> String {
-    const ABC: &[u8; 32] = b"0123456789abcdefghijklmnopqrstuv";
-    let mut out = String::new();
-    let mut buf: u64 = 0;
-    let mut bits = 0;
-    for &b in bytes {
-        buf = (buf << 8) | u64::from(b);
-        bits += 8;
-        while bits >= 5 {
-            bits -= 5;
-            out.push(char::from(ABC[((buf >> bits) & 31) as usize]));
-        }
-    }
-    if bits > 0 {
-        out.push(char::from(ABC[((buf << (5 - bits)) & 31) as usize]));
-    }
-    out
-}
-
-/// `2026-12-06 11:00 UTC`.
-pub fn utc(unix: u64) -> String {
-    let days = i64::try_from(unix / 86_400).unwrap_or(0);
-    let secs = unix % 86_400;
-    // Howard Hinnant's civil_from_days.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}-{m:02}-{d:02} {:02}:{:02} UTC",
-        secs / 3600,
-        (secs % 3600) / 60
-    )
-}
-
-fn span(s: u64) -> String {
-    match s {
-        s if s >= 2 * 86_400 => format!("{} days", s / 86_400),
-        s if s >= 2 * 3600 => format!("{} hours", s / 3600),
-        s if s >= 120 => format!("{} minutes", s / 60),
-        s => format!("{s} seconds"),
-    }
-}
-
-fn left(at: u64, now: u64) -> String {
-    format!("in {}", span(at.saturating_sub(now)))
-}
-
-fn ago(at: u64, now: u64) -> String {
-    span(now.saturating_sub(at))
-}
-
-/// A validating resolver's verdict on `name`/`kind` (hickory, with `anchors` and one upstream):
-/// the second opinion the walk is held against. It knows only the verdict, not the reason, and
-/// judges with the machine's clock.
-pub async fn resolver_verdict(
-    upstream: SocketAddr,
-    anchors: Arc<TrustAnchors>,
-    name: &str,
-    kind: RecordType,
-) -> Status {
-    use hickory_resolver::Resolver;
-    use hickory_resolver::config::{NameServerConfig, ResolverConfig, ResolverOpts};
-    use hickory_resolver::net::runtime::TokioRuntimeProvider;
-    use hickory_resolver::net::{DnsError, NetError};
-    use hickory_resolver::proto::dnssec::Proof;
-
-    let mut ns = NameServerConfig::udp_and_tcp(upstream.ip());
-    for c in &mut ns.connections {
-        c.port = upstream.port();
-    }
-    let mut opts = ResolverOpts::default();
-    opts.validate = true;
-    opts.cache_size = 0;
-    opts.timeout = wire::TIMEOUT;
-    let resolver = match Resolver::builder_with_config(
-        ResolverConfig::from_parts(None, vec![], vec![ns]),
-        TokioRuntimeProvider::default(),
-    )
-    .with_options(opts)
-    .with_trust_anchor(anchors)
-    .build()
-    {
-        Ok(r) => r,
-        Err(_) => return Status::Unknown,
-    };
-    let Ok(name) = wire_name(name) else {
-        return Status::Unknown;
-    };
-    let from = |p: Proof| match p {
-        Proof::Secure => Status::Secure,
-        Proof::Insecure => Status::Insecure,
-        Proof::Bogus => Status::Bogus,
-        _ => Status::Unknown,
-    };
-    match resolver.lookup(name, kind).await {
-        Ok(l) => {
-            let proofs: Vec<Proof> = l
-                .answers()
-                .iter()
-                .filter(|r| r.record_type() == kind)
-                .map(|r| r.proof)
-                .collect();
-            if proofs.is_empty() {
-                Status::Unknown
-            } else if proofs.iter().all(|p| *p == Proof::Secure) {
-                Status::Secure
-            } else if proofs.contains(&Proof::Bogus) {
-                Status::Bogus
-            } else {
-                from(proofs[0])
-            }
-        }
-        Err(NetError::Dns(DnsError::DnssecBogus)) => Status::Bogus,
-        Err(NetError::Dns(DnsError::Nsec { proof, .. })) => from(proof),
-        Err(_) => Status::Unknown,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn dates_and_hashes_read_right() {
-        assert_eq!(utc(0), "1970-01-01 00:00 UTC");
-        assert_eq!(utc(1_796_554_800), "2026-12-06 11:00 UTC");
-        assert_eq!(utc(951_782_400), "2000-02-29 00:00 UTC");
-        // RFC 4648 §10 test vectors.
-        assert_eq!(base32hex(b"f"), "co");
-        assert_eq!(base32hex(b"foobar"), "cpnmuoj1e8");
-        assert_eq!(left(100 + 3 * 86_400, 100), "in 3 days");
-        assert_eq!(ago(100, 400), "5 minutes");
-    }
 
     /// A key of another class is covered by no signature (hickory leaves non-IN records out of
     /// what it verifies), so it must never become a trusted key.
