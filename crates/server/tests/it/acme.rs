@@ -64,7 +64,48 @@ impl Pebble {
 
     /// The same, asking `dns` (a real DNS server) instead of the stand-in that says every name
     /// is 127.0.0.1: how DNS-01 answers are looked up.
+    ///
+    /// The ports are picked free a moment before pebble binds them; a server another test
+    /// starts on port 0 can take one in between. Pebble then exits at once, and the port answers
+    /// — but not as pebble. So a pebble that exits is started again on new ports.
     fn start_with(
+        dir: &Path,
+        http_port: u16,
+        tls_port: u16,
+        validity_s: Option<u64>,
+        dns: Option<SocketAddr>,
+    ) -> Pebble {
+        for _ in 0..5 {
+            let mut p = Pebble::spawn(dir, http_port, tls_port, validity_s, dns);
+            let start = std::time::Instant::now();
+            let up = loop {
+                if p.children
+                    .iter_mut()
+                    .any(|c| matches!(c.try_wait(), Ok(Some(_))))
+                {
+                    break false;
+                }
+                if std::net::TcpStream::connect(p.listen).is_ok() {
+                    std::thread::sleep(std::time::Duration::from_millis(300));
+                    break !p
+                        .children
+                        .iter_mut()
+                        .any(|c| matches!(c.try_wait(), Ok(Some(_))));
+                }
+                if start.elapsed().as_secs() > 10 {
+                    break false;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            };
+            if up {
+                return p;
+            }
+            p.stop();
+        }
+        panic!("pebble did not start on five sets of ports");
+    }
+
+    fn spawn(
         dir: &Path,
         http_port: u16,
         tls_port: u16,
