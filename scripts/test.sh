@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the whole test suite on a fresh Debian machine: installs and starts what the tests need
-# (OpenSSL's command-line client, curl, the pebble test CA, Dovecot, Knot, nftables, Python's SMTP server and DKIM verifier, Chromium and chromedriver for the browser tests, a MariaDB
+# (OpenSSL's command-line client, curl, the pebble test CA, Dovecot, Knot, nftables, clamd, Python's SMTP server and DKIM verifier, Chromium and chromedriver for the browser tests, a MariaDB
 # server on 127.0.0.1:3306), then `cargo test`.
 # A service that cannot be started makes this script fail; no test is skipped.
 set -euo pipefail
@@ -82,6 +82,9 @@ command -v setpriv >/dev/null 2>&1 || apt_install util-linux
 # A journal watch is tested against a real systemd-journald, run in a mount namespace.
 { [ -x /lib/systemd/systemd-journald ] && command -v journalctl >/dev/null 2>&1; } || apt_install systemd
 command -v logger >/dev/null 2>&1 || apt_install bsdutils
+# Virus scanning is tested against a real clamd the tests start with their own tiny signature
+# database (no freshclam: there is no network for it).
+[ -x /usr/sbin/clamd ] || apt_install clamav-daemon
 ensure_mariadb
 export BOLWERK_TEST_MYSQL_URL="$mysql_url"
 

@@ -4,6 +4,7 @@
 //! `TestServer::start()` runs the same `prepare` and `serve` the binary runs; only the ports
 //! (0) and the data directory (a temp dir) differ.
 
+pub mod clamd;
 pub mod knot;
 
 use std::net::SocketAddr;
