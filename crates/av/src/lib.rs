@@ -8,6 +8,7 @@
 //! - [`reply`]: clamd's answers read into a [`Verdict`] (pure), and `VERSION` into the
 //!   signature version that tells when stored files must be scanned again.
 
+pub mod config;
 pub mod reply;
 
 use std::path::PathBuf;

@@ -305,6 +305,12 @@ impl Prepared {
         } else {
             tracing::info!(target: "mail", "this node only queues mail (mail.deliver = false)");
         }
+        if config.antivirus.address.is_none() {
+            tracing::warn!(
+                target: "antivirus",
+                "uploads are not scanned for viruses: set [antivirus] address to clamd's socket"
+            );
+        }
         let dns = Arc::new(crate::dns_task::DnsRunner::new(
             &config,
             metrics.clone(),
@@ -363,6 +369,18 @@ impl Prepared {
         })
         .and_then(|a| a.with_dns(dns.clone()))
         .and_then(|a| a.with_selfcheck(selfcheck.clone()))
+        .and_then(|a| {
+            a.with_antivirus(
+                config
+                    .antivirus
+                    .client()
+                    .map(|clamd| crate::admin::Antivirus {
+                        clamd,
+                        on_unavailable: config.antivirus.on_unavailable,
+                        alerts: alerts.clone(),
+                    }),
+            )
+        })
         .context("loading the admin templates")?;
         // With HTTPS on, plain HTTP only sends visitors there (through the shield too).
         let http_app = match https_port {

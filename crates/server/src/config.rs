@@ -46,6 +46,9 @@ pub struct Config {
     /// The agency's DNS server: zones Bolwerk keeps its records in, and the DNSSEC check.
     #[serde(default)]
     pub dns: dns::config::DnsConfig,
+    /// Virus scanning of every file that enters from outside (clamd).
+    #[serde(default)]
+    pub antivirus: av::config::AvConfig,
     /// The hosted websites.
     #[serde(default, rename = "site")]
     pub sites: Vec<SiteConfig>,
@@ -69,6 +72,7 @@ impl Default for Config {
             mail: mail::MailConfig::default(),
             guard: guard::config::GuardConfig::default(),
             dns: dns::config::DnsConfig::default(),
+            antivirus: av::config::AvConfig::default(),
             sites: Vec::new(),
         }
     }
@@ -1039,6 +1043,10 @@ impl Config {
         problems.extend(self.mail.problems());
         problems.extend(self.guard.problems());
         problems.extend(self.dns.problems());
+        problems.extend(
+            self.antivirus
+                .problems(u64::try_from(self.admin.max_upload_bytes).unwrap_or(u64::MAX)),
+        );
         if let Some(f) = self.mail.password_file.as_ref().filter(|f| !f.is_file()) {
             problems.push((
                 "mail.password_file".into(),

@@ -36,14 +36,16 @@ pub struct NewMedia<'a> {
     pub size: i64,
     /// Who.
     pub uploaded_by: &'a str,
+    /// The virus signatures it was scanned with; `None`: stored unscanned.
+    pub scanned_with: Option<&'a str>,
 }
 
 impl Editor {
     /// Indexes an uploaded file (written to disk before).
     pub async fn add_media(&self, site_id: i64, m: &NewMedia<'_>) -> Result<()> {
         sqlx::query(
-            "INSERT INTO media (site_id, stored_name, original_name, content_type, size, uploaded_at, uploaded_by) \
-             VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO media (site_id, stored_name, original_name, content_type, size, uploaded_at, uploaded_by, scanned_with) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(site_id)
         .bind(m.stored_name)
@@ -52,6 +54,7 @@ impl Editor {
         .bind(m.size)
         .bind(crate::now())
         .bind(m.uploaded_by)
+        .bind(m.scanned_with)
         .execute(self.pool())
         .await?;
         Ok(())
@@ -79,6 +82,17 @@ impl Editor {
                 })
             })
             .collect()
+    }
+
+    /// The stored names of files kept without a virus scan (the scanner was down and the
+    /// operator chose to accept), oldest first: what the rescan takes first.
+    pub async fn unscanned_media(&self) -> Result<Vec<String>> {
+        let rows = sqlx::query(
+            "SELECT stored_name FROM media WHERE scanned_with IS NULL AND deleted_at IS NULL ORDER BY id",
+        )
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(|r| Ok(r.try_get(0)?)).collect()
     }
 
     /// Hides a file from visitors; the file stays on disk. False if there is no such file.

@@ -78,6 +78,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0011_ban_sources.sql"),
         mysql: include_str!("../migrations/mysql/0011_ban_sources.sql"),
     },
+    Migration {
+        version: 12,
+        name: "0012_media_scan",
+        sqlite: include_str!("../migrations/sqlite/0012_media_scan.sql"),
+        mysql: include_str!("../migrations/mysql/0012_media_scan.sql"),
+    },
 ];
 
 /// The schema version this binary expects.

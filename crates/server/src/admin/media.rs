@@ -107,6 +107,10 @@ pub(super) async fn upload(
         let Some((content_type, ext)) = crate::media::sniff(&bytes) else {
             return render(&state, &visitor, Some(&site.name), StatusCode::BAD_REQUEST, Some("Not uploaded: only PNG, JPEG, GIF, WebP images and PDF documents are accepted (SVG is not, as it can contain scripts).")).await;
         };
+        let scanned_with = match scan(&state, &visitor, &site.name, &original, &bytes).await {
+            Ok(v) => v,
+            Err(msg) => return render(&state, &visitor, Some(&site.name), StatusCode::BAD_REQUEST, Some(&msg)).await,
+        };
         let name = crate::media::random_name(ext);
         if let Err(e) = crate::media::store(&state.inner.media_dir, &name, &bytes).await {
             tracing::error!(error = %e, "storing an upload failed");
@@ -118,6 +122,7 @@ pub(super) async fn upload(
             content_type,
             size: bytes.len() as i64,
             uploaded_by: &s.user.name,
+            scanned_with: scanned_with.as_deref(),
         };
         state.inner.editor.add_media(site.id, &m).await?;
         let detail = format!("{}: {original:?} as {name} ({content_type}, {} bytes)", site.name, bytes.len());
@@ -126,6 +131,65 @@ pub(super) async fn upload(
     }
     .await;
     result.unwrap_or_else(|e| error_page(&state, e))
+}
+
+/// Scans an upload before it is stored: `Ok(Some(signatures))` clean, `Ok(None)` stored
+/// unscanned (scanning off, or clamd down with `on_unavailable = "accept"`), `Err` the refusal
+/// the editor reads. A virus is recorded as a security event and mailed to the operator.
+async fn scan(
+    state: &AdminState,
+    visitor: &Visitor,
+    site: &str,
+    original: &str,
+    bytes: &[u8],
+) -> Result<Option<String>, String> {
+    let Some(a) = &state.inner.antivirus else {
+        return Ok(None);
+    };
+    let user = visitor
+        .session
+        .as_ref()
+        .map(|s| s.user.name.clone())
+        .unwrap_or_default();
+    match a.clamd.scan(bytes).await {
+        Ok(av::Verdict::Clean) => Ok(a.clamd.version().await.ok().map(|v| v.key())),
+        Ok(av::Verdict::Infected(found)) => {
+            let detail = format!("{user} uploaded {original:?} to {site}: {found}");
+            tracing::warn!(target: "antivirus", ip = %visitor.ip, "virus refused: {detail}");
+            let _ = state
+                .inner
+                .recorder
+                .security_event("virus", Some(&visitor.ip_string()), &detail)
+                .await;
+            let _ = state.audit(visitor, "media.virus", &detail).await;
+            a.alerts
+                .send(
+                    &format!("virus:{site}:{found}"),
+                    &format!("virus in an upload to {site} refused"),
+                    &format!(
+                        "The virus scanner found {found} in a file {user} uploaded to {site} from {} ({original:?}). The file was refused and not stored.\n\nIf the account may be in the wrong hands, disable it on the Users page.",
+                        visitor.ip
+                    ),
+                )
+                .await;
+            Err(format!(
+                "Not uploaded: the virus scanner found {found} in this file. It was not stored; the administrator has been told."
+            ))
+        }
+        Ok(av::Verdict::Unscannable(why)) => Err(format!(
+            "Not uploaded: the file could not be scanned whole ({why}): it is too large, too deeply packed or encrypted."
+        )),
+        Err(e @ av::Error::TooLarge { .. }) => Err(format!("Not uploaded: {e}.")),
+        Err(e) => {
+            tracing::warn!(target: "antivirus", "{e}");
+            match a.on_unavailable {
+                av::config::OnUnavailable::Accept => Ok(None),
+                av::config::OnUnavailable::Refuse => Err(format!(
+                    "Not uploaded: {e}. Try again in a few minutes; if it lasts, tell the administrator."
+                )),
+            }
+        }
+    }
 }
 
 /// Reads the `file` field, at most `max` bytes; the name is kept for display only.

@@ -63,6 +63,19 @@ struct Inner {
     dns: Option<std::sync::Arc<crate::dns_task::DnsRunner>>,
     /// The domain self-check, for the Check page.
     selfcheck: Option<std::sync::Arc<crate::check_task::CheckRunner>>,
+    /// The virus scanner every upload goes through (none: scanning is off).
+    antivirus: Option<Antivirus>,
+}
+
+/// What uploads need for virus scanning.
+#[derive(Clone)]
+pub struct Antivirus {
+    /// The clamd client.
+    pub clamd: av::Clamd,
+    /// What to do while clamd cannot be asked.
+    pub on_unavailable: av::config::OnUnavailable,
+    /// Where a found virus is reported.
+    pub alerts: std::sync::Arc<crate::alerts::Alerter>,
 }
 
 impl AdminState {
@@ -91,6 +104,7 @@ impl AdminState {
                 mail: None,
                 dns: None,
                 selfcheck: None,
+                antivirus: None,
             }),
         })
     }
@@ -129,6 +143,11 @@ impl AdminState {
         dns: std::sync::Arc<crate::dns_task::DnsRunner>,
     ) -> Result<Self, minijinja::Error> {
         self.before_shared(|i| i.dns = Some(dns))
+    }
+
+    /// The same, with the virus scanner uploads go through (before it is shared).
+    pub fn with_antivirus(self, antivirus: Option<Antivirus>) -> Result<Self, minijinja::Error> {
+        self.before_shared(|i| i.antivirus = antivirus)
     }
 
     /// The same, with the domain self-check for the Check page (before it is shared).

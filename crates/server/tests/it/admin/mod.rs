@@ -1,5 +1,6 @@
 //! The admin entrance against the real server over HTTPS.
 
+mod antivirus;
 mod busy;
 mod content;
 mod csrf;

@@ -1,0 +1,103 @@
+//! Every upload goes through a real clamd (`testkit::clamd`) before it is stored.
+
+use std::sync::Arc;
+
+use store::Role;
+use testkit::TestServer;
+use testkit::clamd::{ClamdLab, EICAR, MARKER, STREAM_MAX};
+
+use super::media::PNG;
+use super::signed_in;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn uploads_are_scanned_before_they_are_stored() {
+    let mut lab = ClamdLab::start();
+    let dir = Arc::new(tempfile::tempdir().unwrap());
+    let mut config = testkit::test_config(dir.path());
+    config.antivirus.address = Some(lab.socket.display().to_string());
+    config.antivirus.max_stream_bytes = STREAM_MAX;
+    config.admin.max_upload_bytes = usize::try_from(STREAM_MAX).unwrap();
+    config.mail.alerts_to = vec!["beheer@delinde.example".into()];
+    let s = TestServer::start_in(dir.clone(), config).await;
+    let b = signed_in(&s, "anneke", Role::Editor).await;
+    let csrf = b.csrf().await;
+    let url = format!("/media/upload?csrf={csrf}&site=demo");
+    let store = s.open_store().await;
+
+    // A clean image is stored.
+    assert_eq!(b.upload(&url, "logo.png", PNG.to_vec()).await.status(), 303);
+    assert_eq!(store.editor.media(1).await.unwrap().len(), 1);
+    assert!(
+        store.editor.unscanned_media().await.unwrap().is_empty(),
+        "scanned"
+    );
+
+    // An image carrying the EICAR test virus, and a PDF with our own test signature: refused
+    // with the signature's name, not stored, recorded, and mailed to the operator.
+    for (name, bytes) in [
+        ("holiday.png", [PNG, EICAR].concat()),
+        ("flyer.pdf", format!("%PDF-1.7\n% {MARKER}\n").into_bytes()),
+    ] {
+        let res = b.upload(&url, name, bytes).await;
+        assert_eq!(res.status(), 400, "{name}");
+        let page = res.text().await.unwrap();
+        assert!(
+            page.contains("the virus scanner found Bolwerk.Test."),
+            "{page}"
+        );
+    }
+    assert_eq!(
+        store.editor.media(1).await.unwrap().len(),
+        1,
+        "nothing more stored"
+    );
+    assert_eq!(
+        store
+            .recorder
+            .count_security_events("virus", 0)
+            .await
+            .unwrap(),
+        2
+    );
+    let queued = store.editor.mail_list(None, 50).await.unwrap();
+    assert!(
+        queued
+            .iter()
+            .any(|m| m.subject.contains("virus in an upload to demo refused")),
+        "{:?}",
+        queued.iter().map(|m| &m.subject).collect::<Vec<_>>()
+    );
+
+    // clamd down: refused, saying so; nothing stored unscanned.
+    lab.stop();
+    let res = b.upload(&url, "logo2.png", PNG.to_vec()).await;
+    assert_eq!(res.status(), 400);
+    let page = res.text().await.unwrap();
+    assert!(
+        page.contains("virus scanner") && page.contains("cannot be reached"),
+        "{page}"
+    );
+    assert_eq!(store.editor.media(1).await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn with_accept_an_upload_waits_for_no_scanner_but_is_marked_unscanned() {
+    let dir = Arc::new(tempfile::tempdir().unwrap());
+    let mut config = testkit::test_config(dir.path());
+    config.antivirus.address = Some(dir.path().join("no-clamd.sock").display().to_string());
+    config.antivirus.on_unavailable = av::config::OnUnavailable::Accept;
+    let s = TestServer::start_in(dir.clone(), config).await;
+    let b = signed_in(&s, "anneke", Role::Editor).await;
+    let csrf = b.csrf().await;
+    let res = b
+        .upload(
+            &format!("/media/upload?csrf={csrf}&site=demo"),
+            "logo.png",
+            PNG.to_vec(),
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let store = s.open_store().await;
+    assert_eq!(store.editor.media(1).await.unwrap().len(), 1);
+    assert_eq!(store.editor.unscanned_media().await.unwrap().len(), 1);
+}
