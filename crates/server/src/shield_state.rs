@@ -83,7 +83,7 @@ impl ShieldState {
     /// which comes after this, covers it and it cannot come back.
     pub async fn lift(&self, subject: Subject) {
         self.pending.forget(subject).await;
-        self.defense.lift(subject);
+        self.defense.lift(subject, self.now());
     }
 
     /// The allowlist of the config file (shown, not editable, in the admin).

@@ -161,6 +161,9 @@ pub struct Ban {
     pub at: i64,
 }
 
+/// Seconds a lift made here outweighs stored bans made before it.
+const LIFT_MEMORY_S: i64 = 60;
+
 /// How long bans last.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BanPolicy {
@@ -194,6 +197,9 @@ pub struct BanTable {
     unsaved: HashMap<Subject, Option<u64>>,
     /// Counts writes confirmed by [`BanTable::saved`].
     saves: u64,
+    /// Subjects lifted here, and when: a sync whose read of the database began before the lift
+    /// was written must not bring the ban back (a ban made after the lift still comes in).
+    lifted: HashMap<Subject, i64>,
 }
 
 impl BanTable {
@@ -327,8 +333,9 @@ impl BanTable {
             .is_some_and(|b| self.unsaved.get(&b.subject) == Some(&None))
     }
 
-    /// Lifts the ban of a subject; false if there was none.
-    pub fn lift(&mut self, subject: Subject) -> bool {
+    /// Lifts the ban of a subject at `now`; false if there was none.
+    pub fn lift(&mut self, subject: Subject, now: i64) -> bool {
+        self.lifted.insert(subject, now);
         self.networks.retain(|n| *n != subject);
         self.unsaved.remove(&subject);
         self.active.remove(&subject).is_some()
@@ -346,7 +353,12 @@ impl BanTable {
             keep.contains(s) || unsaved.get(s).is_some_and(pending) || now - b.at < grace
         });
         self.unsaved.retain(|_, m| pending(m));
+        // Lifts are remembered long enough for every read that began before them to be over.
+        self.lifted.retain(|_, at| now - *at < LIFT_MEMORY_S);
         for b in stored {
+            if self.lifted.get(&b.subject).is_some_and(|at| b.at <= *at) {
+                continue;
+            }
             self.insert(b, now);
         }
         let active = &self.active;
@@ -474,7 +486,7 @@ mod tests {
         );
         assert!(t.check("2001:db8:ffff::9".parse().unwrap(), 10).is_some());
         assert!(t.check("2001:db9::9".parse().unwrap(), 10).is_none());
-        assert!(t.lift(v6));
+        assert!(t.lift(v6, 10));
         assert!(t.check("2001:db8:ffff::9".parse().unwrap(), 10).is_none());
     }
 
@@ -575,8 +587,37 @@ mod tests {
             0,
         );
         assert!(t.check(ip("198.51.100.1"), i64::MAX - 1).is_some());
-        assert!(t.lift(s));
+        assert!(t.lift(s, 1));
         assert!(t.check(ip("198.51.100.1"), 1).is_none());
+    }
+
+    /// The admin lifts a ban while a sync's read of the database is under way: the read still
+    /// has the ban, and must not bring it back; a ban made after the lift does come in.
+    #[test]
+    fn a_sync_that_read_before_a_lift_does_not_undo_it() {
+        let mut t = BanTable::new(BanPolicy::default());
+        let s = Subject::of(ip("198.51.100.7"));
+        let stored = |at: i64| Ban {
+            subject: s,
+            until: None,
+            reason: "operator".into(),
+            count: 1,
+            at,
+        };
+        t.insert(stored(100), 100);
+        let mark = t.save_mark();
+        let read = vec![stored(100)];
+        assert!(t.lift(s, 105));
+        t.sync(read, 106, 5, mark);
+        assert!(
+            t.check(ip("198.51.100.7"), 106).is_none(),
+            "the lift stands"
+        );
+        t.sync(vec![stored(107)], 108, 5, t.save_mark());
+        assert!(
+            t.check(ip("198.51.100.7"), 108).is_some(),
+            "a new ban comes in"
+        );
     }
 
     #[test]
@@ -603,7 +644,7 @@ mod tests {
         assert!(t.check(ip("10.0.0.0"), 500).is_none());
         assert!(t.check(ip("10.0.0.1"), 500).is_some());
         // Lifting here forgets it too; expiry empties the list.
-        assert!(t.lift(Subject::of(ip("10.0.0.1"))));
+        assert!(t.lift(Subject::of(ip("10.0.0.1")), 500));
         assert_eq!(t.unsaved(), 9_998);
         t.expire(100 + 601);
         assert_eq!(t.unsaved(), 0);

@@ -406,8 +406,8 @@ impl Defense {
     }
 
     /// Lifts the ban of `subject`; false if there was none.
-    pub fn lift(&self, subject: Subject) -> bool {
-        self.ban_table().lift(subject)
+    pub fn lift(&self, subject: Subject, now: Time) -> bool {
+        self.ban_table().lift(subject, now.secs())
     }
 
     /// Adds a ban as it is (loaded from storage, made by an operator or another node).

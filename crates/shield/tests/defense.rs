@@ -274,7 +274,7 @@ fn a_claimed_crawler_is_verified_before_a_404_ban() {
         t(2),
     );
     assert_eq!(d.refusal(c, t(3)), Some(Refusal::Banned));
-    assert!(d.lift(b.subject));
+    assert!(d.lift(b.subject, t(3)));
     assert_eq!(d.refusal(c, t(3)), None);
 }
 
