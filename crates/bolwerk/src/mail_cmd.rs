@@ -249,7 +249,9 @@ pub async fn dmarc(config: Config, command: DmarcCommand) -> Result<ExitCode> {
                         continue;
                     }
                 };
-                match server::dmarc::import(&store.recorder, &bytes, "cli").await {
+                let scanner = server::dmarc::Scanner::for_config(&config.antivirus);
+                match server::dmarc::import(&store.recorder, &bytes, "cli", scanner.as_ref()).await
+                {
                     Ok(server::dmarc::Imported::New(r)) => {
                         println!("{shown}: imported {}", server::dmarc::describe(&r));
                     }

@@ -335,6 +335,7 @@ impl Prepared {
                 imap,
                 store.recorder.clone(),
                 status.clone(),
+                crate::dmarc::Scanner::for_config(&config.antivirus),
                 rx.clone(),
             )));
             status

@@ -22,14 +22,77 @@ pub enum ImportError {
     /// The database refused it.
     #[error("{0}")]
     Store(#[from] store::Error),
+    /// The virus scanner found something in it.
+    #[error("the virus scanner found {0} in it")]
+    Virus(String),
+    /// The virus scanner could not judge it whole (too large, too deeply packed, encrypted).
+    #[error("{0}")]
+    Unscannable(String),
+    /// The virus scanner could not be asked (try again later).
+    #[error("{0}")]
+    ScannerDown(String),
 }
 
-/// Reads `bytes` (XML, gzip, zip or a mail) and keeps the report.
+/// The virus scanner reports go through before they are read.
+#[derive(Clone, Debug)]
+pub struct Scanner {
+    /// The clamd client.
+    pub clamd: av::Clamd,
+    /// What to do while clamd cannot be asked.
+    pub on_unavailable: av::config::OnUnavailable,
+}
+
+impl Scanner {
+    /// From the config, when scanning is on.
+    pub fn for_config(config: &av::config::AvConfig) -> Option<Scanner> {
+        Some(Scanner {
+            clamd: config.client()?,
+            on_unavailable: config.on_unavailable,
+        })
+    }
+}
+
+/// Scans `bytes` (a report as it arrived: XML, gzip, zip or a whole mail) before anything reads
+/// it; a virus is recorded as a security event.
+async fn scan(
+    scanner: &Scanner,
+    recorder: &Recorder,
+    bytes: &[u8],
+    source: &str,
+) -> Result<(), ImportError> {
+    match scanner.clamd.scan(bytes).await {
+        Ok(av::Verdict::Clean) => Ok(()),
+        Ok(av::Verdict::Infected(found)) => {
+            let detail = format!("DMARC report from {source}: {found}");
+            tracing::warn!(target: "antivirus", "virus refused: {detail}");
+            let _ = recorder.security_event("virus", None, &detail).await;
+            Err(ImportError::Virus(found))
+        }
+        Ok(av::Verdict::Unscannable(why)) => Err(ImportError::Unscannable(format!(
+            "it could not be scanned whole ({why})"
+        ))),
+        Err(e @ av::Error::TooLarge { .. }) => Err(ImportError::Unscannable(e.to_string())),
+        Err(e) => match scanner.on_unavailable {
+            av::config::OnUnavailable::Refuse => Err(ImportError::ScannerDown(e.to_string())),
+            av::config::OnUnavailable::Accept => {
+                tracing::warn!(target: "antivirus", "DMARC report from {source} read unscanned: {e}");
+                Ok(())
+            }
+        },
+    }
+}
+
+/// Reads `bytes` (XML, gzip, zip or a mail) and keeps the report; with a `scanner`, only after
+/// clamd has found nothing in it.
 pub async fn import(
     recorder: &Recorder,
     bytes: &[u8],
     source: &str,
+    scanner: Option<&Scanner>,
 ) -> Result<Imported, ImportError> {
+    if let Some(s) = scanner {
+        scan(s, recorder, bytes, source).await?;
+    }
     let report = mail::dmarc::parse(bytes)?;
     let messages: u64 = report.rows.iter().map(|r| r.count).sum();
     let failed: u64 = report

@@ -39,10 +39,12 @@ pub async fn run(
     config: ImapConfig,
     recorder: Recorder,
     status: Status,
+    scanner: Option<crate::dmarc::Scanner>,
     mut shutdown: watch::Receiver<bool>,
 ) {
     loop {
-        let result = tokio::time::timeout(TIMEOUT, poll_once(&config, &recorder)).await;
+        let result =
+            tokio::time::timeout(TIMEOUT, poll_once(&config, &recorder, scanner.as_ref())).await;
         let mut s = match result {
             Ok(Ok(s)) => s,
             Ok(Err(e)) => PollStatus {
@@ -80,7 +82,11 @@ pub async fn run(
 }
 
 /// One look: connect, sign in, import what is unseen.
-pub async fn poll_once(config: &ImapConfig, recorder: &Recorder) -> Result<PollStatus, String> {
+pub async fn poll_once(
+    config: &ImapConfig,
+    recorder: &Recorder,
+    scanner: Option<&crate::dmarc::Scanner>,
+) -> Result<PollStatus, String> {
     let (host, port) = config.host_port().map_err(|e| e.to_string())?;
     let password = std::fs::read_to_string(&config.password_file)
         .map_err(|e| format!("{}: {e}", config.password_file.display()))?;
@@ -89,7 +95,7 @@ pub async fn poll_once(config: &ImapConfig, recorder: &Recorder) -> Result<PollS
         .await
         .map_err(|e| format!("cannot connect to {}: {e}", config.server))?;
     match config.tls {
-        ImapTls::None => session(tcp, config, &password, recorder).await,
+        ImapTls::None => session(tcp, config, &password, recorder, scanner).await,
         ImapTls::Implicit => {
             let connector = tls_connector(config)?;
             let name = rustls_pki_types::ServerName::try_from(host.clone())
@@ -98,7 +104,7 @@ pub async fn poll_once(config: &ImapConfig, recorder: &Recorder) -> Result<PollS
                 .connect(name, tcp)
                 .await
                 .map_err(|e| format!("TLS with {}: {e}", config.server))?;
-            session(tls, config, &password, recorder).await
+            session(tls, config, &password, recorder, scanner).await
         }
     }
 }
@@ -134,6 +140,7 @@ async fn session<T>(
     config: &ImapConfig,
     password: &str,
     recorder: &Recorder,
+    scanner: Option<&crate::dmarc::Scanner>,
 ) -> Result<PollStatus, String>
 where
     T: AsyncRead + AsyncWrite + Unpin + std::fmt::Debug + Send,
@@ -195,7 +202,7 @@ where
                 }
                 body.unwrap_or_default()
             };
-            match crate::dmarc::import(recorder, &body, "imap").await {
+            match crate::dmarc::import(recorder, &body, "imap", scanner).await {
                 Ok(crate::dmarc::Imported::New(r)) => {
                     tracing::info!(target: "mail", uid, "DMARC mailbox: imported {}", crate::dmarc::describe(&r));
                     status.imported += 1;
@@ -204,6 +211,10 @@ where
                 Err(crate::dmarc::ImportError::Store(e)) => {
                     // Left unseen, so it is tried again next time.
                     return Err(format!("the database refused a report: {e}"));
+                }
+                Err(crate::dmarc::ImportError::ScannerDown(e)) => {
+                    // Left unseen too: read once the virus scanner answers again.
+                    return Err(e);
                 }
                 Err(e) => {
                     tracing::warn!(target: "mail", uid, "DMARC mailbox: message not imported: {e}");

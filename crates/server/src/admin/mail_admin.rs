@@ -565,7 +565,15 @@ pub(super) async fn dmarc_upload(
             .as_ref()
             .map(|s| format!("upload ({})", s.user.name))
             .unwrap_or_else(|| "upload".into());
-        match crate::dmarc::import(&state.inner.recorder, &bytes, &who).await {
+        let scanner = state
+            .inner
+            .antivirus
+            .as_ref()
+            .map(|a| crate::dmarc::Scanner {
+                clamd: a.clamd.clone(),
+                on_unavailable: a.on_unavailable,
+            });
+        match crate::dmarc::import(&state.inner.recorder, &bytes, &who, scanner.as_ref()).await {
             Ok(crate::dmarc::Imported::New(r)) => {
                 imported += 1;
                 state

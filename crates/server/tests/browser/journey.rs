@@ -225,7 +225,7 @@ async fn an_editor_runs_the_site_from_the_browser() {
             .replace("1795737600", &(now - 86_400).to_string())
             .replace("1795823999", &now.to_string())
             .replace("1795824000", &now.to_string());
-        server::dmarc::import(&store.recorder, xml.as_bytes(), "imap")
+        server::dmarc::import(&store.recorder, xml.as_bytes(), "imap", None)
             .await
             .unwrap();
     }

@@ -104,7 +104,7 @@ async fn reports_in_the_mailbox_are_imported_once() {
 
     // A look over IMAPS (private CA) finds nothing new; a new report arrives and is taken.
     let tls = imap_config(&imap, true);
-    let st = server::dmarc_imap::poll_once(&tls, &store.recorder)
+    let st = server::dmarc_imap::poll_once(&tls, &store.recorder, None)
         .await
         .unwrap();
     assert_eq!((st.imported, st.refused), (0, 0));
@@ -114,7 +114,7 @@ async fn reports_in_the_mailbox_are_imported_once() {
         "application/gzip",
         &gzip(&sample("microsoft.xml")),
     ));
-    let st = server::dmarc_imap::poll_once(&tls, &store.recorder)
+    let st = server::dmarc_imap::poll_once(&tls, &store.recorder, None)
         .await
         .unwrap();
     assert_eq!((st.imported, st.duplicates, st.refused), (1, 0, 0));
@@ -128,13 +128,13 @@ async fn reports_in_the_mailbox_are_imported_once() {
     std::fs::write(wrong.path(), "not the password\n").unwrap();
     let mut bad = imap_config(&imap, false);
     bad.password_file = wrong.path().to_path_buf();
-    let e = server::dmarc_imap::poll_once(&bad, &store.recorder)
+    let e = server::dmarc_imap::poll_once(&bad, &store.recorder, None)
         .await
         .unwrap_err();
     assert!(e.contains("sign-in as dmarc-reports refused"), "{e}");
     let mut untrusted = imap_config(&imap, true);
     untrusted.ca_file = None;
-    let e = server::dmarc_imap::poll_once(&untrusted, &store.recorder)
+    let e = server::dmarc_imap::poll_once(&untrusted, &store.recorder, None)
         .await
         .unwrap_err();
     assert!(e.contains("TLS with"), "{e}");

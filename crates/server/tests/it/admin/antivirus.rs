@@ -101,3 +101,63 @@ async fn with_accept_an_upload_waits_for_no_scanner_but_is_marked_unscanned() {
     assert_eq!(store.editor.media(1).await.unwrap().len(), 1);
     assert_eq!(store.editor.unscanned_media().await.unwrap().len(), 1);
 }
+
+fn gzip(data: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut c = std::process::Command::new("gzip")
+        .arg("-c")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    c.stdin.take().unwrap().write_all(data).unwrap();
+    c.wait_with_output().unwrap().stdout
+}
+
+/// DMARC reports arrive as archives from strangers: each is scanned before it is unpacked or
+/// read, however it arrives (upload here; the CLI and the mailbox share `dmarc::import`).
+#[tokio::test(flavor = "multi_thread")]
+async fn dmarc_reports_are_scanned_before_they_are_read() {
+    let mut lab = ClamdLab::start();
+    let dir = Arc::new(tempfile::tempdir().unwrap());
+    let mut config = testkit::test_config(dir.path());
+    config.antivirus.address = Some(lab.socket.display().to_string());
+    config.antivirus.max_stream_bytes = STREAM_MAX;
+    config.admin.max_upload_bytes = usize::try_from(STREAM_MAX).unwrap();
+    let s = TestServer::start_in(dir.clone(), config.clone()).await;
+    let b = signed_in(&s, "root", Role::Admin).await;
+    let csrf = b.csrf().await;
+    let res = b
+        .upload(
+            &format!("/dmarc/upload?csrf={csrf}"),
+            "report.xml.gz",
+            gzip(EICAR),
+        )
+        .await;
+    let page = res.text().await.unwrap();
+    assert!(
+        page.contains("report.xml.gz: not imported: the virus scanner found Bolwerk.Test.EICAR"),
+        "{page}"
+    );
+    let store = s.open_store().await;
+    assert_eq!(
+        store
+            .recorder
+            .count_security_events("virus", 0)
+            .await
+            .unwrap(),
+        1
+    );
+
+    // With clamd down a report is not read: refused, so the mailbox leaves it unread for later.
+    let scanner = server::dmarc::Scanner::for_config(&config.antivirus).unwrap();
+    lab.stop();
+    let e = server::dmarc::import(&store.recorder, b"<feedback/>", "imap", Some(&scanner))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(e, server::dmarc::ImportError::ScannerDown(_)),
+        "{e}"
+    );
+    assert!(e.to_string().contains("cannot be reached"), "{e}");
+}
