@@ -7,8 +7,11 @@
 //!   first part" is no scan.
 //! - [`reply`]: clamd's answers read into a [`Verdict`] (pure), and `VERSION` into the
 //!   signature version that tells when stored files must be scanned again.
+//! - [`pdf`]: active content in a PDF (JavaScript, actions on opening, embedded files), which
+//!   no virus signature catches.
 
 pub mod config;
+pub mod pdf;
 pub mod reply;
 
 use std::path::PathBuf;

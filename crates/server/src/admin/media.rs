@@ -107,6 +107,18 @@ pub(super) async fn upload(
         let Some((content_type, ext)) = crate::media::sniff(&bytes) else {
             return render(&state, &visitor, Some(&site.name), StatusCode::BAD_REQUEST, Some("Not uploaded: only PNG, JPEG, GIF, WebP images and PDF documents are accepted (SVG is not, as it can contain scripts).")).await;
         };
+        if content_type == "application/pdf" {
+            let active = av::pdf::active_content(&bytes);
+            if !active.is_empty() {
+                let what: Vec<String> = active.iter().map(|(n, w)| format!("{w} (/{n})")).collect();
+                let msg = format!(
+                    "Not uploaded: this PDF contains {}. Visitors' PDF readers would act on it. Save or print it again as a plain PDF (PDF/A) and upload that.",
+                    what.join(", ")
+                );
+                let _ = state.audit(&visitor, "media.pdf_refused", &format!("{}: {original:?}: {}", site.name, what.join(", "))).await;
+                return render(&state, &visitor, Some(&site.name), StatusCode::BAD_REQUEST, Some(&msg)).await;
+            }
+        }
         let scanned_with = match scan(&state, &visitor, &site.name, &original, &bytes).await {
             Ok(v) => v,
             Err(msg) => return render(&state, &visitor, Some(&site.name), StatusCode::BAD_REQUEST, Some(&msg)).await,

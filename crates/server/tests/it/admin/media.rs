@@ -157,3 +157,40 @@ async fn media_urls_that_are_not_ours_are_404() {
         assert_eq!(res.status(), want, "{path}");
     }
 }
+
+/// A PDF that would make visitors' readers act (JavaScript on opening, hidden in a compressed
+/// object stream, or with escaped names) is refused, saying what it holds; a plain one is kept.
+#[tokio::test]
+async fn pdfs_with_active_content_are_refused_with_the_reason() {
+    let s = TestServer::start().await;
+    let b = signed_in(&s, "anneke", Role::Editor).await;
+    let csrf = b.csrf().await;
+    let url = format!("/media/upload?csrf={csrf}&site=demo");
+    let open = b"%PDF-1.7\n1 0 obj << /Type /Catalog /Open#41ction << /S /J#61vaScript /JS (app.alert(1)) >> >> endobj\n%%EOF\n";
+    let res = b.upload(&url, "flyer.pdf", open.to_vec()).await;
+    assert_eq!(res.status(), 400);
+    let page = res.text().await.unwrap();
+    assert!(
+        page.contains("an action that runs when the file is opened"),
+        "{page}"
+    );
+    assert!(page.contains("JavaScript"), "{page}");
+    let plain = b"%PDF-1.7\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n%%EOF\n";
+    assert_eq!(
+        b.upload(&url, "plain.pdf", plain.to_vec()).await.status(),
+        303
+    );
+    let store = s.open_store().await;
+    assert_eq!(store.editor.media(1).await.unwrap().len(), 1);
+    assert_eq!(
+        store
+            .recorder
+            .recent_audit(5)
+            .await
+            .unwrap()
+            .iter()
+            .filter(|a| a.action == "media.pdf_refused")
+            .count(),
+        1
+    );
+}
