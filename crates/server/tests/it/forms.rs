@@ -11,7 +11,7 @@ use testkit::{SmtpOptions, SmtpSink, TestServer};
 pub async fn server_with_relay(relay_port: Option<u16>) -> TestServer {
     let dir = Arc::new(tempfile::tempdir().unwrap());
     let mut config = testkit::test_config(dir.path());
-    config.sites[0].forms[0].min_fill_s = 1;
+    config.sites[0].forms[0].min_fill_s = 30;
     if let Some(port) = relay_port {
         config.mail.relay = Some(format!("localhost:{port}"));
         config.mail.tls = mail::TlsMode::None;
@@ -63,8 +63,9 @@ pub fn valid<'a>(token: &'a str, message: &'a str) -> Vec<(&'a str, &'a str)> {
 
 pub async fn filled_in(s: &TestServer) -> String {
     let token = shown_token(s).await;
-    // Past the form's minimum fill time (a second in the tests' config).
-    s.clock.advance(2);
+    // Past the form's minimum fill time (30 s in the tests' config: long enough that a slow,
+    // loaded machine never takes it between showing and posting).
+    s.clock.advance(31);
     token
 }
 
@@ -352,7 +353,7 @@ async fn starttls_and_authentication_to_the_relay() {
     });
     let dir = Arc::new(tempfile::tempdir().unwrap());
     let mut config = testkit::test_config(dir.path());
-    config.sites[0].forms[0].min_fill_s = 1;
+    config.sites[0].forms[0].min_fill_s = 30;
     let password = dir.path().join("smtp.password");
     std::fs::write(&password, "s3cret pass\n").unwrap();
     config.mail.relay = Some(format!("localhost:{}", sink.port));
@@ -430,7 +431,7 @@ async fn a_dead_letter_is_reported_to_the_operator_once_a_day() {
     });
     let dir = Arc::new(tempfile::tempdir().unwrap());
     let mut config = testkit::test_config(dir.path());
-    config.sites[0].forms[0].min_fill_s = 1;
+    config.sites[0].forms[0].min_fill_s = 30;
     config.mail.relay = Some(format!("localhost:{}", sink.port));
     config.mail.tls = mail::TlsMode::None;
     config.mail.alerts_to = vec!["ops@delinde.example".into()];
@@ -492,7 +493,7 @@ async fn direct_delivery_follows_the_mx_records_and_never_sends_twice() {
     dns.publish_records("nomail.example", serde_json::json!({"MX": [[0, "."]]}));
     let dir = Arc::new(tempfile::tempdir().unwrap());
     let mut config = testkit::test_config(dir.path());
-    config.sites[0].forms[0].min_fill_s = 1;
+    config.sites[0].forms[0].min_fill_s = 30;
     config.sites[0].forms[0].to =
         vec!["info@delinde.example".into(), "board@nomail.example".into()];
     config.mail.direct = true;
@@ -556,7 +557,7 @@ async fn a_node_that_does_not_deliver_only_queues_and_makes_no_keys() {
     let sink = SmtpSink::start(SmtpOptions::default());
     let dir = Arc::new(tempfile::tempdir().unwrap());
     let mut config = testkit::test_config(dir.path());
-    config.sites[0].forms[0].min_fill_s = 1;
+    config.sites[0].forms[0].min_fill_s = 30;
     config.mail.relay = Some(format!("localhost:{}", sink.port));
     config.mail.tls = mail::TlsMode::None;
     config.mail.deliver = false;
@@ -644,7 +645,7 @@ async fn direct_delivery_does_not_connect_to_private_addresses_by_default() {
     );
     let dir = Arc::new(tempfile::tempdir().unwrap());
     let mut config = testkit::test_config(dir.path());
-    config.sites[0].forms[0].min_fill_s = 1;
+    config.sites[0].forms[0].min_fill_s = 30;
     config.mail.direct = true;
     config.mail.direct_port = sink.port;
     config.mail.dns = Some(dns.addr);

@@ -32,7 +32,7 @@ async fn the_inbox_shows_submissions_escaped() {
 async fn server(dns: &DnsServer, relay: Option<u16>) -> TestServer {
     let dir = Arc::new(tempfile::tempdir().unwrap());
     let mut config = testkit::test_config(dir.path());
-    config.sites[0].forms[0].min_fill_s = 1;
+    config.sites[0].forms[0].min_fill_s = 30;
     config.mail.dns = Some(dns.addr);
     config.mail.dmarc_rua = Some("dmarc@delinde.example".into());
     if let Some(port) = relay {
