@@ -19,6 +19,11 @@ pub struct AvConfig {
     /// While clamd cannot be asked: `refuse` the file (the default), or `accept` it and mark it
     /// unscanned, to be scanned when clamd is back.
     pub on_unavailable: OnUnavailable,
+    /// Seconds between asking clamd whether it is up and which signatures it runs; a new
+    /// signature version starts a rescan of every stored file.
+    pub check_interval_s: u64,
+    /// Files a rescan scans per minute at most, so it never crowds out uploads and visitors.
+    pub rescan_per_minute: u32,
 }
 
 /// What to do with a file while clamd cannot be asked.
@@ -38,11 +43,18 @@ impl Default for AvConfig {
             timeout_s: 30,
             max_stream_bytes: 100 * 1024 * 1024,
             on_unavailable: OnUnavailable::Refuse,
+            check_interval_s: 600,
+            rescan_per_minute: 120,
         }
     }
 }
 
 impl AvConfig {
+    /// The pause between two files of a rescan.
+    pub fn rescan_pause(&self) -> Duration {
+        Duration::from_millis(60_000 / u64::from(self.rescan_per_minute.max(1)))
+    }
+
     /// The client, when scanning is on.
     pub fn client(&self) -> Option<crate::Clamd> {
         let address = self.address.as_ref()?.parse().ok()?;
@@ -63,6 +75,18 @@ impl AvConfig {
         }
         if self.timeout_s == 0 || self.timeout_s > 600 {
             out.push(("antivirus.timeout_s".into(), "1 to 600 seconds".into()));
+        }
+        if !(10..=86_400).contains(&self.check_interval_s) {
+            out.push((
+                "antivirus.check_interval_s".into(),
+                "10 to 86400 seconds".into(),
+            ));
+        }
+        if !(1..=60_000).contains(&self.rescan_per_minute) {
+            out.push((
+                "antivirus.rescan_per_minute".into(),
+                "1 to 60000 files a minute".into(),
+            ));
         }
         if self.address.is_some() && max_upload > self.max_stream_bytes {
             out.push((

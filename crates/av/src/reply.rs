@@ -68,6 +68,40 @@ impl SignatureVersion {
     }
 }
 
+impl SignatureVersion {
+    /// When the signatures were built (Unix seconds, UTC), from clamd's date
+    /// (`Sun Dec  6 09:21:00 2026`): how old they are tells whether freshclam runs.
+    pub fn built_at(&self) -> Option<i64> {
+        let mut w = self.date.as_deref()?.split_whitespace().skip(1);
+        let month_name = w.next()?;
+        let month = MONTHS.iter().position(|m| *m == month_name)?;
+        let day: i64 = w.next()?.parse().ok()?;
+        let mut hms = w.next()?.split(':').map(|p| p.parse::<i64>().ok());
+        let (h, m, sec) = (hms.next()??, hms.next()??, hms.next()??);
+        let year: i64 = w.next()?.parse().ok()?;
+        if !(1..=31).contains(&day) || h > 23 || m > 59 || sec > 60 {
+            return None;
+        }
+        let days = days_from_civil(year, month as i64 + 1, day);
+        Some(days * 86_400 + h * 3600 + m * 60 + sec)
+    }
+}
+
+const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
+
+/// Days since 1970-01-01 of a date in the proleptic Gregorian calendar (Howard Hinnant's).
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
 /// Reads a `VERSION` answer: `ClamAV 1.4.6/27480/Sun Dec  6 09:21:00 2026`, or `ClamAV 1.4.6`.
 pub fn version(answer: &str) -> Option<SignatureVersion> {
     let a = answer.trim_end_matches('\0').trim();
@@ -123,6 +157,17 @@ mod tests {
         assert_eq!(v.key(), "1.4.6/27480");
         let v = version("ClamAV 1.4.6").unwrap();
         assert_eq!((v.signatures, v.key()), (None, "1.4.6".to_string()));
+        let v = version("ClamAV 1.4.6/27480/Sun Dec  6 09:21:00 2026\0").unwrap();
+        assert_eq!(v.built_at(), Some(1_796_548_860), "2026-12-06T09:21:00Z");
+        let v = version("ClamAV 1.4.6/1/Thu Jan  1 00:00:00 1970").unwrap();
+        assert_eq!(v.built_at(), Some(0));
+        assert_eq!(version("ClamAV 1.4.6").unwrap().built_at(), None);
+        assert_eq!(
+            version("ClamAV 1.4.6/1/Sun Foo 6 09:21:00 2026")
+                .unwrap()
+                .built_at(),
+            None
+        );
         assert!(version("PONG").is_none());
         assert!(version("ClamAV 1.4.6/x/y").is_none());
     }

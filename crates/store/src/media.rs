@@ -21,6 +21,11 @@ pub struct Media {
     pub uploaded_at: i64,
     /// Who.
     pub uploaded_by: String,
+    /// The signature a rescan found in it: kept aside, not served, until an administrator
+    /// deletes or releases it.
+    pub quarantined: Option<String>,
+    /// What was removed from the image at upload, in words ("the GPS position, ...").
+    pub metadata_removed: Option<String>,
 }
 
 /// A file to index.
@@ -38,14 +43,78 @@ pub struct NewMedia<'a> {
     pub uploaded_by: &'a str,
     /// The virus signatures it was scanned with; `None`: stored unscanned.
     pub scanned_with: Option<&'a str>,
+    /// What was removed from the image, in words; `None`: nothing.
+    pub metadata_removed: Option<&'a str>,
+}
+
+/// A stored file as the rescan sees it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredFile {
+    /// Database id.
+    pub id: i64,
+    /// The site's id.
+    pub site_id: i64,
+    /// Random file name with extension.
+    pub stored_name: String,
+    /// The name it had on the uploader's computer.
+    pub original_name: String,
+    /// Who uploaded it.
+    pub uploaded_by: String,
+    /// A signature an administrator judged a false alarm for this file.
+    pub released_from: Option<String>,
+}
+
+/// Which files a rescan pass takes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RescanPass<'a> {
+    /// Files stored unscanned (clamd was down and the operator chose to accept): first.
+    Unscanned,
+    /// Files not yet scanned with these signatures.
+    NotScannedWith(&'a str),
+    /// Every file (`bolwerk av rescan --all`).
+    All,
+}
+
+/// How the stored files stand against the virus scanner.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct ScanCounts {
+    /// Files served (not deleted, not quarantined).
+    pub served: i64,
+    /// Of those, never scanned.
+    pub unscanned: i64,
+    /// Of those, scanned with other signatures than the ones asked about.
+    pub outdated: i64,
+    /// Kept aside after a rescan found something.
+    pub quarantined: i64,
+}
+
+/// The columns [`media_row`] reads, in its order (a macro, so queries stay static strings).
+macro_rules! media_columns {
+    () => {
+        "id, stored_name, original_name, content_type, size, uploaded_at, uploaded_by, quarantine_reason, metadata_removed"
+    };
+}
+
+fn media_row(r: &sqlx::any::AnyRow) -> Result<Media> {
+    Ok(Media {
+        id: r.try_get(0)?,
+        stored_name: r.try_get(1)?,
+        original_name: r.try_get(2)?,
+        content_type: r.try_get(3)?,
+        size: r.try_get(4)?,
+        uploaded_at: r.try_get(5)?,
+        uploaded_by: r.try_get(6)?,
+        quarantined: r.try_get(7)?,
+        metadata_removed: r.try_get(8)?,
+    })
 }
 
 impl Editor {
     /// Indexes an uploaded file (written to disk before).
     pub async fn add_media(&self, site_id: i64, m: &NewMedia<'_>) -> Result<()> {
         sqlx::query(
-            "INSERT INTO media (site_id, stored_name, original_name, content_type, size, uploaded_at, uploaded_by, scanned_with) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO media (site_id, stored_name, original_name, content_type, size, uploaded_at, uploaded_by, scanned_with, metadata_removed) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(site_id)
         .bind(m.stored_name)
@@ -55,40 +124,150 @@ impl Editor {
         .bind(crate::now())
         .bind(m.uploaded_by)
         .bind(m.scanned_with)
+        .bind(m.metadata_removed)
         .execute(self.pool())
         .await?;
         Ok(())
     }
 
-    /// A site's files, newest first (deleted ones left out).
+    /// A site's files, newest first (deleted ones left out, quarantined ones in, marked).
     pub async fn media(&self, site_id: i64) -> Result<Vec<Media>> {
-        let rows = sqlx::query(
-            "SELECT id, stored_name, original_name, content_type, size, uploaded_at, uploaded_by FROM media \
-             WHERE site_id = ? AND deleted_at IS NULL ORDER BY id DESC",
-        )
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            media_columns!(),
+            " FROM media WHERE site_id = ? AND deleted_at IS NULL ORDER BY id DESC"
+        ))
         .bind(site_id)
         .fetch_all(self.pool())
         .await?;
+        rows.iter().map(media_row).collect()
+    }
+
+    /// One file of a site (deleted ones left out).
+    pub async fn media_file(&self, site_id: i64, id: i64) -> Result<Option<Media>> {
+        let row = sqlx::query(concat!(
+            "SELECT ",
+            media_columns!(),
+            " FROM media WHERE site_id = ? AND id = ? AND deleted_at IS NULL"
+        ))
+        .bind(site_id)
+        .bind(id)
+        .fetch_optional(self.pool())
+        .await?;
+        row.as_ref().map(media_row).transpose()
+    }
+
+    /// Up to `limit` files of a rescan pass with an id above `after`, in id order (the
+    /// caller walks on from the last id, so a file that cannot be scanned is not taken again).
+    /// Deleted and quarantined files are left out.
+    pub async fn media_to_rescan(
+        &self,
+        pass: RescanPass<'_>,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<StoredFile>> {
+        macro_rules! rescan_query {
+            ($filter:literal) => {
+                concat!(
+                    "SELECT id, site_id, stored_name, original_name, uploaded_by, released_from FROM media \
+                     WHERE deleted_at IS NULL AND quarantined_at IS NULL ",
+                    $filter,
+                    " AND id > ? ORDER BY id LIMIT ?"
+                )
+            };
+        }
+        let q = match pass {
+            RescanPass::Unscanned => sqlx::query(rescan_query!("AND scanned_with IS NULL")),
+            RescanPass::NotScannedWith(v) => sqlx::query(rescan_query!(
+                "AND (scanned_with IS NULL OR scanned_with <> ?)"
+            ))
+            .bind(v),
+            RescanPass::All => sqlx::query(rescan_query!("")),
+        };
+        let rows = q.bind(after).bind(limit).fetch_all(self.pool()).await?;
         rows.iter()
             .map(|r| {
-                Ok(Media {
+                Ok(StoredFile {
                     id: r.try_get(0)?,
-                    stored_name: r.try_get(1)?,
-                    original_name: r.try_get(2)?,
-                    content_type: r.try_get(3)?,
-                    size: r.try_get(4)?,
-                    uploaded_at: r.try_get(5)?,
-                    uploaded_by: r.try_get(6)?,
+                    site_id: r.try_get(1)?,
+                    stored_name: r.try_get(2)?,
+                    original_name: r.try_get(3)?,
+                    uploaded_by: r.try_get(4)?,
+                    released_from: r.try_get(5)?,
                 })
             })
             .collect()
+    }
+
+    /// Records that a file was found clean by `signatures`.
+    pub async fn mark_scanned(&self, id: i64, signatures: &str) -> Result<()> {
+        sqlx::query("UPDATE media SET scanned_with = ? WHERE id = ?")
+            .bind(signatures)
+            .bind(id)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    /// Keeps a file aside: no longer served (visitors get a 404), listed for an administrator.
+    /// False if it was gone or already aside.
+    pub async fn quarantine_media(&self, id: i64, signature: &str) -> Result<bool> {
+        let n = sqlx::query(
+            "UPDATE media SET quarantined_at = ?, quarantine_reason = ? \
+             WHERE id = ? AND deleted_at IS NULL AND quarantined_at IS NULL",
+        )
+        .bind(crate::now())
+        .bind(signature)
+        .bind(id)
+        .execute(self.pool())
+        .await?
+        .rows_affected();
+        Ok(n == 1)
+    }
+
+    /// Serves a quarantined file again: the administrator judged the finding a false alarm.
+    /// A later rescan that finds the same signature leaves it served. False if the file is
+    /// not in quarantine.
+    pub async fn release_media(&self, site_id: i64, id: i64) -> Result<bool> {
+        let n = sqlx::query(
+            "UPDATE media SET released_from = quarantine_reason, quarantined_at = NULL, quarantine_reason = NULL \
+             WHERE id = ? AND site_id = ? AND deleted_at IS NULL AND quarantined_at IS NOT NULL",
+        )
+        .bind(id)
+        .bind(site_id)
+        .execute(self.pool())
+        .await?
+        .rows_affected();
+        Ok(n == 1)
+    }
+
+    /// How the stored files stand against `signatures` (clamd's current version key, if known).
+    pub async fn scan_counts(&self, signatures: Option<&str>) -> Result<ScanCounts> {
+        let row = sqlx::query(
+            "SELECT \
+               COALESCE(SUM(CASE WHEN quarantined_at IS NULL THEN 1 ELSE 0 END), 0), \
+               COALESCE(SUM(CASE WHEN quarantined_at IS NULL AND scanned_with IS NULL THEN 1 ELSE 0 END), 0), \
+               COALESCE(SUM(CASE WHEN quarantined_at IS NULL AND scanned_with IS NOT NULL AND scanned_with <> ? THEN 1 ELSE 0 END), 0), \
+               COALESCE(SUM(CASE WHEN quarantined_at IS NOT NULL THEN 1 ELSE 0 END), 0) \
+             FROM media WHERE deleted_at IS NULL",
+        )
+        .bind(signatures.unwrap_or(""))
+        .fetch_one(self.pool())
+        .await?;
+        let n = |i: usize| -> Result<i64> { Ok(row.try_get::<i64, _>(i)?) };
+        Ok(ScanCounts {
+            served: n(0)?,
+            unscanned: n(1)?,
+            outdated: if signatures.is_some() { n(2)? } else { 0 },
+            quarantined: n(3)?,
+        })
     }
 
     /// The stored names of files kept without a virus scan (the scanner was down and the
     /// operator chose to accept), oldest first: what the rescan takes first.
     pub async fn unscanned_media(&self) -> Result<Vec<String>> {
         let rows = sqlx::query(
-            "SELECT stored_name FROM media WHERE scanned_with IS NULL AND deleted_at IS NULL ORDER BY id",
+            "SELECT stored_name FROM media WHERE scanned_with IS NULL AND deleted_at IS NULL AND quarantined_at IS NULL ORDER BY id",
         )
         .fetch_all(self.pool())
         .await?;
@@ -111,7 +290,8 @@ impl Editor {
 }
 
 impl Reader {
-    /// The content type of a public file of `site_id`, if it exists and is not deleted.
+    /// The content type of a public file of `site_id`, if it exists and is served (not
+    /// deleted, not quarantined).
     pub async fn media_type(&self, site_id: i64, stored_name: &str) -> Result<Option<String>> {
         let row = sqlx::query(
             "SELECT content_type FROM public_media WHERE site_id = ? AND stored_name = ?",

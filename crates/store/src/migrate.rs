@@ -84,6 +84,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0012_media_scan.sql"),
         mysql: include_str!("../migrations/mysql/0012_media_scan.sql"),
     },
+    Migration {
+        version: 13,
+        name: "0013_media_quarantine",
+        sqlite: include_str!("../migrations/sqlite/0013_media_quarantine.sql"),
+        mysql: include_str!("../migrations/mysql/0013_media_quarantine.sql"),
+    },
 ];
 
 /// The schema version this binary expects.

@@ -1,0 +1,15 @@
+-- Virus found by a rescan after a signature update: the file is kept aside (quarantined) until an
+-- administrator deletes or releases it. Visitors never see a quarantined file (the view below).
+ALTER TABLE media ADD COLUMN quarantined_at INTEGER;
+-- The signature that matched.
+ALTER TABLE media ADD COLUMN quarantine_reason TEXT;
+-- A signature an administrator judged a false alarm for this file: a later rescan that finds
+-- the same one leaves the file served.
+ALTER TABLE media ADD COLUMN released_from TEXT;
+-- What was removed from an image at upload (GPS position, camera serial, ...), in words.
+ALTER TABLE media ADD COLUMN metadata_removed TEXT;
+
+DROP VIEW public_media;
+CREATE VIEW public_media AS
+    SELECT site_id, stored_name, content_type, size FROM media
+    WHERE deleted_at IS NULL AND quarantined_at IS NULL;
