@@ -311,6 +311,14 @@ impl Prepared {
                 "uploads are not scanned for viruses: set [antivirus] address to clamd's socket"
             );
         }
+        let antivirus = Arc::new(crate::av_task::AvRunner::new(
+            &config,
+            store.editor.clone(),
+            store.recorder.clone(),
+            metrics.clone(),
+            alerts.clone(),
+        ));
+        tasks.push(tokio::spawn(antivirus.clone().run(rx.clone())));
         let dns = Arc::new(crate::dns_task::DnsRunner::new(
             &config,
             metrics.clone(),
@@ -380,6 +388,7 @@ impl Prepared {
                         on_unavailable: config.antivirus.on_unavailable,
                         alerts: alerts.clone(),
                     }),
+                antivirus.clone(),
             )
         })
         .context("loading the admin templates")?;

@@ -8,6 +8,7 @@ pub mod acme;
 pub mod admin;
 pub mod alerts;
 pub mod app;
+pub mod av_task;
 pub mod blocklists;
 pub mod check_task;
 pub mod config;

@@ -121,6 +121,14 @@ pub struct Metrics {
     pub dnssec_findings: Family<Labels, Gauge>,
     /// Subtests the last self-check of a domain failed.
     pub check_failures: Family<Labels, Gauge>,
+    /// 1 while clamd answers, 0 while it cannot be reached (absent with scanning off).
+    pub av_up: Gauge,
+    /// Scans by result: clean, infected, unscannable, error.
+    pub av_scans: Family<Labels, Counter>,
+    /// Stored files by state against the current signatures: unscanned, outdated, quarantined.
+    pub av_files: Family<Labels, Gauge>,
+    /// Files the running rescan has still to look at (0 when none runs).
+    pub av_rescan_remaining: Gauge,
 }
 
 fn label(k: &str, v: &str) -> Labels {
@@ -183,6 +191,10 @@ impl Metrics {
             dnssec_expiry: Family::default(),
             dnssec_findings: Family::default(),
             check_failures: Family::default(),
+            av_up: Gauge::default(),
+            av_scans: Family::default(),
+            av_files: Family::default(),
+            av_rescan_remaining: Gauge::default(),
             registry: Registry::default(),
         };
         registry.register("shield_bans_active", "Bans in force", m.bans_active.clone());
@@ -286,7 +298,32 @@ impl Metrics {
             "Subtests the last self-check of a hosted domain failed (internet.nl's and Bolwerk's)",
             m.check_failures.clone(),
         );
+        registry.register(
+            "av_up",
+            "1 while the virus scanner (clamd) answers, 0 while it cannot be reached",
+            m.av_up.clone(),
+        );
+        registry.register(
+            "av_scans",
+            "Virus scans by result (clean, infected, unscannable, error), uploads and rescans",
+            m.av_scans.clone(),
+        );
+        registry.register(
+            "av_files",
+            "Stored files not scanned, scanned with older signatures, or quarantined",
+            m.av_files.clone(),
+        );
+        registry.register(
+            "av_rescan_remaining",
+            "Files the running rescan has still to scan",
+            m.av_rescan_remaining.clone(),
+        );
         Metrics { registry, ..m }
+    }
+
+    /// Counts a virus scan's result.
+    pub fn av_scan(&self, result: &str) {
+        self.av_scans.get_or_create(&label("result", result)).inc();
     }
 
     /// Counts a request's outcome.

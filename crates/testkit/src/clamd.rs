@@ -104,6 +104,53 @@ impl ClamdLab {
         std::fs::write(&path, old).expect("signature");
     }
 
+    /// Writes a `daily.cud` of `version` holding `signatures` (`(name, text it detects)`), as
+    /// freshclam would leave a new `daily.cvd`: after a `RELOAD`, clamd's `VERSION` names this
+    /// version, which is what tells Bolwerk that stored files must be scanned again. Unsigned
+    /// (a `.cud`), built by Python's standard library (the header and `daily.info` need MD5
+    /// and SHA-256, which this crate does not carry).
+    pub fn publish_daily(&self, version: u64, signatures: &[(&str, &str)]) {
+        let d = self.dir.path();
+        let ndb = d.join("tmp/daily.ndb");
+        let body: String = signatures
+            .iter()
+            .map(|(name, text)| format!("{name}:0:*:{}\n", hex(text.as_bytes())))
+            .collect();
+        std::fs::write(&ndb, body).expect("daily.ndb");
+        let out = std::process::Command::new("/usr/bin/python3")
+            .arg("-c")
+            .arg(MKCUD)
+            .arg(version.to_string())
+            .arg(d.join("db/daily.cud"))
+            .arg(&ndb)
+            .output()
+            .expect("python3 (scripts/test.sh installs it)");
+        assert!(
+            out.status.success(),
+            "making daily.cud failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    /// Starts clamd again after [`ClamdLab::stop`], on the same socket and database.
+    pub fn restart(&mut self) {
+        self.stop();
+        let conf = self.dir.path().join("clamd.conf");
+        let mut child = Command::new(CLAMD)
+            .arg("-c")
+            .arg(&conf)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start clamd");
+        assert!(
+            wait_up(&mut child, &self.socket, self.tcp),
+            "clamd did not start again; its log:\n{}",
+            self.log()
+        );
+        self.child = Some(child);
+    }
+
     /// clamd's log.
     pub fn log(&self) -> String {
         std::fs::read_to_string(self.dir.path().join("run/clamd.log")).unwrap_or_default()
@@ -118,6 +165,27 @@ impl ClamdLab {
         let _ = std::fs::remove_file(&self.socket);
     }
 }
+
+/// `mkcud VERSION OUT FILE...`: a CVD container without a signature (`.cud`): a 512-byte
+/// header (build date, version, number of signatures, functionality level, MD5 of the body)
+/// and a gzipped tar of `daily.info` (each file's size and SHA-256) and the files. From
+/// `bench/clamav/clamd-lab.sh`.
+const MKCUD: &str = r#"
+import tarfile, io, gzip, hashlib, sys, time, os
+ver, out, files = int(sys.argv[1]), sys.argv[2], sys.argv[3:]
+now = int(time.time()); date = time.strftime('%d %b %Y %H-%M +0000', time.gmtime(now))
+nsigs = sum(1 for f in files for l in open(f) if l.strip())
+head = 'ClamAV-VDB:%s:%d:%d:90' % (date, ver, nsigs)
+info = '%s:X:X:bolwerk:%d\n' % (head, now) + ''.join('%s:%d:%s\n' % (os.path.basename(f),
+    os.path.getsize(f), hashlib.sha256(open(f, 'rb').read()).hexdigest()) for f in files)
+bio = io.BytesIO()
+with tarfile.open(fileobj=bio, mode='w', format=tarfile.USTAR_FORMAT) as tf:
+    for name, data in [('daily.info', info.encode())] + [(os.path.basename(f), open(f, 'rb').read()) for f in files]:
+        ti = tarfile.TarInfo(name); ti.size = len(data); tf.addfile(ti, io.BytesIO(data))
+body = gzip.compress(bio.getvalue())
+hdr = ('%s:%s:X:bolwerk:%d' % (head, hashlib.md5(body).hexdigest(), now)).encode().ljust(512, b' ')
+tmp = out + '.tmp'; open(tmp, 'wb').write(hdr + body); os.rename(tmp, out)
+"#;
 
 fn wait_up(child: &mut Child, socket: &Path, tcp: SocketAddr) -> bool {
     let start = Instant::now();

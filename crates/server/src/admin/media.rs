@@ -28,6 +28,9 @@ struct FileRow {
     when: String,
     uploaded_by: String,
     snippet: String,
+    /// The signature a rescan found: kept aside, not served.
+    quarantined: Option<String>,
+    metadata_removed: Option<String>,
 }
 
 async fn render(
@@ -65,12 +68,19 @@ async fn render(
                 stored_name: m.stored_name,
                 original_name: m.original_name,
                 uploaded_by: m.uploaded_by,
+                quarantined: m.quarantined,
+                metadata_removed: m.metadata_removed,
             }
         })
         .collect();
+    let (quarantined, files): (Vec<FileRow>, Vec<FileRow>) =
+        files.into_iter().partition(|f| f.quarantined.is_some());
+    let scanner = state.inner.av.as_ref().map(|a| a.status());
     let ctx = context! {
         site => Value::from(Serde(&site)),
         files => Value::from(Serde(&files)),
+        quarantined => Value::from(Serde(&quarantined)),
+        scanner => Value::from(Serde(&scanner)),
         max_mb => state.inner.config.max_upload_bytes / (1 << 20),
         error,
     };
@@ -123,6 +133,17 @@ pub(super) async fn upload(
             Ok(v) => v,
             Err(msg) => return render(&state, &visitor, Some(&site.name), StatusCode::BAD_REQUEST, Some(&msg)).await,
         };
+        // Photos tell where they were taken and with which camera: that goes before the file is
+        // published (the pixels stay as they are). What the upload held was scanned whole above.
+        let (bytes, removed) = match imagemeta::strip(content_type, &bytes) {
+            Ok(s) => (s.bytes, s.removed),
+            Err(e) => {
+                let msg = format!("Not uploaded: {e}. Save it again from an image editor and upload that.");
+                return render(&state, &visitor, Some(&site.name), StatusCode::BAD_REQUEST, Some(&msg)).await;
+            }
+        };
+        let metadata_removed = (!removed.is_empty())
+            .then(|| removed.iter().map(|r| r.words()).collect::<Vec<_>>().join(", "));
         let name = crate::media::random_name(ext);
         if let Err(e) = crate::media::store(&state.inner.media_dir, &name, &bytes).await {
             tracing::error!(error = %e, "storing an upload failed");
@@ -135,9 +156,11 @@ pub(super) async fn upload(
             size: bytes.len() as i64,
             uploaded_by: &s.user.name,
             scanned_with: scanned_with.as_deref(),
+            metadata_removed: metadata_removed.as_deref(),
         };
         state.inner.editor.add_media(site.id, &m).await?;
-        let detail = format!("{}: {original:?} as {name} ({content_type}, {} bytes)", site.name, bytes.len());
+        let stripped = metadata_removed.as_deref().map(|w| format!("; removed {w}")).unwrap_or_default();
+        let detail = format!("{}: {original:?} as {name} ({content_type}, {} bytes{stripped})", site.name, bytes.len());
         state.audit(&visitor, "media.upload", &detail).await?;
         Ok(Redirect::to(&format!("{}/media?site={}", state.base(), site.name)).into_response())
     }
@@ -163,7 +186,11 @@ async fn scan(
         .as_ref()
         .map(|s| s.user.name.clone())
         .unwrap_or_default();
-    match a.clamd.scan(bytes).await {
+    let result = a.clamd.scan(bytes).await;
+    if let Some(runner) = &state.inner.av {
+        runner.count_scan(&result);
+    }
+    match result {
         Ok(av::Verdict::Clean) => Ok(a.clamd.version().await.ok().map(|v| v.key())),
         Ok(av::Verdict::Infected(found)) => {
             let detail = format!("{user} uploaded {original:?} to {site}: {found}");
@@ -194,6 +221,10 @@ async fn scan(
         Err(e @ av::Error::TooLarge { .. }) => Err(format!("Not uploaded: {e}.")),
         Err(e) => {
             tracing::warn!(target: "antivirus", "{e}");
+            // The dashboard learns at once that clamd is down (and when it is back).
+            if let Some(runner) = &state.inner.av {
+                runner.wake();
+            }
             match a.on_unavailable {
                 av::config::OnUnavailable::Accept => Ok(None),
                 av::config::OnUnavailable::Refuse => Err(format!(
@@ -263,11 +294,82 @@ pub(super) async fn delete(
     let result = async {
         session(&visitor)?;
         let (site, _) = site(&state, Some(&f.site)).await?;
-        if !state.inner.editor.delete_media(site.id, f.id).await? {
+        let file = state.inner.editor.media_file(site.id, f.id).await?;
+        let deleted = match (&file, &state.inner.av) {
+            // A quarantined file goes for good, bytes and all.
+            (Some(m), Some(av)) if m.quarantined.is_some() => av.delete(site.id, f.id).await?,
+            (Some(_), _) => state.inner.editor.delete_media(site.id, f.id).await?,
+            (None, _) => false,
+        };
+        if !deleted {
             return Err(EditError::NotFound);
         }
-        let detail = format!("{}: media {}", site.name, f.id);
+        let what = match file.and_then(|m| m.quarantined) {
+            Some(sig) => format!(" (quarantined: {sig})"),
+            None => String::new(),
+        };
+        let detail = format!("{}: media {}{what}", site.name, f.id);
         state.audit(&visitor, "media.delete", &detail).await?;
+        Ok(Redirect::to(&format!("{}/media?site={}", state.base(), site.name)).into_response())
+    }
+    .await;
+    result.unwrap_or_else(|e| error_page(&state, e))
+}
+
+/// Serves a quarantined file again (administrators only): the finding was a false alarm. A
+/// later rescan that finds the same signature leaves it served.
+pub(super) async fn release(
+    State(state): State<AdminState>,
+    Extension(visitor): Extension<Visitor>,
+    Form(f): Form<DeleteForm>,
+) -> Response {
+    let result = async {
+        session(&visitor)?;
+        let (site, _) = site(&state, Some(&f.site)).await?;
+        let Some(av) = &state.inner.av else {
+            return Err(EditError::NotFound);
+        };
+        let signature = state
+            .inner
+            .editor
+            .media_file(site.id, f.id)
+            .await?
+            .and_then(|m| m.quarantined);
+        if signature.is_none() || !av.release(site.id, f.id).await? {
+            return Err(EditError::NotFound);
+        }
+        let detail = format!(
+            "{}: media {} released from quarantine ({} judged a false alarm)",
+            site.name,
+            f.id,
+            signature.unwrap_or_default()
+        );
+        state.audit(&visitor, "media.release", &detail).await?;
+        Ok(Redirect::to(&format!("{}/media?site={}", state.base(), site.name)).into_response())
+    }
+    .await;
+    result.unwrap_or_else(|e| error_page(&state, e))
+}
+
+/// Scans every stored file again now, in the background (administrators only).
+pub(super) async fn rescan(
+    State(state): State<AdminState>,
+    Extension(visitor): Extension<Visitor>,
+    Query(q): Query<SiteOnly>,
+) -> Response {
+    let result = async {
+        session(&visitor)?;
+        let (site, _) = site(&state, q.site.as_deref()).await?;
+        if let Some(av) = state.inner.av.clone() {
+            tokio::spawn(async move {
+                if let Err(e) = av.rescan(crate::av_task::Scope::All, &|_| {}).await {
+                    tracing::warn!(target: "antivirus", "rescan asked for on the Media page: {e}");
+                }
+            });
+            state
+                .audit(&visitor, "media.rescan", "every stored file")
+                .await?;
+        }
         Ok(Redirect::to(&format!("{}/media?site={}", state.base(), site.name)).into_response())
     }
     .await;

@@ -65,6 +65,8 @@ struct Inner {
     selfcheck: Option<std::sync::Arc<crate::check_task::CheckRunner>>,
     /// The virus scanner every upload goes through (none: scanning is off).
     antivirus: Option<Antivirus>,
+    /// clamd's state, the rescans and the quarantine.
+    av: Option<std::sync::Arc<crate::av_task::AvRunner>>,
 }
 
 /// What uploads need for virus scanning.
@@ -105,6 +107,7 @@ impl AdminState {
                 dns: None,
                 selfcheck: None,
                 antivirus: None,
+                av: None,
             }),
         })
     }
@@ -145,9 +148,17 @@ impl AdminState {
         self.before_shared(|i| i.dns = Some(dns))
     }
 
-    /// The same, with the virus scanner uploads go through (before it is shared).
-    pub fn with_antivirus(self, antivirus: Option<Antivirus>) -> Result<Self, minijinja::Error> {
-        self.before_shared(|i| i.antivirus = antivirus)
+    /// The same, with the virus scanner uploads go through and the runner that keeps its
+    /// state, rescans and quarantine (before it is shared).
+    pub fn with_antivirus(
+        self,
+        antivirus: Option<Antivirus>,
+        av: std::sync::Arc<crate::av_task::AvRunner>,
+    ) -> Result<Self, minijinja::Error> {
+        self.before_shared(|i| {
+            i.antivirus = antivirus;
+            i.av = Some(av);
+        })
     }
 
     /// The same, with the domain self-check for the Check page (before it is shared).
@@ -268,6 +279,8 @@ admin_routes! {
     get "/media" Editor => media::list;
     post "/media/upload" Editor => media::upload;
     post "/media/delete" Editor => media::delete;
+    post "/media/release" Admin => media::release;
+    post "/media/rescan" Admin => media::rescan;
     get "/menu" Editor => content::menu;
     post "/menu" Editor => content::save_menu;
     get "/sessions" Editor => pages::sessions;

@@ -142,7 +142,15 @@ pub(super) async fn dashboard(
             }
         }
     }
+    let antivirus = state.inner.av.as_ref().map(|a| a.status());
+    let quarantined = match (&state.inner.av, s.user.role == Role::Admin) {
+        (Some(a), true) => a.counts().await?.quarantined,
+        _ => 0,
+    };
     let ctx = context! {
+        av_down_since => antivirus.as_ref().and_then(|a| a.down_since).map(cms::date::iso_minute),
+        antivirus => Value::from(Serde(&antivirus)),
+        quarantined,
         mine => Value::from(Serde(rows(&mine))),
         failed => Value::from(Serde(rows(&failed))),
         new_ips => Value::from(Serde(rows(&new_ips))),

@@ -194,3 +194,65 @@ async fn pdfs_with_active_content_are_refused_with_the_reason() {
         1
     );
 }
+
+/// A phone photo: GPS position, camera make, model and serial, the photographer, rotated 90°.
+const PHOTO: &[u8] = include_bytes!("../../../../imagemeta/tests/fixtures/photo.jpg");
+
+#[tokio::test]
+async fn photos_are_stored_without_their_hidden_details() {
+    let s = TestServer::start().await;
+    let b = signed_in(&s, "anneke", Role::Editor).await;
+    let before = exif::Reader::new()
+        .read_from_container(&mut std::io::Cursor::new(PHOTO))
+        .unwrap();
+    assert!(
+        before
+            .get_field(exif::Tag::GPSLatitude, exif::In::PRIMARY)
+            .is_some(),
+        "the fixture has a position"
+    );
+    let csrf = b.csrf().await;
+    let res = b
+        .upload(
+            &format!("/media/upload?csrf={csrf}&site=demo"),
+            "IMG_0042.jpg",
+            PHOTO.to_vec(),
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let store = s.open_store().await;
+    let m = &store.editor.media(1).await.unwrap()[0];
+    // The stored file, read back independently: no position, no camera, still upright.
+    let stored = std::fs::read(s.data_dir().join("media").join(&m.stored_name)).unwrap();
+    let after = exif::Reader::new()
+        .read_from_container(&mut std::io::Cursor::new(&stored))
+        .unwrap();
+    let tags: Vec<exif::Tag> = after.fields().map(|f| f.tag).collect();
+    assert_eq!(
+        tags,
+        vec![exif::Tag::Orientation],
+        "only the orientation is left"
+    );
+    assert_eq!(
+        after
+            .get_field(exif::Tag::Orientation, exif::In::PRIMARY)
+            .and_then(|f| f.value.get_uint(0)),
+        before
+            .get_field(exif::Tag::Orientation, exif::In::PRIMARY)
+            .and_then(|f| f.value.get_uint(0))
+    );
+    assert!(stored.len() < PHOTO.len());
+    // Served as stored, and the editor is told what went.
+    let res = s.get(&format!("/media/{}", m.stored_name)).await;
+    assert_eq!(res.bytes().await.unwrap().as_ref(), stored.as_slice());
+    let (_, page) = b.get_text("/media?site=demo").await;
+    assert!(
+        page.contains("Removed from the file before it was stored: the GPS position, the camera make and model, the camera&#x27;s serial number"),
+        "{page}"
+    );
+    let audit = store.recorder.recent_audit(1).await.unwrap();
+    assert!(
+        audit[0].detail.contains("removed the GPS position"),
+        "{audit:?}"
+    );
+}

@@ -8,6 +8,7 @@ mod history;
 mod login;
 mod mail;
 mod media;
+mod quarantine;
 mod recheck;
 mod reset;
 mod routes;
