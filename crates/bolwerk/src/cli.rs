@@ -106,6 +106,14 @@ pub enum Command {
         #[command(subcommand)]
         command: DmarcCommand,
     },
+    /// The virus scanner: whether clamd answers, how old its signatures are, which stored files
+    /// wait for a scan or are quarantined; and rescans.
+    Av {
+        #[command(flatten)]
+        data: DataArgs,
+        #[command(subcommand)]
+        command: AvCommand,
+    },
     /// Tools for the attack shield.
     Shield {
         #[command(subcommand)]
@@ -495,6 +503,27 @@ pub enum MailCommand {
         /// The site whose domain sends it [default: the first site that sends mail].
         #[arg(long)]
         site: Option<String>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AvCommand {
+    /// Whether clamd answers, which signatures it runs and how old they are, and how many stored
+    /// files are unscanned, scanned with older signatures, or quarantined. Exit status 1 when
+    /// scanning is off or clamd cannot be reached, 2 when files are quarantined or unscanned.
+    Status {
+        /// Machine-readable output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Scans the stored files again now with clamd's current signatures (those not yet scanned
+    /// with them, or every file with --all), showing progress. A file with a virus is
+    /// quarantined as the server's own rescan does: no longer served, kept for an administrator.
+    /// Exit status 1 if clamd could not be asked, 2 if anything was quarantined.
+    Rescan {
+        /// Every stored file, not only those not yet scanned with the current signatures.
+        #[arg(long)]
+        all: bool,
     },
 }
 

@@ -1,6 +1,7 @@
 //! The `bolwerk` command: `demo`, `serve`, `config check`, `db`, `page`.
 
 mod allow;
+mod av_cmd;
 mod ban;
 mod cert;
 mod check_cmd;
@@ -110,6 +111,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
             quiet_logging();
             let config = data_config(&data)?;
             runtime(1)?.block_on(mail_cmd::dmarc(config, command))
+        }
+        Command::Av { data, command } => {
+            quiet_logging();
+            let config = data_config(&data)?;
+            runtime(1)?.block_on(av_cmd::run(config, command))
         }
         Command::Dns { data, command } => {
             quiet_logging();

@@ -2,6 +2,7 @@
 
 #![allow(clippy::unwrap_used)] // tests fail loudly on the first surprise
 
+mod av;
 mod cert;
 mod check;
 mod config;
