@@ -95,6 +95,13 @@ pub struct AggregateReport {
 
 /// Reads a report from any of the forms it arrives in: XML, gzip, zip, or the whole mail.
 pub fn parse(bytes: &[u8]) -> Result<AggregateReport, ReportError> {
+    Ok(read(bytes)?.1)
+}
+
+/// The same, with the XML the report was read from as unpacked: what an archive held, for a
+/// virus scan of its own (a scanner may not look inside every archive; ClamAV 1.4 skips zip64
+/// members written by streaming zippers).
+pub fn read(bytes: &[u8]) -> Result<(Vec<u8>, AggregateReport), ReportError> {
     // A mail carries its attachment in base64, a third larger; allow it twice the size.
     if bytes.len() > MAX_FILE * 2 {
         return Err(ReportError::TooLarge);
@@ -103,16 +110,13 @@ pub fn parse(bytes: &[u8]) -> Result<AggregateReport, ReportError> {
     if packed && bytes.len() > MAX_FILE {
         return Err(ReportError::TooLarge);
     }
-    if bytes.starts_with(&[0x1f, 0x8b]) {
-        return parse_xml(&gunzip(bytes)?);
-    }
-    if bytes.starts_with(b"PK\x03\x04") {
-        return parse_xml(&unzip(bytes)?);
+    if packed {
+        return unpacked(bytes);
     }
     let head = String::from_utf8_lossy(&bytes[..bytes.len().min(512)]).to_ascii_lowercase();
     let head = head.trim_start_matches('\u{feff}').trim_start();
     if head.starts_with("<?xml") || head.starts_with("<feedback") || head.starts_with("<!") {
-        return parse_xml(bytes);
+        return Ok((bytes.to_vec(), parse_xml(bytes)?));
     }
     // A mail with the report attached (as receivers send it).
     if !bytes.windows(4).any(|w| w == b"\r\n\r\n") && !bytes.windows(2).any(|w| w == b"\n\n") {
@@ -123,9 +127,22 @@ pub fn parse(bytes: &[u8]) -> Result<AggregateReport, ReportError> {
     from_mail(bytes)
 }
 
+/// A gzip or zip file (by its magic bytes) or plain XML, unpacked and read.
+fn unpacked(contents: &[u8]) -> Result<(Vec<u8>, AggregateReport), ReportError> {
+    let xml = if contents.starts_with(&[0x1f, 0x8b]) {
+        gunzip(contents)?
+    } else if contents.starts_with(b"PK\x03\x04") {
+        unzip(contents)?
+    } else {
+        contents.to_vec()
+    };
+    let report = parse_xml(&xml)?;
+    Ok((xml, report))
+}
+
 /// The report attached to a mail: each attachment that looks like one goes through the same
 /// checks as a file (size, unpacking, no DOCTYPE).
-fn from_mail(bytes: &[u8]) -> Result<AggregateReport, ReportError> {
+fn from_mail(bytes: &[u8]) -> Result<(Vec<u8>, AggregateReport), ReportError> {
     use mail_parser::MimeHeaders;
     let message = mail_parser::MessageParser::new()
         .parse(bytes)
@@ -143,15 +160,7 @@ fn from_mail(bytes: &[u8]) -> Result<AggregateReport, ReportError> {
         if !looks {
             continue;
         }
-        let contents = part.contents();
-        let parsed = if contents.starts_with(&[0x1f, 0x8b]) {
-            gunzip(contents).and_then(|x| parse_xml(&x))
-        } else if contents.starts_with(b"PK\x03\x04") {
-            unzip(contents).and_then(|x| parse_xml(&x))
-        } else {
-            parse_xml(contents)
-        };
-        match parsed {
+        match unpacked(part.contents()) {
             Ok(r) => return Ok(r),
             Err(e) => error = e,
         }

@@ -93,7 +93,14 @@ pub async fn import(
     if let Some(s) = scanner {
         scan(s, recorder, bytes, source).await?;
     }
-    let report = mail::dmarc::parse(bytes)?;
+    let (xml, report) = mail::dmarc::read(bytes)?;
+    // What the archive or mail held, scanned on its own too: clamd does not unpack every
+    // archive (zip64 members, say). Nothing was kept before this.
+    if let Some(s) = scanner
+        && xml.as_slice() != bytes
+    {
+        scan(s, recorder, &xml, source).await?;
+    }
     let messages: u64 = report.rows.iter().map(|r| r.count).sum();
     let failed: u64 = report
         .rows

@@ -39,6 +39,11 @@ impl ClamdLab {
     /// Starts clamd and waits until it answers PING. Fails loudly without clamd
     /// (`scripts/test.sh` installs clamav-daemon).
     pub fn start() -> ClamdLab {
+        ClamdLab::start_with("")
+    }
+
+    /// The same, with `extra` lines in clamd.conf (`ScanArchive no`, say).
+    pub fn start_with(extra: &str) -> ClamdLab {
         assert!(
             Path::new(CLAMD).exists(),
             "{CLAMD} is missing: scripts/test.sh installs Debian's clamav-daemon"
@@ -63,7 +68,7 @@ impl ClamdLab {
             std::fs::write(
                 &conf,
                 format!(
-                    "DatabaseDirectory {d}/db\nLocalSocket {d}/run/clamd.sock\nTCPSocket {port}\nTCPAddr 127.0.0.1\nForeground yes\nLogFile {d}/run/clamd.log\nPidFile {d}/run/clamd.pid\nTemporaryDirectory {d}/tmp\nStreamMaxLength {STREAM_MAX}\nMaxFileSize 50M\nMaxScanSize 50M\nAlertExceedsMax yes\nAlertEncryptedArchive yes\nSelfCheck 0\n",
+                    "DatabaseDirectory {d}/db\nLocalSocket {d}/run/clamd.sock\nTCPSocket {port}\nTCPAddr 127.0.0.1\nForeground yes\nLogFile {d}/run/clamd.log\nPidFile {d}/run/clamd.pid\nTemporaryDirectory {d}/tmp\nStreamMaxLength {STREAM_MAX}\nMaxFileSize 50M\nMaxScanSize 50M\nAlertExceedsMax yes\nAlertEncryptedArchive yes\nSelfCheck 0\n{extra}",
                     d = d.display()
                 ),
             )

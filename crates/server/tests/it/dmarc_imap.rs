@@ -149,3 +149,112 @@ async fn reports_in_the_mailbox_are_imported_once() {
     assert!(html.contains("2 imported"), "{html}");
     assert!(html.contains("2 not a report"), "{html}");
 }
+
+/// `data` as the one member `name` of a zip written the way streaming zippers do (zip64 local
+/// header, sizes in a data descriptor).
+fn zip64_streamed(name: &str, data: &[u8]) -> Vec<u8> {
+    let dir = tempfile::tempdir().unwrap();
+    let (src, out) = (dir.path().join("in"), dir.path().join("out.zip"));
+    std::fs::write(&src, data).unwrap();
+    let ok = std::process::Command::new("/usr/bin/python3")
+        .arg("-c")
+        .arg("import sys, zipfile\nwith zipfile.ZipFile(sys.argv[3], 'w', zipfile.ZIP_DEFLATED) as z:\n    with z.open(sys.argv[1], 'w', force_zip64=True) as m:\n        m.write(open(sys.argv[2], 'rb').read())\n")
+        .arg(name)
+        .arg(&src)
+        .arg(&out)
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok, "python3 made no zip");
+    std::fs::read(out).unwrap()
+}
+
+/// Report mails are scanned by a real clamd before they are read, and so is what their
+/// archives hold; while clamd is down a report stays unread in the mailbox until it is back.
+#[tokio::test(flavor = "multi_thread")]
+async fn report_mails_are_scanned_and_wait_while_clamd_is_down() {
+    use testkit::clamd::{ClamdLab, EICAR, STREAM_MAX};
+    // An operator's clamd that does not unpack archives (ClamAV also skips some it cannot
+    // read, such as zip64 members of streaming zippers): Bolwerk's own look at what a report
+    // archive held still finds the virus.
+    let mut lab = ClamdLab::start_with("ScanArchive no\n");
+    let imap = ImapServer::start();
+    let eicar = String::from_utf8(EICAR.to_vec()).unwrap();
+    let infected_report = String::from_utf8(sample("yahoo.xml")).unwrap().replacen(
+        "<feedback>",
+        &format!("<feedback><!-- {eicar} -->"),
+        1,
+    );
+    assert!(
+        mail::dmarc::parse(infected_report.as_bytes()).is_ok(),
+        "a readable report"
+    );
+    let zipped = zip64_streamed("report.xml", infected_report.as_bytes());
+    imap.deliver(&report_mail(
+        "evil@example.org",
+        "example.org!delinde.example!1795737600!1795823999.zip",
+        "application/zip",
+        &zipped,
+    ));
+    imap.deliver(&report_mail(
+        "evil@example.org",
+        "r.xml.gz",
+        "application/gzip",
+        &gzip(EICAR),
+    ));
+    imap.deliver(&report_mail(
+        "noreply-dmarc-support@google.com",
+        "google.com!delinde.example!1795737600!1795823999.xml",
+        "text/xml",
+        &sample("google.xml"),
+    ));
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = testkit::test_config(dir.path());
+    config.antivirus.address = Some(lab.socket.display().to_string());
+    config.antivirus.max_stream_bytes = STREAM_MAX;
+    let scanner = server::dmarc::Scanner::for_config(&config.antivirus).unwrap();
+    // clamd itself does not see into the zip: only Bolwerk's second look finds it.
+    assert_eq!(
+        scanner.clamd.scan(&zipped).await.unwrap(),
+        av::Verdict::Clean,
+        "clamd with ScanArchive no"
+    );
+    let store = store::Store::open(&config.database, &config.data_dir)
+        .await
+        .unwrap();
+    let cfg = imap_config(&imap, false);
+    let st = server::dmarc_imap::poll_once(&cfg, &store.recorder, Some(&scanner))
+        .await
+        .unwrap();
+    assert_eq!((st.imported, st.refused), (1, 2), "{st:?}");
+    assert_eq!(
+        store
+            .recorder
+            .count_security_events("virus", 0)
+            .await
+            .unwrap(),
+        2
+    );
+    assert_eq!(imap.seen(), 3);
+
+    // clamd down: the next report is not read, and stays unread for the next look.
+    lab.stop();
+    imap.deliver(&report_mail(
+        "dmarcreport@microsoft.com",
+        "enterprise.protection.outlook.com!delinde.example!1795737600!1795824000.xml.gz",
+        "application/gzip",
+        &gzip(&sample("microsoft.xml")),
+    ));
+    let _ = server::dmarc_imap::poll_once(&cfg, &store.recorder, Some(&scanner)).await;
+    assert_eq!(imap.seen(), 3, "left unread");
+    assert_eq!(
+        store.editor.dmarc_reports(None, 0, 10).await.unwrap().len(),
+        1
+    );
+    lab.restart();
+    let st = server::dmarc_imap::poll_once(&cfg, &store.recorder, Some(&scanner))
+        .await
+        .unwrap();
+    assert_eq!(st.imported, 1, "{st:?}");
+    assert_eq!(imap.seen(), 4);
+}
