@@ -6,6 +6,7 @@
 
 #![allow(clippy::unwrap_used)] // tests fail loudly on the first surprise
 
+mod antivirus;
 mod journey;
 mod xss;
 
