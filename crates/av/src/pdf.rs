@@ -65,6 +65,12 @@ pub fn active_content(pdf: &[u8]) -> Vec<(String, String)> {
             note(&name);
         }
     }
+    if let Some(filter) = hidden_object_stream(pdf) {
+        found.push((
+            filter,
+            "objects packed in a way Bolwerk cannot look into".into(),
+        ));
+    }
     found
 }
 
@@ -111,6 +117,41 @@ fn hex(c: u8) -> Option<u8> {
 
 /// The bodies of the streams whose dictionary names `/FlateDecode` (also written with `#xx`).
 fn flate_streams(pdf: &[u8]) -> impl Iterator<Item = &[u8]> + '_ {
+    streams(pdf).filter_map(|(dict, body)| {
+        names(dict)
+            .any(|n| n == "FlateDecode" || n == "Fl")
+            .then_some(body)
+    })
+}
+
+/// Filters other than Flate: objects packed with one of them (an object stream) are hidden
+/// from the look above.
+const OTHER_FILTERS: [&str; 8] = [
+    "ASCIIHexDecode",
+    "AHx",
+    "ASCII85Decode",
+    "A85",
+    "LZWDecode",
+    "LZW",
+    "RunLengthDecode",
+    "RL",
+];
+
+/// The first object stream packed with a filter the look does not undo, if any.
+fn hidden_object_stream(pdf: &[u8]) -> Option<String> {
+    streams(pdf).take(MAX_STREAMS).find_map(|(dict, _)| {
+        let names: Vec<String> = names(dict).collect();
+        if !names.iter().any(|n| n == "ObjStm") {
+            return None;
+        }
+        names
+            .into_iter()
+            .find(|n| OTHER_FILTERS.contains(&n.as_str()))
+    })
+}
+
+/// Every stream: its dictionary (the last `<<` within 1 KiB before `stream`) and its body.
+fn streams(pdf: &[u8]) -> impl Iterator<Item = (&[u8], &[u8])> + '_ {
     let mut at = 0;
     std::iter::from_fn(move || {
         loop {
@@ -132,9 +173,7 @@ fn flate_streams(pdf: &[u8]) -> impl Iterator<Item = &[u8]> + '_ {
             let dict_from = start.saturating_sub(1024);
             let dict = &pdf[dict_from..start];
             let dict_start = dict.windows(2).rposition(|w| w == b"<<").unwrap_or(0);
-            if names(&dict[dict_start..]).any(|n| n == "FlateDecode" || n == "Fl") {
-                return Some(&pdf[body..end]);
-            }
+            return Some((&dict[dict_start..], pdf.get(body..end).unwrap_or_default()));
         }
     })
 }
@@ -191,6 +230,26 @@ mod tests {
         assert_eq!(names_of(&objstm), vec!["OpenAction", "Launch"]);
         let enc = b"%PDF-1.7\ntrailer << /Root 1 0 R /Encrypt 9 0 R >>\n";
         assert_eq!(names_of(enc), vec!["Encrypt"]);
+    }
+
+    #[test]
+    fn objects_packed_with_filters_it_does_not_undo_are_flagged() {
+        for filter in [
+            "[/ASCIIHexDecode /FlateDecode]",
+            "/ASCII85Decode",
+            "/LZW",
+            "[/RL]",
+        ] {
+            let pdf = format!(
+                "%PDF-1.7\n5 0 obj << /Type /ObjStm /N 1 /First 4 /Filter {filter} /Length 9 >>\nstream\n3f3f3f>\nendstream\nendobj\n"
+            );
+            let found = names_of(pdf.as_bytes());
+            assert_eq!(found.len(), 1, "{filter}: {found:?}");
+            assert!(filter.contains(found[0].as_str()), "{filter}: {found:?}");
+        }
+        // The same filters on a page's content (old PDFs use LZW) are no hiding place.
+        let page = b"%PDF-1.4\n4 0 obj << /Length 9 /Filter /LZWDecode >>\nstream\n123456789\nendstream\nendobj\n";
+        assert!(active_content(page).is_empty());
     }
 
     #[test]

@@ -28,7 +28,9 @@ pub fn verdict(answer: &str) -> Result<Verdict, Error> {
         .and_then(|r| r.strip_suffix(" FOUND"))
     {
         let name = name.trim().to_string();
-        if name.is_empty() || name.contains(char::is_control) {
+        // Real names are short (`Win.Test.EICAR_HDB-1`); a long one is not clamd talking, and
+        // would not fit where findings are kept.
+        if name.is_empty() || name.len() > 200 || name.contains(char::is_control) {
             return Err(Error::Protocol(a.to_string()));
         }
         return Ok(
@@ -108,14 +110,20 @@ pub fn version(answer: &str) -> Option<SignatureVersion> {
     let rest = a.strip_prefix("ClamAV ")?;
     let mut parts = rest.splitn(3, '/');
     let engine = parts.next()?.trim().to_string();
-    if engine.is_empty() {
+    if engine.is_empty() || engine.len() > 32 || engine.contains(char::is_control) {
         return None;
     }
     let signatures = match parts.next() {
         Some(v) => Some(v.trim().parse().ok()?),
         None => None,
     };
-    let date = parts.next().map(|d| d.trim().to_string());
+    let date = parts.next().map(|d| {
+        d.trim()
+            .chars()
+            .filter(|c| !c.is_control())
+            .take(64)
+            .collect()
+    });
     Some(SignatureVersion {
         engine,
         signatures,
@@ -142,6 +150,8 @@ mod tests {
         let e = verdict("INSTREAM size limit exceeded. ERROR").unwrap_err();
         assert!(e.to_string().contains("size limit exceeded"), "{e}");
         assert!(matches!(verdict("stream: FOUND"), Err(Error::Protocol(_))));
+        let long = format!("stream: {} FOUND", "A".repeat(300));
+        assert!(matches!(verdict(&long), Err(Error::Protocol(_))));
         assert!(matches!(
             verdict("HTTP/1.1 200 OK"),
             Err(Error::Protocol(_))
@@ -169,6 +179,7 @@ mod tests {
             None
         );
         assert!(version("PONG").is_none());
+        assert!(version(&format!("ClamAV {}", "1".repeat(40))).is_none());
         assert!(version("ClamAV 1.4.6/x/y").is_none());
     }
 }

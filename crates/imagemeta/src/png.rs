@@ -21,7 +21,31 @@ const KEPT_ANCILLARY: [&[u8; 4]; 18] = [
     b"pHYs", b"oFFs", b"sCAL", b"pCAL", b"hIST", b"sPLT", b"acTL", b"fcTL",
 ];
 
+/// More chunks than this is no picture anyone made (an encoder writes at most a few thousand
+/// IDAT chunks): each costs the parser about 70 bytes however small it is.
+const MAX_CHUNKS: usize = 100_000;
+
+/// Counts the chunks, without allocating.
+fn chunks(bytes: &[u8]) -> usize {
+    let (mut pos, mut count) = (8usize, 0);
+    while let Some(len) = bytes.get(pos..pos + 4) {
+        count += 1;
+        if count > MAX_CHUNKS {
+            break;
+        }
+        let len = u32::from_be_bytes([len[0], len[1], len[2], len[3]]);
+        pos = pos.saturating_add(12).saturating_add(len as usize);
+    }
+    count
+}
+
 pub(crate) fn strip(bytes: &[u8]) -> Result<Edited, Error> {
+    if chunks(bytes) > MAX_CHUNKS {
+        return Err(Error::Damaged {
+            format: FORMAT,
+            detail: "more than 100000 chunks",
+        });
+    }
     let mut png =
         Png::from_bytes(Bytes::copy_from_slice(bytes)).map_err(|e| Error::from_parts(FORMAT, e))?;
     let mut edited = Edited::unchanged();

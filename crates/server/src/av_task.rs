@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde::Serialize;
-use store::{Editor, Recorder, RescanPass, ScanCounts, StoredFile};
+use store::{Editor, Recorder, RescanPass, ScanCounts, Signatures, StoredFile};
 use tokio::sync::{Notify, watch};
 
 use crate::alerts::Alerter;
@@ -112,7 +112,10 @@ pub struct AvRunner {
     alerts: Arc<Alerter>,
     status: Mutex<AvStatus>,
     wake: Notify,
-    /// One rescan at a time (the schedule's and an administrator's).
+    /// An administrator asked for every file to be scanned again (at most one such request
+    /// waits, however often the button is pressed).
+    all_asked: std::sync::atomic::AtomicBool,
+    /// One rescan at a time.
     running: tokio::sync::Mutex<()>,
 }
 
@@ -141,6 +144,7 @@ impl AvRunner {
             metrics,
             alerts,
             wake: Notify::new(),
+            all_asked: std::sync::atomic::AtomicBool::new(false),
             running: tokio::sync::Mutex::new(()),
         }
     }
@@ -169,6 +173,13 @@ impl AvRunner {
 
     /// Asks the schedule to check clamd and rescan what needs it now.
     pub fn wake(&self) {
+        self.wake.notify_one();
+    }
+
+    /// Asks the schedule to scan every stored file again, soon. Pressing it twice queues one.
+    pub fn rescan_all_soon(&self) {
+        self.all_asked
+            .store(true, std::sync::atomic::Ordering::Relaxed);
         self.wake.notify_one();
     }
 
@@ -211,8 +222,12 @@ impl AvRunner {
 
     /// Counts the stored files against the signatures clamd runs, into the metrics.
     pub async fn counts(&self) -> Result<ScanCounts, store::Error> {
-        let signatures = self.status().signatures;
-        let c = self.editor.scan_counts(signatures.as_deref()).await?;
+        let key = self.status().signatures;
+        let signatures = key.as_deref().map(|key| Signatures {
+            key,
+            daily: store::daily_of(key),
+        });
+        let c = self.editor.scan_counts(signatures).await?;
         for (state, n) in [
             ("unscanned", c.unscanned),
             ("outdated", c.outdated),
@@ -237,7 +252,11 @@ impl AvRunner {
         let _one = self.running.lock().await;
         let clamd = self.clamd.as_ref().ok_or(RescanError::Off)?;
         let key = self.check().await?.key();
-        let counts = self.editor.scan_counts(Some(&key)).await?;
+        let signatures = Signatures {
+            key: &key,
+            daily: store::daily_of(&key),
+        };
+        let counts = self.editor.scan_counts(Some(signatures)).await?;
         let total = match scope {
             Scope::Changed => counts.unscanned + counts.outdated,
             Scope::All => counts.served,
@@ -253,7 +272,7 @@ impl AvRunner {
             tracing::info!(target: "antivirus", files = p.total, signatures = %key, "rescan started");
         }
         let passes: &[RescanPass] = match scope {
-            Scope::Changed => &[RescanPass::Unscanned, RescanPass::NotScannedWith(&key)],
+            Scope::Changed => &[RescanPass::Unscanned, RescanPass::Older(signatures)],
             Scope::All => &[RescanPass::All],
         };
         self.update(|s| s.rescan = Some(p.clone()));
@@ -265,7 +284,7 @@ impl AvRunner {
                     let Some(last) = files.last() else { break };
                     after = last.id;
                     for f in &files {
-                        match self.scan_one(clamd, f, &key).await? {
+                        match self.scan_one(clamd, f, signatures).await? {
                             Outcome::Clean => {}
                             Outcome::Quarantined(name) => {
                                 p.quarantined += 1;
@@ -324,7 +343,7 @@ impl AvRunner {
         &self,
         clamd: &av::Clamd,
         f: &StoredFile,
-        key: &str,
+        key: Signatures<'_>,
     ) -> Result<Outcome, RescanError> {
         let path = self.media_dir.join(&f.stored_name);
         // Never more than clamd reads: a larger file is skipped, not read into memory.
@@ -364,6 +383,14 @@ impl AvRunner {
                 self.quarantine(f, &name).await?;
                 Ok(Outcome::Quarantined(name))
             }
+            Ok(av::Verdict::Unscannable(why)) if !f.scanned => {
+                // Never found clean (stored while clamd was down), and now not scannable whole:
+                // refused at upload, so not served either.
+                self.metrics.av_scan("unscannable");
+                let reason = format!("cannot be scanned whole: {why}");
+                self.quarantine(f, &reason).await?;
+                Ok(Outcome::Quarantined(reason))
+            }
             Ok(av::Verdict::Unscannable(why)) => {
                 self.metrics.av_scan("unscannable");
                 tracing::warn!(target: "antivirus", file = %f.stored_name, "not rescanned whole: {why}");
@@ -379,6 +406,17 @@ impl AvRunner {
                 self.metrics.av_scan("error");
                 tracing::warn!(target: "antivirus", file = %f.stored_name, "not rescanned: clamd said {msg}");
                 Ok(Outcome::Skipped)
+            }
+            Err(e @ (av::Error::Timeout { .. } | av::Error::Protocol(_))) => {
+                // One file clamd chokes on must not stop every rescan: if clamd still answers,
+                // the file is skipped (and tried again at the next check) and the rest go on.
+                self.metrics.av_scan("error");
+                if clamd.ping().await.is_ok() {
+                    tracing::warn!(target: "antivirus", file = %f.stored_name, "not rescanned: {e}");
+                    Ok(Outcome::Skipped)
+                } else {
+                    Err(e.into())
+                }
             }
             Err(e) => {
                 self.metrics.av_scan("error");
@@ -440,7 +478,11 @@ impl AvRunner {
             let work = async {
                 if self.check().await.is_ok() {
                     let _ = self.counts().await;
-                    let _ = self.rescan(Scope::Changed, &|_| {}).await;
+                    let all = self
+                        .all_asked
+                        .swap(false, std::sync::atomic::Ordering::Relaxed);
+                    let scope = if all { Scope::All } else { Scope::Changed };
+                    let _ = self.rescan(scope, &|_| {}).await;
                 }
             };
             tokio::select! {
@@ -479,11 +521,14 @@ impl AvRunner {
         if m.quarantined.is_none() || !self.editor.delete_media(site_id, id).await? {
             return Ok(false);
         }
-        match tokio::fs::remove_file(self.quarantine_dir.join(&m.stored_name)).await {
-            Ok(()) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => {
-                tracing::warn!(target: "antivirus", file = %m.stored_name, error = %e, "a deleted quarantined file could not be removed from disk");
+        // From both places: the move aside may not have happened (a crash, another disk).
+        for dir in [&self.quarantine_dir, &self.media_dir] {
+            match tokio::fs::remove_file(dir.join(&m.stored_name)).await {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => {
+                    tracing::warn!(target: "antivirus", file = %m.stored_name, error = %e, "a deleted quarantined file could not be removed from disk");
+                }
             }
         }
         let _ = self.counts().await;

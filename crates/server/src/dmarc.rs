@@ -72,6 +72,10 @@ async fn scan(
             "it could not be scanned whole ({why})"
         ))),
         Err(e @ av::Error::TooLarge { .. }) => Err(ImportError::Unscannable(e.to_string())),
+        // Reached but slow or confused: never read unscanned, try again later.
+        Err(e @ (av::Error::Timeout { .. } | av::Error::Protocol(_) | av::Error::Clamd(_))) => {
+            Err(ImportError::ScannerDown(e.to_string()))
+        }
         Err(e) => match scanner.on_unavailable {
             av::config::OnUnavailable::Refuse => Err(ImportError::ScannerDown(e.to_string())),
             av::config::OnUnavailable::Accept => {

@@ -150,8 +150,11 @@ pub(crate) async fn page_response(cms: &Cms, req: Request) -> Result<Response, A
     Ok(res)
 }
 
-/// An uploaded file of the request's site, with the type detected at upload. Names are
-/// random and never reused, so the file may be cached for a year.
+/// How long caches may keep an uploaded file before asking again (a 304 by its entity tag).
+const MEDIA_CACHE: &str = "public, max-age=3600";
+
+/// An uploaded file of the request's site, with the type detected at upload, while it is
+/// served (not deleted, not quarantined).
 async fn media(
     State(state): State<PublicState>,
     axum::extract::Path(name): axum::extract::Path<String>,
@@ -170,6 +173,27 @@ async fn media(
     let Some(content_type) = content_type else {
         return public_not_found(&state, site).await;
     };
+    // A name is never reused, so the name is the entity tag; an hour's freshness, then a
+    // cheap 304. Not a year: a file quarantined after a signature update must leave caches.
+    let etag = format!("\"{name}\"");
+    let cache = |h: &mut axum::http::HeaderMap| {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static(MEDIA_CACHE));
+        if let Ok(v) = HeaderValue::from_str(&etag) {
+            h.insert(header::ETAG, v);
+        }
+    };
+    let revalidating = req
+        .headers()
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|t| t.trim().trim_start_matches("W/") == etag);
+    if revalidating {
+        let mut res = StatusCode::NOT_MODIFIED.into_response();
+        cache(res.headers_mut());
+        return Ok(res);
+    }
     // Streamed from disk: a client that reads slowly (or not at all) holds a file handle and
     // a small buffer, never a copy of the whole file.
     let file = match tokio::fs::File::open(state.media_dir.join(&name)).await {
@@ -189,10 +213,7 @@ async fn media(
     if let Ok(v) = HeaderValue::from_str(&content_type) {
         h.insert(header::CONTENT_TYPE, v);
     }
-    h.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("public, max-age=31536000, immutable"),
-    );
+    cache(h);
     h.insert(
         header::CONTENT_DISPOSITION,
         HeaderValue::from_static("inline"),

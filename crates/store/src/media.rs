@@ -47,6 +47,11 @@ pub struct NewMedia<'a> {
     pub metadata_removed: Option<&'a str>,
 }
 
+/// The daily signature number in a version key (`1.4.6/27480` → 27480).
+pub fn daily_of(key: &str) -> Option<i64> {
+    key.split_once('/')?.1.parse().ok()
+}
+
 /// A stored file as the rescan sees it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StoredFile {
@@ -62,6 +67,17 @@ pub struct StoredFile {
     pub uploaded_by: String,
     /// A signature an administrator judged a false alarm for this file.
     pub released_from: Option<String>,
+    /// Whether it was ever found clean (false: stored while clamd was down).
+    pub scanned: bool,
+}
+
+/// The signatures clamd runs: its version key (`1.4.6/27480`) and the daily number in it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Signatures<'a> {
+    /// The key stored with each file scanned.
+    pub key: &'a str,
+    /// The daily database's number (`None` without an official database).
+    pub daily: Option<i64>,
 }
 
 /// Which files a rescan pass takes.
@@ -69,8 +85,9 @@ pub struct StoredFile {
 pub enum RescanPass<'a> {
     /// Files stored unscanned (clamd was down and the operator chose to accept): first.
     Unscanned,
-    /// Files not yet scanned with these signatures.
-    NotScannedWith(&'a str),
+    /// Files scanned before with older signatures than these (never newer ones: nodes whose
+    /// freshclam runs at different times do not rescan each other's work back and forth).
+    Older(Signatures<'a>),
     /// Every file (`bolwerk av rescan --all`).
     All,
 }
@@ -82,7 +99,7 @@ pub struct ScanCounts {
     pub served: i64,
     /// Of those, never scanned.
     pub unscanned: i64,
-    /// Of those, scanned with other signatures than the ones asked about.
+    /// Of those, scanned with older signatures than the ones asked about.
     pub outdated: i64,
     /// Kept aside after a rescan found something.
     pub quarantined: i64,
@@ -113,8 +130,8 @@ impl Editor {
     /// Indexes an uploaded file (written to disk before).
     pub async fn add_media(&self, site_id: i64, m: &NewMedia<'_>) -> Result<()> {
         sqlx::query(
-            "INSERT INTO media (site_id, stored_name, original_name, content_type, size, uploaded_at, uploaded_by, scanned_with, metadata_removed) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO media (site_id, stored_name, original_name, content_type, size, uploaded_at, uploaded_by, scanned_with, scanned_daily, metadata_removed) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(site_id)
         .bind(m.stored_name)
@@ -124,6 +141,7 @@ impl Editor {
         .bind(crate::now())
         .bind(m.uploaded_by)
         .bind(m.scanned_with)
+        .bind(m.scanned_with.and_then(daily_of))
         .bind(m.metadata_removed)
         .execute(self.pool())
         .await?;
@@ -169,7 +187,7 @@ impl Editor {
         macro_rules! rescan_query {
             ($filter:literal) => {
                 concat!(
-                    "SELECT id, site_id, stored_name, original_name, uploaded_by, released_from FROM media \
+                    "SELECT id, site_id, stored_name, original_name, uploaded_by, released_from, scanned_with FROM media \
                      WHERE deleted_at IS NULL AND quarantined_at IS NULL ",
                     $filter,
                     " AND id > ? ORDER BY id LIMIT ?"
@@ -178,10 +196,16 @@ impl Editor {
         }
         let q = match pass {
             RescanPass::Unscanned => sqlx::query(rescan_query!("AND scanned_with IS NULL")),
-            RescanPass::NotScannedWith(v) => sqlx::query(rescan_query!(
-                "AND (scanned_with IS NULL OR scanned_with <> ?)"
+            RescanPass::Older(Signatures {
+                daily: Some(daily), ..
+            }) => sqlx::query(rescan_query!(
+                "AND scanned_with IS NOT NULL AND (scanned_daily IS NULL OR scanned_daily < ?)"
             ))
-            .bind(v),
+            .bind(daily),
+            RescanPass::Older(Signatures { key, daily: None }) => sqlx::query(rescan_query!(
+                "AND scanned_with IS NOT NULL AND scanned_daily IS NULL AND scanned_with <> ?"
+            ))
+            .bind(key),
             RescanPass::All => sqlx::query(rescan_query!("")),
         };
         let rows = q.bind(after).bind(limit).fetch_all(self.pool()).await?;
@@ -194,15 +218,17 @@ impl Editor {
                     original_name: r.try_get(3)?,
                     uploaded_by: r.try_get(4)?,
                     released_from: r.try_get(5)?,
+                    scanned: r.try_get::<Option<String>, _>(6)?.is_some(),
                 })
             })
             .collect()
     }
 
     /// Records that a file was found clean by `signatures`.
-    pub async fn mark_scanned(&self, id: i64, signatures: &str) -> Result<()> {
-        sqlx::query("UPDATE media SET scanned_with = ? WHERE id = ?")
-            .bind(signatures)
+    pub async fn mark_scanned(&self, id: i64, signatures: Signatures<'_>) -> Result<()> {
+        sqlx::query("UPDATE media SET scanned_with = ?, scanned_daily = ? WHERE id = ?")
+            .bind(signatures.key)
+            .bind(signatures.daily)
             .bind(id)
             .execute(self.pool())
             .await?;
@@ -241,17 +267,22 @@ impl Editor {
         Ok(n == 1)
     }
 
-    /// How the stored files stand against `signatures` (clamd's current version key, if known).
-    pub async fn scan_counts(&self, signatures: Option<&str>) -> Result<ScanCounts> {
+    /// How the stored files stand against `signatures` (clamd's current ones, if known).
+    pub async fn scan_counts(&self, signatures: Option<Signatures<'_>>) -> Result<ScanCounts> {
         let row = sqlx::query(
             "SELECT \
                COALESCE(SUM(CASE WHEN quarantined_at IS NULL THEN 1 ELSE 0 END), 0), \
                COALESCE(SUM(CASE WHEN quarantined_at IS NULL AND scanned_with IS NULL THEN 1 ELSE 0 END), 0), \
-               COALESCE(SUM(CASE WHEN quarantined_at IS NULL AND scanned_with IS NOT NULL AND scanned_with <> ? THEN 1 ELSE 0 END), 0), \
+               COALESCE(SUM(CASE WHEN quarantined_at IS NULL AND scanned_with IS NOT NULL AND ( \
+                   (? IS NOT NULL AND (scanned_daily IS NULL OR scanned_daily < ?)) \
+                   OR (? IS NULL AND scanned_daily IS NULL AND scanned_with <> ?)) THEN 1 ELSE 0 END), 0), \
                COALESCE(SUM(CASE WHEN quarantined_at IS NOT NULL THEN 1 ELSE 0 END), 0) \
              FROM media WHERE deleted_at IS NULL",
         )
-        .bind(signatures.unwrap_or(""))
+        .bind(signatures.and_then(|s| s.daily))
+        .bind(signatures.and_then(|s| s.daily))
+        .bind(signatures.and_then(|s| s.daily))
+        .bind(signatures.map(|s| s.key).unwrap_or(""))
         .fetch_one(self.pool())
         .await?;
         let n = |i: usize| -> Result<i64> { Ok(row.try_get::<i64, _>(i)?) };

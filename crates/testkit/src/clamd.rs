@@ -109,6 +109,14 @@ impl ClamdLab {
         std::fs::write(&path, old).expect("signature");
     }
 
+    /// Adds a signature for exact bytes (`name` detects `bytes`); in force after a `RELOAD`.
+    pub fn add_signature_bytes(&self, name: &str, bytes: &[u8]) {
+        let path = self.dir.path().join("db/later.ndb");
+        let mut old = std::fs::read_to_string(&path).unwrap_or_default();
+        old.push_str(&format!("{name}:0:*:{}\n", hex(bytes)));
+        std::fs::write(&path, old).expect("signature");
+    }
+
     /// Writes a `daily.cud` of `version` holding `signatures` (`(name, text it detects)`), as
     /// freshclam would leave a new `daily.cvd`: after a `RELOAD`, clamd's `VERSION` names this
     /// version, which is what tells Bolwerk that stored files must be scanned again. Unsigned

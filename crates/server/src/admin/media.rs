@@ -134,14 +134,31 @@ pub(super) async fn upload(
             Err(msg) => return render(&state, &visitor, Some(&site.name), StatusCode::BAD_REQUEST, Some(&msg)).await,
         };
         // Photos tell where they were taken and with which camera: that goes before the file is
-        // published (the pixels stay as they are). What the upload held was scanned whole above.
-        let (bytes, removed) = match imagemeta::strip(content_type, &bytes) {
-            Ok(s) => (s.bytes, s.removed),
-            Err(e) => {
+        // published (the pixels stay as they are). Off the async threads: it is CPU work.
+        let stripped = {
+            let bytes = bytes.clone();
+            tokio::task::spawn_blocking(move || imagemeta::strip(content_type, &bytes)).await
+        };
+        let (stored, removed) = match stripped {
+            Ok(Ok(s)) => (s.bytes, s.removed),
+            Ok(Err(e)) => {
                 let msg = format!("Not uploaded: {e}. Save it again from an image editor and upload that.");
                 return render(&state, &visitor, Some(&site.name), StatusCode::BAD_REQUEST, Some(&msg)).await;
             }
+            Err(_) => {
+                return render(&state, &visitor, Some(&site.name), StatusCode::BAD_REQUEST, Some("Not uploaded: the image could not be read.")).await;
+            }
         };
+        // What is stored is scanned too: cutting segments out joins the bytes around them.
+        let scanned_with = if stored == bytes {
+            scanned_with
+        } else {
+            match scan(&state, &visitor, &site.name, &original, &stored).await {
+                Ok(v) => v,
+                Err(msg) => return render(&state, &visitor, Some(&site.name), StatusCode::BAD_REQUEST, Some(&msg)).await,
+            }
+        };
+        let bytes = stored;
         let metadata_removed = (!removed.is_empty())
             .then(|| removed.iter().map(|r| r.words()).collect::<Vec<_>>().join(", "));
         let name = crate::media::random_name(ext);
@@ -186,12 +203,14 @@ async fn scan(
         .as_ref()
         .map(|s| s.user.name.clone())
         .unwrap_or_default();
+    // Asked first: signatures loaded between the scan and the question never saw the file.
+    let version = a.clamd.version().await.ok().map(|v| v.key());
     let result = a.clamd.scan(bytes).await;
     if let Some(runner) = &state.inner.av {
         runner.count_scan(&result);
     }
     match result {
-        Ok(av::Verdict::Clean) => Ok(a.clamd.version().await.ok().map(|v| v.key())),
+        Ok(av::Verdict::Clean) => Ok(version),
         Ok(av::Verdict::Infected(found)) => {
             let detail = format!("{user} uploaded {original:?} to {site}: {found}");
             tracing::warn!(target: "antivirus", ip = %visitor.ip, "virus refused: {detail}");
@@ -219,6 +238,14 @@ async fn scan(
             "Not uploaded: the file could not be scanned whole ({why}): it is too large, too deeply packed or encrypted."
         )),
         Err(e @ av::Error::TooLarge { .. }) => Err(format!("Not uploaded: {e}.")),
+        // Slow, confused or refusing is not "down": `accept` never lets a file through a
+        // scanner that was reached (a flood of uploads must not open the door).
+        Err(e @ (av::Error::Timeout { .. } | av::Error::Protocol(_) | av::Error::Clamd(_))) => {
+            tracing::warn!(target: "antivirus", "{e}");
+            Err(format!(
+                "Not uploaded: {e}. Try again in a few minutes; if it lasts, tell the administrator."
+            ))
+        }
         Err(e) => {
             tracing::warn!(target: "antivirus", "{e}");
             // The dashboard learns at once that clamd is down (and when it is back).
@@ -249,7 +276,13 @@ async fn read_file(mut multipart: Multipart, max: usize) -> Result<(String, Vec<
             .file_name()
             .unwrap_or("upload")
             .chars()
-            .filter(|c| !c.is_control() && !matches!(c, '/' | '\\'))
+            // Control characters, path separators, and the invisible ones that reorder or hide
+            // text (bidi overrides, zero-width) so a name cannot pose as another.
+            .filter(|c| {
+                !c.is_control()
+                    && !matches!(c, '/' | '\\')
+                    && !matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
+            })
             .take(100)
             .collect();
         let mut bytes = Vec::new();
@@ -295,8 +328,13 @@ pub(super) async fn delete(
         session(&visitor)?;
         let (site, _) = site(&state, Some(&f.site)).await?;
         let file = state.inner.editor.media_file(site.id, f.id).await?;
+        let is_admin = visitor
+            .session
+            .as_ref()
+            .is_some_and(|s| s.user.role == store::Role::Admin);
         let deleted = match (&file, &state.inner.av) {
-            // A quarantined file goes for good, bytes and all.
+            // A quarantined file is evidence: only an administrator removes it, bytes and all.
+            (Some(m), _) if m.quarantined.is_some() && !is_admin => false,
             (Some(m), Some(av)) if m.quarantined.is_some() => av.delete(site.id, f.id).await?,
             (Some(_), _) => state.inner.editor.delete_media(site.id, f.id).await?,
             (None, _) => false,
@@ -351,7 +389,8 @@ pub(super) async fn release(
     result.unwrap_or_else(|e| error_page(&state, e))
 }
 
-/// Scans every stored file again now, in the background (administrators only).
+/// Scans every stored file again soon, in the background (administrators only; pressed many
+/// times, one rescan waits).
 pub(super) async fn rescan(
     State(state): State<AdminState>,
     Extension(visitor): Extension<Visitor>,
@@ -360,12 +399,8 @@ pub(super) async fn rescan(
     let result = async {
         session(&visitor)?;
         let (site, _) = site(&state, q.site.as_deref()).await?;
-        if let Some(av) = state.inner.av.clone() {
-            tokio::spawn(async move {
-                if let Err(e) = av.rescan(crate::av_task::Scope::All, &|_| {}).await {
-                    tracing::warn!(target: "antivirus", "rescan asked for on the Media page: {e}");
-                }
-            });
+        if let Some(av) = &state.inner.av {
+            av.rescan_all_soon();
             state
                 .audit(&visitor, "media.rescan", "every stored file")
                 .await?;

@@ -161,3 +161,92 @@ async fn dmarc_reports_are_scanned_before_they_are_read() {
     );
     assert!(e.to_string().contains("cannot be reached"), "{e}");
 }
+
+/// With `on_unavailable = "accept"`, only a clamd that cannot be reached lets a file in
+/// unscanned: one that is reached but does not answer in time refuses it (a flood of uploads
+/// that slows clamd down must not open the door).
+#[tokio::test]
+async fn a_slow_scanner_refuses_even_in_accept_mode() {
+    let dir = Arc::new(tempfile::tempdir().unwrap());
+    let socket = dir.path().join("silent.sock");
+    let listener = std::os::unix::net::UnixListener::bind(&socket).unwrap();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for c in listener.incoming() {
+            held.push(c); // accepted, never answered
+        }
+    });
+    let mut config = testkit::test_config(dir.path());
+    config.antivirus.address = Some(socket.display().to_string());
+    config.antivirus.timeout_s = 1;
+    config.antivirus.on_unavailable = av::config::OnUnavailable::Accept;
+    let s = TestServer::start_in(dir.clone(), config).await;
+    let b = signed_in(&s, "anneke", Role::Editor).await;
+    let csrf = b.csrf().await;
+    let res = b
+        .upload(
+            &format!("/media/upload?csrf={csrf}&site=demo"),
+            "logo.png",
+            PNG.to_vec(),
+        )
+        .await;
+    assert_eq!(res.status(), 400);
+    let page = res.text().await.unwrap();
+    assert!(page.contains("did not answer within 1 s"), "{page}");
+    let store = s.open_store().await;
+    assert!(store.editor.media(1).await.unwrap().is_empty());
+}
+
+/// Removing metadata joins the bytes around what was removed: the file as stored is scanned
+/// too, not only the upload.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_file_as_stored_is_scanned_too() {
+    const PHOTO: &[u8] = include_bytes!("../../../../imagemeta/tests/fixtures/photo.jpg");
+    let stored = imagemeta::strip("image/jpeg", PHOTO).unwrap().bytes;
+    assert_ne!(stored, PHOTO);
+    // 16 bytes of the stored file that appear nowhere in the upload: where two pieces meet.
+    let seam = (0..stored.len() - 16)
+        .map(|i| &stored[i..i + 16])
+        .find(|w| !PHOTO.windows(16).any(|p| p == *w))
+        .expect("a seam");
+    let lab = ClamdLab::start();
+    lab.add_signature_bytes("Bolwerk.Test.Seam", seam);
+    let clamd = av::Clamd {
+        address: av::Address::Unix(lab.socket.clone()),
+        timeout: std::time::Duration::from_secs(10),
+        max_stream: STREAM_MAX,
+    };
+    clamd.reload().await.unwrap();
+    for _ in 0..100 {
+        if matches!(clamd.scan(&stored).await, Ok(av::Verdict::Infected(_))) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        clamd.scan(PHOTO).await.unwrap(),
+        av::Verdict::Clean,
+        "the upload passes"
+    );
+
+    let dir = Arc::new(tempfile::tempdir().unwrap());
+    let mut config = testkit::test_config(dir.path());
+    config.antivirus.address = Some(lab.socket.display().to_string());
+    config.antivirus.max_stream_bytes = STREAM_MAX;
+    config.admin.max_upload_bytes = usize::try_from(STREAM_MAX).unwrap();
+    let s = TestServer::start_in(dir.clone(), config).await;
+    let b = signed_in(&s, "anneke", Role::Editor).await;
+    let csrf = b.csrf().await;
+    let res = b
+        .upload(
+            &format!("/media/upload?csrf={csrf}&site=demo"),
+            "IMG_0042.jpg",
+            PHOTO.to_vec(),
+        )
+        .await;
+    assert_eq!(res.status(), 400);
+    let page = res.text().await.unwrap();
+    assert!(page.contains("Bolwerk.Test.Seam"), "{page}");
+    let store = s.open_store().await;
+    assert!(store.editor.media(1).await.unwrap().is_empty());
+}

@@ -49,7 +49,20 @@ async fn upload_an_image_and_serve_it_publicly() {
     assert_eq!(res.headers()["content-type"], "image/png");
     assert_eq!(res.headers()["x-content-type-options"], "nosniff");
     assert!(res.headers().get("set-cookie").is_none());
+    // An hour's freshness, then a cheap revalidation by the name (never reused): short enough
+    // that a file quarantined later leaves caches.
+    assert_eq!(res.headers()["cache-control"], "public, max-age=3600");
+    assert_eq!(res.headers()["etag"], format!("\"{name}\""));
     assert_eq!(res.bytes().await.unwrap().as_ref(), PNG);
+    let again = s
+        .client
+        .get(format!("{}/media/{name}", s.http_url))
+        .header("if-none-match", format!("W/\"x\", \"{name}\""))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 304);
+    assert_eq!(again.headers()["etag"], format!("\"{name}\""));
 
     let store = s.open_store().await;
     assert_eq!(
