@@ -313,9 +313,20 @@ pub enum UserCommand {
     Add {
         /// Login name.
         name: String,
-        /// admin (everything) or editor (content only).
+        /// admin (everything, every site) or editor (the content of the sites given).
         #[arg(long, value_parser = ["admin", "editor"])]
         role: String,
+        /// A site an editor may edit (repeat for more). Without it, an editor gets the only
+        /// site when there is one, and none when there are several.
+        #[arg(long = "site")]
+        sites: Vec<String>,
+    },
+    /// Set exactly which sites an editor may edit (none: no site at all).
+    Sites {
+        /// Login name.
+        name: String,
+        /// Site names (`[[site]] name`).
+        sites: Vec<String>,
     },
     /// Set a new password (asked like `add`); ends the account's sessions.
     Passwd {

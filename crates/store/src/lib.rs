@@ -28,6 +28,7 @@ mod reader;
 mod recorder;
 mod reset;
 mod shield_admin;
+mod site_access;
 mod users;
 
 use std::path::Path;

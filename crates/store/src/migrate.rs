@@ -90,6 +90,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0013_media_quarantine.sql"),
         mysql: include_str!("../migrations/mysql/0013_media_quarantine.sql"),
     },
+    Migration {
+        version: 14,
+        name: "0014_user_sites",
+        sqlite: include_str!("../migrations/sqlite/0014_user_sites.sql"),
+        mysql: include_str!("../migrations/mysql/0014_user_sites.sql"),
+    },
 ];
 
 /// The schema version this binary expects.

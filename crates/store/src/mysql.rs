@@ -48,6 +48,7 @@ const EDITOR_TABLES: &[&str] = &[
     "menu_items",
     "content_version",
     "users",
+    "user_sites",
     "sessions",
     "recovery_codes",
     "settings",

@@ -255,14 +255,51 @@ pub fn tls_client_from(
 
 impl TestServer {
     /// Creates an admin-interface account directly in the database.
+    /// An account; an editor may edit every site of the config (tests of per-site access
+    /// narrow it with [`TestServer::set_sites_of`]).
     pub async fn add_user(&self, name: &str, role: store::Role, password: &str, must_change: bool) {
         let store = self.open_store().await;
         let hash = auth::password::hash(password).expect("hash");
-        store
+        let id = store
             .editor
             .create_user(name, role, &hash, must_change)
             .await
             .expect("create user");
+        let all: Vec<i64> = store
+            .editor
+            .sites()
+            .await
+            .expect("sites")
+            .iter()
+            .map(|s| s.id)
+            .collect();
+        store.editor.set_sites_of(id, &all).await.expect("grant");
+        store.close().await;
+    }
+
+    /// Grants editor `name` exactly the sites named.
+    pub async fn set_sites_of(&self, name: &str, sites: &[&str]) {
+        let store = self.open_store().await;
+        let user = store
+            .editor
+            .user_by_name(name)
+            .await
+            .expect("user")
+            .expect("no such user");
+        let ids: Vec<i64> = store
+            .editor
+            .sites()
+            .await
+            .expect("sites")
+            .iter()
+            .filter(|s| sites.contains(&s.name.as_str()))
+            .map(|s| s.id)
+            .collect();
+        store
+            .editor
+            .set_sites_of(user.id, &ids)
+            .await
+            .expect("grant");
         store.close().await;
     }
 

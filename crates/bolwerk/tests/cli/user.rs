@@ -128,3 +128,61 @@ fn reset_links_go_to_the_address_set_here() {
     let (ok, text) = user_cmd(&data, &["email", "nobody", "x@example.org"], "");
     assert!(!ok, "{text}");
 }
+
+#[test]
+fn editors_are_given_their_sites() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    // The sites the server would have added from its config at its start.
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let store = store::Store::open(&store::DatabaseConfig::default(), &data)
+            .await
+            .unwrap();
+        for (name, title) in [("linde", "De Linde"), ("bakery", "Bakkerij Jansen")] {
+            store.editor.ensure_site(name, title, "").await.unwrap();
+        }
+        store.close().await;
+    });
+    let pw = "linden tree 1987\n";
+    let (ok, text) = user_cmd(
+        &data,
+        &["add", "anneke", "--role", "editor", "--site", "linde"],
+        pw,
+    );
+    assert!(ok && text.contains("anneke may edit: linde"), "{text}");
+    // Several sites and none named: no site, said how to give one.
+    let (ok, text) = user_cmd(&data, &["add", "joost", "--role", "editor"], pw);
+    assert!(ok && text.contains("may edit no site yet"), "{text}");
+    let (ok, text) = user_cmd(
+        &data,
+        &["add", "x", "--role", "editor", "--site", "shop"],
+        pw,
+    );
+    assert!(
+        !ok && text.contains("no site named \"shop\"") && text.contains("bakery, linde"),
+        "{text}"
+    );
+    let (ok, text) = user_cmd(
+        &data,
+        &["add", "root", "--role", "admin", "--site", "linde"],
+        pw,
+    );
+    assert!(!ok && text.contains("every site"), "{text}");
+    let (ok, text) = user_cmd(&data, &["sites", "joost", "bakery", "linde"], "");
+    assert!(
+        ok && text.contains("joost may edit: bakery, linde"),
+        "{text}"
+    );
+    let (ok, list) = user_cmd(&data, &["list"], "");
+    assert!(ok);
+    let line = |n: &str| {
+        list.lines()
+            .find(|l| l.starts_with(n))
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert!(line("anneke").ends_with("linde"), "{list}");
+    assert!(line("joost").ends_with("bakery, linde"), "{list}");
+    let (ok, text) = user_cmd(&data, &["sites", "joost"], "");
+    assert!(ok && text.contains("joost may edit no site now"), "{text}");
+}

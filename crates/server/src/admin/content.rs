@@ -32,7 +32,7 @@ pub(super) fn error_page(state: &AdminState, e: EditError) -> Response {
         EditError::NoSite => v.error(
             StatusCode::NOT_FOUND,
             "No such site",
-            "That site does not exist.",
+            "That site does not exist, or it is not open to you. An administrator gives access to sites on the Users page.",
         ),
         EditError::NotFound => v.error(
             StatusCode::NOT_FOUND,
@@ -50,16 +50,34 @@ pub(super) fn error_page(state: &AdminState, e: EditError) -> Response {
     }
 }
 
+/// The sites `s`'s user may edit: all for administrators, the granted ones for editors.
+pub(super) async fn open_sites(state: &AdminState, s: &Session) -> Result<Vec<Site>, EditError> {
+    let sites = state.inner.editor.sites().await?;
+    if s.user.role == store::Role::Admin {
+        return Ok(sites);
+    }
+    let granted = state.inner.editor.sites_of(s.user.id).await?;
+    Ok(sites
+        .into_iter()
+        .filter(|site| granted.contains(&site.id))
+        .collect())
+}
+
 pub(super) fn session(visitor: &Visitor) -> Result<&Session, EditError> {
     visitor.session.as_ref().ok_or(EditError::NotFound)
 }
 
 /// The site named `name`, or the first site when none is named.
+/// The site asked for (the first one open to the visitor when none is named), and every site
+/// open to the visitor. Administrators may edit every site, editors the ones granted to them;
+/// another site is answered exactly like one that does not exist (404), so an editor of one
+/// customer cannot even learn the names of the others.
 pub(super) async fn site(
     state: &AdminState,
+    visitor: &Visitor,
     name: Option<&str>,
 ) -> Result<(Site, Vec<Site>), EditError> {
-    let sites = state.inner.editor.sites().await?;
+    let sites = open_sites(state, session(visitor)?).await?;
     let found = match name.filter(|n| !n.is_empty()) {
         Some(n) => sites.iter().find(|s| s.name == n).cloned(),
         None => sites.first().cloned(),
@@ -98,7 +116,7 @@ pub(super) async fn list(
 ) -> Response {
     let result = async {
         let s = session(&visitor)?;
-        let (site, sites) = site(&state, q.site.as_deref()).await?;
+        let (site, sites) = site(&state, &visitor, q.site.as_deref()).await?;
         let pages: Vec<Row> = state
             .inner
             .editor
@@ -175,7 +193,7 @@ pub(super) async fn new_page(
 ) -> Response {
     let result = async {
         let s = session(&visitor)?;
-        let (site, _) = site(&state, q.site.as_deref()).await?;
+        let (site, _) = site(&state, &visitor, q.site.as_deref()).await?;
         let post = q.kind.as_deref() == Some("post");
         let draft = Draft {
             kind: if post { "post" } else { "page" },
@@ -204,7 +222,7 @@ pub(super) async fn edit(
 ) -> Response {
     let result = async {
         let s = session(&visitor)?;
-        let (site, _) = site(&state, q.site.as_deref()).await?;
+        let (site, _) = site(&state, &visitor, q.site.as_deref()).await?;
         let id = q.id.ok_or(EditError::NotFound)?;
         let p = state
             .inner
@@ -273,7 +291,7 @@ pub(super) async fn save(
 ) -> Response {
     let result = async {
         let s = session(&visitor)?;
-        let (site, _) = site(&state, Some(&f.site)).await?;
+        let (site, _) = site(&state, &visitor, Some(&f.site)).await?;
         let kind = PageKind::parse(&f.kind);
         // Textareas send CRLF; store LF so revisions diff cleanly.
         let body = f.body.replace("\r\n", "\n");
@@ -375,7 +393,7 @@ async fn set_trashed(
     trashed: bool,
 ) -> Result<Response, EditError> {
     session(visitor)?;
-    let (site, _) = site(state, Some(&f.site)).await?;
+    let (site, _) = site(state, visitor, Some(&f.site)).await?;
     let page = state
         .inner
         .editor
@@ -430,7 +448,7 @@ pub(super) async fn trash_list(
 ) -> Response {
     let result = async {
         let s = session(&visitor)?;
-        let (site, _) = site(&state, q.site.as_deref()).await?;
+        let (site, _) = site(&state, &visitor, q.site.as_deref()).await?;
         let pages = state.inner.editor.trashed(site.id).await?;
         let ctx =
             context! { site => Value::from(Serde(&site)), pages => Value::from(Serde(&pages)) };
@@ -496,7 +514,7 @@ pub(super) async fn history(
 ) -> Response {
     let result = async {
         let s = session(&visitor)?;
-        let (site, _) = site(&state, q.site.as_deref()).await?;
+        let (site, _) = site(&state, &visitor, q.site.as_deref()).await?;
         let id = q.id.ok_or(EditError::NotFound)?;
         let page = state
             .inner
@@ -567,7 +585,7 @@ pub(super) async fn restore_revision(
 ) -> Response {
     let result = async {
         let s = session(&visitor)?;
-        let (site, _) = site(&state, Some(&f.site)).await?;
+        let (site, _) = site(&state, &visitor, Some(&f.site)).await?;
         let id = match state
             .inner
             .editor
@@ -601,7 +619,7 @@ pub(super) async fn menu(
 ) -> Response {
     let result = async {
         let s = session(&visitor)?;
-        let (site, _) = site(&state, q.site.as_deref()).await?;
+        let (site, _) = site(&state, &visitor, q.site.as_deref()).await?;
         let items = state.inner.editor.menu(site.id).await?;
         let text: Vec<String> = items
             .iter()
@@ -671,7 +689,7 @@ pub(super) async fn save_menu(
 ) -> Response {
     let result = async {
         let s = session(&visitor)?;
-        let (site, _) = site(&state, Some(&f.site)).await?;
+        let (site, _) = site(&state, &visitor, Some(&f.site)).await?;
         let items = match parse_menu(&f.items) {
             Ok(items) => items,
             Err(msg) => {

@@ -98,11 +98,23 @@ pub(super) async fn inbox(
     Extension(visitor): Extension<Visitor>,
 ) -> PageResult {
     let s = session_of(&visitor)?;
-    let rows: Vec<_> = state
-        .inner
-        .editor
-        .submissions(None, 300)
-        .await?
+    // An editor sees the messages of the sites open to them only.
+    let editor = &state.inner.editor;
+    let messages = if s.user.role == store::Role::Admin {
+        editor.submissions(None, 300).await?
+    } else {
+        let granted = editor.sites_of(s.user.id).await?;
+        let mut all = Vec::new();
+        for site in editor.sites().await? {
+            if granted.contains(&site.id) {
+                all.extend(editor.submissions(Some(&site.name), 300).await?);
+            }
+        }
+        all.sort_by_key(|m| std::cmp::Reverse((m.at, m.id)));
+        all.truncate(300);
+        all
+    };
+    let rows: Vec<_> = messages
         .into_iter()
         .map(|m| {
             context! {

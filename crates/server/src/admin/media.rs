@@ -41,7 +41,7 @@ async fn render(
     error: Option<&str>,
 ) -> Result<Response, EditError> {
     let s = session(visitor)?;
-    let (site, _) = site(state, site_name).await?;
+    let (site, _) = site(state, visitor, site_name).await?;
     let files: Vec<FileRow> = state
         .inner
         .editor
@@ -109,7 +109,7 @@ pub(super) async fn upload(
 ) -> Response {
     let result = async {
         let s = session(&visitor)?;
-        let (site, _) = site(&state, q.site.as_deref()).await?;
+        let (site, _) = site(&state, &visitor, q.site.as_deref()).await?;
         let (original, bytes) = match read_file(multipart, state.inner.config.max_upload_bytes).await {
             Ok(f) => f,
             Err(msg) => return render(&state, &visitor, Some(&site.name), StatusCode::BAD_REQUEST, Some(&msg)).await,
@@ -326,7 +326,7 @@ pub(super) async fn delete(
 ) -> Response {
     let result = async {
         session(&visitor)?;
-        let (site, _) = site(&state, Some(&f.site)).await?;
+        let (site, _) = site(&state, &visitor, Some(&f.site)).await?;
         let file = state.inner.editor.media_file(site.id, f.id).await?;
         let is_admin = visitor
             .session
@@ -363,7 +363,7 @@ pub(super) async fn release(
 ) -> Response {
     let result = async {
         session(&visitor)?;
-        let (site, _) = site(&state, Some(&f.site)).await?;
+        let (site, _) = site(&state, &visitor, Some(&f.site)).await?;
         let Some(av) = &state.inner.av else {
             return Err(EditError::NotFound);
         };
@@ -398,7 +398,7 @@ pub(super) async fn rescan(
 ) -> Response {
     let result = async {
         session(&visitor)?;
-        let (site, _) = site(&state, q.site.as_deref()).await?;
+        let (site, _) = site(&state, &visitor, q.site.as_deref()).await?;
         if let Some(av) = &state.inner.av {
             av.rescan_all_soon();
             state

@@ -15,6 +15,7 @@ mod second_factor;
 mod security;
 pub mod selfcheck;
 mod session;
+mod users;
 mod views;
 
 use std::net::IpAddr;
@@ -289,12 +290,13 @@ admin_routes! {
     get "/logins" Admin => pages::logins;
     get "/logins.csv" Admin => pages::logins_csv;
     get "/audit" Admin => pages::audit;
-    get "/users" Admin => pages::users;
-    post "/users/add" Admin => pages::add_user;
-    post "/users/disable" Admin => pages::disable_user;
-    post "/users/enable" Admin => pages::enable_user;
-    post "/users/reset" Admin => pages::reset_user;
-    post "/users/role" Admin => pages::set_role;
+    get "/users" Admin => users::users;
+    post "/users/add" Admin => users::add_user;
+    post "/users/disable" Admin => users::disable_user;
+    post "/users/enable" Admin => users::enable_user;
+    post "/users/reset" Admin => users::reset_user;
+    post "/users/role" Admin => users::set_role;
+    post "/users/sites" Admin => users::set_sites;
     get "/security" Admin => security::overview;
     post "/security/ban" Admin => security::ban;
     post "/security/unban" Admin => security::unban;

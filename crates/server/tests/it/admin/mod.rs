@@ -15,6 +15,7 @@ mod routes;
 mod second_factor;
 mod security;
 mod sessions;
+mod site_access;
 mod users;
 
 use store::Role;

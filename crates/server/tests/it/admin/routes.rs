@@ -76,6 +76,7 @@ const EXPECTED: &[(&str, &str, Access, u16, u16, u16)] = &[
     ("post", "/users/enable", Access::Admin, 403, 403, 400),
     ("post", "/users/reset", Access::Admin, 403, 403, 400),
     ("post", "/users/role", Access::Admin, 403, 403, 400),
+    ("post", "/users/sites", Access::Admin, 403, 403, 400),
     ("get", "/security", Access::Admin, 303, 403, 200),
     ("post", "/security/ban", Access::Admin, 403, 403, 400),
     ("post", "/security/unban", Access::Admin, 403, 403, 400),

@@ -1,0 +1,215 @@
+//! Per-site accounts: an editor edits the sites an administrator granted and no other. Another
+//! site's pages, revisions, media, menu, trash and messages answer exactly like things that do
+//! not exist (404), never 403, so a customer's volunteer cannot even learn what else is hosted.
+
+use std::sync::Arc;
+
+use store::{NewPage, NewSubmission, PageKind, Role};
+use testkit::TestServer;
+
+use super::media::PNG;
+use super::{PW, signed_in};
+
+async fn two_sites() -> TestServer {
+    let dir = Arc::new(tempfile::tempdir().unwrap());
+    let mut config = testkit::test_config(dir.path());
+    let mut bakery = config.sites[0].clone();
+    bakery.name = "bakery".into();
+    bakery.title = Some("Bakkerij Jansen".into());
+    bakery.hosts = vec!["bakery.test".into()];
+    config.sites.push(bakery);
+    // The test walks a dozen unknown paths on purpose; the shield would ban that as scanning.
+    config.shield.ban_404_threshold = 1_000;
+    TestServer::start_in(dir, config).await
+}
+
+#[tokio::test]
+async fn an_editor_of_one_site_gets_404_for_everything_of_another() {
+    let s = two_sites().await;
+    let store = s.open_store().await;
+    let bakery = store.editor.site_by_name("bakery").await.unwrap().unwrap();
+    let page = store
+        .editor
+        .put_page(
+            bakery.id,
+            NewPage {
+                kind: PageKind::Page,
+                slug: "/recepten".into(),
+                title: "Geheime recepten".into(),
+                summary: String::new(),
+                body_md: "Het deeg rust een nacht.".into(),
+                published: false,
+                published_at: None,
+            },
+            "root",
+        )
+        .await
+        .unwrap()
+        .to_string();
+    for (site, message) in [
+        ("bakery", "Taart voor zaterdag?"),
+        ("demo", "Plantjesmarkt?"),
+    ] {
+        store
+            .recorder
+            .record_submission(
+                &NewSubmission {
+                    site: site.into(),
+                    form: "contact".into(),
+                    token_nonce: format!("nonce-{site}"),
+                    client_ip: None,
+                    fields: vec![("message".into(), "Message".into(), message.into())],
+                },
+                None,
+            )
+            .await
+            .unwrap();
+    }
+
+    let ed = signed_in(&s, "volunteer", Role::Editor).await;
+    s.set_sites_of("volunteer", &["demo"]).await;
+    let csrf = ed.csrf().await;
+
+    // Their own site works.
+    for path in [
+        "/pages?site=demo",
+        "/media?site=demo",
+        "/menu?site=demo",
+        "/trash?site=demo",
+    ] {
+        assert_eq!(ed.get(path).await.status(), 200, "{path}");
+    }
+    // The other site: every way in is a 404, as if it did not exist.
+    let gets = [
+        "/pages?site=bakery".to_string(),
+        format!("/pages/edit?site=bakery&id={page}"),
+        format!("/pages/edit?site=demo&id={page}"),
+        format!("/pages/history?site=bakery&id={page}"),
+        "/media?site=bakery".into(),
+        "/menu?site=bakery".into(),
+        "/trash?site=bakery".into(),
+        "/pages/new?site=bakery".into(),
+    ];
+    for path in &gets {
+        let res = ed.get(path).await;
+        assert_eq!(res.status(), 404, "GET {path}");
+        assert!(!res.text().await.unwrap().contains("Geheime"), "{path}");
+    }
+    let posts: [(&str, Vec<(&str, &str)>); 5] = [
+        ("/pages/trash", vec![("site", "bakery"), ("id", &page)]),
+        ("/pages/restore", vec![("site", "bakery"), ("id", &page)]),
+        (
+            "/pages/save",
+            vec![
+                ("site", "bakery"),
+                ("id", &page),
+                ("slug", "/recepten"),
+                ("title", "Weg"),
+                ("body", "x"),
+            ],
+        ),
+        ("/media/delete", vec![("site", "bakery"), ("id", "1")]),
+        ("/menu", vec![("site", "bakery"), ("menu", "Home | /")]),
+    ];
+    for (path, fields) in posts {
+        let mut form = vec![("csrf", csrf.as_str())];
+        form.extend(fields);
+        assert_eq!(ed.post(path, &form).await.status(), 404, "POST {path}");
+    }
+    let res = ed
+        .upload(
+            &format!("/media/upload?csrf={csrf}&site=bakery"),
+            "x.png",
+            PNG.to_vec(),
+        )
+        .await;
+    assert_eq!(res.status(), 404, "upload to another site");
+    // Nothing changed there.
+    let src = store
+        .editor
+        .page_source(bakery.id, page.parse().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(src.title, "Geheime recepten");
+    assert!(store.editor.media(bakery.id).await.unwrap().is_empty());
+
+    // The site list and the Inbox show their own site only.
+    let (_, pages) = ed.get_text("/pages?site=demo").await;
+    assert!(
+        !pages.contains("Bakkerij") && !pages.contains("bakery"),
+        "{pages}"
+    );
+    let (_, inbox) = ed.get_text("/inbox").await;
+    assert!(inbox.contains("Plantjesmarkt?"), "{inbox}");
+    assert!(!inbox.contains("Taart voor zaterdag?"), "{inbox}");
+
+    // An administrator sees both, and gives the volunteer the bakery too.
+    let ad = signed_in(&s, "root", Role::Admin).await;
+    assert_eq!(ad.get("/pages?site=bakery").await.status(), 200);
+    let (_, inbox) = ad.get_text("/inbox").await;
+    assert!(inbox.contains("Taart voor zaterdag?"), "{inbox}");
+    let (_, users) = ad.get_text("/users").await;
+    assert!(users.contains("Bakkerij Jansen"), "{users}");
+    let csrf = ad.csrf().await;
+    let res = ad
+        .post(
+            "/users/sites",
+            &[
+                ("csrf", &csrf),
+                ("name", "volunteer"),
+                ("site", "demo"),
+                ("site", "bakery"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(ed.get("/pages?site=bakery").await.status(), 200);
+    let audit = store.recorder.recent_audit(1).await.unwrap();
+    assert_eq!(audit[0].action, "user.sites");
+    assert_eq!(audit[0].detail, "volunteer: bakery, demo");
+
+    // And takes every site away: the admin pages say so, nothing leaks.
+    let res = ad
+        .post("/users/sites", &[("csrf", &csrf), ("name", "volunteer")])
+        .await;
+    assert_eq!(res.status(), 303);
+    let res = ed.get("/pages").await;
+    assert_eq!(res.status(), 404);
+    assert!(res.text().await.unwrap().contains("not open to you"));
+    // Administrators need no grant.
+    let res = ad
+        .post(
+            "/users/sites",
+            &[("csrf", &csrf), ("name", "root"), ("site", "demo")],
+        )
+        .await;
+    assert_eq!(res.status(), 400);
+}
+
+#[tokio::test]
+async fn a_new_editor_gets_the_sites_ticked_when_added() {
+    let s = two_sites().await;
+    let ad = signed_in(&s, "root", Role::Admin).await;
+    let csrf = ad.csrf().await;
+    let res = ad
+        .post(
+            "/users/add",
+            &[
+                ("csrf", &csrf),
+                ("name", "anneke"),
+                ("role", "editor"),
+                ("site", "bakery"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let store = s.open_store().await;
+    let user = store.editor.user_by_name("anneke").await.unwrap().unwrap();
+    let bakery = store.editor.site_by_name("bakery").await.unwrap().unwrap();
+    assert_eq!(
+        store.editor.sites_of(user.id).await.unwrap(),
+        vec![bakery.id]
+    );
+    let _ = PW;
+}
