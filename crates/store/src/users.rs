@@ -379,11 +379,17 @@ impl Editor {
         Ok(())
     }
 
-    /// Changes an account's role and ends its sessions (they carried the old role).
+    /// Changes an account's role and ends its sessions (they carried the old role). Its site
+    /// grants go too: an administrator demoted to editor starts with no site, not with
+    /// whatever was granted before a promotion.
     pub async fn set_role(&self, user_id: i64, role: Role) -> Result<()> {
         let mut tx = crate::begin_write(self.pool()).await?;
         sqlx::query("UPDATE users SET role = ? WHERE id = ?")
             .bind(role.as_str())
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM user_sites WHERE user_id = ?")
             .bind(user_id)
             .execute(&mut *tx)
             .await?;

@@ -255,8 +255,8 @@ pub fn tls_client_from(
 
 impl TestServer {
     /// Creates an admin-interface account directly in the database.
-    /// An account; an editor may edit every site of the config (tests of per-site access
-    /// narrow it with [`TestServer::set_sites_of`]).
+    /// An account. An editor may edit the site when the config has one (as `bolwerk user add`
+    /// does), and no site when it has several: tests give them with [`TestServer::set_sites_of`].
     pub async fn add_user(&self, name: &str, role: store::Role, password: &str, must_change: bool) {
         let store = self.open_store().await;
         let hash = auth::password::hash(password).expect("hash");
@@ -265,15 +265,14 @@ impl TestServer {
             .create_user(name, role, &hash, must_change)
             .await
             .expect("create user");
-        let all: Vec<i64> = store
-            .editor
-            .sites()
-            .await
-            .expect("sites")
-            .iter()
-            .map(|s| s.id)
-            .collect();
-        store.editor.set_sites_of(id, &all).await.expect("grant");
+        let sites = store.editor.sites().await.expect("sites");
+        if role == store::Role::Editor && sites.len() == 1 {
+            store
+                .editor
+                .set_sites_of(id, &[sites[0].id])
+                .await
+                .expect("grant");
+        }
         store.close().await;
     }
 

@@ -122,6 +122,20 @@ async fn ticked_sites(state: &AdminState, body: &[u8]) -> Result<Vec<i64>, store
         .collect())
 }
 
+/// The names of the sites with these ids, comma-separated.
+async fn site_names(state: &AdminState, ids: &[i64]) -> Result<String, store::Error> {
+    Ok(state
+        .inner
+        .editor
+        .sites()
+        .await?
+        .into_iter()
+        .filter(|site| ids.contains(&site.id))
+        .map(|site| site.name)
+        .collect::<Vec<_>>()
+        .join(", "))
+}
+
 /// A new account with a one-time password, shown once to the admin who made it; an editor
 /// gets the sites ticked in the form.
 pub(super) async fn add_user(
@@ -155,6 +169,7 @@ pub(super) async fn add_user(
         return Ok(state.busy());
     };
     let hash = super::hash_password(slot, &password).await?;
+    let mut granted = Vec::new();
     match state
         .inner
         .editor
@@ -163,8 +178,8 @@ pub(super) async fn add_user(
     {
         Ok(id) => {
             if role == Role::Editor {
-                let sites = ticked_sites(&state, &body).await?;
-                state.inner.editor.set_sites_of(id, &sites).await?;
+                granted = ticked_sites(&state, &body).await?;
+                state.inner.editor.set_sites_of(id, &granted).await?;
             }
         }
         Err(store::Error::Invalid { reason, .. }) => {
@@ -179,7 +194,18 @@ pub(super) async fn add_user(
         }
         Err(e) => return Err(e.into()),
     }
-    let detail = format!("{name} ({})", role.as_str());
+    let names = site_names(&state, &granted).await?;
+    let detail = match role {
+        Role::Admin => format!("{name} (admin)"),
+        Role::Editor => format!(
+            "{name} (editor of {})",
+            if names.is_empty() {
+                "no site".into()
+            } else {
+                names
+            }
+        ),
+    };
     state.audit(&visitor, "user.add", &detail).await?;
     render_users(&state, s, StatusCode::OK, Some((name, &password)), None).await
 }
@@ -311,22 +337,14 @@ pub(super) async fn set_sites(
     };
     let sites = ticked_sites(&state, &body).await?;
     state.inner.editor.set_sites_of(user.id, &sites).await?;
-    let names: Vec<String> = state
-        .inner
-        .editor
-        .sites()
-        .await?
-        .into_iter()
-        .filter(|site| sites.contains(&site.id))
-        .map(|site| site.name)
-        .collect();
+    let names = site_names(&state, &sites).await?;
     let detail = format!(
         "{}: {}",
         user.name,
         if names.is_empty() {
             "no site".into()
         } else {
-            names.join(", ")
+            names
         }
     );
     state.audit(&visitor, "user.sites", &detail).await?;

@@ -69,6 +69,26 @@ async fn an_editor_of_one_site_gets_404_for_everything_of_another() {
     let ed = signed_in(&s, "volunteer", Role::Editor).await;
     s.set_sites_of("volunteer", &["demo"]).await;
     let csrf = ed.csrf().await;
+    // A file in the bakery's library.
+    store
+        .editor
+        .add_media(
+            bakery.id,
+            &store::NewMedia {
+                stored_name: "0123456789abcdef0123456789abcdef.png",
+                original_name: "taart.png",
+                content_type: "image/png",
+                size: 10,
+                uploaded_by: "root",
+                scanned_with: None,
+                metadata_removed: None,
+            },
+        )
+        .await
+        .unwrap();
+    let bakery_media = store.editor.media(bakery.id).await.unwrap()[0]
+        .id
+        .to_string();
 
     // Their own site works.
     for path in [
@@ -95,8 +115,10 @@ async fn an_editor_of_one_site_gets_404_for_everything_of_another() {
         assert_eq!(res.status(), 404, "GET {path}");
         assert!(!res.text().await.unwrap().contains("Geheime"), "{path}");
     }
-    let posts: [(&str, Vec<(&str, &str)>); 5] = [
+    // Named by the other site, and by their own site with the other site's ids.
+    let posts: Vec<(&str, Vec<(&str, &str)>)> = vec![
         ("/pages/trash", vec![("site", "bakery"), ("id", &page)]),
+        ("/pages/trash", vec![("site", "demo"), ("id", &page)]),
         ("/pages/restore", vec![("site", "bakery"), ("id", &page)]),
         (
             "/pages/save",
@@ -106,15 +128,24 @@ async fn an_editor_of_one_site_gets_404_for_everything_of_another() {
                 ("slug", "/recepten"),
                 ("title", "Weg"),
                 ("body", "x"),
+                ("action", "save"),
             ],
         ),
-        ("/media/delete", vec![("site", "bakery"), ("id", "1")]),
-        ("/menu", vec![("site", "bakery"), ("menu", "Home | /")]),
+        (
+            "/media/delete",
+            vec![("site", "bakery"), ("id", &bakery_media)],
+        ),
+        (
+            "/media/delete",
+            vec![("site", "demo"), ("id", &bakery_media)],
+        ),
+        ("/menu", vec![("site", "bakery"), ("items", "Weg | /")]),
     ];
     for (path, fields) in posts {
         let mut form = vec![("csrf", csrf.as_str())];
-        form.extend(fields);
-        assert_eq!(ed.post(path, &form).await.status(), 404, "POST {path}");
+        form.extend(fields.clone());
+        let status = ed.post(path, &form).await.status().as_u16();
+        assert_eq!(status, 404, "POST {path} {fields:?}");
     }
     let res = ed
         .upload(
@@ -132,7 +163,17 @@ async fn an_editor_of_one_site_gets_404_for_everything_of_another() {
         .unwrap()
         .unwrap();
     assert_eq!(src.title, "Geheime recepten");
-    assert!(store.editor.media(bakery.id).await.unwrap().is_empty());
+    assert!(src.deleted_at.is_none());
+    assert_eq!(store.editor.media(bakery.id).await.unwrap().len(), 1);
+    assert!(
+        store
+            .editor
+            .menu(bakery.id)
+            .await
+            .unwrap()
+            .iter()
+            .all(|m| m.label != "Weg")
+    );
 
     // The site list and the Inbox show their own site only.
     let (_, pages) = ed.get_text("/pages?site=demo").await;
@@ -212,4 +253,93 @@ async fn a_new_editor_gets_the_sites_ticked_when_added() {
         vec![bakery.id]
     );
     let _ = PW;
+}
+
+/// Every editor route, asked about another site with that site's ids, answers exactly as it
+/// does for a site that does not exist; a route added later without the site check fails here
+/// (or must be listed as one that names no site).
+#[tokio::test]
+async fn every_editor_route_answers_for_another_site_as_for_none() {
+    use server::admin::{Access, ROUTES};
+    // Routes about the signed-in person or the pages' Markdown, not about a site.
+    const SITELESS: &[&str] = &[
+        "/",
+        "/sessions",
+        "/sessions/revoke",
+        "/sessions/revoke-others",
+        "/inbox",
+        "/pages/preview",
+    ];
+    let s = two_sites().await;
+    let store = s.open_store().await;
+    let bakery = store.editor.site_by_name("bakery").await.unwrap().unwrap();
+    let page = store
+        .editor
+        .put_page(
+            bakery.id,
+            NewPage {
+                kind: PageKind::Page,
+                slug: "/recepten".into(),
+                title: "Geheime recepten".into(),
+                summary: String::new(),
+                body_md: "Het deeg rust een nacht.".into(),
+                published: true,
+                published_at: None,
+            },
+            "root",
+        )
+        .await
+        .unwrap()
+        .to_string();
+    let rev = store.editor.revisions(page.parse().unwrap()).await.unwrap()[0]
+        .id
+        .to_string();
+    let ed = signed_in(&s, "volunteer", Role::Editor).await;
+    s.set_sites_of("volunteer", &["demo"]).await;
+    let csrf = ed.csrf().await;
+    let ask = async |method: &str, path: &str, site: &str| {
+        let query = format!("site={site}&id={page}&rev={rev}&csrf={csrf}");
+        let res = if method == "get" {
+            ed.get(&format!("{path}?{query}")).await
+        } else {
+            ed.post(
+                &format!("{path}?{query}"),
+                &[
+                    ("csrf", &csrf),
+                    ("site", site),
+                    ("id", &page),
+                    ("rev", &rev),
+                    ("action", "save"),
+                ],
+            )
+            .await
+        };
+        (res.status().as_u16(), res.text().await.unwrap())
+    };
+    let mut checked = 0;
+    for r in ROUTES.iter().filter(|r| r.access == Access::Editor) {
+        let (status, body) = ask(r.method, r.path, "bakery").await;
+        assert!(!body.contains("Geheime"), "{} {}: {body}", r.method, r.path);
+        if SITELESS.contains(&r.path) {
+            continue;
+        }
+        let (none_status, none_body) = ask(r.method, r.path, "no-such-site").await;
+        // 404, or the same refusal the extractor gives any such request (an upload that is
+        // not multipart): never anything that tells the two apart.
+        assert!(
+            matches!(status, 400 | 404),
+            "{} {}: {status}",
+            r.method,
+            r.path
+        );
+        assert_eq!(
+            (status, body.replace("bakery", "")),
+            (none_status, none_body.replace("no-such-site", "")),
+            "{} {}: another site is answered like no site",
+            r.method,
+            r.path
+        );
+        checked += 1;
+    }
+    assert!(checked >= 14, "{checked} routes checked");
 }
