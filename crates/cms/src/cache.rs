@@ -40,8 +40,14 @@ pub(crate) struct PageCache {
 #[derive(Default)]
 struct Inner {
     version: i64,
+    /// Counts resets: a page rendered before a reset is dropped even when the content version
+    /// stayed the same (a scheduled page going live changes what is shown, not the version).
+    generation: u64,
     sites: HashMap<i64, HashMap<Box<str>, Arc<Rendered>>>,
 }
+
+/// What a page was rendered against: the content version and the cache's generation.
+pub(crate) type Token = (i64, u64);
 
 impl PageCache {
     pub(crate) fn get(&self, site: i64, path: &str) -> Option<Arc<Rendered>> {
@@ -49,10 +55,11 @@ impl PageCache {
         inner.sites.get(&site)?.get(path).cloned()
     }
 
-    /// Stores a page rendered from content at `version`; dropped if the content moved on since.
-    pub(crate) fn put(&self, version: i64, site: i64, path: &str, page: Arc<Rendered>) {
+    /// Stores a page rendered at `token` (see [`PageCache::token`]); dropped if the cache was
+    /// reset since.
+    pub(crate) fn put(&self, token: Token, site: i64, path: &str, page: Arc<Rendered>) {
         let mut inner = self.inner.write().unwrap_or_else(|p| p.into_inner());
-        if inner.version == version {
+        if (inner.version, inner.generation) == token {
             inner
                 .sites
                 .entry(site)
@@ -65,10 +72,17 @@ impl PageCache {
         self.inner.read().unwrap_or_else(|p| p.into_inner()).version
     }
 
-    /// Forgets everything and accepts pages of `version` from now on.
+    /// Taken before rendering, given to [`PageCache::put`].
+    pub(crate) fn token(&self) -> Token {
+        let inner = self.inner.read().unwrap_or_else(|p| p.into_inner());
+        (inner.version, inner.generation)
+    }
+
+    /// Forgets everything and accepts pages of `version` rendered from now on.
     pub(crate) fn reset(&self, version: i64) {
         let mut inner = self.inner.write().unwrap_or_else(|p| p.into_inner());
         inner.version = version;
+        inner.generation = inner.generation.wrapping_add(1);
         inner.sites.clear();
     }
 
@@ -85,13 +99,28 @@ mod tests {
     #[test]
     fn stale_renders_are_not_stored() {
         let cache = PageCache::default();
+        cache.reset(4);
+        let before = cache.token();
         cache.reset(5);
-        cache.put(4, 1, "/a", Arc::new(Rendered::new(200, "old".into())));
+        cache.put(before, 1, "/a", Arc::new(Rendered::new(200, "old".into())));
         assert!(cache.get(1, "/a").is_none());
-        cache.put(5, 1, "/a", Arc::new(Rendered::new(200, "new".into())));
+        cache.put(
+            cache.token(),
+            1,
+            "/a",
+            Arc::new(Rendered::new(200, "new".into())),
+        );
         assert_eq!(&cache.get(1, "/a").unwrap().body[..], b"new");
-        cache.reset(6);
-        assert!(cache.get(1, "/a").is_none());
+        // A reset at the same version (a scheduled page went live) drops renders in flight.
+        let in_flight = cache.token();
+        cache.reset(5);
+        cache.put(
+            in_flight,
+            1,
+            "/b",
+            Arc::new(Rendered::new(200, "stale".into())),
+        );
+        assert!(cache.get(1, "/b").is_none());
         assert_eq!(cache.len(), 0);
     }
 

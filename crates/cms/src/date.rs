@@ -39,6 +39,25 @@ pub fn parse_iso(s: &str) -> Option<i64> {
     (civil_from_days(days) == (y, m, d)).then_some(days * 86_400)
 }
 
+/// Parses `HH:MM` (or `HH:MM:SS`, as some browsers send) to seconds after midnight.
+pub fn parse_time(s: &str) -> Option<i64> {
+    let mut parts = s.trim().splitn(3, ':');
+    let h: i64 = parts.next()?.parse().ok()?;
+    let m: i64 = parts.next()?.parse().ok()?;
+    let sec: i64 = match parts.next() {
+        Some(p) => p.parse().ok()?,
+        None => 0,
+    };
+    ((0..24).contains(&h) && (0..60).contains(&m) && (0..60).contains(&sec))
+        .then_some(h * 3600 + m * 60 + sec)
+}
+
+/// `14:05` of a Unix time, UTC.
+pub fn hour_minute(unix: i64) -> String {
+    let secs = unix.rem_euclid(86_400);
+    format!("{:02}:{:02}", secs / 3600, (secs % 3600) / 60)
+}
+
 /// `2026-11-27 14:05`, UTC, for logs and tables.
 pub fn iso_minute(unix: i64) -> String {
     let secs = unix.rem_euclid(86_400);

@@ -30,35 +30,55 @@ pub struct Cms {
     theme: Theme,
     cache: PageCache,
     hosts: RwLock<HashMap<String, i64>>,
+    /// What time it is for visitors (movable in tests).
+    clock: store::Clock,
+    /// When the next scheduled page goes live (Unix seconds; `i64::MAX`: none).
+    next_scheduled: std::sync::atomic::AtomicI64,
 }
 
 impl Cms {
-    /// Loads hosts and the theme.
-    pub async fn new(reader: Reader) -> Result<Cms, Error> {
+    /// Loads hosts and the theme; `clock` says what time it is for visitors.
+    pub async fn new(reader: Reader, clock: store::Clock) -> Result<Cms, Error> {
         let cms = Cms {
             reader,
             theme: Theme::builtin()?,
             cache: PageCache::default(),
             hosts: RwLock::default(),
+            clock,
+            next_scheduled: std::sync::atomic::AtomicI64::new(i64::MAX),
         };
         cms.reload().await?;
         Ok(cms)
     }
 
+    fn now(&self) -> i64 {
+        self.clock.now()
+    }
+
     async fn reload(&self) -> Result<(), Error> {
         let version = self.reader.content_version().await?;
         let hosts: HashMap<String, i64> = self.reader.hosts().await?.into_iter().collect();
+        let next = self.reader.next_scheduled(self.now()).await?;
         *self.hosts.write().unwrap_or_else(|p| p.into_inner()) = hosts;
+        self.next_scheduled.store(
+            next.unwrap_or(i64::MAX),
+            std::sync::atomic::Ordering::Relaxed,
+        );
         self.cache.reset(version);
         Ok(())
     }
 
-    /// Checks the content version and, if it moved, drops every cached page and reloads the
-    /// host table. Returns whether anything changed. Called on a short timer by the server, so
-    /// an edit made by another process (the CLI, another node) shows within that period.
+    /// Checks the content version and, if it moved or a scheduled page's time has come, drops
+    /// every cached page and reloads the host table. Returns whether anything changed. Called
+    /// on a short timer by the server, so an edit made by another process (the CLI, another
+    /// node) shows within that period, and so does a page scheduled for now.
     pub async fn refresh(&self) -> Result<bool, Error> {
         let version = self.reader.content_version().await?;
-        if version == self.cache.version() {
+        let due = self.now()
+            >= self
+                .next_scheduled
+                .load(std::sync::atomic::Ordering::Relaxed);
+        if version == self.cache.version() && !due {
             return Ok(false);
         }
         self.reload().await?;
@@ -90,14 +110,26 @@ impl Cms {
 
     /// The page at `path` (already normalised by [`normalize_path`]), or the site's 404 page.
     pub async fn page(&self, site_id: i64, path: &str) -> Result<Arc<Rendered>, Error> {
+        // A scheduled page's moment has come and the cache not yet emptied (the refresh loop
+        // does that within its period): what is cached may lack it, so render afresh.
+        if self.now()
+            >= self
+                .next_scheduled
+                .load(std::sync::atomic::Ordering::Relaxed)
+        {
+            return match self.render(site_id, path).await? {
+                Some(html) => Ok(Arc::new(Rendered::new(200, html))),
+                None => self.not_found(site_id).await,
+            };
+        }
         if let Some(hit) = self.cache.get(site_id, path) {
             return Ok(hit);
         }
-        let version = self.cache.version();
+        let token = self.cache.token();
         match self.render(site_id, path).await? {
             Some(html) => {
                 let page = Arc::new(Rendered::new(200, html));
-                self.cache.put(version, site_id, path, page.clone());
+                self.cache.put(token, site_id, path, page.clone());
                 Ok(page)
             }
             None => self.not_found(site_id).await,
@@ -115,11 +147,11 @@ impl Cms {
             return Ok(None);
         };
         let menu = self.reader.menu(site_id).await?;
-        let page = self.reader.page(site_id, &form.action).await?;
+        let page = self.reader.page(site_id, &form.action, self.now()).await?;
         let chrome = Chrome {
             site: &site,
             menu: &menu,
-            year: crate::date::year(store::now()),
+            year: crate::date::year(self.now()),
         };
         Ok(Some(self.theme.form(&chrome, form, page.as_ref())?))
     }
@@ -134,7 +166,7 @@ impl Cms {
         if let Some(hit) = self.cache.get(site_id, NOT_FOUND_KEY) {
             return Ok(hit);
         }
-        let version = self.cache.version();
+        let token = self.cache.token();
         let Some(site) = self.reader.site(site_id).await? else {
             return Ok(Arc::new(Rendered::new(404, "Not found".into())));
         };
@@ -142,11 +174,10 @@ impl Cms {
         let chrome = Chrome {
             site: &site,
             menu: &menu,
-            year: crate::date::year(store::now()),
+            year: crate::date::year(self.now()),
         };
         let page = Arc::new(Rendered::new(404, self.theme.not_found(&chrome)?));
-        self.cache
-            .put(version, site_id, NOT_FOUND_KEY, page.clone());
+        self.cache.put(token, site_id, NOT_FOUND_KEY, page.clone());
         Ok(page)
     }
 
@@ -154,7 +185,8 @@ impl Cms {
         let Some(site) = self.reader.site(site_id).await? else {
             return Ok(None);
         };
-        let page = self.reader.page(site_id, path).await?;
+        let now = self.now();
+        let page = self.reader.page(site_id, path, now).await?;
         let is_news = path == "/news";
         if page.is_none() && !is_news {
             return Ok(None);
@@ -163,11 +195,11 @@ impl Cms {
         let chrome = Chrome {
             site: &site,
             menu: &menu,
-            year: crate::date::year(store::now()),
+            year: crate::date::year(self.now()),
         };
         let html = match page {
             _ if is_news => {
-                let posts = self.reader.posts(site_id, NEWS_POSTS).await?;
+                let posts = self.reader.posts(site_id, NEWS_POSTS, now).await?;
                 self.theme.news(&chrome, page.as_ref(), &posts)?
             }
             Some(
@@ -178,7 +210,7 @@ impl Cms {
             ) => self.theme.post(&chrome, &p)?,
             Some(p) => {
                 let recent = if p.slug == "/" {
-                    self.reader.posts(site_id, HOME_POSTS).await?
+                    self.reader.posts(site_id, HOME_POSTS, now).await?
                 } else {
                     Vec::new()
                 };

@@ -225,7 +225,7 @@ impl Prepared {
             Some(c) => Some(TlsAcceptor::from(tls::server_config(c.clone())?)),
         };
         let cms = Arc::new(
-            Cms::new(store.reader.clone())
+            Cms::new(store.reader.clone(), clock.clone())
                 .await
                 .context("loading sites")?,
         );

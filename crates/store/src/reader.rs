@@ -58,14 +58,27 @@ impl Reader {
         row.map(|r| site_from_row(&r)).transpose()
     }
 
-    /// A published page or post by its path.
-    pub async fn page(&self, site_id: i64, slug: &str) -> Result<Option<Page>> {
+    /// When the next page or post scheduled after `now` goes live (any site), if one is.
+    pub async fn next_scheduled(&self, now: i64) -> Result<Option<i64>> {
+        let row =
+            sqlx::query("SELECT MIN(published_at) FROM published_pages WHERE published_at > ?")
+                .bind(now)
+                .fetch_one(&self.pool)
+                .await?;
+        Ok(row.try_get::<Option<i64>, _>(0)?)
+    }
+
+    /// A published page or post by its path, as visitors see it at `now` (Unix seconds): one
+    /// scheduled for later is not there yet.
+    pub async fn page(&self, site_id: i64, slug: &str, now: i64) -> Result<Option<Page>> {
         let row = sqlx::query(
             "SELECT id, kind, slug, title, summary, body_md, published_at, updated_at \
-             FROM published_pages WHERE site_id = ? AND slug = ?",
+             FROM published_pages WHERE site_id = ? AND slug = ? \
+             AND (published_at IS NULL OR published_at <= ?)",
         )
         .bind(site_id)
         .bind(slug)
+        .bind(now)
         .fetch_optional(&self.pool)
         .await?;
         row.map(|r| {
@@ -83,14 +96,16 @@ impl Reader {
         .transpose()
     }
 
-    /// Published posts, newest first.
-    pub async fn posts(&self, site_id: i64, limit: i64) -> Result<Vec<PageSummary>> {
+    /// Published posts visitors see at `now`, newest first.
+    pub async fn posts(&self, site_id: i64, limit: i64, now: i64) -> Result<Vec<PageSummary>> {
         let rows = sqlx::query(
             "SELECT id, kind, slug, title, summary, published_at, updated_at \
              FROM published_pages WHERE site_id = ? AND kind = 'post' \
+             AND (published_at IS NULL OR published_at <= ?) \
              ORDER BY published_at DESC, id DESC LIMIT ?",
         )
         .bind(site_id)
+        .bind(now)
         .bind(limit)
         .fetch_all(&self.pool)
         .await?;

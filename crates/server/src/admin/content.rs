@@ -107,6 +107,8 @@ struct Row {
     kind: &'static str,
     published: bool,
     updated: String,
+    /// When a published page goes live, while that is still ahead.
+    scheduled: Option<String>,
 }
 
 pub(super) async fn list(
@@ -117,6 +119,7 @@ pub(super) async fn list(
     let result = async {
         let s = session(&visitor)?;
         let (site, sites) = site(&state, &visitor, q.site.as_deref()).await?;
+        let now = state.now();
         let pages: Vec<Row> = state
             .inner
             .editor
@@ -127,6 +130,10 @@ pub(super) async fn list(
                 id: p.id,
                 kind: p.kind.as_str(),
                 published: p.published,
+                scheduled: p
+                    .published_at
+                    .filter(|at| p.published && *at > now)
+                    .map(date::iso_minute),
                 updated: date::iso_minute(p.updated_at),
                 slug: p.slug,
                 title: p.title,
@@ -162,6 +169,8 @@ struct Draft {
     body_md: String,
     published: bool,
     date: String,
+    /// `HH:MM` (UTC) of the publication, with `date`.
+    time: String,
 }
 
 fn render_editor(
@@ -198,7 +207,17 @@ pub(super) async fn new_page(
         let draft = Draft {
             kind: if post { "post" } else { "page" },
             slug: if post { "/news/".into() } else { "/".into() },
-            date: date::iso(state.now()),
+            // A post is dated now; a page goes live when it is published, unless a date is set.
+            date: if post {
+                date::iso(state.now())
+            } else {
+                String::new()
+            },
+            time: if post {
+                date::hour_minute(state.now())
+            } else {
+                String::new()
+            },
             ..Draft::default()
         };
         Ok::<_, EditError>(render_editor(
@@ -238,14 +257,24 @@ pub(super) async fn edit(
         let draft = Draft {
             id: Some(p.id),
             kind: p.kind.as_str(),
-            date: date::iso(p.published_at.unwrap_or(p.updated_at)),
+            date: p.published_at.map(date::iso).unwrap_or_default(),
+            time: p.published_at.map(date::hour_minute).unwrap_or_default(),
             slug: p.slug,
             title: p.title,
             summary: p.summary,
             body_md: p.body_md,
             published: p.published,
         };
-        let notice = q.saved.map(|_| "Saved.");
+        let scheduled = p
+            .published_at
+            .filter(|at| p.published && *at > state.now())
+            .map(|at| {
+                format!(
+                    "Saved. Scheduled: visitors see it from {} UTC.",
+                    date::iso_minute(at)
+                )
+            });
+        let notice = q.saved.map(|_| scheduled.as_deref().unwrap_or("Saved."));
         Ok(render_editor(
             &state,
             s,
@@ -281,6 +310,8 @@ pub(super) struct SaveForm {
     #[serde(default)]
     date: String,
     #[serde(default)]
+    time: String,
+    #[serde(default)]
     action: String,
 }
 
@@ -304,6 +335,7 @@ pub(super) async fn save(
             body_md: body,
             published: f.published.as_deref() == Some("on"),
             date: f.date.clone(),
+            time: f.time.clone(),
         };
         if f.action == "preview" {
             return Ok(render_editor(
@@ -316,9 +348,22 @@ pub(super) async fn save(
                 Some("Preview only: not saved yet."),
             ));
         }
-        let published_at = match kind {
-            PageKind::Post => date::parse_iso(&f.date),
-            PageKind::Page => None,
+        // The date and time it goes live (UTC); empty: when it is first published. A time in
+        // the future schedules it: the public site shows it from then on, without a restart.
+        let published_at = match (f.date.trim(), date::parse_iso(&f.date)) {
+            ("", _) => None,
+            (_, Some(day)) => Some(day + date::parse_time(&f.time).unwrap_or(0)),
+            (_, None) => {
+                return Ok(render_editor(
+                    &state,
+                    s,
+                    &site,
+                    &draft,
+                    StatusCode::BAD_REQUEST,
+                    Some("Not saved: the date is not a date (YYYY-MM-DD)."),
+                    None,
+                ));
+            }
         };
         let page = NewPage {
             kind,

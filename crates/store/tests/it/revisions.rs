@@ -25,7 +25,14 @@ async fn every_save_is_a_revision_and_can_be_restored() {
         id,
         "same page, new path"
     );
-    assert!(store.reader.page(site.id, "/a").await.unwrap().is_none());
+    assert!(
+        store
+            .reader
+            .page(site.id, "/a", store::now())
+            .await
+            .unwrap()
+            .is_none()
+    );
     assert_eq!(
         store
             .reader
@@ -85,7 +92,12 @@ async fn trash_hides_and_restores() {
         .unwrap();
     assert!(store.editor.trash_page(site.id, "/a").await.unwrap());
     assert!(
-        store.reader.page(site.id, "/a").await.unwrap().is_none(),
+        store
+            .reader
+            .page(site.id, "/a", store::now())
+            .await
+            .unwrap()
+            .is_none(),
         "visitors no longer see it"
     );
     assert!(store.editor.pages(site.id).await.unwrap().is_empty());

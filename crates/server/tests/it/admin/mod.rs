@@ -12,6 +12,7 @@ mod quarantine;
 mod recheck;
 mod reset;
 mod routes;
+mod schedule;
 mod second_factor;
 mod security;
 mod sessions;
