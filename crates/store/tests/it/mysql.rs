@@ -71,7 +71,7 @@ async fn role_users_have_only_their_grants() {
     assert_eq!(
         store
             .reader
-            .page(site.id, "/a")
+            .page(site.id, "/a", store::now())
             .await
             .unwrap()
             .unwrap()
@@ -81,7 +81,7 @@ async fn role_users_have_only_their_grants() {
     assert!(
         store
             .reader
-            .page(site.id, "/draft")
+            .page(site.id, "/draft", store::now())
             .await
             .unwrap()
             .is_none()

@@ -36,7 +36,7 @@ async fn every_save_is_a_revision_and_can_be_restored() {
     assert_eq!(
         store
             .reader
-            .page(site.id, "/renamed")
+            .page(site.id, "/renamed", store::now())
             .await
             .unwrap()
             .unwrap()
@@ -64,7 +64,7 @@ async fn every_save_is_a_revision_and_can_be_restored() {
     assert_eq!(
         store
             .reader
-            .page(site.id, "/a")
+            .page(site.id, "/a", store::now())
             .await
             .unwrap()
             .unwrap()
@@ -112,7 +112,7 @@ async fn trash_hides_and_restores() {
     assert_eq!(
         store
             .reader
-            .page(site.id, "/a")
+            .page(site.id, "/a", store::now())
             .await
             .unwrap()
             .unwrap()

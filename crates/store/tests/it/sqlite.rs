@@ -31,7 +31,7 @@ async fn reader_connection_refuses_writes() {
     assert_eq!(
         store
             .reader
-            .page(site.id, "/a")
+            .page(site.id, "/a", store::now())
             .await
             .unwrap()
             .unwrap()
@@ -53,7 +53,7 @@ async fn drafts_are_invisible_to_the_reader() {
     assert!(
         store
             .reader
-            .page(site.id, "/draft")
+            .page(site.id, "/draft", store::now())
             .await
             .unwrap()
             .is_none()
@@ -67,7 +67,7 @@ async fn drafts_are_invisible_to_the_reader() {
     assert!(
         store
             .reader
-            .page(site.id, "/draft")
+            .page(site.id, "/draft", store::now())
             .await
             .unwrap()
             .is_some()
@@ -115,7 +115,7 @@ async fn content_survives_reopen() {
     assert_eq!(
         store
             .reader
-            .page(site.id, "/kept")
+            .page(site.id, "/kept", store::now())
             .await
             .unwrap()
             .unwrap()
@@ -182,7 +182,7 @@ async fn sql_metacharacters_are_stored_verbatim() {
     assert_eq!(
         store
             .reader
-            .page(site.id, "/q")
+            .page(site.id, "/q", store::now())
             .await
             .unwrap()
             .unwrap()
@@ -192,7 +192,7 @@ async fn sql_metacharacters_are_stored_verbatim() {
     assert!(
         store
             .reader
-            .page(site.id, "/q' OR '1'='1")
+            .page(site.id, "/q' OR '1'='1", store::now())
             .await
             .unwrap()
             .is_none()
