@@ -21,8 +21,10 @@ pub enum Error {
 /// Number of posts on the home page and in the news list.
 const HOME_POSTS: i64 = 3;
 const NEWS_POSTS: i64 = 50;
-/// Key of a site's not-found page in the cache; no real path contains a NUL.
+/// Keys of a host's not-found page, sitemap and feed in the cache; no real path contains a NUL.
 const NOT_FOUND_KEY: &str = "\0not-found";
+const SITEMAP_KEY: &str = "\0sitemap";
+const FEED_KEY: &str = "\0feed";
 
 /// The public side of the CMS: finds the site for a host and the page for a path.
 pub struct Cms {
@@ -30,16 +32,19 @@ pub struct Cms {
     theme: Theme,
     cache: PageCache,
     hosts: RwLock<HashMap<String, i64>>,
+    /// What "now" is for posts dated later and the footer's year; tests move it.
+    clock: store::Clock,
 }
 
 impl Cms {
     /// Loads hosts and the theme.
-    pub async fn new(reader: Reader) -> Result<Cms, Error> {
+    pub async fn new(reader: Reader, clock: store::Clock) -> Result<Cms, Error> {
         let cms = Cms {
             reader,
             theme: Theme::builtin()?,
             cache: PageCache::default(),
             hosts: RwLock::default(),
+            clock,
         };
         cms.reload().await?;
         Ok(cms)
@@ -88,20 +93,87 @@ impl Cms {
         self.cache.len()
     }
 
-    /// The page at `path` (already normalised by [`normalize_path`]), or the site's 404 page.
-    pub async fn page(&self, site_id: i64, path: &str) -> Result<Arc<Rendered>, Error> {
-        if let Some(hit) = self.cache.get(site_id, path) {
+    /// The page at `path` (already normalised by [`normalize_path`]) of the site asked for
+    /// as `host`, or the site's 404 page.
+    pub async fn page(&self, site_id: i64, host: &str, path: &str) -> Result<Arc<Rendered>, Error> {
+        if let Some(hit) = self.cache.get(host, path) {
             return Ok(hit);
         }
         let version = self.cache.version();
-        match self.render(site_id, path).await? {
+        match self.render(site_id, host, path).await? {
             Some(html) => {
                 let page = Arc::new(Rendered::new(200, html));
-                self.cache.put(version, site_id, path, page.clone());
+                self.cache.put(version, host, path, page.clone());
                 Ok(page)
             }
-            None => self.not_found(site_id).await,
+            None => self.not_found(site_id, host).await,
         }
+    }
+
+    /// The site's sitemap, every address on `host`.
+    pub async fn sitemap(&self, site_id: i64, host: &str) -> Result<Arc<Rendered>, Error> {
+        let now = self.clock.now();
+        if let Some(hit) = self
+            .cache
+            .get(host, SITEMAP_KEY)
+            .filter(|r| r.is_fresh(now))
+        {
+            return Ok(hit);
+        }
+        let version = self.cache.version();
+        let pages = self.reader.listing(site_id, now).await?;
+        let entries: Vec<crate::sitemap::Entry> = pages
+            .iter()
+            .map(|p| crate::sitemap::Entry {
+                path: &p.slug,
+                // A post dated after its last save changed when it appeared.
+                modified: p.updated_at.max(p.published_at.unwrap_or(0)),
+            })
+            .collect();
+        let until = self.reader.next_publication(site_id, now).await?;
+        let xml = crate::sitemap::render(host, &entries);
+        let out = Arc::new(Rendered::new(200, xml).until(until));
+        self.cache.put(version, host, SITEMAP_KEY, out.clone());
+        Ok(out)
+    }
+
+    /// The site's news as an Atom feed on `host`; `None` when the site is gone.
+    pub async fn feed(&self, site_id: i64, host: &str) -> Result<Option<Arc<Rendered>>, Error> {
+        let now = self.clock.now();
+        if let Some(hit) = self.cache.get(host, FEED_KEY).filter(|r| r.is_fresh(now)) {
+            return Ok(Some(hit));
+        }
+        let version = self.cache.version();
+        let Some(site) = self.reader.site(site_id).await? else {
+            return Ok(None);
+        };
+        let limit = i64::try_from(crate::feed::MAX_ENTRIES).unwrap_or(i64::MAX);
+        let posts = self.reader.feed_posts(site_id, now, limit).await?;
+        let summaries: Vec<String> = posts
+            .iter()
+            .map(|p| crate::excerpt::description(&p.summary, &p.body_md))
+            .collect();
+        let entries: Vec<crate::feed::Entry> = posts
+            .iter()
+            .zip(&summaries)
+            .map(|(p, summary)| crate::feed::Entry {
+                path: &p.slug,
+                title: &p.title,
+                summary,
+                published: p.published_at.unwrap_or(p.updated_at),
+                updated: p.updated_at,
+            })
+            .collect();
+        let source = crate::feed::Source {
+            host,
+            title: &site.title,
+            tagline: &site.tagline,
+        };
+        let until = self.reader.next_publication(site_id, now).await?;
+        let xml = crate::feed::render(&source, &entries);
+        let out = Arc::new(Rendered::new(200, xml).until(until));
+        self.cache.put(version, host, FEED_KEY, out.clone());
+        Ok(Some(out))
     }
 
     /// A contact form page of the site, rendered afresh (each one carries its own token, so
@@ -109,6 +181,7 @@ impl Cms {
     pub async fn form_page(
         &self,
         site_id: i64,
+        host: &str,
         form: &crate::theme::FormView,
     ) -> Result<Option<String>, Error> {
         let Some(site) = self.reader.site(site_id).await? else {
@@ -119,7 +192,8 @@ impl Cms {
         let chrome = Chrome {
             site: &site,
             menu: &menu,
-            year: crate::date::year(store::now()),
+            host,
+            year: crate::date::year(self.clock.now()),
         };
         Ok(Some(self.theme.form(&chrome, form, page.as_ref())?))
     }
@@ -130,8 +204,8 @@ impl Cms {
     }
 
     /// The site's not-found page (status 404).
-    pub async fn not_found(&self, site_id: i64) -> Result<Arc<Rendered>, Error> {
-        if let Some(hit) = self.cache.get(site_id, NOT_FOUND_KEY) {
+    pub async fn not_found(&self, site_id: i64, host: &str) -> Result<Arc<Rendered>, Error> {
+        if let Some(hit) = self.cache.get(host, NOT_FOUND_KEY) {
             return Ok(hit);
         }
         let version = self.cache.version();
@@ -142,15 +216,15 @@ impl Cms {
         let chrome = Chrome {
             site: &site,
             menu: &menu,
-            year: crate::date::year(store::now()),
+            host,
+            year: crate::date::year(self.clock.now()),
         };
         let page = Arc::new(Rendered::new(404, self.theme.not_found(&chrome)?));
-        self.cache
-            .put(version, site_id, NOT_FOUND_KEY, page.clone());
+        self.cache.put(version, host, NOT_FOUND_KEY, page.clone());
         Ok(page)
     }
 
-    async fn render(&self, site_id: i64, path: &str) -> Result<Option<String>, Error> {
+    async fn render(&self, site_id: i64, host: &str, path: &str) -> Result<Option<String>, Error> {
         let Some(site) = self.reader.site(site_id).await? else {
             return Ok(None);
         };
@@ -163,7 +237,8 @@ impl Cms {
         let chrome = Chrome {
             site: &site,
             menu: &menu,
-            year: crate::date::year(store::now()),
+            host,
+            year: crate::date::year(self.clock.now()),
         };
         let html = match page {
             _ if is_news => {

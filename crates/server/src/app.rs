@@ -92,6 +92,7 @@ pub fn demo_config(data_dir: &Path, http: SocketAddr, https: SocketAddr) -> Resu
             forms: vec![demo_contact_form()],
             security_txt: None,
             mta_sts: None,
+            robots: None,
         }],
         ..Config::default()
     })
@@ -225,7 +226,7 @@ impl Prepared {
             Some(c) => Some(TlsAcceptor::from(tls::server_config(c.clone())?)),
         };
         let cms = Arc::new(
-            Cms::new(store.reader.clone())
+            Cms::new(store.reader.clone(), clock.clone())
                 .await
                 .context("loading sites")?,
         );
@@ -405,6 +406,7 @@ impl Prepared {
             PublicState {
                 cms: cms.clone(),
                 media_dir: Arc::new(crate::media::dir(&config.data_dir)),
+                robots: Arc::new(crate::site_files::Robots::from_config(&config)),
             },
             forms,
             admin,
