@@ -9,10 +9,13 @@ use bytes::Bytes;
 pub struct Rendered {
     /// 200 for a page, 404 for the site's not-found page.
     pub status: u16,
-    /// The HTML.
+    /// The HTML (or the XML of the sitemap and the feed).
     pub body: Bytes,
     /// Strong validator for `If-None-Match`, quoted.
     pub etag: String,
+    /// Unix time from which it is no longer true without any edit (a listing that leaves
+    /// out a post dated later); `None`: true until the content changes.
+    pub fresh_until: Option<i64>,
 }
 
 impl Rendered {
@@ -24,14 +27,30 @@ impl Rendered {
             status,
             etag: format!("\"{:016x}\"", h.finish()),
             body: Bytes::from(html),
+            fresh_until: None,
         }
+    }
+
+    /// The same, no longer served from the cache from `until` on.
+    pub(crate) fn until(self, until: Option<i64>) -> Rendered {
+        Rendered {
+            fresh_until: until,
+            ..self
+        }
+    }
+
+    /// Whether it may still be served at `now`.
+    pub(crate) fn is_fresh(&self, now: i64) -> bool {
+        self.fresh_until.is_none_or(|t| now < t)
     }
 }
 
-/// Rendered pages per site and path, valid for one content version.
+/// Rendered pages per host and path, valid for one content version.
 ///
-/// Only paths that exist get an entry (plus one not-found page per site), so a scanner asking
-/// for random URLs cannot grow it.
+/// Keyed by the host asked, not the site: a page names its own address (canonical link, Open
+/// Graph) on the host it was asked on. Only the sites' configured hosts reach the cache and
+/// only paths that exist get an entry (plus a not-found page, sitemap and feed per host), so a
+/// scanner asking for random URLs or hosts cannot grow it.
 #[derive(Default)]
 pub(crate) struct PageCache {
     inner: RwLock<Inner>,
@@ -43,26 +62,26 @@ struct Inner {
     /// Counts resets: a page rendered before a reset is dropped even when the content version
     /// stayed the same (a scheduled page going live changes what is shown, not the version).
     generation: u64,
-    sites: HashMap<i64, HashMap<Box<str>, Arc<Rendered>>>,
+    hosts: HashMap<Box<str>, HashMap<Box<str>, Arc<Rendered>>>,
 }
 
 /// What a page was rendered against: the content version and the cache's generation.
 pub(crate) type Token = (i64, u64);
 
 impl PageCache {
-    pub(crate) fn get(&self, site: i64, path: &str) -> Option<Arc<Rendered>> {
+    pub(crate) fn get(&self, host: &str, path: &str) -> Option<Arc<Rendered>> {
         let inner = self.inner.read().unwrap_or_else(|p| p.into_inner());
-        inner.sites.get(&site)?.get(path).cloned()
+        inner.hosts.get(host)?.get(path).cloned()
     }
 
     /// Stores a page rendered at `token` (see [`PageCache::token`]); dropped if the cache was
     /// reset since.
-    pub(crate) fn put(&self, token: Token, site: i64, path: &str, page: Arc<Rendered>) {
+    pub(crate) fn put(&self, token: Token, host: &str, path: &str, page: Arc<Rendered>) {
         let mut inner = self.inner.write().unwrap_or_else(|p| p.into_inner());
         if (inner.version, inner.generation) == token {
             inner
-                .sites
-                .entry(site)
+                .hosts
+                .entry(host.into())
                 .or_default()
                 .insert(path.into(), page);
         }
@@ -78,17 +97,17 @@ impl PageCache {
         (inner.version, inner.generation)
     }
 
-    /// Forgets everything and accepts pages of `version` rendered from now on.
+    /// Forgets everything and accepts pages of `version` from now on.
     pub(crate) fn reset(&self, version: i64) {
         let mut inner = self.inner.write().unwrap_or_else(|p| p.into_inner());
         inner.version = version;
         inner.generation = inner.generation.wrapping_add(1);
-        inner.sites.clear();
+        inner.hosts.clear();
     }
 
     pub(crate) fn len(&self) -> usize {
         let inner = self.inner.read().unwrap_or_else(|p| p.into_inner());
-        inner.sites.values().map(HashMap::len).sum()
+        inner.hosts.values().map(HashMap::len).sum()
     }
 }
 
@@ -102,26 +121,28 @@ mod tests {
         cache.reset(4);
         let before = cache.token();
         cache.reset(5);
-        cache.put(before, 1, "/a", Arc::new(Rendered::new(200, "old".into())));
-        assert!(cache.get(1, "/a").is_none());
-        cache.put(
-            cache.token(),
-            1,
-            "/a",
-            Arc::new(Rendered::new(200, "new".into())),
-        );
-        assert_eq!(&cache.get(1, "/a").unwrap().body[..], b"new");
+        let page = |s: &str| Arc::new(Rendered::new(200, s.to_string()));
+        cache.put(before, "a.example", "/a", page("old"));
+        assert!(cache.get("a.example", "/a").is_none());
+        cache.put(cache.token(), "a.example", "/a", page("new"));
+        assert_eq!(&cache.get("a.example", "/a").unwrap().body[..], b"new");
+        assert!(cache.get("b.example", "/a").is_none(), "per host");
         // A reset at the same version (a scheduled page went live) drops renders in flight.
         let in_flight = cache.token();
         cache.reset(5);
-        cache.put(
-            in_flight,
-            1,
-            "/b",
-            Arc::new(Rendered::new(200, "stale".into())),
-        );
-        assert!(cache.get(1, "/b").is_none());
+        cache.put(in_flight, "a.example", "/b", page("stale"));
+        assert!(cache.get("a.example", "/b").is_none());
+        assert!(cache.get("a.example", "/a").is_none());
         assert_eq!(cache.len(), 0);
+    }
+
+    #[test]
+    fn a_listing_with_a_later_post_expires_when_it_appears() {
+        let page = Rendered::new(200, "x".into());
+        assert!(page.is_fresh(i64::MAX));
+        let listing = Rendered::new(200, "x".into()).until(Some(100));
+        assert!(listing.is_fresh(99));
+        assert!(!listing.is_fresh(100));
     }
 
     #[test]

@@ -21,8 +21,10 @@ pub enum Error {
 /// Number of posts on the home page and in the news list.
 const HOME_POSTS: i64 = 3;
 const NEWS_POSTS: i64 = 50;
-/// Key of a site's not-found page in the cache; no real path contains a NUL.
+/// Keys of a host's not-found page, sitemap and feed in the cache; no real path contains a NUL.
 const NOT_FOUND_KEY: &str = "\0not-found";
+const SITEMAP_KEY: &str = "\0sitemap";
+const FEED_KEY: &str = "\0feed";
 
 /// The public side of the CMS: finds the site for a host and the page for a path.
 pub struct Cms {
@@ -30,14 +32,14 @@ pub struct Cms {
     theme: Theme,
     cache: PageCache,
     hosts: RwLock<HashMap<String, i64>>,
-    /// What time it is for visitors (movable in tests).
+    /// What "now" is for posts dated later and the footer's year; tests move it.
     clock: store::Clock,
     /// When the next scheduled page goes live (Unix seconds; `i64::MAX`: none).
     next_scheduled: std::sync::atomic::AtomicI64,
 }
 
 impl Cms {
-    /// Loads hosts and the theme; `clock` says what time it is for visitors.
+    /// Loads hosts and the theme.
     pub async fn new(reader: Reader, clock: store::Clock) -> Result<Cms, Error> {
         let cms = Cms {
             reader,
@@ -53,6 +55,14 @@ impl Cms {
 
     fn now(&self) -> i64 {
         self.clock.now()
+    }
+
+    /// Whether a scheduled page's moment has come since the cache was last emptied.
+    fn scheduled_due(&self) -> bool {
+        self.now()
+            >= self
+                .next_scheduled
+                .load(std::sync::atomic::Ordering::Relaxed)
     }
 
     async fn reload(&self) -> Result<(), Error> {
@@ -74,11 +84,7 @@ impl Cms {
     /// node) shows within that period, and so does a page scheduled for now.
     pub async fn refresh(&self) -> Result<bool, Error> {
         let version = self.reader.content_version().await?;
-        let due = self.now()
-            >= self
-                .next_scheduled
-                .load(std::sync::atomic::Ordering::Relaxed);
-        if version == self.cache.version() && !due {
+        if version == self.cache.version() && !self.scheduled_due() {
             return Ok(false);
         }
         self.reload().await?;
@@ -108,32 +114,95 @@ impl Cms {
         self.cache.len()
     }
 
-    /// The page at `path` (already normalised by [`normalize_path`]), or the site's 404 page.
-    pub async fn page(&self, site_id: i64, path: &str) -> Result<Arc<Rendered>, Error> {
+    /// The page at `path` (already normalised by [`normalize_path`]) of the site asked for
+    /// as `host`, or the site's 404 page.
+    pub async fn page(&self, site_id: i64, host: &str, path: &str) -> Result<Arc<Rendered>, Error> {
         // A scheduled page's moment has come and the cache not yet emptied (the refresh loop
         // does that within its period): what is cached may lack it, so render afresh.
-        if self.now()
-            >= self
-                .next_scheduled
-                .load(std::sync::atomic::Ordering::Relaxed)
-        {
-            return match self.render(site_id, path).await? {
+        if self.scheduled_due() {
+            return match self.render(site_id, host, path).await? {
                 Some(html) => Ok(Arc::new(Rendered::new(200, html))),
-                None => self.not_found(site_id).await,
+                None => self.not_found(site_id, host).await,
             };
         }
-        if let Some(hit) = self.cache.get(site_id, path) {
+        if let Some(hit) = self.cache.get(host, path) {
             return Ok(hit);
         }
         let token = self.cache.token();
-        match self.render(site_id, path).await? {
+        match self.render(site_id, host, path).await? {
             Some(html) => {
                 let page = Arc::new(Rendered::new(200, html));
-                self.cache.put(token, site_id, path, page.clone());
+                self.cache.put(token, host, path, page.clone());
                 Ok(page)
             }
-            None => self.not_found(site_id).await,
+            None => self.not_found(site_id, host).await,
         }
+    }
+
+    /// The site's sitemap, every address on `host`.
+    pub async fn sitemap(&self, site_id: i64, host: &str) -> Result<Arc<Rendered>, Error> {
+        let now = self.clock.now();
+        if let Some(hit) = self
+            .cache
+            .get(host, SITEMAP_KEY)
+            .filter(|r| r.is_fresh(now))
+        {
+            return Ok(hit);
+        }
+        let token = self.cache.token();
+        let pages = self.reader.listing(site_id, now).await?;
+        let entries: Vec<crate::sitemap::Entry> = pages
+            .iter()
+            .map(|p| crate::sitemap::Entry {
+                path: &p.slug,
+                // A post dated after its last save changed when it appeared.
+                modified: p.updated_at.max(p.published_at.unwrap_or(0)),
+            })
+            .collect();
+        let until = self.reader.next_publication(site_id, now).await?;
+        let xml = crate::sitemap::render(host, &entries);
+        let out = Arc::new(Rendered::new(200, xml).until(until));
+        self.cache.put(token, host, SITEMAP_KEY, out.clone());
+        Ok(out)
+    }
+
+    /// The site's news as an Atom feed on `host`; `None` when the site is gone.
+    pub async fn feed(&self, site_id: i64, host: &str) -> Result<Option<Arc<Rendered>>, Error> {
+        let now = self.clock.now();
+        if let Some(hit) = self.cache.get(host, FEED_KEY).filter(|r| r.is_fresh(now)) {
+            return Ok(Some(hit));
+        }
+        let token = self.cache.token();
+        let Some(site) = self.reader.site(site_id).await? else {
+            return Ok(None);
+        };
+        let limit = i64::try_from(crate::feed::MAX_ENTRIES).unwrap_or(i64::MAX);
+        let posts = self.reader.feed_posts(site_id, now, limit).await?;
+        let summaries: Vec<String> = posts
+            .iter()
+            .map(|p| crate::excerpt::description(&p.summary, &p.body_md))
+            .collect();
+        let entries: Vec<crate::feed::Entry> = posts
+            .iter()
+            .zip(&summaries)
+            .map(|(p, summary)| crate::feed::Entry {
+                path: &p.slug,
+                title: &p.title,
+                summary,
+                published: p.published_at.unwrap_or(p.updated_at),
+                updated: p.updated_at,
+            })
+            .collect();
+        let source = crate::feed::Source {
+            host,
+            title: &site.title,
+            tagline: &site.tagline,
+        };
+        let until = self.reader.next_publication(site_id, now).await?;
+        let xml = crate::feed::render(&source, &entries);
+        let out = Arc::new(Rendered::new(200, xml).until(until));
+        self.cache.put(token, host, FEED_KEY, out.clone());
+        Ok(Some(out))
     }
 
     /// A contact form page of the site, rendered afresh (each one carries its own token, so
@@ -141,6 +210,7 @@ impl Cms {
     pub async fn form_page(
         &self,
         site_id: i64,
+        host: &str,
         form: &crate::theme::FormView,
     ) -> Result<Option<String>, Error> {
         let Some(site) = self.reader.site(site_id).await? else {
@@ -151,7 +221,8 @@ impl Cms {
         let chrome = Chrome {
             site: &site,
             menu: &menu,
-            year: crate::date::year(self.now()),
+            host,
+            year: crate::date::year(self.clock.now()),
         };
         Ok(Some(self.theme.form(&chrome, form, page.as_ref())?))
     }
@@ -162,8 +233,8 @@ impl Cms {
     }
 
     /// The site's not-found page (status 404).
-    pub async fn not_found(&self, site_id: i64) -> Result<Arc<Rendered>, Error> {
-        if let Some(hit) = self.cache.get(site_id, NOT_FOUND_KEY) {
+    pub async fn not_found(&self, site_id: i64, host: &str) -> Result<Arc<Rendered>, Error> {
+        if let Some(hit) = self.cache.get(host, NOT_FOUND_KEY) {
             return Ok(hit);
         }
         let token = self.cache.token();
@@ -174,14 +245,15 @@ impl Cms {
         let chrome = Chrome {
             site: &site,
             menu: &menu,
-            year: crate::date::year(self.now()),
+            host,
+            year: crate::date::year(self.clock.now()),
         };
         let page = Arc::new(Rendered::new(404, self.theme.not_found(&chrome)?));
-        self.cache.put(token, site_id, NOT_FOUND_KEY, page.clone());
+        self.cache.put(token, host, NOT_FOUND_KEY, page.clone());
         Ok(page)
     }
 
-    async fn render(&self, site_id: i64, path: &str) -> Result<Option<String>, Error> {
+    async fn render(&self, site_id: i64, host: &str, path: &str) -> Result<Option<String>, Error> {
         let Some(site) = self.reader.site(site_id).await? else {
             return Ok(None);
         };
@@ -195,7 +267,8 @@ impl Cms {
         let chrome = Chrome {
             site: &site,
             menu: &menu,
-            year: crate::date::year(self.now()),
+            host,
+            year: crate::date::year(self.clock.now()),
         };
         let html = match page {
             _ if is_news => {

@@ -6,9 +6,9 @@
 use minijinja::value::{Serde, Value};
 use minijinja::{Environment, context};
 use serde::Serialize;
-use store::{MenuItem, Page, PageSummary, Site};
+use store::{MenuItem, Page, PageKind, PageSummary, Site};
 
-use crate::{date, markdown};
+use crate::{date, excerpt, markdown, url};
 
 /// The stylesheet every page links to (`/assets/site.css`); external, because the CSP
 /// allows no inline style.
@@ -98,8 +98,42 @@ pub struct Chrome<'a> {
     pub site: &'a Site,
     /// Its menu.
     pub menu: &'a [MenuItem],
+    /// The host the page was asked on (lower-case, no port): absolute links in the head
+    /// (canonical, Open Graph) point there.
+    pub host: &'a str,
     /// Current year for the footer.
     pub year: i64,
+}
+
+/// How a page presents itself in its `<head>`: to search engines (canonical link,
+/// description) and to link previews (Open Graph).
+struct Head<'a> {
+    /// The page's own path; `None` for the not-found page, which has no address to claim.
+    path: Option<&'a str>,
+    /// `og:title`.
+    title: &'a str,
+    /// Plain text: the summary or the first paragraph.
+    description: String,
+    /// `og:type`: `article` for a post, `website` for the rest.
+    kind: &'static str,
+    /// Path of the first uploaded image, for `og:image`.
+    image: Option<String>,
+}
+
+impl<'a> Head<'a> {
+    /// The head of a page or post from its fields.
+    fn of(page: &'a Page) -> Head<'a> {
+        Head {
+            path: Some(&page.slug),
+            title: &page.title,
+            description: excerpt::description(&page.summary, &page.body_md),
+            kind: match page.kind {
+                PageKind::Post => "article",
+                PageKind::Page => "website",
+            },
+            image: excerpt::first_media_image(&page.body_md),
+        }
+    }
 }
 
 /// The loaded templates.
@@ -127,9 +161,10 @@ impl Theme {
         name: &str,
         chrome: &Chrome,
         current: &str,
-        description: &str,
+        head: &Head,
         ctx: Value,
     ) -> Result<String, minijinja::Error> {
+        let absolute = |path: &str| url::absolute(chrome.host, path);
         let base = context! {
             lang => "en",
             site => Value::from(Serde(chrome.site)),
@@ -137,7 +172,12 @@ impl Theme {
             year => chrome.year,
             css_version => &self.css_version,
             current => current,
-            description => description,
+            description => &head.description,
+            canonical => head.path.map(absolute),
+            og_title => head.title,
+            og_type => head.kind,
+            og_image => head.image.as_deref().map(absolute),
+            feed => crate::feed::PATH,
         };
         self.env
             .get_template(name)?
@@ -157,7 +197,7 @@ impl Theme {
             body => Value::from_safe_string(markdown::to_safe_html(&page.body_md)),
             recent => Value::from(Serde(&recent)),
         };
-        self.render("page.html", chrome, &page.slug, &page.summary, ctx)
+        self.render("page.html", chrome, &page.slug, &Head::of(page), ctx)
     }
 
     /// A dated post.
@@ -169,7 +209,7 @@ impl Theme {
             date => date::long(t),
             date_iso => date::iso(t),
         };
-        self.render("post.html", chrome, "/news", &page.summary, ctx)
+        self.render("post.html", chrome, "/news", &Head::of(page), ctx)
     }
 
     /// The news list, with the optional intro page stored at `/news`.
@@ -181,13 +221,23 @@ impl Theme {
     ) -> Result<String, minijinja::Error> {
         let posts: Vec<PostCard> = posts.iter().map(PostCard::from).collect();
         let body = intro.map(|p| Value::from_safe_string(markdown::to_safe_html(&p.body_md)));
+        let title = intro.map(|p| p.title.as_str()).unwrap_or("News");
         let ctx = context! {
-            title => intro.map(|p| p.title.as_str()).unwrap_or("News"),
+            title => title,
             body => body,
             posts => Value::from(Serde(&posts)),
         };
-        let description = intro.map(|p| p.summary.as_str()).unwrap_or("");
-        self.render("news.html", chrome, "/news", description, ctx)
+        let head = match intro {
+            Some(p) => Head::of(p),
+            None => Head {
+                path: Some("/news"),
+                title,
+                description: String::new(),
+                kind: "website",
+                image: None,
+            },
+        };
+        self.render("news.html", chrome, "/news", &head, ctx)
     }
 
     /// A contact form (or its thank-you text), below the content of the page at the same
@@ -198,17 +248,39 @@ impl Theme {
         form: &FormView,
         page: Option<&Page>,
     ) -> Result<String, minijinja::Error> {
+        let title = page.map(|p| p.title.as_str()).unwrap_or(&form.title);
         let ctx = context! {
             form => Value::from(Serde(form)),
-            title => page.map(|p| p.title.as_str()).unwrap_or(&form.title),
+            title => title,
             body => page.map(|p| Value::from_safe_string(markdown::to_safe_html(&p.body_md))),
         };
-        self.render("form.html", chrome, &form.action, &form.intro, ctx)
+        let head = match page {
+            Some(p) => Head {
+                path: Some(&form.action),
+                kind: "website",
+                ..Head::of(p)
+            },
+            None => Head {
+                path: Some(&form.action),
+                title,
+                description: excerpt::description(&form.intro, ""),
+                kind: "website",
+                image: None,
+            },
+        };
+        self.render("form.html", chrome, &form.action, &head, ctx)
     }
 
     /// The site's own not-found page.
     pub fn not_found(&self, chrome: &Chrome) -> Result<String, minijinja::Error> {
-        self.render("not_found.html", chrome, "", "", context! {})
+        let head = Head {
+            path: None,
+            title: "",
+            description: String::new(),
+            kind: "website",
+            image: None,
+        };
+        self.render("not_found.html", chrome, "", &head, context! {})
     }
 }
 
@@ -237,6 +309,7 @@ mod tests {
         let chrome = Chrome {
             site: &site,
             menu: &menu,
+            host: "example.nl",
             year: 2026,
         };
         let page = Page {
@@ -257,12 +330,77 @@ mod tests {
     }
 
     #[test]
+    fn head_tags_name_the_page_and_are_escaped() {
+        let theme = Theme::builtin().unwrap();
+        let site = site();
+        let chrome = Chrome {
+            site: &site,
+            menu: &[],
+            host: "example.nl",
+            year: 2026,
+        };
+        let evil = "\"><script>alert('x')</script>";
+        let post = Page {
+            id: 1,
+            kind: PageKind::Post,
+            slug: "/news/a\"b".into(),
+            title: evil.into(),
+            summary: String::new(),
+            body_md: format!("![x](/media/p\".png)\n\n{evil} first paragraph\n\nSecond."),
+            published_at: None,
+            updated_at: 0,
+        };
+        let html = theme.post(&chrome, &post).unwrap();
+        assert!(!html.contains("<script"), "{html}");
+        assert!(!html.contains("\"><s"), "{html}");
+        assert!(!html.contains("'x'"), "{html}");
+        let head = &html[..html.find("</head>").unwrap()];
+        // minijinja writes / as &#x2f; in attributes; a browser reads it back as /.
+        let head = head.replace("&#x2f;", "/");
+        for want in [
+            r#"<link rel="canonical" href="https://example.nl/news/a%22b">"#,
+            r#"<meta property="og:url" content="https://example.nl/news/a%22b">"#,
+            r#"<meta property="og:type" content="article">"#,
+            r#"<meta property="og:title" content="&quot;&gt;&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;">"#,
+            // The first paragraph as text: the tags are markup, dropped; the rest escaped.
+            r#"<meta property="og:description" content="&quot;&gt;alert(&#x27;x&#x27;) first paragraph">"#,
+            r#"<meta property="og:image" content="https://example.nl/media/p%22.png">"#,
+            r#"<meta property="og:site_name" content="Bakkerij &lt;Jansen&gt; &amp; Zn">"#,
+            r#"<link rel="alternate" type="application/atom+xml" title="Bakkerij &lt;Jansen&gt; &amp; Zn" href="/feed.xml">"#,
+        ] {
+            assert!(head.contains(want), "{want} missing in {head}");
+        }
+        let page = Page {
+            kind: PageKind::Page,
+            slug: "/".into(),
+            summary: "Summary wins".into(),
+            body_md: "No image.".into(),
+            ..post
+        };
+        let html = theme
+            .page(&chrome, &page, &[])
+            .unwrap()
+            .replace("&#x2f;", "/");
+        assert!(html.contains(r#"<link rel="canonical" href="https://example.nl/">"#));
+        assert!(html.contains(r#"<meta property="og:type" content="website">"#));
+        assert!(html.contains(r#"<meta property="og:description" content="Summary wins">"#));
+        assert!(!html.contains("og:image"), "{html}");
+        let missing = theme.not_found(&chrome).unwrap();
+        assert!(
+            !missing.contains("canonical") && !missing.contains("og:"),
+            "{missing}"
+        );
+        assert!(missing.contains("application/atom+xml"), "{missing}");
+    }
+
+    #[test]
     fn form_values_and_errors_are_escaped() {
         let theme = Theme::builtin().unwrap();
         let site = site();
         let chrome = Chrome {
             site: &site,
             menu: &[],
+            host: "example.nl",
             year: 2026,
         };
         let evil = "\"><script>alert(1)</script>";
@@ -309,6 +447,7 @@ mod tests {
         let chrome = Chrome {
             site: &site,
             menu: &[],
+            host: "example.nl",
             year: 2026,
         };
         let html = theme.not_found(&chrome).unwrap();

@@ -92,6 +92,7 @@ pub fn demo_config(data_dir: &Path, http: SocketAddr, https: SocketAddr) -> Resu
             forms: vec![demo_contact_form()],
             security_txt: None,
             mta_sts: None,
+            robots: None,
         }],
         ..Config::default()
     })
@@ -405,6 +406,7 @@ impl Prepared {
             PublicState {
                 cms: cms.clone(),
                 media_dir: Arc::new(crate::media::dir(&config.data_dir)),
+                robots: Arc::new(crate::site_files::Robots::from_config(&config)),
             },
             forms,
             admin,

@@ -466,6 +466,10 @@ pub struct SiteConfig {
     /// `mta-sts.<mail domain>`, which the site's certificate then covers too.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mta_sts: Option<mail::mta_sts::MtaStsConfig>,
+    /// The site's own robots.txt, instead of the default that allows everything; a
+    /// `Sitemap:` line for the host asked is added when it has none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub robots: Option<String>,
 }
 
 fn default_mail_from() -> String {
@@ -865,6 +869,11 @@ impl Config {
                     ));
                 }
             }
+            if let Some(robots) = &site.robots {
+                for problem in cms::robots::problems(robots) {
+                    problems.push((at("robots"), problem));
+                }
+            }
             if let Some(sts) = &site.mta_sts {
                 problems.extend(sts.problems(&at("mta_sts")));
                 match site.mta_sts_host() {
@@ -1146,5 +1155,24 @@ mod tests {
         assert_eq!(normalize_host("a b"), None);
         assert_eq!(normalize_host("-x.nl"), None);
         assert_eq!(normalize_host(""), None);
+    }
+
+    #[test]
+    fn a_robots_override_is_checked() {
+        let config = |robots: &str| {
+            let text = format!(
+                "[server]\nhttp = \"127.0.0.1:80\"\n[[site]]\nname = \"a\"\nhosts = [\"a.example\"]\nrobots = {robots}\n"
+            );
+            Config::from_text(None, Path::new("t.toml"), &text)
+        };
+        let ok = config("\"\"\"\nUser-agent: *\nDisallow: /x\n\"\"\"").unwrap();
+        assert_eq!(
+            ok.sites[0].robots.as_deref(),
+            Some("User-agent: *\nDisallow: /x\n")
+        );
+        let err = config("\"<html>robots</html>\"").unwrap_err();
+        assert_eq!(err.problems.len(), 1, "{err}");
+        assert_eq!(err.problems[0].0, "site[0].robots");
+        assert!(err.problems[0].1.contains("line 1"), "{err}");
     }
 }

@@ -159,12 +159,15 @@ pub fn router(state: FormsState) -> Router {
 }
 
 /// The site and form a request is for.
-fn lookup<'a>(state: &'a FormsState, req: &Request) -> Option<(i64, &'a SiteForms, &'a FormSpec)> {
+fn lookup<'a>(
+    state: &'a FormsState,
+    req: &Request,
+) -> Option<(i64, String, &'a SiteForms, &'a FormSpec)> {
     let host = request_host(req.uri(), req.headers())?;
     let site_id = state.inner.cms.site_for_host(&host)?;
     let site = state.inner.sites.get(&site_id)?;
     let form = site.forms.iter().find(|f| f.path == req.uri().path())?;
-    Some((site_id, site, form))
+    Some((site_id, host, site, form))
 }
 
 fn view(spec: &FormSpec, token: String) -> FormView {
@@ -199,10 +202,11 @@ fn view(spec: &FormSpec, token: String) -> FormView {
 async fn page(
     state: &FormsState,
     site_id: i64,
+    host: &str,
     status: StatusCode,
     form: &FormView,
 ) -> Result<Response, AppError> {
-    let Some(html) = state.inner.cms.form_page(site_id, form).await? else {
+    let Some(html) = state.inner.cms.form_page(site_id, host, form).await? else {
         return Ok(plain_page(StatusCode::NOT_FOUND, "Not found"));
     };
     let mut res = (status, html).into_response();
@@ -219,20 +223,20 @@ async fn page(
 /// Shows a form with a fresh token; any other page at this path of a site without that form
 /// is the site's own page.
 async fn show(State(state): State<FormsState>, req: Request) -> Result<Response, AppError> {
-    let Some((site_id, site, spec)) = lookup(&state, &req) else {
+    let Some((site_id, host, site, spec)) = lookup(&state, &req) else {
         return crate::routes::page_response(&state.inner.cms, req).await;
     };
     let token = state
         .inner
         .tokens
         .issue(&site.name, &spec.name, state.inner.clock.now());
-    page(&state, site_id, StatusCode::OK, &view(spec, token)).await
+    page(&state, site_id, &host, StatusCode::OK, &view(spec, token)).await
 }
 
 /// Takes a post: refuses it with the reason and the visitor's text kept in the form, or keeps
 /// it (submission and mail together) and thanks the visitor.
 async fn submit(State(state): State<FormsState>, req: Request) -> Result<Response, AppError> {
-    let Some((site_id, site, spec)) = lookup(&state, &req) else {
+    let Some((site_id, host, site, spec)) = lookup(&state, &req) else {
         let mut res = plain_page(StatusCode::METHOD_NOT_ALLOWED, "Method not allowed");
         res.headers_mut()
             .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
@@ -312,14 +316,14 @@ async fn submit(State(state): State<FormsState>, req: Request) -> Result<Respons
                     fields: Vec::new(),
                 },
             );
-            return page(&state, site_id, status, &v).await;
+            return page(&state, site_id, &host, status, &v).await;
         }
     };
     let checked = match cms::form::check_values(spec, &posted) {
         Ok(c) => c,
         Err(problems) => {
             let (status, v) = refuse(StatusCode::UNPROCESSABLE_ENTITY, problems);
-            return page(&state, site_id, status, &v).await;
+            return page(&state, site_id, &host, status, &v).await;
         }
     };
     let ip = client.clone().unwrap_or_else(|| "-".into());
@@ -380,7 +384,7 @@ async fn submit(State(state): State<FormsState>, req: Request) -> Result<Respons
                     fields: Vec::new(),
                 },
             );
-            page(&state, site_id, status, &v).await
+            page(&state, site_id, &host, status, &v).await
         }
         Recorded::Stored { submission, mail } => {
             tracing::info!(
@@ -402,7 +406,7 @@ async fn submit(State(state): State<FormsState>, req: Request) -> Result<Respons
             }
             let mut v = view(spec, String::new());
             v.done = Some(spec.thanks_text.clone());
-            page(&state, site_id, StatusCode::OK, &v).await
+            page(&state, site_id, &host, StatusCode::OK, &v).await
         }
     }
 }

@@ -32,6 +32,7 @@ pub mod route_table;
 pub mod routes;
 mod shield_state;
 pub mod shield_tasks;
+pub mod site_files;
 pub mod tls;
 pub mod well_known;
 

@@ -29,6 +29,12 @@ pub struct RouteTable {
 pub const STYLESHEET: &str = "/assets/site.css";
 /// Uploaded files.
 pub const MEDIA: &str = "/media/{name}";
+/// robots.txt: from the config, as cheap as a stylesheet.
+pub const ROBOTS: &str = cms::robots::PATH;
+/// The sitemap: rendered from the database on a change, so it counts as a page.
+pub const SITEMAP: &str = cms::sitemap::PATH;
+/// The Atom feed: like the sitemap, a page.
+pub const FEED: &str = cms::feed::PATH;
 /// ACME HTTP-01 challenge tokens, on the plain-HTTP listener.
 pub const ACME_CHALLENGE: &str = "/.well-known/acme-challenge/{token}";
 
@@ -53,6 +59,9 @@ impl RouteTable {
         };
         add(STYLESHEET.into(), false, RouteClass::Static, &[]);
         add(MEDIA.into(), false, RouteClass::Static, &[]);
+        add(ROBOTS.into(), false, RouteClass::Static, &[]);
+        add(SITEMAP.into(), false, RouteClass::Page, &[]);
+        add(FEED.into(), false, RouteClass::Page, &[]);
         add(ACME_CHALLENGE.into(), false, RouteClass::Acme, &[]);
         for (path, free) in forms {
             add(path.clone(), false, RouteClass::Page, &[]);
@@ -172,6 +181,18 @@ mod tests {
         assert_eq!(
             t.classify(&Method::GET, "/assets/other.css").0,
             RouteClass::Page
+        );
+        assert_eq!(
+            t.classify(&Method::GET, "/robots.txt").0,
+            RouteClass::Static
+        );
+        for p in ["/sitemap.xml", "/feed.xml"] {
+            assert_eq!(t.classify(&Method::GET, p).0, RouteClass::Page, "{p}");
+        }
+        // Nobody posts to them: a post is judged and budgeted as a visitor's write.
+        assert_eq!(
+            t.classify(&Method::POST, "/robots.txt").0,
+            RouteClass::Static
         );
         assert_eq!(t.classify(&Method::GET, "/contact").0, RouteClass::Page);
         let (class, free) = t.classify(&Method::POST, "/contact");

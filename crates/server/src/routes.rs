@@ -30,13 +30,15 @@ pub struct PublicState {
     pub cms: Arc<Cms>,
     /// Where uploaded files are (`<data_dir>/media`).
     pub media_dir: Arc<std::path::PathBuf>,
+    /// Each host's robots.txt override.
+    pub robots: Arc<crate::site_files::Robots>,
 }
 
 /// The router with its middleware, outermost first: access log, security headers, the shield,
 /// request timeout, the `mta-sts.` hosts (which serve their policy and nothing else), body
-/// limits. Public routes (pages, security.txt, and the contact forms, which may only append
-/// through the recorder) additionally pass `no_cookies`; the admin routes (the only ones that
-/// may set the session cookie) have their own guard.
+/// limits. Public routes (pages, robots.txt, the sitemap and feed, security.txt, and the
+/// contact forms, which may only append through the recorder) additionally pass `no_cookies`;
+/// the admin routes (the only ones that may set the session cookie) have their own guard.
 #[allow(clippy::too_many_arguments)] // each is one part of the app, built once in `app`
 pub fn router(
     state: PublicState,
@@ -51,6 +53,9 @@ pub fn router(
     let public = Router::new()
         .route(crate::route_table::STYLESHEET, get(stylesheet))
         .route(crate::route_table::MEDIA, get(media))
+        .route(crate::route_table::ROBOTS, get(crate::site_files::robots))
+        .route(crate::route_table::SITEMAP, get(crate::site_files::sitemap))
+        .route(crate::route_table::FEED, get(crate::site_files::feed))
         .fallback(public_page)
         .with_state(state)
         .merge(crate::well_known::router(well_known.clone()))
@@ -113,17 +118,50 @@ pub(crate) async fn page_response(cms: &Cms, req: Request) -> Result<Response, A
             .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
         return Ok(res);
     }
-    let Some(host) = request_host(req.uri(), req.headers()) else {
-        return Ok(plain_page(StatusCode::BAD_REQUEST, "Bad request"));
-    };
-    let Some(site) = cms.site_for_host(&host) else {
-        // Never another site's content: the client asked a host we do not serve.
-        return Ok(plain_page(StatusCode::MISDIRECTED_REQUEST, "Unknown host"));
+    let (site, host) = match site_of(cms, &req) {
+        Ok(found) => found,
+        Err(no_site) => return Ok(no_site.into_response()),
     };
     let page = match cms::normalize_path(req.uri().path()) {
-        Some(path) => cms.page(site, &path).await?,
-        None => cms.not_found(site).await?,
+        Some(path) => cms.page(site, &host, &path).await?,
+        None => cms.not_found(site, &host).await?,
     };
+    Ok(rendered_response(&page, "text/html; charset=utf-8", &req))
+}
+
+/// The site a request is for and the host it named.
+pub(crate) fn site_of(cms: &Cms, req: &Request) -> Result<(i64, String), NoSite> {
+    let host = request_host(req.uri(), req.headers()).ok_or(NoSite::BadHost)?;
+    match cms.site_for_host(&host) {
+        Some(site) => Ok((site, host)),
+        None => Err(NoSite::UnknownHost),
+    }
+}
+
+/// Why a request reaches none of our sites.
+pub(crate) enum NoSite {
+    /// No usable host in the request: 400.
+    BadHost,
+    /// A host no site has: 421, never another site's content.
+    UnknownHost,
+}
+
+impl IntoResponse for NoSite {
+    fn into_response(self) -> Response {
+        match self {
+            NoSite::BadHost => plain_page(StatusCode::BAD_REQUEST, "Bad request"),
+            NoSite::UnknownHost => plain_page(StatusCode::MISDIRECTED_REQUEST, "Unknown host"),
+        }
+    }
+}
+
+/// A rendered page (or sitemap, or feed) as `content_type`, revalidated by its `ETag`: a 304
+/// when the client holds this version, `no-cache` so it always asks.
+pub(crate) fn rendered_response(
+    page: &cms::Rendered,
+    content_type: &'static str,
+    req: &Request,
+) -> Response {
     let etag = HeaderValue::from_str(&page.etag).ok();
     let status = StatusCode::from_u16(page.status).unwrap_or(StatusCode::OK);
     if let (StatusCode::OK, Some(etag), Some(inm)) =
@@ -135,19 +173,16 @@ pub(crate) async fn page_response(cms: &Cms, req: Request) -> Result<Response, A
     {
         let mut res = StatusCode::NOT_MODIFIED.into_response();
         res.headers_mut().insert(header::ETAG, etag.clone());
-        return Ok(res);
+        return res;
     }
     let mut res = (status, page.body.clone()).into_response();
     let h = res.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/html; charset=utf-8"),
-    );
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     if let (Some(etag), StatusCode::OK) = (etag, status) {
         h.insert(header::ETAG, etag);
     }
-    Ok(res)
+    res
 }
 
 /// How long caches may keep an uploaded file before asking again (a 304 by its entity tag).
@@ -160,10 +195,9 @@ async fn media(
     axum::extract::Path(name): axum::extract::Path<String>,
     req: Request,
 ) -> Result<Response, AppError> {
-    let Some(site) =
-        request_host(req.uri(), req.headers()).and_then(|h| state.cms.site_for_host(&h))
-    else {
-        return Ok(plain_page(StatusCode::MISDIRECTED_REQUEST, "Unknown host"));
+    let (site, host) = match site_of(&state.cms, &req) {
+        Ok(found) => found,
+        Err(no_site) => return Ok(no_site.into_response()),
     };
     let content_type = if crate::media::is_stored_name(&name) {
         state.cms.media_type(site, &name).await?
@@ -171,7 +205,7 @@ async fn media(
         None
     };
     let Some(content_type) = content_type else {
-        return public_not_found(&state, site).await;
+        return public_not_found(&state, site, &host).await;
     };
     // A name is never reused, so the name is the entity tag; an hour's freshness, then a
     // cheap 304. Not a year: a file quarantined after a signature update must leave caches.
@@ -200,7 +234,7 @@ async fn media(
         Ok(f) => f,
         Err(e) => {
             tracing::warn!(error = %e, file = %name, "indexed upload missing on disk");
-            return public_not_found(&state, site).await;
+            return public_not_found(&state, site, &host).await;
         }
     };
     let len = file.metadata().await.map(|m| m.len()).ok();
@@ -221,8 +255,12 @@ async fn media(
     Ok(res)
 }
 
-async fn public_not_found(state: &PublicState, site: i64) -> Result<Response, AppError> {
-    let page = state.cms.not_found(site).await?;
+async fn public_not_found(
+    state: &PublicState,
+    site: i64,
+    host: &str,
+) -> Result<Response, AppError> {
+    let page = state.cms.not_found(site, host).await?;
     let mut res = (StatusCode::NOT_FOUND, page.body.clone()).into_response();
     res.headers_mut().insert(
         header::CONTENT_TYPE,

@@ -81,19 +81,7 @@ impl Reader {
         .bind(now)
         .fetch_optional(&self.pool)
         .await?;
-        row.map(|r| {
-            Ok(Page {
-                id: r.try_get(0)?,
-                kind: PageKind::parse(&r.try_get::<String, _>(1)?),
-                slug: r.try_get(2)?,
-                title: r.try_get(3)?,
-                summary: r.try_get(4)?,
-                body_md: r.try_get(5)?,
-                published_at: r.try_get(6)?,
-                updated_at: r.try_get(7)?,
-            })
-        })
-        .transpose()
+        row.as_ref().map(page_from_row).transpose()
     }
 
     /// Published posts visitors see at `now`, newest first.
@@ -125,10 +113,83 @@ impl Reader {
             .collect()
     }
 
+    /// Every page and post visitors can see at `now` (published, not in the trash, not dated
+    /// later), by path: what the sitemap lists.
+    pub async fn listing(&self, site_id: i64, now: i64) -> Result<Vec<PageSummary>> {
+        let rows = sqlx::query(
+            "SELECT id, kind, slug, title, summary, published_at, updated_at \
+             FROM published_pages WHERE site_id = ? \
+             AND (published_at IS NULL OR published_at <= ?) ORDER BY slug",
+        )
+        .bind(site_id)
+        .bind(now)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(PageSummary {
+                    id: r.try_get(0)?,
+                    kind: PageKind::parse(&r.try_get::<String, _>(1)?),
+                    slug: r.try_get(2)?,
+                    title: r.try_get(3)?,
+                    summary: r.try_get(4)?,
+                    published: true,
+                    published_at: r.try_get(5)?,
+                    updated_at: r.try_get(6)?,
+                })
+            })
+            .collect()
+    }
+
+    /// The newest `limit` posts visitors can see at `now`, with their text: what the feed
+    /// shows (a post without a summary is described by its first paragraph).
+    pub async fn feed_posts(&self, site_id: i64, now: i64, limit: i64) -> Result<Vec<Page>> {
+        let rows = sqlx::query(
+            "SELECT id, kind, slug, title, summary, body_md, published_at, updated_at \
+             FROM published_pages WHERE site_id = ? AND kind = 'post' \
+             AND (published_at IS NULL OR published_at <= ?) \
+             ORDER BY published_at DESC, id DESC LIMIT ?",
+        )
+        .bind(site_id)
+        .bind(now)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(page_from_row).collect()
+    }
+
+    /// When the next published item dated after `now` becomes visible, if any: until then a
+    /// listing made now stays true.
+    pub async fn next_publication(&self, site_id: i64, now: i64) -> Result<Option<i64>> {
+        let row = sqlx::query(
+            "SELECT MIN(published_at) FROM published_pages \
+             WHERE site_id = ? AND published_at > ?",
+        )
+        .bind(site_id)
+        .bind(now)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(row.try_get(0)?)
+    }
+
     /// The site's main menu in order.
     pub async fn menu(&self, site_id: i64) -> Result<Vec<MenuItem>> {
         load_menu(&self.pool, site_id).await
     }
+}
+
+/// A row of `id, kind, slug, title, summary, body_md, published_at, updated_at`.
+fn page_from_row(r: &AnyRow) -> Result<Page> {
+    Ok(Page {
+        id: r.try_get(0)?,
+        kind: PageKind::parse(&r.try_get::<String, _>(1)?),
+        slug: r.try_get(2)?,
+        title: r.try_get(3)?,
+        summary: r.try_get(4)?,
+        body_md: r.try_get(5)?,
+        published_at: r.try_get(6)?,
+        updated_at: r.try_get(7)?,
+    })
 }
 
 pub(crate) fn site_from_row(r: &AnyRow) -> Result<Site> {

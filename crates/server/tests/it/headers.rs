@@ -41,6 +41,9 @@ async fn every_public_response_is_hardened_and_cookie_free() {
         "/nope",
         "/assets/site.css",
         "/draft-plans",
+        "/robots.txt",
+        "/sitemap.xml",
+        "/feed.xml",
     ] {
         for res in [s.get(path).await, s.get_tls(path).await] {
             let what = format!("{path} {:?}", res.version());

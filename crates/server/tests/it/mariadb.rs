@@ -54,7 +54,39 @@ async fn serves_from_mariadb_role_users() {
         .await
         .unwrap();
     assert!(eventually(|| async { s.get("/draft-plans").await.status() == StatusCode::OK }).await);
+    // The sitemap and feed read through the reader user too, a post dated later held back
+    // (MIN(published_at) over the view, decoded as MariaDB returns it).
+    let later = store::NewPage {
+        kind: store::PageKind::Post,
+        slug: "/news/later".into(),
+        title: "Later".into(),
+        summary: String::new(),
+        body_md: "Soon.".into(),
+        published: true,
+        published_at: Some(s.clock.now() + 3600),
+    };
+    store.editor.put_page(site.id, later, "test").await.unwrap();
     store.close().await;
+    let listed = eventually(|| async {
+        let res = s.get("/sitemap.xml").await;
+        res.status() == StatusCode::OK
+            && res
+                .text()
+                .await
+                .unwrap()
+                .contains("<loc>https://127.0.0.1/draft-plans</loc>")
+    })
+    .await;
+    assert!(listed);
+    let xml = s.get("/sitemap.xml").await.text().await.unwrap();
+    assert!(!xml.contains("/news/later"), "{xml}");
+    let feed = s.get("/feed.xml").await;
+    assert_eq!(feed.status(), StatusCode::OK);
+    let feed = feed.text().await.unwrap();
+    assert!(
+        feed.contains("spring-market") && !feed.contains("/news/later"),
+        "{feed}"
+    );
 
     // The admin entrance on role users: accounts and sessions (editor), history (recorder),
     // 2FA settings, revisions.
