@@ -58,6 +58,18 @@ pub fn hour_minute(unix: i64) -> String {
     format!("{:02}:{:02}", secs / 3600, (secs % 3600) / 60)
 }
 
+/// `2026-11-27 14:05:09`, UTC, where minutes are too coarse (revisions saved moments apart).
+pub fn iso_second(unix: i64) -> String {
+    let secs = unix.rem_euclid(86_400);
+    format!(
+        "{} {:02}:{:02}:{:02}",
+        iso(unix),
+        secs / 3600,
+        (secs % 3600) / 60,
+        secs % 60
+    )
+}
+
 /// `2026-11-27 14:05`, UTC, for logs and tables.
 pub fn iso_minute(unix: i64) -> String {
     let secs = unix.rem_euclid(86_400);

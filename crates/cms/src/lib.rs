@@ -16,6 +16,7 @@ pub mod robots;
 pub mod security_txt;
 mod site;
 pub mod sitemap;
+pub mod slug;
 pub mod theme;
 pub mod url;
 pub mod xml;

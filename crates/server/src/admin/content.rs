@@ -206,7 +206,8 @@ pub(super) async fn new_page(
         let post = q.kind.as_deref() == Some("post");
         let draft = Draft {
             kind: if post { "post" } else { "page" },
-            slug: if post { "/news/".into() } else { "/".into() },
+            // Empty: made from the title (the editor's script shows it as it is typed).
+            slug: if post { "/news/".into() } else { String::new() },
             // A post is dated now; a page goes live when it is published, unless a date is set.
             date: if post {
                 date::iso(state.now())
@@ -329,7 +330,7 @@ pub(super) async fn save(
         let draft = Draft {
             id: f.id,
             kind: kind.as_str(),
-            slug: f.slug.trim().to_string(),
+            slug: slug_for(f.slug.trim(), f.title.trim()),
             title: f.title.trim().to_string(),
             summary: f.summary.trim().to_string(),
             body_md: body,
@@ -526,6 +527,16 @@ struct DiffLine {
     text: String,
 }
 
+/// The path a page is saved under: as typed, or made from the title when left empty or when
+/// only a folder is given (`/news/` → `/news/zomerfeest-in-de-tuin`).
+fn slug_for(typed: &str, title: &str) -> String {
+    match typed {
+        "" => format!("/{}", cms::slug::from_title(title)),
+        t if t.len() > 1 && t.ends_with('/') => format!("{t}{}", cms::slug::from_title(title)),
+        t => t.to_string(),
+    }
+}
+
 /// A line diff of two versions (title, path and text), for people.
 fn diff(old: &store::Revision, new: &store::Revision) -> Vec<DiffLine> {
     let render = |r: &store::Revision| {
@@ -535,21 +546,34 @@ fn diff(old: &store::Revision, new: &store::Revision) -> Vec<DiffLine> {
         )
     };
     let (a, b) = (render(old), render(new));
-    similar::TextDiff::from_lines(&a, &b)
-        .iter_all_changes()
-        .map(|c| {
-            let (tag, sign) = match c.tag() {
-                similar::ChangeTag::Delete => ("del", "−"),
-                similar::ChangeTag::Insert => ("ins", "+"),
-                similar::ChangeTag::Equal => ("eq", ""),
-            };
-            DiffLine {
-                tag,
-                sign,
-                text: c.value().trim_end_matches('\n').to_string(),
+    let d = similar::TextDiff::from_lines(&a, &b);
+    // The changed lines with two lines around each change, not the whole document; "…"
+    // between the pieces.
+    let mut out = Vec::new();
+    for (i, group) in d.grouped_ops(2).iter().enumerate() {
+        if i > 0 {
+            out.push(DiffLine {
+                tag: "gap",
+                sign: "",
+                text: "…".into(),
+            });
+        }
+        for op in group {
+            for c in d.iter_changes(op) {
+                let (tag, sign) = match c.tag() {
+                    similar::ChangeTag::Delete => ("del", "−"),
+                    similar::ChangeTag::Insert => ("ins", "+"),
+                    similar::ChangeTag::Equal => ("eq", ""),
+                };
+                out.push(DiffLine {
+                    tag,
+                    sign,
+                    text: c.value().trim_end_matches('\n').to_string(),
+                });
             }
-        })
-        .collect()
+        }
+    }
+    out
 }
 
 pub(super) async fn history(
@@ -573,7 +597,7 @@ pub(super) async fn history(
         if let Some(pos) = revs.iter().position(|r| r.id == shown_id) {
             let this = &revs[pos];
             shown =
-                Some(context! { when => date::iso_minute(this.saved_at), by => &this.saved_by });
+                Some(context! { when => date::iso_second(this.saved_at), by => &this.saved_by });
             let empty = store::Revision {
                 title: String::new(),
                 slug: String::new(),
@@ -588,7 +612,7 @@ pub(super) async fn history(
             .iter()
             .map(|r| RevRow {
                 id: r.id,
-                when: date::iso_minute(r.saved_at),
+                when: date::iso_second(r.saved_at),
                 by: r.saved_by.clone(),
                 title: r.title.clone(),
                 slug: r.slug.clone(),

@@ -7,6 +7,7 @@
 #![allow(clippy::unwrap_used)] // tests fail loudly on the first surprise
 
 mod antivirus;
+mod editor;
 mod journey;
 mod xss;
 

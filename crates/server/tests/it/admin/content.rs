@@ -316,3 +316,100 @@ async fn menu_editing() {
             .contains(">About</a>")
     );
 }
+
+/// A path left empty (or only a folder) is made from the title, Dutch-aware; revisions carry
+/// seconds, the diff shows the changed lines and not the whole text, and restoring asks first.
+#[tokio::test]
+async fn paths_from_titles_and_a_diff_of_the_changes_only() {
+    let s = TestServer::start().await;
+    let b = signed_in(&s, "anneke", Role::Editor).await;
+    let (_, new) = b.get_text("/pages/new?site=demo").await;
+    assert!(
+        new.contains("data-auto=\"/\""),
+        "the script fills the path: {new}"
+    );
+    let body: String = (1..=30)
+        .map(|i| format!("Regel {i} van de tekst.\n"))
+        .collect();
+    let res = save(
+        &b,
+        &[
+            ("kind", "page"),
+            ("slug", ""),
+            ("title", "Zomerfeest in België & Ĳsselmeer"),
+            ("body", &body),
+        ],
+    )
+    .await;
+    assert_eq!(res.status(), 303);
+    let id = id_from(&super::location(&res));
+    assert_eq!(
+        s.get("/zomerfeest-in-belgie-en-ijsselmeer").await.status(),
+        404,
+        "a draft"
+    );
+    let store = s.open_store().await;
+    let page = store
+        .editor
+        .page_source(1, id.parse().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(page.slug, "/zomerfeest-in-belgie-en-ijsselmeer");
+    let res = save(
+        &b,
+        &[
+            ("kind", "post"),
+            ("slug", "/news/"),
+            ("title", "Café 't Hoekje opent"),
+            ("body", "x"),
+        ],
+    )
+    .await;
+    assert_eq!(res.status(), 303);
+    let posts = store.editor.pages(1).await.unwrap();
+    assert!(
+        posts.iter().any(|p| p.slug == "/news/cafe-t-hoekje-opent"),
+        "{posts:?}"
+    );
+
+    // One line changed in thirty: the diff shows it with a little context, not the rest.
+    let changed = body.replace("Regel 15 van", "Regel 15 (nieuw) van");
+    let res = save(
+        &b,
+        &[
+            ("kind", "page"),
+            ("id", &id),
+            ("slug", "/zomerfeest-in-belgie-en-ijsselmeer"),
+            ("title", "Zomerfeest in België & Ĳsselmeer"),
+            ("body", &changed),
+        ],
+    )
+    .await;
+    assert_eq!(res.status(), 303);
+    let (_, history) = b
+        .get_text(&format!("/pages/history?site=demo&id={id}"))
+        .await;
+    assert!(history.contains("Regel 15 (nieuw) van"), "{history}");
+    assert!(history.contains("Regel 14 van"), "context: {history}");
+    assert!(
+        !history.contains("Regel 2 van"),
+        "not the whole text: {history}"
+    );
+    let seconds = regex_like_seconds(&history);
+    assert!(seconds, "revision times carry seconds: {history}");
+    assert!(
+        history.contains("data-confirm=\"Restore the version of"),
+        "{history}"
+    );
+}
+
+/// Whether `html` holds a time with seconds (`12:34:56`).
+fn regex_like_seconds(html: &str) -> bool {
+    html.as_bytes().windows(8).any(|w| {
+        w.iter().enumerate().all(|(i, c)| match i {
+            2 | 5 => *c == b':',
+            _ => c.is_ascii_digit(),
+        })
+    })
+}
