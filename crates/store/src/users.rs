@@ -758,6 +758,19 @@ impl Recorder {
         Ok(row.try_get::<i64, _>(0)? > 0)
     }
 
+    /// Whether `user_name` ever signed in successfully (from anywhere) before attempt
+    /// `before_id`: an account's very first sign-in has no "usual" address to differ from.
+    pub async fn signed_in_before(&self, user_name: &str, before_id: i64) -> Result<bool> {
+        let row = sqlx::query(
+            "SELECT COUNT(*) FROM login_attempts WHERE user_name = ? AND result = 'success' AND id < ?",
+        )
+        .bind(user_name)
+        .bind(before_id)
+        .fetch_one(self.pool())
+        .await?;
+        Ok(row.try_get::<i64, _>(0)? > 0)
+    }
+
     /// The login history, newest first, filtered.
     pub async fn login_history(
         &self,

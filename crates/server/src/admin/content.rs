@@ -51,7 +51,7 @@ pub(super) fn error_page(state: &AdminState, e: EditError) -> Response {
 }
 
 /// The sites `s`'s user may edit: all for administrators, the granted ones for editors.
-pub(super) async fn open_sites(state: &AdminState, s: &Session) -> Result<Vec<Site>, EditError> {
+pub(super) async fn open_sites(state: &AdminState, s: &Session) -> Result<Vec<Site>, store::Error> {
     let sites = state.inner.editor.sites().await?;
     if s.user.role == store::Role::Admin {
         return Ok(sites);
@@ -97,6 +97,25 @@ pub(super) struct SiteQuery {
     rev: Option<i64>,
     #[serde(default)]
     saved: Option<i64>,
+    /// What the last action did (a fixed key; see [`done_notice`]).
+    #[serde(default)]
+    done: Option<String>,
+}
+
+/// The confirmation shown after an action, by the key its redirect carries. Only these fixed
+/// sentences are ever shown: the key is never echoed.
+pub(super) fn done_notice(key: Option<&str>) -> Option<&'static str> {
+    Some(match key? {
+        "trashed" => "Moved to the trash. You can restore it from the Trash.",
+        "restored" => "Restored from the trash.",
+        "reverted" => "The older version is back; the text it replaced is kept in the history.",
+        "menu" => "Menu saved.",
+        "uploaded" => "Uploaded.",
+        "deleted" => "Removed.",
+        "released" => "Released: the file is served again.",
+        "rescan" => "Every stored file will be scanned again in the background.",
+        _ => return None,
+    })
 }
 
 #[derive(Serialize)]
@@ -145,6 +164,7 @@ pub(super) async fn list(
             sites => Value::from(Serde(&sites)),
             pages => Value::from(Serde(&pages)),
             trash_count,
+            notice => done_notice(q.done.as_deref()),
         };
         Ok::<_, EditError>(state.inner.views.page(
             StatusCode::OK,
@@ -275,7 +295,10 @@ pub(super) async fn edit(
                     date::iso_minute(at)
                 )
             });
-        let notice = q.saved.map(|_| scheduled.as_deref().unwrap_or("Saved."));
+        let notice = q
+            .saved
+            .map(|_| scheduled.as_deref().unwrap_or("Saved."))
+            .or(done_notice(q.done.as_deref()));
         Ok(render_editor(
             &state,
             s,
@@ -460,9 +483,14 @@ async fn set_trashed(
     state.audit(visitor, action, &detail).await?;
     state.content_changed().await;
     let to = if trashed {
-        format!("{}/pages?site={}", state.base(), site.name)
+        format!("{}/pages?site={}&done=trashed", state.base(), site.name)
     } else {
-        format!("{}/pages/edit?site={}&id={}", state.base(), site.name, f.id)
+        format!(
+            "{}/pages/edit?site={}&id={}&done=restored",
+            state.base(),
+            site.name,
+            f.id
+        )
     };
     Ok(Redirect::to(&to).into_response())
 }
@@ -671,7 +699,7 @@ pub(super) async fn restore_revision(
             .await?;
         state.content_changed().await;
         Ok(Redirect::to(&format!(
-            "{}/pages/edit?site={}&id={id}",
+            "{}/pages/edit?site={}&id={id}&done=reverted",
             state.base(),
             site.name
         ))
@@ -694,7 +722,11 @@ pub(super) async fn menu(
             .iter()
             .map(|i| format!("{} | {}", i.label, i.href))
             .collect();
-        let ctx = context! { site => Value::from(Serde(&site)), items => text.join("\n") };
+        let ctx = context! {
+            site => Value::from(Serde(&site)),
+            items => text.join("\n"),
+            notice => done_notice(q.done.as_deref()),
+        };
         Ok::<_, EditError>(state.inner.views.page(
             StatusCode::OK,
             "menu.html",
@@ -770,7 +802,7 @@ pub(super) async fn save_menu(
         let detail = format!("{}: {} items", site.name, items.len());
         state.audit(&visitor, "menu.save", &detail).await?;
         state.content_changed().await;
-        Ok::<_, EditError>(Redirect::to(&format!("{}/menu?site={}", state.base(), site.name)).into_response())
+        Ok::<_, EditError>(Redirect::to(&format!("{}/menu?site={}&done=menu", state.base(), site.name)).into_response())
     }
     .await;
     result.unwrap_or_else(|e| error_page(&state, e))

@@ -16,6 +16,9 @@ use super::{AdminState, Visitor};
 pub(super) struct SiteOnly {
     #[serde(default)]
     site: Option<String>,
+    /// What the last action did (see `content::done_notice`).
+    #[serde(default)]
+    done: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -39,6 +42,7 @@ async fn render(
     site_name: Option<&str>,
     status: StatusCode,
     error: Option<&str>,
+    notice: Option<&str>,
 ) -> Result<Response, EditError> {
     let s = session(visitor)?;
     let (site, _) = site(state, visitor, site_name).await?;
@@ -83,6 +87,7 @@ async fn render(
         scanner => Value::from(Serde(&scanner)),
         max_mb => state.inner.config.max_upload_bytes / (1 << 20),
         error,
+        notice,
     };
     Ok(state
         .inner
@@ -95,9 +100,17 @@ pub(super) async fn list(
     Extension(visitor): Extension<Visitor>,
     Query(q): Query<SiteOnly>,
 ) -> Response {
-    render(&state, &visitor, q.site.as_deref(), StatusCode::OK, None)
-        .await
-        .unwrap_or_else(|e| error_page(&state, e))
+    let notice = super::content::done_notice(q.done.as_deref());
+    render(
+        &state,
+        &visitor,
+        q.site.as_deref(),
+        StatusCode::OK,
+        None,
+        notice,
+    )
+    .await
+    .unwrap_or_else(|e| error_page(&state, e))
 }
 
 /// Takes the `file` field, checks its content, stores it, indexes it.
@@ -112,10 +125,10 @@ pub(super) async fn upload(
         let (site, _) = site(&state, &visitor, q.site.as_deref()).await?;
         let (original, bytes) = match read_file(multipart, state.inner.config.max_upload_bytes).await {
             Ok(f) => f,
-            Err(msg) => return render(&state, &visitor, Some(&site.name), StatusCode::BAD_REQUEST, Some(&msg)).await,
+            Err(msg) => return render(&state, &visitor, Some(&site.name), StatusCode::BAD_REQUEST, Some(&msg), None).await,
         };
         let Some((content_type, ext)) = crate::media::sniff(&bytes) else {
-            return render(&state, &visitor, Some(&site.name), StatusCode::BAD_REQUEST, Some("Not uploaded: only PNG, JPEG, GIF, WebP images and PDF documents are accepted (SVG is not, as it can contain scripts).")).await;
+            return render(&state, &visitor, Some(&site.name), StatusCode::BAD_REQUEST, Some("Not uploaded: only PNG, JPEG, GIF, WebP images and PDF documents are accepted (SVG is not, as it can contain scripts)."), None).await;
         };
         if content_type == "application/pdf" {
             let active = av::pdf::active_content(&bytes);
@@ -126,12 +139,12 @@ pub(super) async fn upload(
                     what.join(", ")
                 );
                 let _ = state.audit(&visitor, "media.pdf_refused", &format!("{}: {original:?}: {}", site.name, what.join(", "))).await;
-                return render(&state, &visitor, Some(&site.name), StatusCode::BAD_REQUEST, Some(&msg)).await;
+                return render(&state, &visitor, Some(&site.name), StatusCode::BAD_REQUEST, Some(&msg), None).await;
             }
         }
         let scanned_with = match scan(&state, &visitor, &site.name, &original, &bytes).await {
             Ok(v) => v,
-            Err(msg) => return render(&state, &visitor, Some(&site.name), StatusCode::BAD_REQUEST, Some(&msg)).await,
+            Err(msg) => return render(&state, &visitor, Some(&site.name), StatusCode::BAD_REQUEST, Some(&msg), None).await,
         };
         // Photos tell where they were taken and with which camera: that goes before the file is
         // published (the pixels stay as they are). Off the async threads: it is CPU work.
@@ -143,10 +156,10 @@ pub(super) async fn upload(
             Ok(Ok(s)) => (s.bytes, s.removed),
             Ok(Err(e)) => {
                 let msg = format!("Not uploaded: {e}. Save it again from an image editor and upload that.");
-                return render(&state, &visitor, Some(&site.name), StatusCode::BAD_REQUEST, Some(&msg)).await;
+                return render(&state, &visitor, Some(&site.name), StatusCode::BAD_REQUEST, Some(&msg), None).await;
             }
             Err(_) => {
-                return render(&state, &visitor, Some(&site.name), StatusCode::BAD_REQUEST, Some("Not uploaded: the image could not be read.")).await;
+                return render(&state, &visitor, Some(&site.name), StatusCode::BAD_REQUEST, Some("Not uploaded: the image could not be read."), None).await;
             }
         };
         // What is stored is scanned too: cutting segments out joins the bytes around them.
@@ -155,7 +168,7 @@ pub(super) async fn upload(
         } else {
             match scan(&state, &visitor, &site.name, &original, &stored).await {
                 Ok(v) => v,
-                Err(msg) => return render(&state, &visitor, Some(&site.name), StatusCode::BAD_REQUEST, Some(&msg)).await,
+                Err(msg) => return render(&state, &visitor, Some(&site.name), StatusCode::BAD_REQUEST, Some(&msg), None).await,
             }
         };
         let bytes = stored;
@@ -164,7 +177,7 @@ pub(super) async fn upload(
         let name = crate::media::random_name(ext);
         if let Err(e) = crate::media::store(&state.inner.media_dir, &name, &bytes).await {
             tracing::error!(error = %e, "storing an upload failed");
-            return render(&state, &visitor, Some(&site.name), StatusCode::BAD_REQUEST, Some("Not uploaded: the server could not store the file.")).await;
+            return render(&state, &visitor, Some(&site.name), StatusCode::BAD_REQUEST, Some("Not uploaded: the server could not store the file."), None).await;
         }
         let m = NewMedia {
             stored_name: &name,
@@ -179,7 +192,7 @@ pub(super) async fn upload(
         let stripped = metadata_removed.as_deref().map(|w| format!("; removed {w}")).unwrap_or_default();
         let detail = format!("{}: {original:?} as {name} ({content_type}, {} bytes{stripped})", site.name, bytes.len());
         state.audit(&visitor, "media.upload", &detail).await?;
-        Ok(Redirect::to(&format!("{}/media?site={}", state.base(), site.name)).into_response())
+        Ok(Redirect::to(&format!("{}/media?site={}&done=uploaded", state.base(), site.name)).into_response())
     }
     .await;
     result.unwrap_or_else(|e| error_page(&state, e))
@@ -348,7 +361,12 @@ pub(super) async fn delete(
         };
         let detail = format!("{}: media {}{what}", site.name, f.id);
         state.audit(&visitor, "media.delete", &detail).await?;
-        Ok(Redirect::to(&format!("{}/media?site={}", state.base(), site.name)).into_response())
+        Ok(Redirect::to(&format!(
+            "{}/media?site={}&done=deleted",
+            state.base(),
+            site.name
+        ))
+        .into_response())
     }
     .await;
     result.unwrap_or_else(|e| error_page(&state, e))
@@ -383,7 +401,12 @@ pub(super) async fn release(
             signature.unwrap_or_default()
         );
         state.audit(&visitor, "media.release", &detail).await?;
-        Ok(Redirect::to(&format!("{}/media?site={}", state.base(), site.name)).into_response())
+        Ok(Redirect::to(&format!(
+            "{}/media?site={}&done=released",
+            state.base(),
+            site.name
+        ))
+        .into_response())
     }
     .await;
     result.unwrap_or_else(|e| error_page(&state, e))
@@ -405,7 +428,12 @@ pub(super) async fn rescan(
                 .audit(&visitor, "media.rescan", "every stored file")
                 .await?;
         }
-        Ok(Redirect::to(&format!("{}/media?site={}", state.base(), site.name)).into_response())
+        Ok(Redirect::to(&format!(
+            "{}/media?site={}&done=rescan",
+            state.base(),
+            site.name
+        ))
+        .into_response())
     }
     .await;
     result.unwrap_or_else(|e| error_page(&state, e))

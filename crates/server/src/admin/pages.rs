@@ -137,11 +137,16 @@ pub(super) async fn dashboard(
             ..Default::default()
         };
         for a in rec.login_history(&week, 200, 0).await? {
-            if !rec.known_ip(&a.user_name, &a.ip, a.id).await? {
+            // An account's first sign-in ever is not "from a new address": there is no usual
+            // one yet (the admin's own first sign-in on a fresh install is no alarm).
+            if rec.signed_in_before(&a.user_name, a.id).await?
+                && !rec.known_ip(&a.user_name, &a.ip, a.id).await?
+            {
                 new_ips.push(a);
             }
         }
     }
+    let overview = site_overview(&state, s, now).await?;
     let antivirus = state.inner.av.as_ref().map(|a| a.status());
     let quarantined = match (&state.inner.av, s.user.role == Role::Admin) {
         (Some(a), true) => a.counts().await?.quarantined,
@@ -149,6 +154,7 @@ pub(super) async fn dashboard(
     };
     let ctx = context! {
         av_down_since => antivirus.as_ref().and_then(|a| a.down_since).map(cms::date::iso_minute),
+        overview => Value::from(Serde(&overview)),
         antivirus => Value::from(Serde(&antivirus)),
         quarantined,
         mine => Value::from(Serde(rows(&mine))),
@@ -161,6 +167,75 @@ pub(super) async fn dashboard(
         .inner
         .views
         .page(StatusCode::OK, "dashboard.html", Some(s), "dashboard", ctx))
+}
+
+/// One site as its editors see it on the dashboard.
+#[derive(Serialize)]
+struct SiteCard {
+    name: String,
+    title: String,
+    recent: Vec<CardPage>,
+    drafts: Vec<CardPage>,
+    scheduled: Vec<CardPage>,
+    messages_week: usize,
+}
+
+#[derive(Serialize)]
+struct CardPage {
+    id: i64,
+    title: String,
+    slug: String,
+    when: String,
+}
+
+/// What happened on each site open to `s`'s user: recent edits, drafts, what is scheduled, and
+/// the messages of the last week.
+async fn site_overview(
+    state: &AdminState,
+    s: &Session,
+    now: i64,
+) -> Result<Vec<SiteCard>, store::Error> {
+    let ed = &state.inner.editor;
+    let mut cards = Vec::new();
+    for site in super::content::open_sites(state, s).await? {
+        let mut pages = ed.pages(site.id).await?;
+        pages.sort_by_key(|p| std::cmp::Reverse((p.updated_at, p.id)));
+        let card = |p: &store::PageSummary, at: i64| CardPage {
+            id: p.id,
+            title: p.title.clone(),
+            slug: p.slug.clone(),
+            when: date::iso_minute(at),
+        };
+        let scheduled_at =
+            |p: &store::PageSummary| p.published_at.filter(|at| p.published && *at > now);
+        let messages_week = ed
+            .submissions(Some(&site.name), 500)
+            .await?
+            .iter()
+            .filter(|m| m.at > now - 7 * 86_400)
+            .count();
+        cards.push(SiteCard {
+            recent: pages
+                .iter()
+                .take(5)
+                .map(|p| card(p, p.updated_at))
+                .collect(),
+            drafts: pages
+                .iter()
+                .filter(|p| !p.published)
+                .take(10)
+                .map(|p| card(p, p.updated_at))
+                .collect(),
+            scheduled: pages
+                .iter()
+                .filter_map(|p| scheduled_at(p).map(|at| card(p, at)))
+                .collect(),
+            messages_week,
+            name: site.name,
+            title: site.title,
+        });
+    }
+    Ok(cards)
 }
 
 #[derive(Serialize)]

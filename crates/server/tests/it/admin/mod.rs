@@ -4,6 +4,7 @@ mod antivirus;
 mod busy;
 mod content;
 mod csrf;
+mod dashboard;
 mod history;
 mod login;
 mod mail;
