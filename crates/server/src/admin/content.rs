@@ -8,7 +8,7 @@ use cms::date;
 use minijinja::context;
 use minijinja::value::{Serde, Value};
 use serde::{Deserialize, Serialize};
-use store::{MenuItem, NewPage, PageKind, Session, Site};
+use store::{NewPage, PageKind, Session, Site};
 
 use super::views::SCRIPT;
 use super::{AdminState, Visitor};
@@ -88,18 +88,18 @@ pub(super) async fn site(
 #[derive(Deserialize)]
 pub(super) struct SiteQuery {
     #[serde(default)]
-    site: Option<String>,
+    pub(super) site: Option<String>,
     #[serde(default)]
-    id: Option<i64>,
+    pub(super) id: Option<i64>,
     #[serde(default)]
-    kind: Option<String>,
+    pub(super) kind: Option<String>,
     #[serde(default)]
-    rev: Option<i64>,
+    pub(super) rev: Option<i64>,
     #[serde(default)]
-    saved: Option<i64>,
+    pub(super) saved: Option<i64>,
     /// What the last action did (a fixed key; see [`done_notice`]).
     #[serde(default)]
-    done: Option<String>,
+    pub(super) done: Option<String>,
 }
 
 /// The confirmation shown after an action, by the key its redirect carries. Only these fixed
@@ -538,23 +538,6 @@ pub(super) async fn trash_list(
     result.unwrap_or_else(|e| error_page(&state, e))
 }
 
-#[derive(Serialize)]
-struct RevRow {
-    id: i64,
-    when: String,
-    by: String,
-    title: String,
-    slug: String,
-    published: bool,
-}
-
-#[derive(Serialize)]
-struct DiffLine {
-    tag: &'static str,
-    sign: &'static str,
-    text: String,
-}
-
 /// The path a page is saved under: as typed, or made from the title when left empty or when
 /// only a folder is given (`/news/` → `/news/zomerfeest-in-de-tuin`).
 fn slug_for(typed: &str, title: &str) -> String {
@@ -565,249 +548,6 @@ fn slug_for(typed: &str, title: &str) -> String {
     }
 }
 
-/// A line diff of two versions (title, path and text), for people.
-fn diff(old: &store::Revision, new: &store::Revision) -> Vec<DiffLine> {
-    let render = |r: &store::Revision| {
-        format!(
-            "Title: {}\nPath: {}\nSummary: {}\n\n{}\n",
-            r.title, r.slug, r.summary, r.body_md
-        )
-    };
-    let (a, b) = (render(old), render(new));
-    let d = similar::TextDiff::from_lines(&a, &b);
-    // The changed lines with two lines around each change, not the whole document; "…"
-    // between the pieces.
-    let mut out = Vec::new();
-    for (i, group) in d.grouped_ops(2).iter().enumerate() {
-        if i > 0 {
-            out.push(DiffLine {
-                tag: "gap",
-                sign: "",
-                text: "…".into(),
-            });
-        }
-        for op in group {
-            for c in d.iter_changes(op) {
-                let (tag, sign) = match c.tag() {
-                    similar::ChangeTag::Delete => ("del", "−"),
-                    similar::ChangeTag::Insert => ("ins", "+"),
-                    similar::ChangeTag::Equal => ("eq", ""),
-                };
-                out.push(DiffLine {
-                    tag,
-                    sign,
-                    text: c.value().trim_end_matches('\n').to_string(),
-                });
-            }
-        }
-    }
-    out
-}
-
-pub(super) async fn history(
-    State(state): State<AdminState>,
-    Extension(visitor): Extension<Visitor>,
-    Query(q): Query<SiteQuery>,
-) -> Response {
-    let result = async {
-        let s = session(&visitor)?;
-        let (site, _) = site(&state, &visitor, q.site.as_deref()).await?;
-        let id = q.id.ok_or(EditError::NotFound)?;
-        let page = state
-            .inner
-            .editor
-            .page_source(site.id, id)
-            .await?
-            .ok_or(EditError::NotFound)?;
-        let revs = state.inner.editor.revisions(id).await?;
-        let shown_id = q.rev.or(revs.first().map(|r| r.id)).unwrap_or(0);
-        let (mut lines, mut shown) = (Vec::new(), None);
-        if let Some(pos) = revs.iter().position(|r| r.id == shown_id) {
-            let this = &revs[pos];
-            shown =
-                Some(context! { when => date::iso_second(this.saved_at), by => &this.saved_by });
-            let empty = store::Revision {
-                title: String::new(),
-                slug: String::new(),
-                summary: String::new(),
-                body_md: String::new(),
-                ..this.clone()
-            };
-            let before = revs.get(pos + 1).unwrap_or(&empty);
-            lines = diff(before, this);
-        }
-        let rows: Vec<RevRow> = revs
-            .iter()
-            .map(|r| RevRow {
-                id: r.id,
-                when: date::iso_second(r.saved_at),
-                by: r.saved_by.clone(),
-                title: r.title.clone(),
-                slug: r.slug.clone(),
-                published: r.published,
-            })
-            .collect();
-        let ctx = context! {
-            site => Value::from(Serde(&site)),
-            page => Value::from(Serde(&page)),
-            revisions => Value::from(Serde(&rows)),
-            diff => Value::from(Serde(&lines)),
-            shown,
-            shown_id,
-        };
-        Ok::<_, EditError>(state.inner.views.page(
-            StatusCode::OK,
-            "history.html",
-            Some(s),
-            "pages",
-            ctx,
-        ))
-    }
-    .await;
-    result.unwrap_or_else(|e| error_page(&state, e))
-}
-
-#[derive(Deserialize)]
-pub(super) struct RevForm {
-    #[serde(default)]
-    site: String,
-    #[serde(default)]
-    rev: i64,
-}
-
-pub(super) async fn restore_revision(
-    State(state): State<AdminState>,
-    Extension(visitor): Extension<Visitor>,
-    Form(f): Form<RevForm>,
-) -> Response {
-    let result = async {
-        let s = session(&visitor)?;
-        let (site, _) = site(&state, &visitor, Some(&f.site)).await?;
-        let id = match state
-            .inner
-            .editor
-            .restore_revision(site.id, f.rev, &s.user.name)
-            .await
-        {
-            Ok(id) => id,
-            Err(store::Error::Invalid { .. }) => return Err(EditError::NotFound),
-            Err(e) => return Err(e.into()),
-        };
-        let detail = format!("{}: page {id} to revision {}", site.name, f.rev);
-        state
-            .audit(&visitor, "page.revision_restore", &detail)
-            .await?;
-        state.content_changed().await;
-        Ok(Redirect::to(&format!(
-            "{}/pages/edit?site={}&id={id}&done=reverted",
-            state.base(),
-            site.name
-        ))
-        .into_response())
-    }
-    .await;
-    result.unwrap_or_else(|e| error_page(&state, e))
-}
-
-pub(super) async fn menu(
-    State(state): State<AdminState>,
-    Extension(visitor): Extension<Visitor>,
-    Query(q): Query<SiteQuery>,
-) -> Response {
-    let result = async {
-        let s = session(&visitor)?;
-        let (site, _) = site(&state, &visitor, q.site.as_deref()).await?;
-        let items = state.inner.editor.menu(site.id).await?;
-        let text: Vec<String> = items
-            .iter()
-            .map(|i| format!("{} | {}", i.label, i.href))
-            .collect();
-        let ctx = context! {
-            site => Value::from(Serde(&site)),
-            items => text.join("\n"),
-            notice => done_notice(q.done.as_deref()),
-        };
-        Ok::<_, EditError>(state.inner.views.page(
-            StatusCode::OK,
-            "menu.html",
-            Some(s),
-            "pages",
-            ctx,
-        ))
-    }
-    .await;
-    result.unwrap_or_else(|e| error_page(&state, e))
-}
-
-#[derive(Deserialize)]
-pub(super) struct MenuForm {
-    #[serde(default)]
-    site: String,
-    #[serde(default)]
-    items: String,
-}
-
-/// Parses `Label | /path` lines; links go to a path on the site or an `https://` address.
-pub(super) fn parse_menu(text: &str) -> Result<Vec<MenuItem>, String> {
-    let mut items = Vec::new();
-    for (n, line) in text
-        .lines()
-        .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty())
-    {
-        let Some((label, href)) = line.split_once('|') else {
-            return Err(format!("line {}: write it as Label | /path", n + 1));
-        };
-        let (label, href) = (label.trim(), href.trim());
-        let href_ok =
-            (href.starts_with('/') && !href.starts_with("//")) || href.starts_with("https://");
-        if label.is_empty()
-            || label.chars().count() > 60
-            || !href_ok
-            || href.len() > 500
-            || href.contains(char::is_whitespace)
-        {
-            return Err(format!(
-                "line {}: a label of at most 60 characters and a link to /path or https://…",
-                n + 1
-            ));
-        }
-        items.push(MenuItem {
-            label: label.into(),
-            href: href.into(),
-        });
-    }
-    if items.len() > 30 {
-        return Err("at most 30 menu items".into());
-    }
-    Ok(items)
-}
-
-pub(super) async fn save_menu(
-    State(state): State<AdminState>,
-    Extension(visitor): Extension<Visitor>,
-    Form(f): Form<MenuForm>,
-) -> Response {
-    let result = async {
-        let s = session(&visitor)?;
-        let (site, _) = site(&state, &visitor, Some(&f.site)).await?;
-        let items = match parse_menu(&f.items) {
-            Ok(items) => items,
-            Err(msg) => {
-                let ctx = context! { site => Value::from(Serde(&site)), items => &f.items, error => format!("Not saved: {msg}.") };
-                return Ok(state.inner.views.page(StatusCode::BAD_REQUEST, "menu.html", Some(s), "pages", ctx));
-            }
-        };
-        state.inner.editor.set_menu(site.id, &items).await?;
-        let detail = format!("{}: {} items", site.name, items.len());
-        state.audit(&visitor, "menu.save", &detail).await?;
-        state.content_changed().await;
-        Ok::<_, EditError>(Redirect::to(&format!("{}/menu?site={}&done=menu", state.base(), site.name)).into_response())
-    }
-    .await;
-    result.unwrap_or_else(|e| error_page(&state, e))
-}
-
 pub(super) async fn script() -> Response {
     let mut res = SCRIPT.into_response();
     res.headers_mut().insert(
@@ -815,29 +555,4 @@ pub(super) async fn script() -> Response {
         HeaderValue::from_static("text/javascript; charset=utf-8"),
     );
     res
-}
-
-#[cfg(test)]
-mod tests {
-    use super::parse_menu;
-
-    #[test]
-    fn menus() {
-        let items =
-            parse_menu("Home | /\n\n About us | /about \nShop | https://shop.example/").unwrap();
-        assert_eq!(items.len(), 3);
-        assert_eq!(
-            (items[1].label.as_str(), items[1].href.as_str()),
-            ("About us", "/about")
-        );
-        for bad in [
-            "Home /",
-            "Evil | javascript:alert(1)",
-            "X | //evil.example",
-            " | /",
-            "X | http://plain.example",
-        ] {
-            assert!(parse_menu(bad).is_err(), "{bad}");
-        }
-    }
 }
