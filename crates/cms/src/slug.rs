@@ -14,33 +14,16 @@ pub fn from_title(title: &str) -> String {
                 out_push(&mut out, &mut hyphen, c.encode_utf8(&mut b));
                 continue;
             }
-            'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'ā' | 'ă' | 'ą' => "a",
-            'æ' => "ae",
-            'ç' | 'ć' | 'č' => "c",
-            'ď' | 'đ' | 'ð' => "d",
-            'è' | 'é' | 'ê' | 'ë' | 'ē' | 'ė' | 'ę' | 'ě' => "e",
-            'ğ' => "g",
-            'ì' | 'í' | 'î' | 'ï' | 'ī' | 'į' | 'ı' => "i",
-            'ĳ' => "ij",
-            'ł' | 'ľ' | 'ĺ' => "l",
-            'ñ' | 'ń' | 'ň' => "n",
-            'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' | 'ō' | 'ő' => "o",
-            'œ' => "oe",
-            'ř' | 'ŕ' => "r",
-            'ś' | 'š' | 'ş' | 'ș' => "s",
-            'ß' => "ss",
-            'ť' | 'ţ' | 'ț' => "t",
-            'ù' | 'ú' | 'û' | 'ü' | 'ū' | 'ů' | 'ű' | 'ų' => "u",
-            'ý' | 'ÿ' => "y",
-            'ź' | 'ż' | 'ž' => "z",
-            'þ' => "th",
             // An apostrophe joins (`zo'n` → `zon`, `Anne's` → `annes`).
             '\'' | '’' => continue,
             '&' => "en",
-            _ => {
-                hyphen = !out.is_empty();
-                continue;
-            }
+            c => match plain_of(c) {
+                Some(p) => p,
+                None => {
+                    hyphen = !out.is_empty();
+                    continue;
+                }
+            },
         };
         out_push(&mut out, &mut hyphen, plain);
     }
@@ -49,6 +32,46 @@ pub fn from_title(title: &str) -> String {
         cut.pop();
     }
     if cut.is_empty() { "page".into() } else { cut }
+}
+
+/// The plain letters of an accented one (`ë` → `e`, `ĳ` → `ij`); `None` for anything else.
+fn plain_of(c: char) -> Option<&'static str> {
+    Some(match c {
+        'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'ā' | 'ă' | 'ą' => "a",
+        'æ' => "ae",
+        'ç' | 'ć' | 'č' => "c",
+        'ď' | 'đ' | 'ð' => "d",
+        'è' | 'é' | 'ê' | 'ë' | 'ē' | 'ė' | 'ę' | 'ě' => "e",
+        'ğ' => "g",
+        'ì' | 'í' | 'î' | 'ï' | 'ī' | 'į' | 'ı' => "i",
+        'ĳ' => "ij",
+        'ł' | 'ľ' | 'ĺ' => "l",
+        'ñ' | 'ń' | 'ň' => "n",
+        'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' | 'ō' | 'ő' => "o",
+        'œ' => "oe",
+        'ř' | 'ŕ' => "r",
+        'ś' | 'š' | 'ş' | 'ș' => "s",
+        'ß' => "ss",
+        'ť' | 'ţ' | 'ț' => "t",
+        'ù' | 'ú' | 'û' | 'ü' | 'ū' | 'ů' | 'ű' | 'ų' => "u",
+        'ý' | 'ÿ' => "y",
+        'ź' | 'ż' | 'ž' => "z",
+        'þ' => "th",
+        _ => return None,
+    })
+}
+
+/// `text` lower-cased without accents, for searching the way people type: `belgie` finds
+/// `België`, `CAFE` finds `café`. Other characters stay as they are.
+pub fn fold(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars().flat_map(char::to_lowercase) {
+        match plain_of(c) {
+            Some(p) => out.push_str(p),
+            None => out.push(c),
+        }
+    }
+    out
 }
 
 /// Appends `s`, after one hyphen if a separator came before it.
@@ -62,7 +85,7 @@ fn out_push(out: &mut String, hyphen: &mut bool, s: &str) {
 
 #[cfg(test)]
 mod tests {
-    use super::from_title;
+    use super::{fold, from_title};
 
     #[test]
     fn dutch_titles() {
@@ -85,5 +108,9 @@ mod tests {
         );
         assert_eq!(from_title(&"Lang ".repeat(40)).len(), 79);
         assert!(!from_title(&"Lang ".repeat(40)).ends_with('-'));
+        assert_eq!(
+            fold("Zomerfeest in België, CAFÉ!"),
+            "zomerfeest in belgie, cafe!"
+        );
     }
 }

@@ -96,6 +96,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0014_user_sites.sql"),
         mysql: include_str!("../migrations/mysql/0014_user_sites.sql"),
     },
+    Migration {
+        version: 15,
+        name: "0015_submission_states",
+        sqlite: include_str!("../migrations/sqlite/0015_submission_states.sql"),
+        mysql: include_str!("../migrations/mysql/0015_submission_states.sql"),
+    },
 ];
 
 /// The schema version this binary expects.

@@ -49,6 +49,7 @@ const EDITOR_TABLES: &[&str] = &[
     "content_version",
     "users",
     "user_sites",
+    "submission_states",
     "sessions",
     "recovery_codes",
     "settings",

@@ -1,4 +1,4 @@
-//! Which sites an editor may edit. Administrators edit every site; an editor only the sites an
+//! Which sites an editor may edit, and what editors did with the messages of their sites. Administrators edit every site; an editor only the sites an
 //! administrator granted, so one Bolwerk can host several customers with each customer's
 //! volunteers confined to their own site.
 
@@ -32,6 +32,45 @@ impl Editor {
                 .bind(site_id)
                 .execute(&mut *tx)
                 .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+impl Editor {
+    /// What editors did with each message that is not new (`read` or `done`), by message id.
+    pub async fn submission_states(&self) -> Result<std::collections::HashMap<i64, String>> {
+        let rows = sqlx::query("SELECT submission_id, state FROM submission_states")
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+            .collect()
+    }
+
+    /// Marks a message `read` or `done`, or new again (`None`).
+    pub async fn set_submission_state(
+        &self,
+        submission_id: i64,
+        state: Option<&str>,
+        by: &str,
+    ) -> Result<()> {
+        let mut tx = crate::begin_write(self.pool()).await?;
+        sqlx::query("DELETE FROM submission_states WHERE submission_id = ?")
+            .bind(submission_id)
+            .execute(&mut *tx)
+            .await?;
+        if let Some(state) = state {
+            sqlx::query(
+                "INSERT INTO submission_states (submission_id, state, changed_at, changed_by) VALUES (?, ?, ?, ?)",
+            )
+            .bind(submission_id)
+            .bind(state)
+            .bind(crate::now())
+            .bind(by)
+            .execute(&mut *tx)
+            .await?;
         }
         tx.commit().await?;
         Ok(())

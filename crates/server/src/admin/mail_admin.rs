@@ -92,50 +92,6 @@ impl MailAdmin {
     }
 }
 
-/// The submissions of every site's forms, newest first.
-pub(super) async fn inbox(
-    State(state): State<AdminState>,
-    Extension(visitor): Extension<Visitor>,
-) -> PageResult {
-    let s = session_of(&visitor)?;
-    // An editor sees the messages of the sites open to them only.
-    let editor = &state.inner.editor;
-    let messages = if s.user.role == store::Role::Admin {
-        editor.submissions(None, 300).await?
-    } else {
-        let granted = editor.sites_of(s.user.id).await?;
-        let mut all = Vec::new();
-        for site in editor.sites().await? {
-            if granted.contains(&site.id) {
-                all.extend(editor.submissions(Some(&site.name), 300).await?);
-            }
-        }
-        all.sort_by_key(|m| std::cmp::Reverse((m.at, m.id)));
-        all.truncate(300);
-        all
-    };
-    let rows: Vec<_> = messages
-        .into_iter()
-        .map(|m| {
-            context! {
-                at => date::iso_minute(m.at),
-                site => m.site,
-                form => m.form,
-                ip => m.client_ip.unwrap_or_default(),
-                fields => m.fields.into_iter().map(|(_, label, value)| context! { label, value }).collect::<Vec<_>>(),
-                mail => m.mail_state,
-            }
-        })
-        .collect();
-    Ok(state.inner.views.page(
-        axum::http::StatusCode::OK,
-        "inbox.html",
-        Some(s),
-        "inbox",
-        context! { rows },
-    ))
-}
-
 pub(super) async fn overview(
     State(state): State<AdminState>,
     Extension(visitor): Extension<Visitor>,

@@ -8,6 +8,7 @@ mod content;
 pub mod dns;
 mod guard;
 mod history;
+mod inbox;
 pub mod mail_admin;
 mod media;
 mod menu;
@@ -313,7 +314,8 @@ admin_routes! {
     post "/dns/check" Admin => dns::check;
     get "/check" Admin => selfcheck::overview;
     post "/check/run" Admin => selfcheck::run;
-    get "/inbox" Editor => mail_admin::inbox;
+    get "/inbox" Editor => inbox::inbox;
+    post "/inbox/state" Editor => inbox::set_state;
     get "/mail" Admin => mail_admin::overview;
     get "/mail/check" Admin => mail_admin::check;
     post "/mail/requeue" Admin => mail_admin::requeue;

@@ -6,6 +6,7 @@ mod content;
 mod csrf;
 mod dashboard;
 mod history;
+mod inbox;
 mod login;
 mod mail;
 mod media;

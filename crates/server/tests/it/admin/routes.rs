@@ -94,6 +94,7 @@ const EXPECTED: &[(&str, &str, Access, u16, u16, u16)] = &[
     ("get", "/check", Access::Admin, 303, 403, 200),
     ("post", "/check/run", Access::Admin, 403, 403, 200),
     ("get", "/inbox", Access::Editor, 303, 200, 200),
+    ("post", "/inbox/state", Access::Editor, 403, 400, 400),
     ("get", "/mail", Access::Admin, 303, 403, 200),
     ("get", "/mail/check", Access::Admin, 303, 403, 200),
     ("post", "/mail/requeue", Access::Admin, 403, 403, 400),

@@ -268,6 +268,7 @@ async fn every_editor_route_answers_for_another_site_as_for_none() {
         "/sessions/revoke",
         "/sessions/revoke-others",
         "/inbox",
+        "/inbox/state",
         "/pages/preview",
     ];
     let s = two_sites().await;
