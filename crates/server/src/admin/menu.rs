@@ -24,9 +24,11 @@ pub(super) async fn menu(
             .iter()
             .map(|i| format!("{} | {}", i.label, i.href))
             .collect();
+        let pages = state.inner.editor.pages(site.id).await?;
         let ctx = context! {
             site => Value::from(Serde(&site)),
             items => text.join("\n"),
+            pages => Value::from(Serde(&page_links(&pages))),
             notice => done_notice(q.done.as_deref()),
         };
         Ok::<_, EditError>(state.inner.views.page(
@@ -85,6 +87,42 @@ pub(super) fn parse_menu(text: &str) -> Result<Vec<MenuItem>, String> {
     Ok(items)
 }
 
+/// Paths the site serves without a page of that path.
+const BUILT_IN: [&str; 3] = ["/news", "/feed.xml", "/sitemap.xml"];
+
+/// Refuses a menu item that links to a path of the site where no page is (`slugs`: the site's
+/// pages, drafts included: a draft may be published before the menu is seen).
+fn missing_pages(items: &[MenuItem], slugs: &[&str]) -> Result<(), String> {
+    for item in items.iter().filter(|i| i.href.starts_with('/')) {
+        let path = item.href.split(['#', '?']).next().unwrap_or("/");
+        let path = if path.len() > 1 {
+            path.trim_end_matches('/')
+        } else {
+            path
+        };
+        if !slugs.contains(&path) && !BUILT_IN.contains(&path) {
+            return Err(format!(
+                "“{}” links to {path}, where the site has no page; make the page first, or correct the path",
+                item.label
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The site's pages as `(title, path)`, for picking menu items.
+fn page_links(pages: &[store::PageSummary]) -> Vec<(String, String)> {
+    let mut links: Vec<(String, String)> = pages
+        .iter()
+        .filter(|p| p.kind == store::PageKind::Page)
+        .map(|p| (p.title.clone(), p.slug.clone()))
+        .collect();
+    if !links.iter().any(|(_, slug)| slug == "/news") {
+        links.push(("News".into(), "/news".into()));
+    }
+    links
+}
+
 pub(super) async fn save_menu(
     State(state): State<AdminState>,
     Extension(visitor): Extension<Visitor>,
@@ -93,18 +131,41 @@ pub(super) async fn save_menu(
     let result = async {
         let s = session(&visitor)?;
         let (site, _) = site(&state, &visitor, Some(&f.site)).await?;
-        let items = match parse_menu(&f.items) {
+        let pages = state.inner.editor.pages(site.id).await?;
+        let checked = parse_menu(&f.items).and_then(|items| {
+            let slugs: Vec<&str> = pages.iter().map(|p| p.slug.as_str()).collect();
+            missing_pages(&items, &slugs).map(|()| items)
+        });
+        let items = match checked {
             Ok(items) => items,
             Err(msg) => {
-                let ctx = context! { site => Value::from(Serde(&site)), items => &f.items, error => format!("Not saved: {msg}.") };
-                return Ok(state.inner.views.page(StatusCode::BAD_REQUEST, "menu.html", Some(s), "pages", ctx));
+                let ctx = context! {
+                    site => Value::from(Serde(&site)),
+                    items => &f.items,
+                    pages => Value::from(Serde(&page_links(&pages))),
+                    error => format!("Not saved: {msg}."),
+                };
+                return Ok(state.inner.views.page(
+                    StatusCode::BAD_REQUEST,
+                    "menu.html",
+                    Some(s),
+                    "pages",
+                    ctx,
+                ));
             }
         };
         state.inner.editor.set_menu(site.id, &items).await?;
         let detail = format!("{}: {} items", site.name, items.len());
         state.audit(&visitor, "menu.save", &detail).await?;
         state.content_changed().await;
-        Ok::<_, EditError>(Redirect::to(&format!("{}/menu?site={}&done=menu", state.base(), site.name)).into_response())
+        Ok::<_, EditError>(
+            Redirect::to(&format!(
+                "{}/menu?site={}&done=menu",
+                state.base(),
+                site.name
+            ))
+            .into_response(),
+        )
     }
     .await;
     result.unwrap_or_else(|e| error_page(&state, e))
@@ -112,7 +173,7 @@ pub(super) async fn save_menu(
 
 #[cfg(test)]
 mod tests {
-    use super::parse_menu;
+    use super::{missing_pages, parse_menu};
 
     #[test]
     fn menus() {
@@ -132,5 +193,11 @@ mod tests {
         ] {
             assert!(parse_menu(bad).is_err(), "{bad}");
         }
+        let items =
+            parse_menu("Home | /\nAbout | /about/#team\nNews | /news\nShop | https://x.example/")
+                .unwrap();
+        assert!(missing_pages(&items, &["/", "/about"]).is_ok());
+        let e = missing_pages(&items, &["/"]).unwrap_err();
+        assert!(e.contains("“About” links to /about"), "{e}");
     }
 }

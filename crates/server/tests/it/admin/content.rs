@@ -285,6 +285,28 @@ async fn menu_editing() {
         )
         .await;
     assert_eq!(res.status(), 400);
+    // A link to a path where the site has no page is refused, saying which.
+    let res = b
+        .post(
+            "/menu",
+            &[
+                ("csrf", &csrf),
+                ("site", "demo"),
+                ("items", "Home | /\nVacatures | /vacatures"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 400);
+    let page = res.text().await.unwrap();
+    assert!(
+        page.contains("“Vacatures” links to &#x2f;vacatures, where the site has no page"),
+        "{page}"
+    );
+    assert!(
+        page.contains("About us | &#x2f;about"),
+        "the pages to pick from: {page}"
+    );
+    assert_eq!(page.matches("News | &#x2f;news").count(), 1, "{page}");
     let res = b
         .post(
             "/menu",
