@@ -12,6 +12,7 @@ pub mod excerpt;
 pub mod feed;
 pub mod form;
 pub mod markdown;
+pub mod preview;
 pub mod robots;
 pub mod security_txt;
 mod site;

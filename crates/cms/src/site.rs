@@ -227,6 +227,30 @@ impl Cms {
         Ok(Some(self.theme.form(&chrome, form, page.as_ref())?))
     }
 
+    /// A page as it is saved (a draft, or scheduled), on the real theme with the site's menu,
+    /// for a preview link; never cached. `None` when the site is gone.
+    pub async fn draft(
+        &self,
+        site_id: i64,
+        host: &str,
+        page: &Page,
+    ) -> Result<Option<String>, Error> {
+        let Some(site) = self.reader.site(site_id).await? else {
+            return Ok(None);
+        };
+        let menu = self.reader.menu(site_id).await?;
+        let chrome = Chrome {
+            site: &site,
+            menu: &menu,
+            host,
+            year: crate::date::year(self.now()),
+        };
+        Ok(Some(match page.kind {
+            PageKind::Post => self.theme.post(&chrome, page)?,
+            PageKind::Page => self.theme.page(&chrome, page, &[])?,
+        }))
+    }
+
     /// The site's title and name, for mails about it.
     pub async fn site(&self, site_id: i64) -> Result<Option<store::Site>, Error> {
         Ok(self.reader.site(site_id).await?)

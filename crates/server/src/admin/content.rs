@@ -191,6 +191,8 @@ struct Draft {
     date: String,
     /// `HH:MM` (UTC) of the publication, with `date`.
     time: String,
+    /// A link that shows the saved page on the site for half an hour, draft or not.
+    preview_link: Option<String>,
 }
 
 fn render_editor(
@@ -275,8 +277,12 @@ pub(super) async fn edit(
                 Redirect::to(&format!("{}/trash?site={}", state.base(), site.name)).into_response(),
             );
         }
+        let token = super::preview::key(&state)
+            .await?
+            .sign(site.id, p.id, state.now());
         let draft = Draft {
             id: Some(p.id),
+            preview_link: Some(format!("{}/preview/{token}", state.base())),
             kind: p.kind.as_str(),
             date: p.published_at.map(date::iso).unwrap_or_default(),
             time: p.published_at.map(date::hour_minute).unwrap_or_default(),
@@ -360,6 +366,7 @@ pub(super) async fn save(
             published: f.published.as_deref() == Some("on"),
             date: f.date.clone(),
             time: f.time.clone(),
+            preview_link: None,
         };
         if f.action == "preview" {
             return Ok(render_editor(

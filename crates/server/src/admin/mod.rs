@@ -13,6 +13,7 @@ pub mod mail_admin;
 mod media;
 mod menu;
 mod pages;
+mod preview;
 mod reset;
 mod second_factor;
 mod security;
@@ -275,6 +276,7 @@ admin_routes! {
     get "/pages/edit" Editor => content::edit;
     post "/pages/save" Editor => content::save;
     post "/pages/preview" Editor => content::preview;
+    get "/preview/{token}" Anyone => preview::show;
     post "/pages/trash" Editor => content::trash;
     post "/pages/restore" Editor => content::restore;
     get "/pages/history" Editor => history::history;

@@ -38,6 +38,8 @@ const EXPECTED: &[(&str, &str, Access, u16, u16, u16)] = &[
     ("get", "/pages/edit", Access::Editor, 303, 404, 404),
     ("post", "/pages/save", Access::Editor, 403, 400, 400),
     ("post", "/pages/preview", Access::Editor, 403, 200, 200),
+    // Not a valid link: as if there were no such page, for everyone.
+    ("get", "/preview/{token}", Access::Anyone, 404, 404, 404),
     ("post", "/pages/trash", Access::Editor, 403, 404, 404),
     ("post", "/pages/restore", Access::Editor, 403, 404, 404),
     ("get", "/pages/history", Access::Editor, 303, 404, 404),

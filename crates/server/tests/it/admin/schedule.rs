@@ -108,3 +108,68 @@ async fn a_page_without_a_date_goes_live_at_once_and_a_bad_date_is_refused() {
     })
     .await;
 }
+
+/// A draft seen on the real theme through a signed link that works for half an hour, for
+/// anyone who has it, without a cookie; a changed, expired or trashed one shows nothing.
+#[tokio::test]
+async fn a_preview_link_shows_the_draft_for_half_an_hour() {
+    let s = TestServer::start().await;
+    let b = signed_in(&s, "anneke", Role::Editor).await;
+    let csrf = b.csrf().await;
+    let res = b
+        .post(
+            "/pages/save",
+            &[
+                ("csrf", &csrf),
+                ("site", "demo"),
+                ("action", "save"),
+                ("kind", "page"),
+                ("slug", "/plannen-2027"),
+                ("title", "Plannen voor 2027"),
+                ("body", "Een **nieuwe** moestuin."),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let edit_path = super::location(&res).replace("/_admin", "");
+    assert_eq!(s.get("/plannen-2027").await.status(), 404, "a draft");
+    let (_, edit) = b.get_text(&edit_path).await;
+    let link = edit
+        .split("href=\"")
+        .find(|h| {
+            h.starts_with("&#x2f;_admin&#x2f;preview&#x2f;") || h.starts_with("/_admin/preview/")
+        })
+        .and_then(|h| h.split('"').next())
+        .expect("a preview link")
+        .replace("&#x2f;", "/");
+    // Someone without an account or cookie opens it.
+    let url = link.replace("/_admin", "");
+    let stranger = s.browser();
+    let res = stranger.get(&url).await;
+    assert_eq!(res.status(), 200);
+    assert!(res.headers().get("set-cookie").is_none());
+    assert_eq!(res.headers()["cache-control"], "no-store");
+    assert_eq!(res.headers()["x-robots-tag"], "noindex, nofollow");
+    let html = res.text().await.unwrap();
+    assert!(html.contains("Plannen voor 2027"), "{html}");
+    assert!(html.contains("<strong>nieuwe</strong>"), "rendered: {html}");
+    assert!(
+        html.contains("/assets/site.css"),
+        "the site's own theme: {html}"
+    );
+    // Changed by one character: nothing.
+    let forged = format!("{}x", url);
+    assert_eq!(stranger.get(&forged).await.status(), 404);
+    let other_page = url.replacen("/preview/1.", "/preview/1.9", 1);
+    assert_eq!(stranger.get(&other_page).await.status(), 404);
+    // Half an hour later: nothing.
+    s.clock.advance(31 * 60);
+    let res = stranger.get(&url).await;
+    assert_eq!(res.status(), 404);
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("preview links work for half an hour")
+    );
+}

@@ -1,0 +1,94 @@
+//! Short-lived signed links to a page as it is saved, published or not: an editor sees a draft
+//! on the real theme, or sends the link to a colleague, without an account or a cookie. The
+//! link names the page and when it stops working, signed with the server's key; nothing else
+//! opens a draft.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
+
+/// How long a preview link works.
+pub const LIFETIME_S: i64 = 30 * 60;
+
+/// Signs and checks preview links with one secret.
+pub struct PreviewKey {
+    key: ring::hmac::Key,
+}
+
+impl std::fmt::Debug for PreviewKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PreviewKey(..)")
+    }
+}
+
+fn mac_input(site_id: i64, page_id: i64, expires: i64) -> Vec<u8> {
+    format!("bolwerk-preview-v1\0{site_id}\0{page_id}\0{expires}").into_bytes()
+}
+
+impl PreviewKey {
+    /// The key of a stored secret (as [`crate::form::Tokens::new_secret`] makes them);
+    /// `None` when it is not one.
+    pub fn from_stored(secret: &str) -> Option<PreviewKey> {
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(secret.trim())
+            .ok()?;
+        (bytes.len() >= 32).then(|| PreviewKey {
+            key: ring::hmac::Key::new(ring::hmac::HMAC_SHA256, &bytes),
+        })
+    }
+
+    /// A link token for page `page_id` of site `site_id`, working until `now + LIFETIME_S`.
+    pub fn sign(&self, site_id: i64, page_id: i64, now: i64) -> String {
+        let expires = now.saturating_add(LIFETIME_S);
+        let tag = ring::hmac::sign(&self.key, &mac_input(site_id, page_id, expires));
+        format!("{site_id}.{page_id}.{expires}.{}", B64.encode(tag.as_ref()))
+    }
+
+    /// The `(site_id, page_id)` a token opens at `now`; `None` when it is not ours, altered,
+    /// or expired.
+    pub fn check(&self, token: &str, now: i64) -> Option<(i64, i64)> {
+        if token.len() > 200 {
+            return None;
+        }
+        let mut parts = token.split('.');
+        let site_id: i64 = parts.next()?.parse().ok()?;
+        let page_id: i64 = parts.next()?.parse().ok()?;
+        let expires: i64 = parts.next()?.parse().ok()?;
+        let mac = B64.decode(parts.next()?).ok()?;
+        if parts.next().is_some() || now > expires {
+            return None;
+        }
+        ring::hmac::verify(&self.key, &mac_input(site_id, page_id, expires), &mac).ok()?;
+        Some((site_id, page_id))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn links_open_one_page_for_half_an_hour() {
+        let secret = crate::form::Tokens::new_secret().unwrap();
+        let key = PreviewKey::from_stored(&secret).unwrap();
+        let t = key.sign(1, 42, 1_000);
+        assert_eq!(key.check(&t, 1_000), Some((1, 42)));
+        assert_eq!(key.check(&t, 1_000 + LIFETIME_S), Some((1, 42)));
+        assert_eq!(key.check(&t, 1_001 + LIFETIME_S), None, "expired");
+        // Another page, site or expiry with the same signature: refused.
+        let mac = t.rsplit('.').next().unwrap();
+        for forged in [
+            format!("1.43.{}.{mac}", 1_000 + LIFETIME_S),
+            format!("2.42.{}.{mac}", 1_000 + LIFETIME_S),
+            format!("1.42.{}.{mac}", 9_999_999),
+            format!("{t}.x"),
+            "1.42".into(),
+            String::new(),
+        ] {
+            assert_eq!(key.check(&forged, 1_000), None, "{forged}");
+        }
+        let other = PreviewKey::from_stored(&crate::form::Tokens::new_secret().unwrap()).unwrap();
+        assert_eq!(other.check(&t, 1_000), None, "another server's key");
+        assert!(PreviewKey::from_stored("short").is_none());
+    }
+}

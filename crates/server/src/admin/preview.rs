@@ -1,0 +1,94 @@
+//! Preview links: a page as it is saved, draft or scheduled, on the real theme, opened by a
+//! signed link that works for half an hour ([`cms::preview`]), without an account or a
+//! cookie. The link is made on the editor's page; the key is shared by all nodes through the
+//! database.
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use cms::preview::PreviewKey;
+
+use super::AdminState;
+
+/// Setting under which the preview key is kept.
+const KEY_SETTING: &str = "preview_key";
+
+/// The preview key, made on first use.
+pub(super) async fn key(state: &AdminState) -> Result<PreviewKey, store::Error> {
+    let editor = &state.inner.editor;
+    if let Some(k) = editor
+        .setting(KEY_SETTING)
+        .await?
+        .and_then(|k| PreviewKey::from_stored(&k))
+    {
+        return Ok(k);
+    }
+    if let Some(secret) = cms::form::Tokens::new_secret() {
+        // Only if there is none: another node may have stored its own a moment before.
+        editor.set_setting_once(KEY_SETTING, &secret).await?;
+    }
+    let stored = editor.setting(KEY_SETTING).await?.unwrap_or_default();
+    PreviewKey::from_stored(&stored).ok_or(store::Error::Invalid {
+        field: "preview_key",
+        reason: "no usable preview key".into(),
+    })
+}
+
+/// The page a valid link names, rendered on the site's theme; 404 for anything else (an
+/// expired, altered or foreign link looks like no page at all).
+pub(super) async fn show(
+    State(state): State<AdminState>,
+    Path(token): Path<String>,
+    uri: axum::http::Uri,
+    headers: axum::http::HeaderMap,
+) -> Response {
+    let not_found = || {
+        state.inner.views.error(
+            StatusCode::NOT_FOUND,
+            "Not found",
+            "This preview link does not work (any more): preview links work for half an hour. Ask for a new one.",
+        )
+    };
+    let Ok(key) = key(&state).await else {
+        return not_found();
+    };
+    let Some((site_id, page_id)) = key.check(&token, state.now()) else {
+        return not_found();
+    };
+    let source = match state.inner.editor.page_source(site_id, page_id).await {
+        Ok(Some(p)) if p.deleted_at.is_none() => p,
+        _ => return not_found(),
+    };
+    let page = store::Page {
+        id: source.id,
+        kind: source.kind,
+        slug: source.slug,
+        title: source.title,
+        summary: source.summary,
+        body_md: source.body_md,
+        published_at: source.published_at,
+        updated_at: source.updated_at,
+    };
+    let host = crate::routes::request_host(&uri, &headers).unwrap_or_default();
+    match state.inner.cms.draft(site_id, &host, &page).await {
+        Ok(Some(html)) => {
+            let mut res = Html(html).into_response();
+            let h = res.headers_mut();
+            h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            h.insert(
+                header::HeaderName::from_static("x-robots-tag"),
+                HeaderValue::from_static("noindex, nofollow"),
+            );
+            res
+        }
+        Ok(None) => not_found(),
+        Err(e) => {
+            tracing::error!(error = %e, "a preview could not be rendered");
+            state.inner.views.error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Something went wrong",
+                "Please try again.",
+            )
+        }
+    }
+}
