@@ -26,6 +26,8 @@ pub struct Media {
     pub quarantined: Option<String>,
     /// What was removed from the image at upload, in words ("the GPS position, ...").
     pub metadata_removed: Option<String>,
+    /// What the image shows, for people who cannot see it.
+    pub alt: String,
 }
 
 /// A file to index.
@@ -45,6 +47,8 @@ pub struct NewMedia<'a> {
     pub scanned_with: Option<&'a str>,
     /// What was removed from the image, in words; `None`: nothing.
     pub metadata_removed: Option<&'a str>,
+    /// What the image shows (empty for documents).
+    pub alt: &'a str,
 }
 
 /// The daily signature number in a version key (`1.4.6/27480` → 27480).
@@ -108,7 +112,7 @@ pub struct ScanCounts {
 /// The columns [`media_row`] reads, in its order (a macro, so queries stay static strings).
 macro_rules! media_columns {
     () => {
-        "id, stored_name, original_name, content_type, size, uploaded_at, uploaded_by, quarantine_reason, metadata_removed"
+        "id, stored_name, original_name, content_type, size, uploaded_at, uploaded_by, quarantine_reason, metadata_removed, alt"
     };
 }
 
@@ -123,6 +127,7 @@ fn media_row(r: &sqlx::any::AnyRow) -> Result<Media> {
         uploaded_by: r.try_get(6)?,
         quarantined: r.try_get(7)?,
         metadata_removed: r.try_get(8)?,
+        alt: r.try_get(9)?,
     })
 }
 
@@ -130,8 +135,8 @@ impl Editor {
     /// Indexes an uploaded file (written to disk before).
     pub async fn add_media(&self, site_id: i64, m: &NewMedia<'_>) -> Result<()> {
         sqlx::query(
-            "INSERT INTO media (site_id, stored_name, original_name, content_type, size, uploaded_at, uploaded_by, scanned_with, scanned_daily, metadata_removed) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO media (site_id, stored_name, original_name, content_type, size, uploaded_at, uploaded_by, scanned_with, scanned_daily, metadata_removed, alt) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(site_id)
         .bind(m.stored_name)
@@ -143,6 +148,7 @@ impl Editor {
         .bind(m.scanned_with)
         .bind(m.scanned_with.and_then(daily_of))
         .bind(m.metadata_removed)
+        .bind(m.alt)
         .execute(self.pool())
         .await?;
         Ok(())
@@ -222,6 +228,20 @@ impl Editor {
                 })
             })
             .collect()
+    }
+
+    /// Changes what an image of `site_id` shows, in words. False if there is no such file.
+    pub async fn set_media_alt(&self, site_id: i64, id: i64, alt: &str) -> Result<bool> {
+        let n = sqlx::query(
+            "UPDATE media SET alt = ? WHERE id = ? AND site_id = ? AND deleted_at IS NULL",
+        )
+        .bind(alt)
+        .bind(id)
+        .bind(site_id)
+        .execute(self.pool())
+        .await?
+        .rows_affected();
+        Ok(n == 1)
     }
 
     /// Records that a file was found clean by `signatures`.

@@ -102,6 +102,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0015_submission_states.sql"),
         mysql: include_str!("../migrations/mysql/0015_submission_states.sql"),
     },
+    Migration {
+        version: 16,
+        name: "0016_media_alt",
+        sqlite: include_str!("../migrations/sqlite/0016_media_alt.sql"),
+        mysql: include_str!("../migrations/mysql/0016_media_alt.sql"),
+    },
 ];
 
 /// The schema version this binary expects.

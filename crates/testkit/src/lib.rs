@@ -465,14 +465,33 @@ fn form_encode(form: &[(&str, &str)]) -> String {
 
 impl Browser {
     /// Uploads `bytes` as the `file` field of a multipart form, as a browser's file input does.
+    /// Uploads `bytes` as `file_name` with a description ("alt") of `file_name`, as an editor
+    /// fills the form in; [`Browser::upload_with`] chooses the fields.
     pub async fn upload(
         &self,
         path_and_query: &str,
         file_name: &str,
         bytes: Vec<u8>,
     ) -> reqwest::Response {
+        let alt = format!("picture {file_name}");
+        self.upload_with(path_and_query, file_name, bytes, &[("alt", &alt)])
+            .await
+    }
+
+    /// Uploads `bytes` as `file_name` with the text `fields` before it.
+    pub async fn upload_with(
+        &self,
+        path_and_query: &str,
+        file_name: &str,
+        bytes: Vec<u8>,
+        fields: &[(&str, &str)],
+    ) -> reqwest::Response {
         let part = reqwest::multipart::Part::bytes(bytes).file_name(file_name.to_string());
-        let form = reqwest::multipart::Form::new().part("file", part);
+        let mut form = reqwest::multipart::Form::new();
+        for (name, value) in fields {
+            form = form.text(name.to_string(), value.to_string());
+        }
+        let form = form.part("file", part);
         let res = self
             .request(
                 reqwest::Method::POST,

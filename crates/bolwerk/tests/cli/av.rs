@@ -68,6 +68,7 @@ fn status_and_rescan_as_the_operator_sees_them() {
                     uploaded_by: "anneke",
                     scanned_with: None,
                     metadata_removed: None,
+                    alt: "",
                 },
             )
             .await

@@ -114,6 +114,7 @@ pub(super) fn done_notice(key: Option<&str>) -> Option<&'static str> {
         "deleted" => "Removed.",
         "released" => "Released: the file is served again.",
         "rescan" => "Every stored file will be scanned again in the background.",
+        "alt" => "Description saved.",
         _ => return None,
     })
 }

@@ -34,6 +34,7 @@ struct FileRow {
     /// The signature a rescan found: kept aside, not served.
     quarantined: Option<String>,
     metadata_removed: Option<String>,
+    alt: String,
 }
 
 async fn render(
@@ -55,7 +56,11 @@ async fn render(
         .map(|m| {
             let is_image = m.content_type.starts_with("image/");
             let snippet = if is_image {
-                format!("![description](/media/{})", m.stored_name)
+                format!(
+                    "![{}](/media/{})",
+                    m.alt.replace(['[', ']', '\n'], ""),
+                    m.stored_name
+                )
             } else {
                 format!(
                     "[{}](/media/{})",
@@ -74,6 +79,7 @@ async fn render(
                 uploaded_by: m.uploaded_by,
                 quarantined: m.quarantined,
                 metadata_removed: m.metadata_removed,
+                alt: m.alt,
             }
         })
         .collect();
@@ -123,7 +129,7 @@ pub(super) async fn upload(
     let result = async {
         let s = session(&visitor)?;
         let (site, _) = site(&state, &visitor, q.site.as_deref()).await?;
-        let (original, bytes) = match read_file(multipart, state.inner.config.max_upload_bytes).await {
+        let Upload { original, bytes, alt } = match read_file(multipart, state.inner.config.max_upload_bytes).await {
             Ok(f) => f,
             Err(msg) => return render(&state, &visitor, Some(&site.name), StatusCode::BAD_REQUEST, Some(&msg), None).await,
         };
@@ -146,6 +152,10 @@ pub(super) async fn upload(
             Ok(v) => v,
             Err(msg) => return render(&state, &visitor, Some(&site.name), StatusCode::BAD_REQUEST, Some(&msg), None).await,
         };
+        // Asked after the scan: a virus is refused (and recorded) whatever else is missing.
+        if content_type.starts_with("image/") && alt.is_empty() {
+            return render(&state, &visitor, Some(&site.name), StatusCode::BAD_REQUEST, Some("Not uploaded: describe in a few words what the image shows, for people who cannot see it (screen readers read it out)."), None).await;
+        }
         // Photos tell where they were taken and with which camera: that goes before the file is
         // published (the pixels stay as they are). Off the async threads: it is CPU work.
         let stripped = {
@@ -187,6 +197,7 @@ pub(super) async fn upload(
             uploaded_by: &s.user.name,
             scanned_with: scanned_with.as_deref(),
             metadata_removed: metadata_removed.as_deref(),
+            alt: &alt,
         };
         state.inner.editor.add_media(site.id, &m).await?;
         let stripped = metadata_removed.as_deref().map(|w| format!("; removed {w}")).unwrap_or_default();
@@ -276,52 +287,76 @@ async fn scan(
 }
 
 /// Reads the `file` field, at most `max` bytes; the name is kept for display only.
-async fn read_file(mut multipart: Multipart, max: usize) -> Result<(String, Vec<u8>), String> {
-    while let Some(mut field) = multipart
-        .next_field()
-        .await
-        .map_err(|_| "Not uploaded: the upload was cut off or too large.".to_string())?
-    {
-        if field.name() != Some("file") {
-            continue;
-        }
-        let original: String = field
-            .file_name()
-            .unwrap_or("upload")
-            .chars()
-            // Control characters, path separators, and the invisible ones that reorder or hide
-            // text (bidi overrides, zero-width) so a name cannot pose as another.
-            .filter(|c| {
-                !c.is_control()
-                    && !matches!(c, '/' | '\\')
-                    && !matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
-            })
-            .take(100)
-            .collect();
-        let mut bytes = Vec::new();
-        while let Some(chunk) = field
-            .chunk()
-            .await
-            .map_err(|_| "Not uploaded: the upload was cut off or too large.".to_string())?
-        {
-            if bytes.len() + chunk.len() > max {
-                return Err(format!("Not uploaded: larger than {} MB.", max / (1 << 20)));
+/// Longest description of an image.
+const MAX_ALT: usize = 300;
+
+/// The posted upload: the file's name (for display only), its bytes, and what an image shows.
+struct Upload {
+    original: String,
+    bytes: Vec<u8>,
+    alt: String,
+}
+
+/// Cleans a short text from a form: control characters and the invisible ones that reorder or
+/// hide text (bidi overrides, zero-width) go, so it cannot pose as something else.
+fn clean_line(text: &str, max: usize) -> String {
+    text.chars()
+        .filter(|c| {
+            !c.is_control()
+                && !matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
+        })
+        .take(max)
+        .collect::<String>()
+        .trim()
+        .to_string()
+}
+
+/// Reads the `file` field (at most `max` bytes) and the `alt` field, in any order.
+async fn read_file(mut multipart: Multipart, max: usize) -> Result<Upload, String> {
+    let cut = || "Not uploaded: the upload was cut off or too large.".to_string();
+    let (mut file, mut alt) = (None, String::new());
+    while let Some(mut field) = multipart.next_field().await.map_err(|_| cut())? {
+        match field.name() {
+            Some("file") if file.is_none() => {
+                let original: String =
+                    clean_line(field.file_name().unwrap_or("upload"), 100).replace(['/', '\\'], "");
+                let mut bytes = Vec::new();
+                while let Some(chunk) = field.chunk().await.map_err(|_| cut())? {
+                    if bytes.len() + chunk.len() > max {
+                        return Err(format!("Not uploaded: larger than {} MB.", max / (1 << 20)));
+                    }
+                    bytes.extend_from_slice(&chunk);
+                }
+                file = Some((original, bytes));
             }
-            bytes.extend_from_slice(&chunk);
+            Some("alt") => {
+                let mut text = Vec::new();
+                while let Some(chunk) = field.chunk().await.map_err(|_| cut())? {
+                    if text.len() + chunk.len() > MAX_ALT * 4 {
+                        return Err("Not uploaded: the description is too long.".into());
+                    }
+                    text.extend_from_slice(&chunk);
+                }
+                alt = clean_line(&String::from_utf8_lossy(&text), MAX_ALT);
+            }
+            _ => {}
         }
-        if bytes.is_empty() {
-            return Err("Not uploaded: the file is empty.".into());
-        }
-        return Ok((
-            if original.is_empty() {
-                "upload".into()
-            } else {
-                original
-            },
-            bytes,
-        ));
     }
-    Err("Not uploaded: choose a file first.".into())
+    let Some((original, bytes)) = file else {
+        return Err("Not uploaded: choose a file first.".into());
+    };
+    if bytes.is_empty() {
+        return Err("Not uploaded: the file is empty.".into());
+    }
+    Ok(Upload {
+        original: if original.is_empty() {
+            "upload".into()
+        } else {
+            original
+        },
+        bytes,
+        alt,
+    })
 }
 
 #[derive(Deserialize)]
@@ -430,6 +465,63 @@ pub(super) async fn rescan(
         }
         Ok(Redirect::to(&format!(
             "{}/media?site={}&done=rescan",
+            state.base(),
+            site.name
+        ))
+        .into_response())
+    }
+    .await;
+    result.unwrap_or_else(|e| error_page(&state, e))
+}
+
+#[derive(Deserialize)]
+pub(super) struct AltForm {
+    #[serde(default)]
+    site: String,
+    #[serde(default)]
+    id: i64,
+    #[serde(default)]
+    alt: String,
+}
+
+/// Changes what an image shows, in words (for people who cannot see it).
+pub(super) async fn set_alt(
+    State(state): State<AdminState>,
+    Extension(visitor): Extension<Visitor>,
+    Form(f): Form<AltForm>,
+) -> Response {
+    let result = async {
+        session(&visitor)?;
+        let (site, _) = site(&state, &visitor, Some(&f.site)).await?;
+        let alt = clean_line(&f.alt, MAX_ALT);
+        if alt.is_empty() {
+            return render(
+                &state,
+                &visitor,
+                Some(&site.name),
+                StatusCode::BAD_REQUEST,
+                Some("Not changed: describe in a few words what the image shows."),
+                None,
+            )
+            .await;
+        }
+        if !state
+            .inner
+            .editor
+            .set_media_alt(site.id, f.id, &alt)
+            .await?
+        {
+            return Err(EditError::NotFound);
+        }
+        state
+            .audit(
+                &visitor,
+                "media.alt",
+                &format!("{}: media {}: {alt:?}", site.name, f.id),
+            )
+            .await?;
+        Ok(Redirect::to(&format!(
+            "{}/media?site={}&done=alt",
             state.base(),
             site.name
         ))

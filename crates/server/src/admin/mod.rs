@@ -285,6 +285,7 @@ admin_routes! {
     get "/media" Editor => media::list;
     post "/media/upload" Editor => media::upload;
     post "/media/delete" Editor => media::delete;
+    post "/media/alt" Editor => media::set_alt;
     post "/media/release" Admin => media::release;
     post "/media/rescan" Admin => media::rescan;
     get "/menu" Editor => menu::menu;

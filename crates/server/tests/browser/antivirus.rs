@@ -71,6 +71,7 @@ async fn the_editor_reads_why_an_upload_was_refused() {
     // A phone photo: stored, without where it was taken; the page says so.
     let photo = upload("IMG_0042.jpg", PHOTO);
     c.goto(&format!("{admin}/media?site=demo")).await;
+    c.fill("input[name=alt]", "Het zomerfeest in de tuin").await;
     let input = c
         .client
         .find(fantoccini::Locator::Css("input[type=file]"))

@@ -95,6 +95,7 @@ async fn an_editor_runs_the_site_from_the_browser() {
     let file = dir.path().join("pixel.png");
     std::fs::write(&file, PNG).unwrap();
     c.goto(&format!("{admin}/media?site=demo")).await;
+    c.fill("input[name=alt]", "Een pixel").await;
     let input = c
         .client
         .find(fantoccini::Locator::Css("input[type=file]"))

@@ -269,3 +269,70 @@ async fn photos_are_stored_without_their_hidden_details() {
         "{audit:?}"
     );
 }
+
+/// What an image shows is asked at upload, used in the snippet, and can be changed later.
+#[tokio::test]
+async fn images_are_described_for_people_who_cannot_see_them() {
+    let s = TestServer::start().await;
+    let b = signed_in(&s, "anneke", Role::Editor).await;
+    let csrf = b.csrf().await;
+    let url = format!("/media/upload?csrf={csrf}&site=demo");
+    let res = b.upload_with(&url, "tuin.png", PNG.to_vec(), &[]).await;
+    assert_eq!(res.status(), 400);
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("describe in a few words")
+    );
+    // A PDF needs none.
+    let pdf = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\n".to_vec();
+    assert_eq!(
+        b.upload_with(&url, "jaarverslag.pdf", pdf, &[])
+            .await
+            .status(),
+        303
+    );
+    let res = b
+        .upload_with(
+            &url,
+            "tuin.png",
+            PNG.to_vec(),
+            &[("alt", "Vrijwilligers [planten] bomen\u{202E}")],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let (_, page) = b.get_text("/media?site=demo").await;
+    assert!(
+        page.contains("![Vrijwilligers planten bomen](&#x2f;media&#x2f;"),
+        "{page}"
+    );
+    let store = s.open_store().await;
+    let m = store
+        .editor
+        .media(1)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|m| m.original_name == "tuin.png")
+        .unwrap();
+    assert_eq!(
+        m.alt, "Vrijwilligers [planten] bomen",
+        "the bidi override went"
+    );
+    let res = b
+        .post(
+            "/media/alt",
+            &[
+                ("csrf", &csrf),
+                ("site", "demo"),
+                ("id", &m.id.to_string()),
+                ("alt", "Bomen planten in de tuin"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let (_, page) = b.get_text("/media?site=demo&done=alt").await;
+    assert!(page.contains("![Bomen planten in de tuin]"), "{page}");
+    assert!(page.contains("Description saved."), "{page}");
+}

@@ -55,6 +55,7 @@ const EXPECTED: &[(&str, &str, Access, u16, u16, u16)] = &[
     ("get", "/media", Access::Editor, 303, 200, 200),
     ("post", "/media/upload", Access::Editor, 403, 400, 400),
     ("post", "/media/delete", Access::Editor, 403, 404, 404),
+    ("post", "/media/alt", Access::Editor, 403, 400, 400),
     ("post", "/media/release", Access::Admin, 403, 403, 404),
     ("post", "/media/rescan", Access::Admin, 403, 403, 303),
     ("get", "/menu", Access::Editor, 303, 200, 200),

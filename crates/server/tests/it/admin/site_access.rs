@@ -82,6 +82,7 @@ async fn an_editor_of_one_site_gets_404_for_everything_of_another() {
                 uploaded_by: "root",
                 scanned_with: None,
                 metadata_removed: None,
+                alt: "taart",
             },
         )
         .await

@@ -1,0 +1,3 @@
+-- The text that stands in for an image for people who cannot see it (screen readers, slow
+-- connections): asked at upload, editable later, used in every snippet.
+ALTER TABLE media ADD COLUMN alt TEXT NOT NULL DEFAULT '';
