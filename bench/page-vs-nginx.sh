@@ -6,7 +6,12 @@
 # writes an access log. Rounds alternate nginx/Bolwerk so machine noise hits both alike;
 # the median of each is reported, with the ratio.
 #
-# Usage: [BOLWERK=binary] bench/page-vs-nginx.sh [rounds=3] [seconds=10] [connections=50]
+# With ENCODING=gzip every request asks for gzip, with ENCODING=br for "br, gzip" (what
+# browsers send), and nginx gets `gzip on` (level 6, compressing per request; nginx-light has
+# no brotli, so it answers the br run with gzip); Bolwerk sends its copies made once in the
+# page cache.
+#
+# Usage: [BOLWERK=binary] [ENCODING=br|gzip] bench/page-vs-nginx.sh [rounds=3] [seconds=10] [connections=50]
 # Needs: wrk, nginx (Debian packages; installed if missing), a release build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,6 +19,13 @@ ROUNDS=${1:-3}
 SECS=${2:-10}
 CONNS=${3:-50}
 PAGE=/about
+ENCODING=${ENCODING:-}
+case "$ENCODING" in
+    "") ACCEPT=identity; NGINX_GZIP="gzip off;" ;;
+    gzip) ACCEPT=gzip; NGINX_GZIP="gzip on; gzip_comp_level 6; gzip_min_length 512; gzip_vary on; gzip_types text/html;" ;;
+    br) ACCEPT="br, gzip"; NGINX_GZIP="gzip on; gzip_comp_level 6; gzip_min_length 512; gzip_vary on; gzip_types text/html;" ;;
+    *) echo "ENCODING must be br or gzip" >&2; exit 2 ;;
+esac
 BOLWERK_PORT=18180
 NGINX_PORT=18181
 
@@ -69,6 +81,7 @@ http {
     tcp_nopush on;
     keepalive_requests 1000000;
     open_file_cache max=100 inactive=60s;  # a tuned peer: no open()/stat() per request
+    $NGINX_GZIP
     client_body_temp_path $RUN/tmp/body;
     proxy_temp_path $RUN/tmp/proxy;
     fastcgi_temp_path $RUN/tmp/fastcgi;
@@ -100,10 +113,17 @@ n_size=$(curl -s "http://127.0.0.1:$NGINX_PORT$PAGE" | wc -c)
 [ "$b_size" = "$n_size" ] || { echo "bodies differ: bolwerk $b_size bytes, nginx $n_size bytes" >&2; curl -si "http://127.0.0.1:$NGINX_PORT$PAGE"; cat "$RUN/logs/error.log"; exit 1; }
 
 measure() { # url -> requests/s
-    taskset -c 1 wrk -t1 -c"$CONNS" -d"${SECS}s" -H 'Host: localhost' "$1" | awk '/Requests\/sec/ {print $2}'
+    taskset -c 1 wrk -t1 -c"$CONNS" -d"${SECS}s" -H 'Host: localhost' -H "Accept-Encoding: $ACCEPT" "$1" | awk '/Requests\/sec/ {print $2}'
+}
+sent() { # url -> "N bytes coding", what wrk is sent
+    local coding
+    coding=$(curl -s -o "$RUN/sent" -D - "$1" -H 'Host: localhost' -H "Accept-Encoding: $ACCEPT" \
+        | tr -d '\r' | awk 'tolower($1) == "content-encoding:" {print $2}')
+    printf '%s bytes %s' "$(stat -c %s "$RUN/sent")" "${coding:-identity}"
 }
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
+echo "Accept-Encoding: $ACCEPT; nginx sends $(sent "http://127.0.0.1:$NGINX_PORT$PAGE"), bolwerk $(sent "http://127.0.0.1:$BOLWERK_PORT$PAGE")"
 echo "page $PAGE, $b_size bytes; wrk -t1 -c$CONNS -d${SECS}s on core 1; servers on core 0; $ROUNDS rounds"
 : > "$RUN/n.txt"; : > "$RUN/b.txt"
 for r in $(seq 1 "$ROUNDS"); do

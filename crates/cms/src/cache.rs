@@ -4,30 +4,62 @@ use std::sync::RwLock;
 
 use bytes::Bytes;
 
+use crate::encoding::{Coding, Encoded, PAGE_BROTLI_QUALITY};
+
 /// A rendered response body, ready to send as often as asked.
 #[derive(Debug)]
 pub struct Rendered {
     /// 200 for a page, 404 for the site's not-found page.
     pub status: u16,
-    /// The HTML (or the XML of the sitemap and the feed).
-    pub body: Bytes,
-    /// Strong validator for `If-None-Match`, quoted.
+    /// The HTML (or the XML of the sitemap and the feed), with its brotli and gzip copies made
+    /// once here, so a cached page costs no compression per request.
+    pub body: Encoded,
+    /// Strong validator for `If-None-Match` of the body as it is, quoted; see
+    /// [`Rendered::etag`] for the compressed copies.
     pub etag: String,
+    /// The validators of the gzip and brotli copies.
+    etag_gzip: String,
+    etag_brotli: String,
     /// Unix time from which it is no longer true without any edit (a listing that leaves
     /// out a post dated later); `None`: true until the content changes.
     pub fresh_until: Option<i64>,
 }
 
 impl Rendered {
+    /// A response to keep in the cache: compressed now, once.
     pub(crate) fn new(status: u16, html: String) -> Rendered {
+        let body = Bytes::from(html);
+        Rendered::with(status, Encoded::new(body, PAGE_BROTLI_QUALITY))
+    }
+
+    /// A response for one request only (not cached): compressing it would cost more than it
+    /// saves.
+    pub(crate) fn once(status: u16, html: String) -> Rendered {
+        Rendered::with(status, Encoded::plain(Bytes::from(html)))
+    }
+
+    fn with(status: u16, body: Encoded) -> Rendered {
         use std::hash::{DefaultHasher, Hash, Hasher};
         let mut h = DefaultHasher::new();
-        html.hash(&mut h);
+        body.identity().hash(&mut h);
+        let tag = format!("{:016x}", h.finish());
+        let etag = |c: Coding| format!("\"{tag}{}\"", c.etag_suffix());
         Rendered {
             status,
-            etag: format!("\"{:016x}\"", h.finish()),
-            body: Bytes::from(html),
+            etag: etag(Coding::Identity),
+            etag_gzip: etag(Coding::Gzip),
+            etag_brotli: etag(Coding::Brotli),
+            body,
             fresh_until: None,
+        }
+    }
+
+    /// The validator of the body in `coding`: each coding is its own representation.
+    pub fn etag(&self, coding: Coding) -> &str {
+        match coding {
+            Coding::Identity => &self.etag,
+            Coding::Gzip => &self.etag_gzip,
+            Coding::Brotli => &self.etag_brotli,
         }
     }
 
@@ -50,7 +82,8 @@ impl Rendered {
 /// Keyed by the host asked, not the site: a page names its own address (canonical link, Open
 /// Graph) on the host it was asked on. Only the sites' configured hosts reach the cache and
 /// only paths that exist get an entry (plus a not-found page, sitemap and feed per host), so a
-/// scanner asking for random URLs or hosts cannot grow it.
+/// scanner asking for random URLs or hosts cannot grow it. Each entry holds the body and at
+/// most two compressed copies, each smaller than the body: under three times the HTML.
 #[derive(Default)]
 pub(crate) struct PageCache {
     inner: RwLock<Inner>,
@@ -125,7 +158,10 @@ mod tests {
         cache.put(before, "a.example", "/a", page("old"));
         assert!(cache.get("a.example", "/a").is_none());
         cache.put(cache.token(), "a.example", "/a", page("new"));
-        assert_eq!(&cache.get("a.example", "/a").unwrap().body[..], b"new");
+        assert_eq!(
+            &cache.get("a.example", "/a").unwrap().body.identity()[..],
+            b"new"
+        );
         assert!(cache.get("b.example", "/a").is_none(), "per host");
         // A reset at the same version (a scheduled page went live) drops renders in flight.
         let in_flight = cache.token();
@@ -151,5 +187,12 @@ mod tests {
         let b = Rendered::new(200, "b".into());
         assert_ne!(a.etag, b.etag);
         assert_eq!(a.etag, Rendered::new(200, "a".into()).etag);
+        let tags = [Coding::Identity, Coding::Gzip, Coding::Brotli].map(|c| a.etag(c));
+        assert_eq!(tags[0], a.etag);
+        assert!(tags[1].ends_with("-gz\"") && tags[2].ends_with("-br\""));
+        assert_eq!(
+            tags[1].trim_end_matches("-gz\""),
+            a.etag.trim_end_matches('"')
+        );
     }
 }

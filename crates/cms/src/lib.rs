@@ -1,13 +1,15 @@
 //! Sites, pages, menus and posts as visitors see them: Markdown rendered and sanitised,
 //! pages laid out by an auto-escaping theme (with canonical and Open Graph tags), the sitemap,
 //! the Atom feed and robots.txt, and an in-memory page cache that empties itself when the
-//! content version in the database changes.
+//! content version in the database changes and holds each page with its brotli and gzip
+//! copies, made once when it is rendered.
 //!
 //! It reads through a [`store::Reader`] only; changing content is the admin side's business.
 
 mod cache;
 pub mod date;
 pub mod demo;
+pub mod encoding;
 pub mod excerpt;
 pub mod feed;
 pub mod form;

@@ -121,7 +121,7 @@ impl Cms {
         // does that within its period): what is cached may lack it, so render afresh.
         if self.scheduled_due() {
             return match self.render(site_id, host, path).await? {
-                Some(html) => Ok(Arc::new(Rendered::new(200, html))),
+                Some(html) => Ok(Arc::new(Rendered::once(200, html))),
                 None => self.not_found(site_id, host).await,
             };
         }

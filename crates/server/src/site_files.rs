@@ -8,30 +8,33 @@ use std::sync::Arc;
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+use cms::encoding::Encoded;
 
 use crate::config::Config;
 use crate::error::{AppError, plain_page};
-use crate::routes::{PublicState, rendered_response, site_of};
+use crate::routes::{PublicState, accepted_codings, encoded_response, rendered_response, site_of};
 
-/// Each host's robots.txt override (`[[site]] robots`), for the sites that have one.
+/// Each configured host's robots.txt, made (and compressed, when long enough) once at start:
+/// it changes only with the config.
 #[derive(Default)]
 pub struct Robots {
-    custom: HashMap<String, Arc<str>>,
+    by_host: HashMap<String, Arc<Encoded>>,
 }
 
 impl Robots {
-    /// The overrides of every site in `config`, by host.
+    /// The robots.txt of every host of every site in `config` (the site's override or the
+    /// default, with that host's sitemap).
     pub fn from_config(config: &Config) -> Robots {
-        let mut custom = HashMap::new();
+        let mut by_host = HashMap::new();
         for site in &config.sites {
-            if let Some(text) = &site.robots {
-                let text: Arc<str> = Arc::from(text.as_str());
-                for host in &site.hosts {
-                    custom.insert(host.clone(), text.clone());
-                }
+            for host in &site.hosts {
+                let text = cms::robots::text(site.robots.as_deref(), host);
+                let body = Encoded::new(Bytes::from(text), cms::encoding::STATIC_BROTLI_QUALITY);
+                by_host.insert(host.clone(), Arc::new(body));
             }
         }
-        Robots { custom }
+        Robots { by_host }
     }
 }
 
@@ -41,8 +44,14 @@ pub async fn robots(State(state): State<PublicState>, req: Request) -> Response 
         Ok((_, host)) => host,
         Err(no_site) => return no_site.into_response(),
     };
-    let custom = state.robots.custom.get(&host).map(|t| &**t);
-    let mut res = cms::robots::text(custom, &host).into_response();
+    // Every host a site answers on is in the config, so this is found; a default made here
+    // is only the fallback should that ever change.
+    let body = match state.robots.by_host.get(&host) {
+        Some(body) => body.clone(),
+        None => Arc::new(Encoded::plain(Bytes::from(cms::robots::text(None, &host)))),
+    };
+    let coding = body.choose(accepted_codings(req.headers()));
+    let mut res = encoded_response(StatusCode::OK, &body, coding);
     let h = res.headers_mut();
     h.insert(
         header::CONTENT_TYPE,
@@ -66,7 +75,7 @@ pub async fn sitemap(State(state): State<PublicState>, req: Request) -> Result<R
     Ok(rendered_response(
         &xml,
         "application/xml; charset=utf-8",
-        &req,
+        req.headers(),
     ))
 }
 
@@ -80,7 +89,7 @@ pub async fn feed(State(state): State<PublicState>, req: Request) -> Result<Resp
         Some(xml) => Ok(rendered_response(
             &xml,
             "application/atom+xml; charset=utf-8",
-            &req,
+            req.headers(),
         )),
         None => Ok(plain_page(StatusCode::NOT_FOUND, "Not found")),
     }

@@ -6,6 +6,7 @@ mod acme;
 mod admin;
 mod bans;
 mod cache;
+mod compression;
 mod crawlers;
 mod dmarc_imap;
 mod dns;
