@@ -24,6 +24,18 @@ fn mac_input(site_id: i64, page_id: i64, expires: i64) -> Vec<u8> {
     format!("bolwerk-preview-v1\0{site_id}\0{page_id}\0{expires}").into_bytes()
 }
 
+/// Whether `token` has a link's shape and is not expired at `now`: checked before anything
+/// else (the key, the database) is asked.
+pub fn may_be_valid(token: &str, now: i64) -> bool {
+    let parts: Vec<&str> = token.splitn(5, '.').collect();
+    token.len() <= 200
+        && parts.len() == 4
+        && parts[..3]
+            .iter()
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+        && parts[2].parse::<i64>().is_ok_and(|expires| expires >= now)
+}
+
 impl PreviewKey {
     /// The key of a stored secret (as [`crate::form::Tokens::new_secret`] makes them);
     /// `None` when it is not one.
@@ -87,6 +99,10 @@ mod tests {
         ] {
             assert_eq!(key.check(&forged, 1_000), None, "{forged}");
         }
+        assert!(may_be_valid(&t, 1_000));
+        assert!(!may_be_valid(&t, 1_001 + LIFETIME_S));
+        assert!(!may_be_valid("+1.42.99999.x", 1_000), "only plain digits");
+        assert!(!may_be_valid("1.42", 1_000));
         let other = PreviewKey::from_stored(&crate::form::Tokens::new_secret().unwrap()).unwrap();
         assert_eq!(other.check(&t, 1_000), None, "another server's key");
         assert!(PreviewKey::from_stored("short").is_none());

@@ -384,7 +384,12 @@ pub(super) async fn save(
         // the future schedules it: the public site shows it from then on, without a restart.
         let published_at = match (f.date.trim(), date::parse_iso(&f.date)) {
             ("", _) => None,
-            (_, Some(day)) => Some(day + date::parse_time(&f.time).unwrap_or(0)),
+            // To the minute: a schedule of a page every second would empty every site's
+            // page cache every second (the next moment is one for all sites).
+            (_, Some(day)) => {
+                let at = day + date::parse_time(&f.time).unwrap_or(0);
+                Some(at - at.rem_euclid(60))
+            }
             (_, None) => {
                 return Ok(render_editor(
                     &state,

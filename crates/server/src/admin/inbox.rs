@@ -44,10 +44,13 @@ fn reply_link(m: &store::Submission) -> Option<String> {
         .fields
         .iter()
         .find(|(name, _, _)| name == "email" || name == "e-mail")?;
+    // Printable ASCII only: no header tricks (`?bcc=`, `%0A`) and no look-alike characters
+    // (bidi overrides, zero-width) that make an address read as another.
     let plain = address.len() <= 254
         && address.matches('@').count() == 1
-        && !address
-            .contains(|c: char| c.is_whitespace() || c.is_control() || "<>\"',;?&%".contains(c));
+        && address
+            .bytes()
+            .all(|b| b.is_ascii_graphic() && !b"<>\"',;?&%\\".contains(&b));
     if !plain {
         return None;
     }

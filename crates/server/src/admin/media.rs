@@ -58,7 +58,7 @@ async fn render(
             let snippet = if is_image {
                 format!(
                     "![{}](/media/{})",
-                    m.alt.replace(['[', ']', '\n'], ""),
+                    m.alt.replace(['[', ']', '\\', '\n'], ""),
                     m.stored_name
                 )
             } else {

@@ -49,12 +49,21 @@ pub(super) async fn show(
             "This preview link does not work (any more): preview links work for half an hour. Ask for a new one.",
         )
     };
+    // Malformed or expired links are answered before the database is asked.
+    if !cms::preview::may_be_valid(&token, state.now()) {
+        return not_found();
+    }
     let Ok(key) = key(&state).await else {
         return not_found();
     };
     let Some((site_id, page_id)) = key.check(&token, state.now()) else {
         return not_found();
     };
+    // Only on the site's own hosts: one customer's draft never shows on another's domain.
+    let host = crate::routes::request_host(&uri, &headers).unwrap_or_default();
+    if state.inner.cms.site_for_host(&host) != Some(site_id) {
+        return not_found();
+    }
     let source = match state.inner.editor.page_source(site_id, page_id).await {
         Ok(Some(p)) if p.deleted_at.is_none() => p,
         _ => return not_found(),
@@ -69,12 +78,16 @@ pub(super) async fn show(
         published_at: source.published_at,
         updated_at: source.updated_at,
     };
-    let host = crate::routes::request_host(&uri, &headers).unwrap_or_default();
     match state.inner.cms.draft(site_id, &host, &page).await {
         Ok(Some(html)) => {
             let mut res = Html(html).into_response();
             let h = res.headers_mut();
             h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            // The link is the key: the page's own requests (stylesheet, images) do not pass it on.
+            h.insert(
+                header::REFERRER_POLICY,
+                HeaderValue::from_static("no-referrer"),
+            );
             h.insert(
                 header::HeaderName::from_static("x-robots-tag"),
                 HeaderValue::from_static("noindex, nofollow"),

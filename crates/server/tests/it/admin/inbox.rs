@@ -27,6 +27,7 @@ async fn messages_are_answered_marked_and_found() {
             "Kan ik helpen bij de markt in België?",
         ),
         ("demo", "Evil", "x@example.org?bcc=all@example.org", "Hallo"),
+        ("demo", "Bidi", "evil@x\u{202E}moc.knab", "Hoi"),
         ("bakery", "Jan", "jan@example.org", "Taart voor zaterdag?"),
     ] {
         store
@@ -59,7 +60,7 @@ async fn messages_are_answered_marked_and_found() {
     let ed = signed_in(&s, "anneke", Role::Editor).await;
     s.set_sites_of("anneke", &["demo"]).await;
     let (_, inbox) = ed.get_text("/inbox").await;
-    assert!(inbox.contains("(2 new)"), "{inbox}");
+    assert!(inbox.contains("(3 new)"), "{inbox}");
     assert!(!inbox.contains("Taart"), "another site's message: {inbox}");
     // A reply link for a plain address, none for one that smuggles headers.
     assert!(
@@ -86,7 +87,7 @@ async fn messages_are_answered_marked_and_found() {
         .await;
     assert_eq!(res.status(), 303);
     let (_, open) = ed.get_text("/inbox").await;
-    assert!(!open.contains("Zoë") && open.contains("(1 new)"), "{open}");
+    assert!(!open.contains("Zoë") && open.contains("(2 new)"), "{open}");
     let (_, done) = ed.get_text("/inbox?show=done").await;
     assert!(done.contains("Zoë"), "{done}");
     let res = ed
@@ -96,7 +97,7 @@ async fn messages_are_answered_marked_and_found() {
         )
         .await;
     assert_eq!(res.status(), 303);
-    assert!(ed.get_text("/inbox").await.1.contains("(2 new)"));
+    assert!(ed.get_text("/inbox").await.1.contains("(3 new)"));
     // Another site's message cannot be marked: answered as missing. A bad state is refused.
     let res = ed
         .post(

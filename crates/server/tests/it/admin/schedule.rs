@@ -37,7 +37,8 @@ async fn a_post_dated_tomorrow_goes_live_tomorrow() {
                 ("body", "Zaterdag vanaf twee uur."),
                 ("published", "on"),
                 ("date", &tomorrow),
-                ("time", "10:00"),
+                // Seconds are dropped: schedules go by the minute.
+                ("time", "10:00:59"),
             ],
         )
         .await;
@@ -55,6 +56,17 @@ async fn a_post_dated_tomorrow_goes_live_tomorrow() {
         list.contains(&format!("scheduled for {tomorrow} 10:00 UTC")),
         "{list}"
     );
+    let store = s.open_store().await;
+    let at = store
+        .editor
+        .pages(1)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|p| p.slug == "/news/zomerfeest")
+        .and_then(|p| p.published_at)
+        .unwrap();
+    assert_eq!(at % 60, 0, "to the minute");
 
     // Not yet: the post, the news list and the home page do not show it.
     assert_eq!(s.get("/news/zomerfeest").await.status(), 404);
@@ -113,8 +125,18 @@ async fn a_page_without_a_date_goes_live_at_once_and_a_bad_date_is_refused() {
 /// anyone who has it, without a cookie; a changed, expired or trashed one shows nothing.
 #[tokio::test]
 async fn a_preview_link_shows_the_draft_for_half_an_hour() {
-    let s = TestServer::start().await;
-    let b = signed_in(&s, "anneke", Role::Editor).await;
+    let dir = std::sync::Arc::new(tempfile::tempdir().unwrap());
+    let mut config = testkit::test_config(dir.path());
+    let mut bakery = config.sites[0].clone();
+    bakery.name = "bakery".into();
+    bakery.title = Some("Bakkerij Jansen".into());
+    bakery.hosts = vec!["bakery.test".into()];
+    config.sites.push(bakery);
+    let s = TestServer::start_in(dir, config).await;
+    s.add_user("anneke", Role::Editor, super::PW, false).await;
+    s.set_sites_of("anneke", &["demo"]).await;
+    let b = s.browser();
+    assert_eq!(b.login("anneke", super::PW).await.status(), 303);
     let csrf = b.csrf().await;
     let res = b
         .post(
@@ -157,6 +179,23 @@ async fn a_preview_link_shows_the_draft_for_half_an_hour() {
         html.contains("/assets/site.css"),
         "the site's own theme: {html}"
     );
+    // On another host than the site's own: nothing (a customer's draft never shows on
+    // another customer's domain; here a name the site does not answer to at all).
+    let other_host = reqwest::Client::builder()
+        .danger_accept_invalid_certs(true)
+        .resolve("bakery.test", s.https_addr)
+        .build()
+        .unwrap();
+    let elsewhere = other_host
+        .get(format!(
+            "https://bakery.test:{}/_admin{url}",
+            s.https_addr.port()
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(elsewhere.status(), 404);
+    assert!(!elsewhere.text().await.unwrap().contains("Plannen"));
     // Changed by one character: nothing.
     let forged = format!("{}x", url);
     assert_eq!(stranger.get(&forged).await.status(), 404);
