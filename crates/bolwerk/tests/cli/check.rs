@@ -344,7 +344,6 @@ fn bolwerks_own_site_on_a_signed_domain_passes_what_loopback_allows() {
         "web.https.exists",
         "web.https.redirect",
         "web.https.hsts",
-        "web.https.compression",
         "web.tls.version",
         "web.tls.ciphers",
         "web.tls.cipher-order",
@@ -388,6 +387,14 @@ fn bolwerks_own_site_on_a_signed_domain_passes_what_loopback_allows() {
         let (_, status, found, _) = get(&all, c);
         assert_eq!(status, "pass", "{c}: {found}\n{text}");
     }
+    // Bolwerk compresses its cached pages (no secrets in them; form pages, which carry a
+    // token, are not compressed): internet.nl's BREACH note is information, not a failure.
+    let (_, status, found, _) = get(&all, "web.https.compression");
+    assert_eq!(
+        (status.as_str(), found.contains("compressed (br)")),
+        ("info", true),
+        "{text}"
+    );
     assert!(get(&all, "web.tls.version").2.contains("TLS 1.3"), "{text}");
     assert!(
         get(&all, "mail.auth.dkim").2.contains("2 selectors"),
