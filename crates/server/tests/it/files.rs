@@ -66,6 +66,8 @@ fn config_with_acme(dir: &Path) -> server::Config {
 
 async fn upload(s: &TestServer) {
     let b = crate::admin::signed_in(s, "anneke", Role::Editor).await;
+    // Two sites in this config: the editor is given the one uploaded to.
+    s.set_sites_of("anneke", &["demo"]).await;
     let csrf = b.csrf().await;
     let res = b
         .upload(
