@@ -1,0 +1,1 @@
+# The public site: theme, forms, search.
