@@ -19,7 +19,14 @@ macro_rules! catalogs {
     };
 }
 
-catalogs!("common", "public", "admin");
+catalogs!(
+    "common",
+    "public",
+    "admin",
+    "admin-content",
+    "admin-account",
+    "admin-operator",
+);
 
 struct Bundles {
     nl: FluentBundle<FluentResource>,

@@ -81,6 +81,9 @@ pub fn demo_config(data_dir: &Path, http: SocketAddr, https: SocketAddr) -> Resu
             name: cms::demo::SITE.into(),
             title: Some("Stichting De Linde".into()),
             hosts,
+            // The demo's text is English.
+            lang: "en".into(),
+            timezone: crate::config::DEFAULT_TIMEZONE.into(),
             tls_cert_file: Some(cert),
             tls_key_file: Some(key),
             tls_acme: false,
@@ -378,6 +381,15 @@ impl Prepared {
             a.with_mail(mail)
         })
         .and_then(|a| a.with_dns(dns.clone()))
+        .and_then(|a| {
+            a.with_site_zones(
+                config
+                    .sites
+                    .iter()
+                    .map(|s| (s.name.clone(), s.time_zone()))
+                    .collect(),
+            )
+        })
         .and_then(|a| a.with_selfcheck(selfcheck.clone()))
         .and_then(|a| {
             a.with_antivirus(

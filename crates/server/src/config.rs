@@ -175,6 +175,23 @@ pub struct AdminConfig {
     pub session_network_v6_prefix: u8,
     /// Largest upload (image or PDF) in bytes.
     pub max_upload_bytes: usize,
+    /// Language of the admin interface for accounts that chose none and browsers that ask
+    /// for neither Dutch nor English: `nl` or `en`.
+    pub lang: String,
+    /// Time zone the admin shows times in (IANA name).
+    pub timezone: String,
+}
+
+impl AdminConfig {
+    /// The default admin language (checked when the config is loaded).
+    pub fn lang(&self) -> i18n::Lang {
+        i18n::Lang::parse(&self.lang).unwrap_or_default()
+    }
+
+    /// The admin's time zone (checked when the config is loaded; UTC if it somehow is not).
+    pub fn time_zone(&self) -> i18n::TimeZone {
+        i18n::format::zone(&self.timezone).unwrap_or(i18n::TimeZone::UTC)
+    }
 }
 
 impl Default for AdminConfig {
@@ -186,9 +203,14 @@ impl Default for AdminConfig {
             session_network_v4_prefix: 24,
             session_network_v6_prefix: 64,
             max_upload_bytes: 10 << 20,
+            lang: "nl".into(),
+            timezone: DEFAULT_TIMEZONE.into(),
         }
     }
 }
+
+/// Where the agency's customers are.
+pub const DEFAULT_TIMEZONE: &str = "Europe/Amsterdam";
 
 /// `[shield]`: recognising and blocking attack requests.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -425,6 +447,19 @@ pub struct SiteConfig {
     /// Host names this site answers for (`example.nl`, `www.example.nl`). Requests for any
     /// other host get 421, never another site's content.
     pub hosts: Vec<String>,
+    /// The language of the site's pages (`nl` or `en`; a page may say otherwise): the
+    /// `lang` screen readers and search engines go by, and the words of the theme and forms.
+    #[serde(
+        default = "default_site_lang",
+        skip_serializing_if = "is_default_site_lang"
+    )]
+    pub lang: String,
+    /// Time zone of the dates on the site and of the times editors schedule for it.
+    #[serde(
+        default = "default_timezone",
+        skip_serializing_if = "is_default_timezone"
+    )]
+    pub timezone: String,
     /// PEM certificate chain for HTTPS.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tls_cert_file: Option<PathBuf>,
@@ -472,6 +507,22 @@ pub struct SiteConfig {
     pub robots: Option<String>,
 }
 
+fn default_site_lang() -> String {
+    "nl".into()
+}
+
+fn is_default_site_lang(lang: &String) -> bool {
+    lang == "nl"
+}
+
+fn default_timezone() -> String {
+    DEFAULT_TIMEZONE.into()
+}
+
+fn is_default_timezone(tz: &String) -> bool {
+    tz == DEFAULT_TIMEZONE
+}
+
 fn default_mail_from() -> String {
     "noreply".into()
 }
@@ -502,6 +553,16 @@ impl Config {
 }
 
 impl SiteConfig {
+    /// The site's language (checked when the config is loaded).
+    pub fn lang(&self) -> i18n::Lang {
+        i18n::Lang::parse(&self.lang).unwrap_or_default()
+    }
+
+    /// The site's time zone (checked when the config is loaded; UTC if it somehow is not).
+    pub fn time_zone(&self) -> i18n::TimeZone {
+        i18n::format::zone(&self.timezone).unwrap_or(i18n::TimeZone::UTC)
+    }
+
     /// The domain the site's mail is sent for: `mail_domain`, or the first host name that is
     /// a domain, without `www.`.
     pub fn mail_domain(&self) -> Option<String> {

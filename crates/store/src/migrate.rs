@@ -108,6 +108,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0016_media_alt.sql"),
         mysql: include_str!("../migrations/mysql/0016_media_alt.sql"),
     },
+    Migration {
+        version: 17,
+        name: "0017_user_lang",
+        sqlite: include_str!("../migrations/sqlite/0017_user_lang.sql"),
+        mysql: include_str!("../migrations/mysql/0017_user_lang.sql"),
+    },
 ];
 
 /// The schema version this binary expects.

@@ -56,6 +56,8 @@ pub struct User {
     pub totp_last_step: i64,
     /// A disabled account cannot log in and has no sessions.
     pub disabled: bool,
+    /// The admin language the account chose (`nl`, `en`); `None`: the browser's preference.
+    pub lang: Option<String>,
     /// Unix seconds.
     pub created_at: i64,
 }
@@ -267,6 +269,7 @@ fn user_from_row(r: &AnyRow, at: usize) -> Result<User> {
         created_at: r.try_get(at + 7)?,
         totp_pending: r.try_get(at + 8)?,
         totp_last_step: r.try_get(at + 9)?,
+        lang: r.try_get(at + 10)?,
     })
 }
 
@@ -328,7 +331,7 @@ impl Editor {
     /// An account by name.
     pub async fn user_by_name(&self, name: &str) -> Result<Option<User>> {
         let sql = "SELECT u.id, u.name, u.role, u.password_hash, u.must_change_password, u.totp_secret, \
-                   u.disabled, u.created_at, u.totp_pending, u.totp_last_step FROM users u WHERE u.name = ?";
+                   u.disabled, u.created_at, u.totp_pending, u.totp_last_step, u.lang FROM users u WHERE u.name = ?";
         let row = sqlx::query(sql)
             .bind(name)
             .fetch_optional(self.pool())
@@ -336,10 +339,20 @@ impl Editor {
         row.map(|r| user_from_row(&r, 0)).transpose()
     }
 
+    /// Sets the admin language of an account (`None`: follow the browser).
+    pub async fn set_user_lang(&self, user_id: i64, lang: Option<&str>) -> Result<()> {
+        sqlx::query("UPDATE users SET lang = ? WHERE id = ?")
+            .bind(lang)
+            .bind(user_id)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
     /// All accounts by name.
     pub async fn users(&self) -> Result<Vec<User>> {
         let sql = "SELECT u.id, u.name, u.role, u.password_hash, u.must_change_password, u.totp_secret, \
-                   u.disabled, u.created_at, u.totp_pending, u.totp_last_step FROM users u ORDER BY u.name";
+                   u.disabled, u.created_at, u.totp_pending, u.totp_last_step, u.lang FROM users u ORDER BY u.name";
         let rows = sqlx::query(sql).fetch_all(self.pool()).await?;
         rows.iter().map(|r| user_from_row(r, 0)).collect()
     }
@@ -445,7 +458,7 @@ impl Editor {
     pub async fn session(&self, token_hash: &str) -> Result<Option<Session>> {
         let sql = "SELECT s.token_hash, s.csrf_token, s.stage, s.network, s.ip, s.user_agent, s.created_at, \
                    s.last_seen, u.id, u.name, u.role, u.password_hash, u.must_change_password, u.totp_secret, \
-                   u.disabled, u.created_at, u.totp_pending, u.totp_last_step FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?";
+                   u.disabled, u.created_at, u.totp_pending, u.totp_last_step, u.lang FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?";
         let row = sqlx::query(sql)
             .bind(token_hash)
             .fetch_optional(self.pool())
@@ -457,7 +470,7 @@ impl Editor {
     pub async fn sessions(&self, user_id: Option<i64>) -> Result<Vec<Session>> {
         let sql = "SELECT s.token_hash, s.csrf_token, s.stage, s.network, s.ip, s.user_agent, s.created_at, \
                    s.last_seen, u.id, u.name, u.role, u.password_hash, u.must_change_password, u.totp_secret, \
-                   u.disabled, u.created_at, u.totp_pending, u.totp_last_step FROM sessions s JOIN users u ON u.id = s.user_id \
+                   u.disabled, u.created_at, u.totp_pending, u.totp_last_step, u.lang FROM sessions s JOIN users u ON u.id = s.user_id \
                    WHERE (? IS NULL OR s.user_id = ?) ORDER BY s.last_seen DESC";
         let rows = sqlx::query(sql)
             .bind(user_id)

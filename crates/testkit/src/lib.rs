@@ -60,6 +60,12 @@ pub fn test_config(data_dir: &Path) -> Config {
     let any = "127.0.0.1:0".parse().expect("address");
     let mut config = server::app::demo_config(data_dir, any, any).expect("demo config");
     config.server.content_poll_ms = 50;
+    // The tests read the English words and UTC times (Dutch has tests of its own).
+    config.admin.lang = "en".into();
+    config.admin.timezone = "UTC".into();
+    for site in &mut config.sites {
+        site.timezone = "UTC".into();
+    }
     // The page, shield and ban tests talk plain HTTP to the site itself, as a TLS-terminating
     // proxy would; the default (HTTP only redirects to HTTPS) is tested in `it/https.rs` and
     // by the CLI's demo tests.

@@ -4,7 +4,6 @@
 
 use axum::extract::{Extension, Form, State};
 use axum::response::Response;
-use cms::date;
 use minijinja::context;
 use serde::Deserialize;
 
@@ -77,7 +76,7 @@ fn render(
                 Ok(i) => (
                     i.issuer.clone(),
                     i.names.join(", "),
-                    date::iso_minute(i.not_after),
+                    super::views::when(i.not_after),
                     (i.not_after - now) / 86_400,
                     None,
                 ),
@@ -96,7 +95,7 @@ fn render(
                 issuer, names, expires, days_left, problem,
                 soon => info.is_ok() && days_left < 14,
                 acme => c.acme.is_some(),
-                attempt => attempt.as_ref().and_then(|a| a.last_attempt).map(date::iso_minute),
+                attempt => attempt.as_ref().and_then(|a| a.last_attempt).map(super::views::when),
                 result => attempt.as_ref().and_then(|a| a.last_result.clone()),
                 failed => attempt.as_ref().is_some_and(|a| a.failures > 0),
                 requested => c.acme.as_ref().is_some_and(|a| a.renew_request().exists()),

@@ -10,7 +10,7 @@ use minijinja::value::{Serde, Value};
 use serde::{Deserialize, Serialize};
 use store::{NewPage, PageKind, Session, Site};
 
-use super::views::SCRIPT;
+use super::views::{SCRIPT, tr_with};
 use super::{AdminState, Visitor};
 
 /// A failure while editing: bad input goes back to the form, the rest is logged once.
@@ -153,8 +153,8 @@ pub(super) async fn list(
                 scheduled: p
                     .published_at
                     .filter(|at| p.published && *at > now)
-                    .map(date::iso_minute),
-                updated: date::iso_minute(p.updated_at),
+                    .map(|at| on_site_clock(&state, &site.name, at)),
+                updated: super::views::when(p.updated_at),
                 slug: p.slug,
                 title: p.title,
             })
@@ -190,10 +190,21 @@ struct Draft {
     body_md: String,
     published: bool,
     date: String,
-    /// `HH:MM` (UTC) of the publication, with `date`.
+    /// `HH:MM` of the publication on the site's clock, with `date`.
     time: String,
     /// A link that shows the saved page on the site for half an hour, draft or not.
     preview_link: Option<String>,
+}
+
+/// A moment as the site's clock shows it, with the zone named: "7 Dec 2026 10:00
+/// (Europe/Amsterdam)". Publication times are typed in the site's zone, so they are shown in it.
+fn on_site_clock(state: &AdminState, site: &str, at: i64) -> String {
+    let zone = state.site_zone(site);
+    let name = zone.iana_name().unwrap_or("UTC").to_string();
+    format!(
+        "{} ({name})",
+        i18n::format::date_time(super::views::locale().lang, &zone, at)
+    )
 }
 
 fn render_editor(
@@ -227,21 +238,18 @@ pub(super) async fn new_page(
         let s = session(&visitor)?;
         let (site, _) = site(&state, &visitor, q.site.as_deref()).await?;
         let post = q.kind.as_deref() == Some("post");
+        let now_local = i18n::format::input_date_time(&state.site_zone(&site.name), state.now());
         let draft = Draft {
             kind: if post { "post" } else { "page" },
             // Empty: made from the title (the editor's script shows it as it is typed).
             slug: if post { "/news/".into() } else { String::new() },
             // A post is dated now; a page goes live when it is published, unless a date is set.
             date: if post {
-                date::iso(state.now())
+                now_local.0.clone()
             } else {
                 String::new()
             },
-            time: if post {
-                date::hour_minute(state.now())
-            } else {
-                String::new()
-            },
+            time: if post { now_local.1 } else { String::new() },
             ..Draft::default()
         };
         Ok::<_, EditError>(render_editor(
@@ -281,12 +289,17 @@ pub(super) async fn edit(
         let token = super::preview::key(&state)
             .await?
             .sign(site.id, p.id, state.now());
+        let zone = state.site_zone(&site.name);
+        let local = p
+            .published_at
+            .map(|at| i18n::format::input_date_time(&zone, at))
+            .unwrap_or_default();
         let draft = Draft {
             id: Some(p.id),
             preview_link: Some(format!("{}/preview/{token}", state.base())),
             kind: p.kind.as_str(),
-            date: p.published_at.map(date::iso).unwrap_or_default(),
-            time: p.published_at.map(date::hour_minute).unwrap_or_default(),
+            date: local.0,
+            time: local.1,
             slug: p.slug,
             title: p.title,
             summary: p.summary,
@@ -297,9 +310,9 @@ pub(super) async fn edit(
             .published_at
             .filter(|at| p.published && *at > state.now())
             .map(|at| {
-                format!(
-                    "Saved. Scheduled: visitors see it from {} UTC.",
-                    date::iso_minute(at)
+                tr_with(
+                    "content-saved-scheduled",
+                    &[("when", on_site_clock(&state, &site.name, at).into())],
                 )
             });
         let notice = q
@@ -380,16 +393,22 @@ pub(super) async fn save(
                 Some("Preview only: not saved yet."),
             ));
         }
-        // The date and time it goes live (UTC); empty: when it is first published. A time in
+        // The date and time it goes live, on the site's clock; empty: when it is first published. A time in
         // the future schedules it: the public site shows it from then on, without a restart.
-        let published_at = match (f.date.trim(), date::parse_iso(&f.date)) {
+        let zone = state.site_zone(&site.name);
+        let time = if date::parse_time(&f.time).is_some() {
+            f.time.as_str()
+        } else {
+            ""
+        };
+        let published_at = match (
+            f.date.trim(),
+            i18n::format::parse_input(&zone, &f.date, time),
+        ) {
             ("", _) => None,
             // To the minute: a schedule of a page every second would empty every site's
             // page cache every second (the next moment is one for all sites).
-            (_, Some(day)) => {
-                let at = day + date::parse_time(&f.time).unwrap_or(0);
-                Some(at - at.rem_euclid(60))
-            }
+            (_, Some(at)) => Some(at - at.rem_euclid(60)),
             (_, None) => {
                 return Ok(render_editor(
                     &state,

@@ -4,7 +4,6 @@
 
 use axum::extract::{Extension, State};
 use axum::response::Response;
-use cms::date;
 use minijinja::context;
 
 use super::pages::{PageError, session_of};
@@ -91,12 +90,12 @@ fn render(state: &AdminState, visitor: &Visitor, notice: Option<String>) -> Page
         context! {
             notice,
             auto,
-            synced => st.synced_at.map(date::iso_minute),
-            checked => st.checked_at.map(date::iso_minute),
+            synced => st.synced_at.map(super::views::when),
+            checked => st.checked_at.map(super::views::when),
             zones => minijinja::Value::from(minijinja::value::Serde(&st.zones)),
             unmanaged => st.unmanaged,
             reports,
-            rotation => st.rotation.iter().rev().map(|(t, w)| context! { at => date::iso_minute(*t), what => w }).collect::<Vec<_>>(),
+            rotation => st.rotation.iter().rev().map(|(t, w)| context! { at => super::views::when(*t), what => w }).collect::<Vec<_>>(),
             error => st.error,
         },
     ))

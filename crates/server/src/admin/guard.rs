@@ -9,6 +9,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use store::{Role, SessionStage};
 
 use super::session::{self, clear_cookie};
+use super::views::{Locale, locale, with_locale};
 use super::{AdminState, Visitor, is_unsafe};
 use crate::error::plain_page;
 use crate::listen::{ClientAddr, Tls};
@@ -50,7 +51,18 @@ pub async fn guard(
     req: Request,
     next: Next,
 ) -> Response {
-    let mut res = guarded(state, access, req, next).await;
+    // The browser's language until the session says which one its account chose.
+    let lang = req
+        .headers()
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(i18n::Lang::from_accept_language)
+        .unwrap_or_else(|| state.inner.config.lang());
+    let locale = Locale {
+        lang,
+        tz: state.inner.tz.clone(),
+    };
+    let mut res = with_locale(locale, guarded(state, access, req, next)).await;
     let h = res.headers_mut();
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     h.insert(
@@ -113,7 +125,31 @@ async fn guarded(state: AdminState, access: Access, req: Request, next: Next) ->
         user_agent,
         session,
     };
+    // From here on in the language the account chose, if it chose one.
+    let chosen = visitor
+        .session
+        .as_ref()
+        .and_then(|s| s.user.lang.as_deref())
+        .and_then(i18n::Lang::parse);
+    let locale = match chosen {
+        Some(lang) => Locale { lang, ..locale() },
+        None => locale(),
+    };
+    let checks = admit(state, access, visitor, stale_cookie, headers, req, next);
+    with_locale(locale, checks).await
+}
 
+/// Access by role and login stage, then the origin and CSRF checks, for a request whose
+/// session is known.
+async fn admit(
+    state: AdminState,
+    access: Access,
+    visitor: Visitor,
+    stale_cookie: bool,
+    headers: axum::http::HeaderMap,
+    req: Request,
+    next: Next,
+) -> Response {
     // Access by login state and role.
     let base = state.base().to_string();
     let unsafe_method = is_unsafe(req.method());

@@ -4,7 +4,6 @@
 use axum::extract::{Extension, Form, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use cms::date;
 use minijinja::context;
 use minijinja::value::{Serde, Value};
 use serde::{Deserialize, Serialize};
@@ -88,8 +87,9 @@ pub(super) async fn history(
         let (mut lines, mut shown) = (Vec::new(), None);
         if let Some(pos) = revs.iter().position(|r| r.id == shown_id) {
             let this = &revs[pos];
-            shown =
-                Some(context! { when => date::iso_second(this.saved_at), by => &this.saved_by });
+            shown = Some(
+                context! { when => super::views::when_exact(this.saved_at), by => &this.saved_by },
+            );
             let empty = store::Revision {
                 title: String::new(),
                 slug: String::new(),
@@ -104,7 +104,7 @@ pub(super) async fn history(
             .iter()
             .map(|r| RevRow {
                 id: r.id,
-                when: date::iso_second(r.saved_at),
+                when: super::views::when_exact(r.saved_at),
                 by: r.saved_by.clone(),
                 title: r.title.clone(),
                 slug: r.slug.clone(),

@@ -4,7 +4,6 @@
 use axum::extract::{Extension, Form, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
-use cms::date;
 use minijinja::context;
 use serde::Deserialize;
 
@@ -102,7 +101,7 @@ pub(super) async fn inbox(
         }
         rows.push(context! {
             id => m.id,
-            at => date::iso_minute(m.at),
+            at => super::views::when(m.at),
             reply => reply_link(&m),
             state => st,
             site => m.site,

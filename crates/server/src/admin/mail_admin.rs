@@ -6,7 +6,6 @@ use std::sync::Arc;
 
 use axum::extract::{Extension, Form, State};
 use axum::response::Response;
-use cms::date;
 use minijinja::context;
 use serde::Deserialize;
 
@@ -133,14 +132,14 @@ async fn render(
         .map(|q| {
             context! {
                 id => q.id,
-                created => date::iso_minute(q.created_at),
+                created => super::views::when(q.created_at),
                 kind => q.kind,
                 to => q.recipients.join(", "),
                 subject => q.subject,
                 state => q.state,
                 attempts => q.attempts,
                 detail => q.detail,
-                next => q.next_at.map(date::iso_minute),
+                next => q.next_at.map(super::views::when),
             }
         })
         .collect();
@@ -430,7 +429,7 @@ async fn render_dmarc(
         .map(|r| {
             context! {
                 org => &r.org, report_id => &r.report_id, domain => &r.domain, policy => &r.policy,
-                begin => date::iso_minute(r.begin), end => date::iso_minute(r.end),
+                begin => super::views::when(r.begin), end => super::views::when(r.end),
                 messages => r.messages, failed => r.failed, source => &r.source,
             }
         })
@@ -448,7 +447,7 @@ async fn render_dmarc(
             .unwrap_or_default();
         Some(context! {
             server => &imap.server, folder => &imap.mailbox, user => &imap.username,
-            at => st.at.map(date::iso_minute), imported => st.imported,
+            at => st.at.map(super::views::when), imported => st.imported,
             duplicates => st.duplicates, refused => st.refused, error => st.error,
         })
     });

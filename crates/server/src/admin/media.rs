@@ -3,7 +3,6 @@
 use axum::extract::{Extension, Form, Multipart, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use cms::date;
 use minijinja::context;
 use minijinja::value::{Serde, Value};
 use serde::{Deserialize, Serialize};
@@ -72,7 +71,7 @@ async fn render(
                 id: m.id,
                 is_image,
                 size_kb: (m.size + 1023) / 1024,
-                when: date::iso_minute(m.uploaded_at),
+                when: super::views::when(m.uploaded_at),
                 snippet,
                 stored_name: m.stored_name,
                 original_name: m.original_name,

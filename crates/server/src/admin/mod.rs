@@ -50,6 +50,10 @@ struct Inner {
     editor: Editor,
     recorder: Recorder,
     config: AdminConfig,
+    /// `config.timezone`, looked up once.
+    tz: i18n::TimeZone,
+    /// Each site's time zone by site name: publication times are typed and shown in it.
+    site_zones: std::collections::HashMap<String, i18n::TimeZone>,
     https_port: Option<u16>,
     views: views::Views,
     lockout: auth::lockout::LockoutPolicy,
@@ -101,6 +105,8 @@ impl AdminState {
                 editor,
                 recorder,
                 views: views::Views::new(&config.path)?,
+                tz: config.time_zone(),
+                site_zones: std::collections::HashMap::new(),
                 config,
                 https_port,
                 lockout: auth::lockout::LockoutPolicy::default(),
@@ -164,6 +170,23 @@ impl AdminState {
             i.antivirus = antivirus;
             i.av = Some(av);
         })
+    }
+
+    /// The same, with each site's time zone (before it is shared).
+    pub fn with_site_zones(
+        self,
+        zones: std::collections::HashMap<String, i18n::TimeZone>,
+    ) -> Result<Self, minijinja::Error> {
+        self.before_shared(|i| i.site_zones = zones)
+    }
+
+    /// The time zone of the site called `name` (the admin's for one not in the config).
+    fn site_zone(&self, name: &str) -> i18n::TimeZone {
+        self.inner
+            .site_zones
+            .get(name)
+            .cloned()
+            .unwrap_or_else(|| self.inner.tz.clone())
     }
 
     /// The same, with the domain self-check for the Check page (before it is shared).
@@ -416,8 +439,8 @@ impl AdminState {
     pub(super) fn busy(&self) -> Response {
         retry_later(self.inner.views.error(
             StatusCode::SERVICE_UNAVAILABLE,
-            "Busy",
-            "The server is busy checking passwords. Try again in a few seconds.",
+            &views::tr("busy-title"),
+            &views::tr("busy"),
         ))
     }
 }

@@ -89,7 +89,7 @@ fn rows(attempts: &[LoginAttempt]) -> Vec<AttemptRow<'_>> {
     attempts
         .iter()
         .map(|a| AttemptRow {
-            when: date::iso_minute(a.at),
+            when: super::views::when(a.at),
             user_name: &a.user_name,
             ip: &a.ip,
             user_agent: &a.user_agent,
@@ -153,7 +153,7 @@ pub(super) async fn dashboard(
         _ => 0,
     };
     let ctx = context! {
-        av_down_since => antivirus.as_ref().and_then(|a| a.down_since).map(cms::date::iso_minute),
+        av_down_since => antivirus.as_ref().and_then(|a| a.down_since).map(super::views::when),
         overview => Value::from(Serde(&overview)),
         antivirus => Value::from(Serde(&antivirus)),
         quarantined,
@@ -204,7 +204,7 @@ async fn site_overview(
             id: p.id,
             title: p.title.clone(),
             slug: p.slug.clone(),
-            when: date::iso_minute(at),
+            when: super::views::when(at),
         };
         let scheduled_at =
             |p: &store::PageSummary| p.published_at.filter(|at| p.published && *at > now);
@@ -268,8 +268,8 @@ pub(super) async fn sessions(
             user: x.user.name,
             ip: x.ip,
             user_agent: x.user_agent,
-            started: date::iso_minute(x.created_at),
-            last_seen: date::iso_minute(x.last_seen),
+            started: super::views::when(x.created_at),
+            last_seen: super::views::when(x.last_seen),
         })
         .collect();
     let cfg = &state.inner.config;
@@ -471,7 +471,7 @@ pub(super) async fn audit(
         .await?
         .into_iter()
         .map(|e| AuditRow {
-            when: date::iso_minute(e.at),
+            when: super::views::when(e.at),
             actor: e.actor,
             ip: e.ip.unwrap_or_default(),
             action: e.action,

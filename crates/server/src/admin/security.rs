@@ -90,7 +90,7 @@ fn hit(e: &store::SecurityEvent) -> Hit {
     let d = parse_detail(&e.detail);
     let get = |k: &str| d.get(k).cloned().unwrap_or_default();
     Hit {
-        at: date::iso_minute(e.at),
+        at: super::views::when(e.at),
         ip: e.client_ip.clone().unwrap_or_default(),
         kind: if e.kind == "waf_block" {
             "blocked"
@@ -243,8 +243,8 @@ async fn render(
                 count => b.count,
                 source => source_label(&b.source),
                 evidence => b.evidence,
-                since => date::iso_minute(b.created_at),
-                until => b.until.map(date::iso_minute).unwrap_or_else(|| "permanent".into()),
+                since => super::views::when(b.created_at),
+                until => b.until.map(super::views::when).unwrap_or_else(|| "permanent".into()),
             }
         })
         .collect();
@@ -252,7 +252,7 @@ async fn render(
         .allowlist()
         .await?
         .into_iter()
-        .map(|a| context! { cidr => a.cidr, note => a.note, since => date::iso_minute(a.created_at) })
+        .map(|a| context! { cidr => a.cidr, note => a.note, since => super::views::when(a.created_at) })
         .collect();
     let status = status_for(&error);
     let ctx = context! {
@@ -455,7 +455,7 @@ async fn render_rules(
                 hits => hits.get(&r.id).copied().unwrap_or(0),
                 enabled => !locked && switch.is_none_or(|s| s.enabled),
                 locked,
-                changed => switch.map(|s| format!("{} by {}", date::iso_minute(s.changed_at), s.changed_by)),
+                changed => switch.map(|s| format!("{} by {}", super::views::when(s.changed_at), s.changed_by)),
             }
         })
         .collect();

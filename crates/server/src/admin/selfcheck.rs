@@ -4,7 +4,6 @@
 
 use axum::extract::{Extension, State};
 use axum::response::Response;
-use cms::date;
 use minijinja::context;
 
 use super::pages::{PageError, session_of};
@@ -50,7 +49,7 @@ fn render(state: &AdminState, visitor: &Visitor, notice: Option<String>) -> Page
             let r = &c.report;
             context! {
                 domain => r.domain.clone(),
-                at => date::iso_minute(i64::try_from(r.checked_at).unwrap_or(0)),
+                at => super::views::when(i64::try_from(r.checked_at).unwrap_or(0)),
                 failed => r.summary.failed,
                 web_score => r.summary.web_score,
                 mail_score => r.summary.mail_score,

@@ -2,8 +2,11 @@
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use minijinja::value::Value;
-use minijinja::{Environment, context};
+use std::future::Future;
+
+use i18n::{Arg, Lang, TimeZone};
+use minijinja::value::{Kwargs, Value};
+use minijinja::{Environment, State, context};
 
 /// The admin stylesheet.
 pub const STYLESHEET: &str = include_str!("../../admin-theme/admin.css");
@@ -65,6 +68,75 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("reset.html", include_str!("../../admin-theme/reset.html")),
 ];
 
+/// The language and time zone of the request being answered.
+#[derive(Clone, Debug)]
+pub(super) struct Locale {
+    /// The reader's language.
+    pub lang: Lang,
+    /// Where the admin's clock is.
+    pub tz: TimeZone,
+}
+
+tokio::task_local! {
+    /// Set by the guard around every admin handler, so the words and times of a page (and of
+    /// every message a handler writes) follow the reader without passing a language through
+    /// each of the fifty handlers.
+    static LOCALE: Locale;
+}
+
+/// Runs `f` with `locale` as the request's language and time zone.
+pub(super) async fn with_locale<F: Future>(locale: Locale, f: F) -> F::Output {
+    LOCALE.scope(locale, f).await
+}
+
+/// The request's language and time zone (Dutch and UTC outside a request).
+pub(super) fn locale() -> Locale {
+    LOCALE.try_with(Clone::clone).unwrap_or(Locale {
+        lang: Lang::default(),
+        tz: TimeZone::UTC,
+    })
+}
+
+/// A message of the catalog in the request's language.
+pub(super) fn tr(key: &str) -> String {
+    i18n::text(locale().lang, key)
+}
+
+/// The same with variables.
+pub(super) fn tr_with(key: &str, args: &[(&str, Arg<'_>)]) -> String {
+    i18n::text_with(locale().lang, key, args)
+}
+
+/// A moment, to the minute, in the reader's language and the admin's time zone.
+pub(super) fn when(unix: i64) -> String {
+    let l = locale();
+    i18n::format::date_time(l.lang, &l.tz, unix)
+}
+
+/// The same to the second.
+pub(super) fn when_exact(unix: i64) -> String {
+    let l = locale();
+    i18n::format::date_time_seconds(l.lang, &l.tz, unix)
+}
+
+/// `t("key", name=value, …)` in templates: the message in the page's language.
+fn template_text(state: &State, key: &str, kwargs: Kwargs) -> Result<String, minijinja::Error> {
+    let lang = state
+        .lookup("lang")
+        .and_then(|v| v.as_str().and_then(Lang::parse))
+        .unwrap_or_default();
+    let mut args: Vec<(&str, Arg<'_>)> = Vec::new();
+    for name in kwargs.args() {
+        let v: Value = kwargs.get(name)?;
+        let arg = match i64::try_from(v.clone()) {
+            Ok(n) if v.is_number() => Arg::from(n),
+            _ => Arg::from(v.to_string()),
+        };
+        args.push((name, arg));
+    }
+    Ok(i18n::text_with(lang, key, &args))
+}
+
 pub(super) struct Views {
     env: Environment<'static>,
     base: String,
@@ -74,6 +146,7 @@ pub(super) struct Views {
 impl Views {
     pub(super) fn new(base: &str) -> Result<Views, minijinja::Error> {
         let mut env = Environment::new();
+        env.add_function("t", template_text);
         for (name, source) in TEMPLATES {
             env.add_template(name, source)?;
         }
@@ -102,7 +175,9 @@ impl Views {
             .filter(|s| s.stage == store::SessionStage::Full)
             .map(|s| context! { name => &s.user.name, role => s.user.role.as_str() });
         let csrf = session.map(|s| s.csrf_token.as_str()).unwrap_or("");
-        let base = context! { base => &self.base, css_version => &self.css_version, me, csrf, nav };
+        let lang = locale().lang.code();
+        let base =
+            context! { base => &self.base, css_version => &self.css_version, me, csrf, nav, lang };
         let rendered = self
             .env
             .get_template(template)
@@ -138,4 +213,99 @@ fn html_response(status: StatusCode, html: String) -> Response {
         HeaderValue::from_static("text/html; charset=utf-8"),
     );
     res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The literal keys in `t("…")`, `tr("…")` and `tr_with("…"` calls of a source text.
+    fn keys_used(source: &str) -> Vec<String> {
+        let mut keys = Vec::new();
+        for call in ["t(\"", "tr(\"", "tr_with(\""] {
+            for (at, _) in source.match_indices(call) {
+                // `t(` must be the whole name, not the end of `format(` or `split(`.
+                let before = source[..at].chars().next_back();
+                if before.is_some_and(|c| c.is_alphanumeric() || c == '_') {
+                    continue;
+                }
+                let rest = &source[at + call.len()..];
+                let Some(end) = rest.find('"') else { continue };
+                let after = rest[end + 1..].trim_start();
+                // Keys built from parts (`t("role-" ~ me.role)`) are not checked here.
+                if after.starts_with('~') || after.starts_with('+') {
+                    continue;
+                }
+                keys.push(rest[..end].to_string());
+            }
+        }
+        keys
+    }
+
+    #[test]
+    fn every_key_the_admin_uses_is_in_both_catalogs() {
+        let mut missing = Vec::new();
+        for (name, source) in TEMPLATES {
+            for key in keys_used(source) {
+                if !i18n::exists(&key) {
+                    missing.push(format!("{name}: {key}"));
+                }
+            }
+        }
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/admin");
+        let files = std::fs::read_dir(&dir).expect("src/admin");
+        for file in files.flatten() {
+            let path = file.path();
+            let Ok(source) = std::fs::read_to_string(&path) else {
+                continue;
+            };
+            // The code, without comments and tests.
+            let code: String = source
+                .split("#[cfg(test)]")
+                .next()
+                .unwrap_or("")
+                .lines()
+                .filter(|l| !l.trim_start().starts_with("//"))
+                .collect::<Vec<_>>()
+                .join("\n");
+            for key in keys_used(&code) {
+                if !i18n::exists(&key) {
+                    missing.push(format!("{}: {key}", path.display()));
+                }
+            }
+        }
+        assert!(missing.is_empty(), "keys missing:\n{}", missing.join("\n"));
+    }
+
+    #[test]
+    fn the_frame_speaks_the_readers_language() {
+        let views = Views::new("/_admin").expect("templates");
+        for (lang, words) in [(Lang::Nl, "Inloggen"), (Lang::En, "Sign in")] {
+            let locale = Locale {
+                lang,
+                tz: TimeZone::UTC,
+            };
+            let page = LOCALE.sync_scope(locale, || {
+                views.page(StatusCode::OK, "login.html", None, "", context! {})
+            });
+            let html = tokio_test_body(page);
+            assert!(
+                html.contains(&format!("<html lang=\"{}\">", lang.code())),
+                "{html}"
+            );
+            assert!(html.contains(words), "{lang:?}: {html}");
+        }
+    }
+
+    fn tokio_test_body(res: Response) -> String {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("runtime");
+        rt.block_on(async {
+            let bytes = axum::body::to_bytes(res.into_body(), 1 << 20)
+                .await
+                .expect("body");
+            String::from_utf8_lossy(&bytes).into_owned()
+        })
+    }
 }

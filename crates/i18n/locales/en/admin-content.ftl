@@ -1,0 +1,3 @@
+# admin-content
+
+content-saved-scheduled = Saved. Scheduled: visitors see it from { $when }.

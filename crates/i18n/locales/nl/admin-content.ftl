@@ -1,0 +1,3 @@
+# admin-content
+
+content-saved-scheduled = Opgeslagen. Gepland: bezoekers zien het vanaf { $when }.
