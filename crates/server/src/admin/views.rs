@@ -175,9 +175,13 @@ impl Views {
             .filter(|s| s.stage == store::SessionStage::Full)
             .map(|s| context! { name => &s.user.name, role => s.user.role.as_str() });
         let csrf = session.map(|s| s.csrf_token.as_str()).unwrap_or("");
-        let lang = locale().lang.code();
-        let base =
-            context! { base => &self.base, css_version => &self.css_version, me, csrf, nav, lang };
+        let locale = locale();
+        let lang = locale.lang.code();
+        // The zone the page's times are in, for column headings.
+        let tz = locale.tz.iana_name().unwrap_or("UTC");
+        let base = context! {
+            base => &self.base, css_version => &self.css_version, me, csrf, nav, lang, tz
+        };
         let rendered = self
             .env
             .get_template(template)
