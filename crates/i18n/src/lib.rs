@@ -8,6 +8,8 @@
 
 mod catalog;
 pub mod format;
+#[cfg(feature = "templates")]
+pub mod templates;
 
 pub use catalog::{Arg, exists, missing_keys, text, text_with, variables_differ};
 pub use jiff::tz::TimeZone;

@@ -5,8 +5,8 @@ use axum::response::{IntoResponse, Response};
 use std::future::Future;
 
 use i18n::{Arg, Lang, TimeZone};
-use minijinja::value::{Kwargs, Value};
-use minijinja::{Environment, State, context};
+use minijinja::value::Value;
+use minijinja::{Environment, context};
 
 /// The admin stylesheet.
 pub const STYLESHEET: &str = include_str!("../../admin-theme/admin.css");
@@ -119,24 +119,6 @@ pub(super) fn when_exact(unix: i64) -> String {
     i18n::format::date_time_seconds(l.lang, &l.tz, unix)
 }
 
-/// `t("key", name=value, …)` in templates: the message in the page's language.
-fn template_text(state: &State, key: &str, kwargs: Kwargs) -> Result<String, minijinja::Error> {
-    let lang = state
-        .lookup("lang")
-        .and_then(|v| v.as_str().and_then(Lang::parse))
-        .unwrap_or_default();
-    let mut args: Vec<(&str, Arg<'_>)> = Vec::new();
-    for name in kwargs.args() {
-        let v: Value = kwargs.get(name)?;
-        let arg = match i64::try_from(v.clone()) {
-            Ok(n) if v.is_number() => Arg::from(n),
-            _ => Arg::from(v.to_string()),
-        };
-        args.push((name, arg));
-    }
-    Ok(i18n::text_with(lang, key, &args))
-}
-
 pub(super) struct Views {
     env: Environment<'static>,
     base: String,
@@ -146,7 +128,7 @@ pub(super) struct Views {
 impl Views {
     pub(super) fn new(base: &str) -> Result<Views, minijinja::Error> {
         let mut env = Environment::new();
-        env.add_function("t", template_text);
+        env.add_function("t", i18n::templates::t);
         for (name, source) in TEMPLATES {
             env.add_template(name, source)?;
         }
