@@ -85,6 +85,35 @@ pub enum FieldKind {
     Textarea,
 }
 
+impl FormSpec {
+    /// The built-in texts (title, subject, thank-you text, the labels of the default
+    /// fields) in the site's language. The config's own words are the operator's and stay as
+    /// written; a text equal to the built-in English one counts as not written.
+    pub fn localize(&mut self, lang: i18n::Lang) {
+        let swap = |text: &mut String, default: String, key: &str| {
+            if *text == default {
+                *text = i18n::text(lang, key);
+            }
+        };
+        swap(&mut self.title, default_title(), "form-default-title");
+        swap(&mut self.subject, default_subject(), "form-default-subject");
+        swap(
+            &mut self.thanks_text,
+            default_thanks(),
+            "form-default-thanks",
+        );
+        for (f, d) in self.fields.iter_mut().zip(default_fields()) {
+            if f.name == d.name {
+                swap(
+                    &mut f.label,
+                    d.label,
+                    &format!("form-default-label-{}", d.name),
+                );
+            }
+        }
+    }
+}
+
 fn default_title() -> String {
     "Contact".into()
 }
@@ -273,6 +302,18 @@ pub enum TokenError {
     TooFast,
 }
 
+impl TokenError {
+    /// What the visitor is told, in the site's language.
+    pub fn text(&self, lang: i18n::Lang) -> String {
+        let key = match self {
+            TokenError::Invalid => "form-token-invalid",
+            TokenError::Expired => "form-token-expired",
+            TokenError::TooFast => "form-token-too-fast",
+        };
+        i18n::text(lang, key)
+    }
+}
+
 /// A token that passed the checks.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CheckedToken {
@@ -407,7 +448,13 @@ impl Problems {
 /// unknown or repeated field, required ones filled, lengths, one-line fields on one line, no
 /// control characters, a valid address in e-mail fields, and header-safe text where a value
 /// goes into the mail's headers.
-pub fn check_values(spec: &FormSpec, posted: &[(String, String)]) -> Result<Checked, Problems> {
+pub fn check_values(
+    spec: &FormSpec,
+    posted: &[(String, String)],
+    lang: i18n::Lang,
+) -> Result<Checked, Problems> {
+    let t = |key: &str| i18n::text(lang, key);
+    let tw = |key: &str, args: &[(&str, i18n::Arg<'_>)]| i18n::text_with(lang, key, args);
     let mut problems = Problems::default();
     let mut values: std::collections::HashMap<&str, &str> = std::collections::HashMap::new();
     let mut hidden_seen = (false, false);
@@ -420,9 +467,9 @@ pub fn check_values(spec: &FormSpec, posted: &[(String, String)]) -> Result<Chec
         };
         if let Some(seen) = seen {
             if *seen {
-                problems.form.push(format!(
-                    "the hidden field \"{name}\" was sent more than once"
-                ));
+                problems
+                    .form
+                    .push(tw("form-hidden-twice", &[("name", name.into())]));
                 continue;
             }
             *seen = true;
@@ -432,22 +479,21 @@ pub fn check_values(spec: &FormSpec, posted: &[(String, String)]) -> Result<Chec
         }
         if name == HONEYPOT_FIELD {
             if !value.is_empty() {
-                problems.form.push(format!(
-                    "the hidden field \"{HONEYPOT_FIELD}\" must stay empty (it is there to catch robots)"
-                ));
+                problems
+                    .form
+                    .push(tw("form-honeypot", &[("name", HONEYPOT_FIELD.into())]));
             }
             continue;
         }
         if !spec.fields.iter().any(|f| &f.name == name) {
-            problems
-                .form
-                .push(format!("unknown field {:?}", clip(name, 40)));
+            problems.form.push(tw(
+                "form-unknown-field",
+                &[("name", format!("{:?}", clip(name, 40)).into())],
+            ));
             continue;
         }
         if values.insert(name, value).is_some() {
-            problems
-                .fields
-                .push((name.clone(), "was sent more than once".into()));
+            problems.fields.push((name.clone(), t("form-sent-twice")));
         }
     }
     let reply = spec.reply_field().map(|f| f.name.clone());
@@ -463,25 +509,25 @@ pub fn check_values(spec: &FormSpec, posted: &[(String, String)]) -> Result<Chec
         let mut bad = |m: String| problems.fields.push((f.name.clone(), m));
         if value.is_empty() {
             if f.required {
-                bad("is required".into());
+                bad(t("form-required"));
             }
         } else if value.chars().count() > f.max_len {
-            bad(format!("is longer than {} characters", f.max_len));
+            bad(tw("form-too-long", &[("max", f.max_len.into())]));
         } else if f.kind != FieldKind::Textarea && value.contains(['\r', '\n']) {
-            bad("must be one line".into());
+            bad(t("form-one-line"));
         } else if value
             .chars()
             .any(|c| c.is_control() && c != '\n' && c != '\t')
         {
-            bad("contains control characters".into());
+            bad(t("form-control-characters"));
         } else if f.kind == FieldKind::Email
-            && let Err(e) = mail::message::check_address("the address", &value)
+            && mail::message::check_address("the address", &value).is_err()
         {
-            bad(e.to_string());
+            bad(t("form-bad-address"));
         } else if who.as_deref() == Some(f.name.as_str())
-            && let Err(e) = mail::message::check_header_text("the name", &value)
+            && mail::message::check_header_text("the name", &value).is_err()
         {
-            bad(e.to_string());
+            bad(t("form-bad-name"));
         }
         fields.push((f.name.clone(), f.label.clone(), value));
     }
@@ -619,6 +665,7 @@ mod tests {
                 ("email", "zoe@example.org"),
                 ("message", "Hallo,\r\nik wil 3 broden.\r\n"),
             ]),
+            i18n::Lang::Nl,
         )
         .expect("valid");
         assert_eq!(c.reply_to.as_deref(), Some("zoe@example.org"));
@@ -659,20 +706,38 @@ mod tests {
             (with("evil", "1"), "unknown field"),
         ];
         for (p, want) in cases {
-            let e = check_values(&spec(), &p).expect_err(want);
+            let e = check_values(&spec(), &p, i18n::Lang::En).expect_err(want);
             assert!(e.summary().contains(want), "{want}: {}", e.summary());
         }
         let mut twice = post(&base);
         twice.push(("email".into(), "x@example.org".into()));
-        assert!(check_values(&spec(), &twice).is_err());
+        assert!(check_values(&spec(), &twice, i18n::Lang::En).is_err());
         // The hidden fields too: a second token or honeypot is refused, not ignored.
         for hidden in ["_token", "website"] {
             let mut twice = post(&base);
             twice.push((hidden.into(), String::new()));
             twice.push((hidden.into(), String::new()));
-            let e = check_values(&spec(), &twice).expect_err(hidden);
+            let e = check_values(&spec(), &twice, i18n::Lang::En).expect_err(hidden);
             assert!(e.summary().contains("more than once"), "{}", e.summary());
         }
+        // The same refusals in Dutch for a Dutch site.
+        let e = check_values(&spec(), &with("message", ""), i18n::Lang::Nl).expect_err("empty");
+        assert!(e.summary().contains("is verplicht"), "{}", e.summary());
+        assert!(TokenError::TooFast.text(i18n::Lang::Nl).contains("te snel"));
+    }
+
+    #[test]
+    fn built_in_texts_follow_the_sites_language_and_the_operators_words_stay() {
+        let mut s = spec();
+        s.localize(i18n::Lang::Nl);
+        assert_eq!(s.fields[0].label, "Je naam");
+        assert_eq!(s.title, "Contact");
+        assert!(s.thanks_text.starts_with("Bedankt"), "{}", s.thanks_text);
+        let mut own = spec();
+        own.fields[0].label = "Naam van de vereniging".into();
+        own.localize(i18n::Lang::En);
+        assert_eq!(own.fields[0].label, "Naam van de vereniging");
+        assert_eq!(own.fields[1].label, "Your e-mail address");
     }
 
     #[test]

@@ -25,4 +25,4 @@ pub mod url;
 pub mod xml;
 
 pub use cache::Rendered;
-pub use site::{Cms, Error, normalize_path};
+pub use site::{Cms, Error, SiteLocale, normalize_path};

@@ -36,6 +36,26 @@ pub struct Cms {
     clock: store::Clock,
     /// When the next scheduled page goes live (Unix seconds; `i64::MAX`: none).
     next_scheduled: std::sync::atomic::AtomicI64,
+    /// Each site's language and time zone by site name (from the server's config).
+    locales: RwLock<HashMap<String, SiteLocale>>,
+}
+
+/// The language a site is written in and the clock its dates are read on.
+#[derive(Clone, Debug)]
+pub struct SiteLocale {
+    /// The `lang` of its pages and the words of the theme and forms.
+    pub lang: i18n::Lang,
+    /// Where its dates are.
+    pub tz: i18n::TimeZone,
+}
+
+impl Default for SiteLocale {
+    fn default() -> Self {
+        SiteLocale {
+            lang: i18n::Lang::default(),
+            tz: i18n::format::zone("Europe/Amsterdam").unwrap_or(i18n::TimeZone::UTC),
+        }
+    }
 }
 
 impl Cms {
@@ -48,6 +68,7 @@ impl Cms {
             hosts: RwLock::default(),
             clock,
             next_scheduled: std::sync::atomic::AtomicI64::new(i64::MAX),
+            locales: RwLock::default(),
         };
         cms.reload().await?;
         Ok(cms)
@@ -89,6 +110,24 @@ impl Cms {
         }
         self.reload().await?;
         Ok(true)
+    }
+
+    /// Sets each site's language and time zone (by site name) and empties the cache, whose
+    /// pages were written in the old ones.
+    pub fn set_locales(&self, locales: HashMap<String, SiteLocale>) {
+        *self.locales.write().unwrap_or_else(|p| p.into_inner()) = locales;
+        self.cache.reset(self.cache.version());
+    }
+
+    /// The language and time zone of the site called `name` (Dutch in Amsterdam for a site
+    /// the config does not name).
+    pub fn locale(&self, name: &str) -> SiteLocale {
+        self.locales
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(name)
+            .cloned()
+            .unwrap_or_default()
     }
 
     /// The site that answers for `host` (lower-case, without port).
@@ -218,11 +257,14 @@ impl Cms {
         };
         let menu = self.reader.menu(site_id).await?;
         let page = self.reader.page(site_id, &form.action, self.now()).await?;
+        let locale = self.locale(&site.name);
         let chrome = Chrome {
             site: &site,
             menu: &menu,
             host,
-            year: crate::date::year(self.clock.now()),
+            year: crate::date::year(self.now()),
+            lang: locale.lang,
+            tz: &locale.tz,
         };
         Ok(Some(self.theme.form(&chrome, form, page.as_ref())?))
     }
@@ -239,11 +281,14 @@ impl Cms {
             return Ok(None);
         };
         let menu = self.reader.menu(site_id).await?;
+        let locale = self.locale(&site.name);
         let chrome = Chrome {
             site: &site,
             menu: &menu,
             host,
             year: crate::date::year(self.now()),
+            lang: locale.lang,
+            tz: &locale.tz,
         };
         Ok(Some(match page.kind {
             PageKind::Post => self.theme.post(&chrome, page)?,
@@ -266,11 +311,14 @@ impl Cms {
             return Ok(Arc::new(Rendered::new(404, "Not found".into())));
         };
         let menu = self.reader.menu(site_id).await?;
+        let locale = self.locale(&site.name);
         let chrome = Chrome {
             site: &site,
             menu: &menu,
             host,
-            year: crate::date::year(self.clock.now()),
+            year: crate::date::year(self.now()),
+            lang: locale.lang,
+            tz: &locale.tz,
         };
         let page = Arc::new(Rendered::new(404, self.theme.not_found(&chrome)?));
         self.cache.put(token, host, NOT_FOUND_KEY, page.clone());
@@ -288,11 +336,14 @@ impl Cms {
             return Ok(None);
         }
         let menu = self.reader.menu(site_id).await?;
+        let locale = self.locale(&site.name);
         let chrome = Chrome {
             site: &site,
             menu: &menu,
             host,
-            year: crate::date::year(self.clock.now()),
+            year: crate::date::year(self.now()),
+            lang: locale.lang,
+            tz: &locale.tz,
         };
         let html = match page {
             _ if is_news => {

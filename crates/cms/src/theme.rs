@@ -8,7 +8,7 @@ use minijinja::{Environment, context};
 use serde::Serialize;
 use store::{MenuItem, Page, PageKind, PageSummary, Site};
 
-use crate::{date, excerpt, markdown, url};
+use crate::{excerpt, markdown, url};
 
 /// The stylesheet every page links to (`/assets/site.css`); external, because the CSP
 /// allows no inline style.
@@ -41,15 +41,15 @@ struct PostCard<'a> {
     date_iso: String,
 }
 
-impl<'a> From<&'a PageSummary> for PostCard<'a> {
-    fn from(p: &'a PageSummary) -> Self {
+impl<'a> PostCard<'a> {
+    fn of(p: &'a PageSummary, chrome: &Chrome) -> Self {
         let t = p.published_at.unwrap_or(p.updated_at);
         PostCard {
             slug: &p.slug,
             title: &p.title,
             summary: &p.summary,
-            date: date::long(t),
-            date_iso: date::iso(t),
+            date: chrome.date(t),
+            date_iso: chrome.date_iso(t),
         }
     }
 }
@@ -103,6 +103,22 @@ pub struct Chrome<'a> {
     pub host: &'a str,
     /// Current year for the footer.
     pub year: i64,
+    /// The site's language.
+    pub lang: i18n::Lang,
+    /// The site's time zone: a post is dated by the site's calendar.
+    pub tz: &'a i18n::TimeZone,
+}
+
+impl Chrome<'_> {
+    /// A date for readers: "6 december 2026".
+    fn date(&self, unix: i64) -> String {
+        i18n::format::date(self.lang, self.tz, unix)
+    }
+
+    /// The same day for `<time datetime>`: `2026-12-06`.
+    fn date_iso(&self, unix: i64) -> String {
+        i18n::format::input_date_time(self.tz, unix).0
+    }
 }
 
 /// How a page presents itself in its `<head>`: to search engines (canonical link,
@@ -147,6 +163,7 @@ impl Theme {
     /// failure here is a bug in this crate, reported as an error all the same.
     pub fn builtin() -> Result<Theme, minijinja::Error> {
         let mut env = Environment::new();
+        env.add_function("t", i18n::templates::t);
         for (name, source) in TEMPLATES {
             env.add_template(name, source)?;
         }
@@ -166,7 +183,7 @@ impl Theme {
     ) -> Result<String, minijinja::Error> {
         let absolute = |path: &str| url::absolute(chrome.host, path);
         let base = context! {
-            lang => "en",
+            lang => chrome.lang.code(),
             site => Value::from(Serde(chrome.site)),
             menu => Value::from(Serde(chrome.menu)),
             year => chrome.year,
@@ -191,7 +208,7 @@ impl Theme {
         page: &Page,
         recent: &[PageSummary],
     ) -> Result<String, minijinja::Error> {
-        let recent: Vec<PostCard> = recent.iter().map(PostCard::from).collect();
+        let recent: Vec<PostCard> = recent.iter().map(|p| PostCard::of(p, chrome)).collect();
         let ctx = context! {
             page => Value::from(Serde(page)),
             body => Value::from_safe_string(markdown::to_safe_html(&page.body_md)),
@@ -206,8 +223,8 @@ impl Theme {
         let ctx = context! {
             page => Value::from(Serde(page)),
             body => Value::from_safe_string(markdown::to_safe_html(&page.body_md)),
-            date => date::long(t),
-            date_iso => date::iso(t),
+            date => chrome.date(t),
+            date_iso => chrome.date_iso(t),
         };
         self.render("post.html", chrome, "/news", &Head::of(page), ctx)
     }
@@ -219,9 +236,10 @@ impl Theme {
         intro: Option<&Page>,
         posts: &[PageSummary],
     ) -> Result<String, minijinja::Error> {
-        let posts: Vec<PostCard> = posts.iter().map(PostCard::from).collect();
+        let posts: Vec<PostCard> = posts.iter().map(|p| PostCard::of(p, chrome)).collect();
         let body = intro.map(|p| Value::from_safe_string(markdown::to_safe_html(&p.body_md)));
-        let title = intro.map(|p| p.title.as_str()).unwrap_or("News");
+        let news = i18n::text(chrome.lang, "public-news");
+        let title = intro.map(|p| p.title.as_str()).unwrap_or(&news);
         let ctx = context! {
             title => title,
             body => body,
@@ -311,6 +329,8 @@ mod tests {
             menu: &menu,
             host: "example.nl",
             year: 2026,
+            lang: i18n::Lang::En,
+            tz: &i18n::TimeZone::UTC,
         };
         let page = Page {
             id: 1,
@@ -338,6 +358,8 @@ mod tests {
             menu: &[],
             host: "example.nl",
             year: 2026,
+            lang: i18n::Lang::En,
+            tz: &i18n::TimeZone::UTC,
         };
         let evil = "\"><script>alert('x')</script>";
         let post = Page {
@@ -402,6 +424,8 @@ mod tests {
             menu: &[],
             host: "example.nl",
             year: 2026,
+            lang: i18n::Lang::En,
+            tz: &i18n::TimeZone::UTC,
         };
         let evil = "\"><script>alert(1)</script>";
         let form = FormView {
@@ -449,6 +473,8 @@ mod tests {
             menu: &[],
             host: "example.nl",
             year: 2026,
+            lang: i18n::Lang::En,
+            tz: &i18n::TimeZone::UTC,
         };
         let html = theme.not_found(&chrome).unwrap();
         for bad in ["<script", "<style", " style=", "http://", "https://"] {

@@ -233,6 +233,19 @@ impl Prepared {
                 .await
                 .context("loading sites")?,
         );
+        cms.set_locales(
+            config
+                .sites
+                .iter()
+                .map(|s| {
+                    let locale = cms::SiteLocale {
+                        lang: s.lang(),
+                        tz: s.time_zone(),
+                    };
+                    (s.name.clone(), locale)
+                })
+                .collect(),
+        );
         let (shutdown, rx) = watch::channel(false);
         let mut tasks = Vec::new();
         tasks.push(tokio::spawn(refresh_loop(

@@ -33,6 +33,8 @@ struct SiteForms {
     title: String,
     mail_domain: String,
     mail_from: String,
+    /// The site's language: the words of refusals and of the built-in texts.
+    lang: i18n::Lang,
     forms: Vec<FormSpec>,
 }
 
@@ -85,7 +87,16 @@ impl FormsState {
                     title: stored.title.clone(),
                     mail_domain: domain,
                     mail_from: site.mail_from.clone(),
-                    forms: site.forms.clone(),
+                    lang: site.lang(),
+                    forms: site
+                        .forms
+                        .iter()
+                        .map(|f| {
+                            let mut f = f.clone();
+                            f.localize(site.lang());
+                            f
+                        })
+                        .collect(),
                 },
             );
         }
@@ -312,14 +323,14 @@ async fn submit(State(state): State<FormsState>, req: Request) -> Result<Respons
             let (status, v) = refuse(
                 status,
                 Problems {
-                    form: vec![e.to_string()],
+                    form: vec![e.text(site.lang)],
                     fields: Vec::new(),
                 },
             );
             return page(&state, site_id, &host, status, &v).await;
         }
     };
-    let checked = match cms::form::check_values(spec, &posted) {
+    let checked = match cms::form::check_values(spec, &posted, site.lang) {
         Ok(c) => c,
         Err(problems) => {
             let (status, v) = refuse(StatusCode::UNPROCESSABLE_ENTITY, problems);
@@ -378,9 +389,7 @@ async fn submit(State(state): State<FormsState>, req: Request) -> Result<Respons
             let (status, v) = refuse(
                 StatusCode::CONFLICT,
                 Problems {
-                    form: vec![
-                        "this form was already sent once (a form can be sent only once; the form below is new)".into(),
-                    ],
+                    form: vec![i18n::text(site.lang, "form-already-sent")],
                     fields: Vec::new(),
                 },
             );

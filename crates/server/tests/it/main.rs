@@ -17,6 +17,7 @@ mod head;
 mod headers;
 mod hosts;
 mod https;
+mod lang;
 mod limits;
 mod mariadb;
 mod pages;
