@@ -112,18 +112,35 @@ pub struct DmarcFacts {
     pub authorisations: BTreeMap<String, Txt>,
 }
 
-/// `mail.auth.dmarc`, `-policy`, `-rua`.
-pub fn dmarc(domain: &str, f: &DmarcFacts) -> Vec<Subtest> {
-    let fix_publish = format!(
-        "Publish `_dmarc.{domain}. TXT \"v=DMARC1; p=reject; rua=mailto:dmarc@{domain}\"` (Bolwerk's `mail records` shows it)."
-    );
-    let (at, txt, at_org) = match (&f.own, &f.org) {
+/// Where the DMARC record that applies lives, its TXT, and whether that is the organisational
+/// domain's (the domain has none of its own).
+fn applying(domain: &str, f: &DmarcFacts) -> (String, Txt, bool) {
+    match (&f.own, &f.org) {
         (Ok(t), _) if !dmarc::dmarc_records(t).is_empty() => {
             (domain.to_string(), f.own.clone(), false)
         }
         (Ok(_), Some((org, t))) => (org.clone(), t.clone(), true),
         _ => (domain.to_string(), f.own.clone(), false),
+    }
+}
+
+/// The policy of the one DMARC record that applies; `None` without exactly one readable record
+/// (which `mail.auth.dmarc` already fails).
+pub fn dmarc_policy(domain: &str, f: &DmarcFacts) -> Option<dmarc::Policy> {
+    let (at, txt, at_org) = applying(domain, f);
+    let records = dmarc::dmarc_records(txt.as_ref().ok()?);
+    let [record] = records.as_slice() else {
+        return None;
     };
+    Record::parse(record).map(|r| dmarc::Policy::of(&r, &at, at_org))
+}
+
+/// `mail.auth.dmarc`, `-policy`, `-rua`.
+pub fn dmarc(domain: &str, f: &DmarcFacts) -> Vec<Subtest> {
+    let fix_publish = format!(
+        "Publish `_dmarc.{domain}. TXT \"v=DMARC1; p=reject; rua=mailto:dmarc@{domain}\"` (Bolwerk's `mail records` shows it)."
+    );
+    let (at, txt, at_org) = applying(domain, f);
     let records = match &txt {
         Err(e) => {
             return vec![
@@ -469,6 +486,25 @@ mod tests {
         let out = dmarc("shop.example.nl", &org);
         assert_eq!(out[0].status, Status::Pass);
         assert!(out[1].found.contains("sp=none"));
+        let policy = dmarc_policy("shop.example.nl", &org).unwrap();
+        assert_eq!(
+            (
+                policy.at.as_str(),
+                policy.tag.as_str(),
+                policy.policy.as_str()
+            ),
+            ("example.nl", "sp", "none")
+        );
+        assert_eq!(
+            dmarc_policy("example.nl", &no_rua).unwrap().policy,
+            "reject"
+        );
+        let two = DmarcFacts {
+            own: txt(&["v=DMARC1; p=reject", "v=DMARC1; p=none"]),
+            org: None,
+            authorisations: BTreeMap::new(),
+        };
+        assert_eq!(dmarc_policy("example.nl", &two), None);
     }
 
     #[test]

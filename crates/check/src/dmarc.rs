@@ -3,6 +3,8 @@
 //! an aggregate report address (`rua`) that is present and, when it lies outside the domain,
 //! authorised by a `<domain>._report._dmarc.<rua host>` record (§7.1).
 
+use serde::{Deserialize, Serialize};
+
 /// A DMARC record's tags, names in lower case.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Record {
@@ -84,6 +86,79 @@ pub fn policy_problem(r: &Record, at_org_domain: bool) -> Option<String> {
     }
 }
 
+/// The policy a domain's DMARC record asks receivers to apply, kept in the report so the next
+/// check can tell when it got weaker: `p=reject` → `p=quarantine` passes both times, yet lets
+/// forged mail through to the spam folder.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Policy {
+    /// The domain whose `_dmarc` record applies (the organisational domain's when the domain
+    /// has none).
+    pub at: String,
+    /// `p`, or `sp` for the organisational domain's record that says it.
+    pub tag: String,
+    /// The value, in lower case (empty when the record has none).
+    pub policy: String,
+    /// `pct=`: the percentage of failing mail the policy is applied to (100 when absent or
+    /// unreadable).
+    pub pct: u8,
+}
+
+impl Policy {
+    /// The policy `r` sets; `at_org_domain` as for [`policy_problem`].
+    pub fn of(r: &Record, at: &str, at_org_domain: bool) -> Policy {
+        let (tag, value) = match (at_org_domain, r.get("sp")) {
+            (true, Some(sp)) => ("sp", Some(sp)),
+            _ => ("p", r.get("p")),
+        };
+        Policy {
+            at: at.to_string(),
+            tag: tag.to_string(),
+            policy: value.unwrap_or_default().to_ascii_lowercase(),
+            pct: r
+                .get("pct")
+                .and_then(|v| v.parse::<u8>().ok())
+                .map_or(100, |p| p.min(100)),
+        }
+    }
+
+    /// reject 2, quarantine 1, anything else (none, unknown, missing) 0.
+    fn rank(&self) -> u8 {
+        match self.policy.as_str() {
+            "reject" => 2,
+            "quarantine" => 1,
+            _ => 0,
+        }
+    }
+
+    /// How this policy is weaker than `before`, in words; `None` when it is as strict or
+    /// stricter. A lower `pct` counts only for the same quarantine or reject (with `p=none`
+    /// it means nothing).
+    pub fn weakened_since(&self, before: &Policy) -> Option<String> {
+        let shown = |p: &Policy| {
+            let policy = if p.policy.is_empty() {
+                "no policy".to_string()
+            } else {
+                format!("{}={}", p.tag, p.policy)
+            };
+            if p.pct < 100 && p.rank() > 0 {
+                format!("{policy}; pct={}", p.pct)
+            } else {
+                policy
+            }
+        };
+        let weaker = self.rank() < before.rank()
+            || (self.rank() == before.rank() && self.rank() > 0 && self.pct < before.pct);
+        weaker.then(|| {
+            format!(
+                "{} at the check before, {} now (_dmarc.{})",
+                shown(before),
+                shown(self),
+                self.at
+            )
+        })
+    }
+}
+
 /// Whether `host` lies outside `domain` (neither is the other or below it), so that its
 /// reports need the receiving domain's consent. Without the public suffix list this is a
 /// close approximation of RFC 7489's organisational domains: sibling subdomains count as
@@ -129,6 +204,50 @@ mod tests {
         assert_eq!(
             dmarc_records(&["v=DMARC1; p=none".into(), "x".into()]).len(),
             1
+        );
+    }
+
+    #[test]
+    fn a_weaker_policy_is_told_apart_from_a_stricter_one() {
+        let p = |text: &str, org: bool| Policy::of(&Record::parse(text).unwrap(), "x.nl", org);
+        let reject = p("v=DMARC1; p=reject", false);
+        let quarantine = p("v=DMARC1; p=quarantine", false);
+        let none = p("v=DMARC1; p=none", false);
+        let half = p("v=DMARC1; p=quarantine; pct=50", false);
+        assert_eq!(
+            quarantine.weakened_since(&reject).as_deref(),
+            Some("p=reject at the check before, p=quarantine now (_dmarc.x.nl)")
+        );
+        assert!(none.weakened_since(&quarantine).is_some());
+        assert!(none.weakened_since(&reject).is_some());
+        assert_eq!(
+            half.weakened_since(&quarantine).as_deref(),
+            Some("p=quarantine at the check before, p=quarantine; pct=50 now (_dmarc.x.nl)")
+        );
+        for (now, before) in [
+            (&reject, &quarantine),
+            (&quarantine, &half),
+            (&reject, &reject),
+            (&quarantine, &none),
+        ] {
+            assert_eq!(now.weakened_since(before), None, "{now:?} after {before:?}");
+        }
+        // pct means nothing with p=none; an unreadable pct is 100.
+        let none_pct = p("v=DMARC1; p=none; pct=10", false);
+        assert_eq!(none_pct.weakened_since(&none), None);
+        assert_eq!(p("v=DMARC1; p=reject; pct=x", false).pct, 100);
+        assert_eq!(p("v=DMARC1; p=reject; pct=500", false).pct, 100);
+        // At the organisational domain sp= applies, and p= when there is none.
+        let org = p("v=DMARC1; p=reject; sp=quarantine", true);
+        assert_eq!(
+            (org.tag.as_str(), org.policy.as_str()),
+            ("sp", "quarantine")
+        );
+        assert!(org.weakened_since(&p("v=DMARC1; p=reject", true)).is_some());
+        assert!(
+            p("v=DMARC1; p=REJECT", false)
+                .weakened_since(&reject)
+                .is_none()
         );
     }
 

@@ -174,10 +174,11 @@ pub async fn run(o: &Options) -> Report {
             if o.mail {
                 mail::run(&o, &ctx).await
             } else {
-                Vec::new()
+                (Vec::new(), None)
             }
         }
     );
+    let (m, dmarc) = m;
     let mut parts = Vec::new();
     if o.web {
         parts.push("web");
@@ -185,11 +186,13 @@ pub async fn run(o: &Options) -> Report {
     if o.mail {
         parts.push("mail");
     }
-    Report::new(
+    let mut report = Report::new(
         domain,
         o.now,
         assemble(w.into_iter().chain(m).collect(), &parts),
-    )
+    );
+    report.dmarc = dmarc;
+    report
 }
 
 /// Adds "not tested, because `why`" for every spec of `specs` that `out` does not have yet.

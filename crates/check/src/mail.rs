@@ -262,8 +262,8 @@ async fn dkim_facts(o: &Options, ctx: &Context, domain: &str) -> DkimFacts {
     }
 }
 
-/// Runs the mail test.
-pub async fn run(o: &Options, ctx: &Context) -> Vec<Subtest> {
+/// Runs the mail test; also returns the DMARC policy found, for the next check to compare with.
+pub async fn run(o: &Options, ctx: &Context) -> (Vec<Subtest>, Option<dmarc::Policy>) {
     let domain = o.domain.as_str();
     let mut out = Vec::new();
     let (mx_test, servers) = auth::mx(domain, &ctx.dns.mx(domain).await);
@@ -300,6 +300,7 @@ pub async fn run(o: &Options, ctx: &Context) -> Vec<Subtest> {
     let spf = spf_facts(ctx, domain).await;
     let dkim = dkim_facts(o, ctx, domain).await;
     out.extend(auth::dmarc(domain, &dmarc));
+    let policy = auth::dmarc_policy(domain, &dmarc);
     out.extend(auth::spf(domain, &spf));
     out.push(auth::dkim(
         domain,
@@ -317,7 +318,7 @@ pub async fn run(o: &Options, ctx: &Context) -> Vec<Subtest> {
             for s in PER_SERVER.iter().chain([&spec::MTA_STS, &spec::TLS_RPT]) {
                 out.push(s.not_tested(why));
             }
-            return out;
+            return (out, policy);
         }
     };
     let mut per = Vec::new();
@@ -374,5 +375,5 @@ pub async fn run(o: &Options, ctx: &Context) -> Vec<Subtest> {
         domain,
         &ctx.dns.txt(&format!("_smtp._tls.{domain}")).await,
     ));
-    out
+    (out, policy)
 }

@@ -207,6 +207,10 @@ pub struct Report {
     pub summary: Summary,
     /// The categories, web first, then mail.
     pub categories: Vec<Category>,
+    /// The DMARC policy that applies, when there is exactly one readable record: kept so the
+    /// next check can tell a weakened policy, which still passes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dmarc: Option<crate::dmarc::Policy>,
 }
 
 impl Report {
@@ -217,6 +221,7 @@ impl Report {
             checked_at,
             summary: Summary::default(),
             categories,
+            dmarc: None,
         };
         r.summary = Summary {
             failed: r.failed(),

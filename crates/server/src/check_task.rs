@@ -1,8 +1,8 @@
 //! The domain self-check (the `check` crate: internet.nl's subtests and more) run by the server
 //! for every hosted domain on a schedule, the results kept (`DATA_DIR/check/<domain>.json`), a
 //! regression — a subtest that was met and no longer is (a certificate about to expire, DMARC
-//! weakened, a header gone) — mailed to the operator, and the last reports shown on the admin
-//! Check page.
+//! gone, a header gone), or a DMARC policy weaker than before — mailed to the operator, and the
+//! last reports shown on the admin Check page.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, RwLock};
@@ -24,7 +24,8 @@ pub struct CheckStatus(Arc<RwLock<BTreeMap<String, Checked>>>);
 pub struct Checked {
     /// The report.
     pub report: check::Report,
-    /// Subtests met at the check before and not now: (code, title, what is wrong now).
+    /// Subtests met at the check before and not now, and a DMARC policy weaker than before:
+    /// (code, title, what is wrong now).
     pub regressions: Vec<(String, String, String)>,
 }
 
@@ -189,16 +190,19 @@ impl CheckRunner {
     }
 
     /// Keeps `report`, compares it with the one before (from disk, so across restarts), and
-    /// alerts on every subtest that was met and is not now.
+    /// alerts on every subtest that was met and is not now, and on a weaker DMARC policy.
     pub async fn record(&self, report: check::Report) {
         let domain = report.domain.clone();
         let dir = self.config.data_dir.join("check");
         let file = dir.join(format!("{domain}.json"));
-        let before: BTreeMap<String, String> = std::fs::read(&file)
+        let stored = std::fs::read(&file)
             .ok()
-            .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
-            .map(|v| statuses(&v))
-            .unwrap_or_default();
+            .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok());
+        let before: BTreeMap<String, String> = stored.as_ref().map(statuses).unwrap_or_default();
+        // A report from before the policy was kept has none: nothing to compare with.
+        let dmarc_before: Option<check::dmarc::Policy> = stored
+            .as_ref()
+            .and_then(|v| serde_json::from_value(v["dmarc"].clone()).ok());
         let now_json = serde_json::to_value(&report).unwrap_or_default();
         let mut regressions = Vec::new();
         for t in report.subtests() {
@@ -218,6 +222,21 @@ impl CheckRunner {
                     ),
                 ));
             }
+        }
+        // A weaker DMARC policy still passes (quarantine is as good as reject to the subtest),
+        // so it is compared on its own; a policy that now fails is already listed above.
+        let policy = check::catalogue::mail::DMARC_POLICY;
+        if let (Some(now), Some(was)) = (&report.dmarc, &dmarc_before)
+            && let Some(why) = now.weakened_since(was)
+            && !regressions.iter().any(|(code, _, _)| code == policy.code)
+        {
+            regressions.push((
+                policy.code.to_string(),
+                "DMARC policy as strict as before".to_string(),
+                format!(
+                    "{why}: receivers refuse less of the mail forged in the domain's name — set it back, unless the change was meant"
+                ),
+            ));
         }
         if let Err(e) = crate::files::create_dir(&dir).and_then(|()| {
             crate::files::write(

@@ -25,6 +25,7 @@ use tempfile::TempDir;
 const KNOTD: &str = "/usr/sbin/knotd";
 const KNOTC: &str = "/usr/sbin/knotc";
 const KEYMGR: &str = "/usr/sbin/keymgr";
+const KJOURNALPRINT: &str = "/usr/sbin/kjournalprint";
 
 /// The customer zones.
 pub const CUSTOMERS: [&str; 5] = ["good", "nods", "wrongds", "short", "unsigned"];
@@ -301,6 +302,17 @@ zone:
             .output()
             .expect("kdig (scripts/test.sh installs knot-dnsutils)");
         String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Every change `zone` went through since it was loaded, oldest first, as kjournalprint
+    /// prints it (`;; Removed` / `;; Added` per version): proof of a record that was there only
+    /// for a moment.
+    pub fn journal(&self, zone: &str) -> String {
+        run(Command::new(KJOURNALPRINT)
+            .arg("-c")
+            .arg(&self.conf)
+            .arg("-x")
+            .arg(zone))
     }
 
     /// The SHA-256 DS line of `zone`'s KSK, as `keymgr ZONE ds` prints it.

@@ -57,14 +57,32 @@ async fn txt(lab: &KnotLab, name: &str) -> Vec<String> {
         .collect()
 }
 
+/// Publishes key sets `sets` of good.test on `server`, and only those: what a secondary that
+/// has transferred the zone up to that point answers.
+fn serve_sets(server: &mut testkit::DnsServer, keys: &mail::KeyStore, sets: &[&str]) {
+    for set in sets {
+        for r in keys
+            .records("good.test", set)
+            .expect("the key set's records")
+        {
+            server.publish(&r.name, &[r.value.as_str()]);
+        }
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn dkim_keys_rotate_end_to_end_with_the_clock_moved() {
     let lab = KnotLab::start();
     let dir = tempfile::tempdir().unwrap();
     let mut config = testkit::test_config(dir.path());
     dns_config(&mut config, &lab, dir.path());
+    // A second authoritative server of the zone that lags behind Knot: it answers the key sets
+    // the test gives it, nothing Bolwerk publishes.
+    let mut second = testkit::DnsServer::start();
+    config.dns.zones[0].authoritative.push(second.addr);
     let keys = mail::KeyStore::new(server::outbox::key_dir(&config.data_dir));
     let first = keys.generate("good.test", Some("k0")).unwrap();
+    serve_sets(&mut second, &keys, &[&first]);
     let metrics = server::metrics::Metrics::new();
     let status = DnsStatus::default();
     let now = store::now();
@@ -72,6 +90,12 @@ async fn dkim_keys_rotate_end_to_end_with_the_clock_moved() {
     let sync = |t: i64| {
         let (config, keys, status, metrics) = (&config, &keys, &status, &metrics);
         async move { dns_task::sync_once(config, keys, t, true, status, metrics, None).await }
+    };
+    let k0_published = || async {
+        !txt(&lab, "k0-rsa._domainkey.good.test").await.is_empty()
+            && !txt(&lab, "k0-ed25519._domainkey.good.test")
+                .await
+                .is_empty()
     };
 
     // Day 0: the signing key is published; nothing to rotate.
@@ -99,18 +123,56 @@ async fn dkim_keys_rotate_end_to_end_with_the_clock_moved() {
             .any(|(_, w)| w.contains("made key set"))
     );
 
-    // The next sync sees it on every authoritative server: it signs, k0 is retired but stays
-    // published for mail in transit.
-    sync(now + 31 * day + 60).await;
+    // Knot answers the next key set, the second server does not yet: it does not sign, however
+    // often the server looks, for a receiver asking the second server could not check it.
+    for t in [60, 120, day] {
+        sync(now + 31 * day + t).await;
+        let s = keys.state("good.test").unwrap();
+        assert_eq!(s.active.as_deref(), Some(first.as_str()), "held at +{t} s");
+        assert_eq!(s.next.as_deref(), Some(next.as_str()));
+        assert!(s.retired.is_empty(), "{s:?}");
+        assert_eq!(keys.signer("good.test").unwrap().unwrap().set(), first);
+    }
+    assert!(
+        !txt(&lab, &next_rsa).await.is_empty(),
+        "Knot answers the next key set"
+    );
+
+    // The second server catches up: the next sync sees the key set on every authoritative
+    // server; it signs, k0 is retired but stays published for mail in transit.
+    serve_sets(&mut second, &keys, &[&first, &next]);
+    let switch = now + 32 * day + 60;
+    sync(switch).await;
     let s = keys.state("good.test").unwrap();
     assert_eq!(s.active.as_deref(), Some(next.as_str()));
     assert_eq!(s.retired, vec![first.clone()]);
-    assert!(!txt(&lab, "k0-rsa._domainkey.good.test").await.is_empty());
+    assert!(k0_published().await);
     let signer = keys.signer("good.test").unwrap().unwrap();
     assert_eq!(signer.set(), next);
 
-    // A week later the retired key set is deleted, and its records leave the zone.
-    sync(now + 39 * day).await;
+    // Every day of the week after the switch, up to its last second, the retired key set
+    // stays in the zone: mail signed with it just before the switch can still be checked.
+    for t in (1..7)
+        .map(|d| switch + d * day)
+        .chain([switch + 7 * day - 1])
+    {
+        sync(t).await;
+        let s = keys.state("good.test").unwrap();
+        assert_eq!(
+            s.retired,
+            vec![first.clone()],
+            "kept at {} s after the switch",
+            t - switch
+        );
+        assert!(
+            k0_published().await,
+            "published at {} s after the switch",
+            t - switch
+        );
+    }
+
+    // A week after the switch the retired key set is deleted, and its records leave the zone.
+    sync(switch + 7 * day).await;
     let s = keys.state("good.test").unwrap();
     assert!(s.retired.is_empty(), "{s:?}");
     assert!(txt(&lab, "k0-rsa._domainkey.good.test").await.is_empty());
@@ -123,6 +185,7 @@ async fn dkim_keys_rotate_end_to_end_with_the_clock_moved() {
     assert!(txt(&lab, "operator.good.test").await[0].contains("by hand"));
     let steps: Vec<String> = status.get().rotation.into_iter().map(|(_, w)| w).collect();
     assert_eq!(steps.len(), 3, "{steps:#?}");
+    assert!(steps[1].contains("signs from now on"), "{steps:#?}");
     assert!(steps[2].contains("deleted"), "{steps:#?}");
 }
 

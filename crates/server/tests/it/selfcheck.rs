@@ -92,6 +92,86 @@ async fn a_subtest_that_stops_passing_is_shown_and_mailed() {
     assert_eq!(ed.get("/check").await.status(), 403);
 }
 
+/// A DMARC policy that is weakened still passes (p=quarantine is as good as p=reject to the
+/// subtest); the server compares it with the one in the stored report and says so all the same.
+#[tokio::test]
+async fn a_weakened_dmarc_policy_is_shown_and_mailed() {
+    let mut dns = testkit::DnsServer::start();
+    let dmarc = "_dmarc.delinde.example";
+    let rua = "rua=mailto:dmarc@delinde.example";
+    dns.publish(dmarc, &[&format!("v=DMARC1; p=reject; {rua}")]);
+    let dir = Arc::new(tempfile::tempdir().unwrap());
+    let mut config = testkit::test_config(dir.path());
+    config.dns.resolver = Some(dns.addr);
+    config.dns.check_interval_s = 0;
+    config.dns.selfcheck_interval_s = 0;
+    config.mail.alerts_to = vec!["beheer@delinde.example".into()];
+    let s = TestServer::start_in(dir.clone(), config.clone()).await;
+    let admin = signed_in(&s, "root", Role::Admin).await;
+    let run = || async {
+        let csrf = admin.csrf().await;
+        admin
+            .post("/check/run", &[("csrf", csrf.as_str())])
+            .await
+            .text()
+            .await
+            .expect("the Check page")
+    };
+    let weakened = "DMARC policy as strict as before";
+    let alerts = || async {
+        s.open_store()
+            .await
+            .editor
+            .mail_list(None, 50)
+            .await
+            .expect("the mail queue")
+            .into_iter()
+            .map(|m| m.subject)
+            .filter(|s| s.contains(weakened))
+            .collect::<Vec<_>>()
+    };
+
+    let page = run().await;
+    assert!(!page.contains(weakened), "nothing to compare with: {page}");
+    let file = config.data_dir.join("check/delinde.example.json");
+    let stored: serde_json::Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+    assert_eq!(stored["dmarc"]["policy"], "reject", "{}", stored["dmarc"]);
+
+    // Reject → quarantine: both pass, and it is shown and mailed as a regression.
+    dns.publish(dmarc, &[&format!("v=DMARC1; p=quarantine; {rua}")]);
+    let page = run().await;
+    assert!(
+        page.contains("No longer met since the check before"),
+        "{page}"
+    );
+    assert!(page.contains(weakened), "{page}");
+    assert!(
+        page.contains("p=reject at the check before, p=quarantine now"),
+        "{page}"
+    );
+    assert_eq!(
+        alerts().await.len(),
+        1,
+        "mailed, with the domain in the subject"
+    );
+    assert!(alerts().await[0].contains("delinde.example"));
+
+    // The same again is no change; a lower pct is weaker again (shown; the mail waits a day).
+    let page = run().await;
+    assert!(!page.contains(weakened), "{page}");
+    dns.publish(dmarc, &[&format!("v=DMARC1; p=quarantine; pct=25; {rua}")]);
+    let page = run().await;
+    assert!(
+        page.contains("p=quarantine at the check before, p=quarantine; pct=25 now"),
+        "{page}"
+    );
+    // Stricter again is no regression.
+    dns.publish(dmarc, &[&format!("v=DMARC1; p=reject; {rua}")]);
+    let page = run().await;
+    assert!(!page.contains(weakened), "{page}");
+    assert_eq!(alerts().await.len(), 1);
+}
+
 /// A hosted domain whose records point inside (loopback here; a cloud's metadata address or
 /// the office network elsewhere) does not make the server connect there.
 #[tokio::test]
