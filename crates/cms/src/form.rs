@@ -554,11 +554,22 @@ fn clip(s: &str, n: usize) -> String {
 }
 
 /// The notification's plain-text body: every field with its label.
-pub fn mail_body(site_title: &str, spec: &FormSpec, checked: &Checked, client_ip: &str) -> String {
-    let mut out = format!(
-        "A visitor sent the form \"{}\" on {site_title}.\n\n",
-        spec.title
+pub fn mail_body(
+    site_title: &str,
+    spec: &FormSpec,
+    checked: &Checked,
+    client_ip: &str,
+    lang: i18n::Lang,
+) -> String {
+    let mut out = i18n::text_with(
+        lang,
+        "form-mail-intro",
+        &[
+            ("form", spec.title.as_str().into()),
+            ("site", site_title.into()),
+        ],
     );
+    out.push_str("\n\n");
     for (_, label, value) in &checked.fields {
         if value.contains('\n') {
             out.push_str(&format!("{label}:\n{value}\n\n"));
@@ -566,9 +577,13 @@ pub fn mail_body(site_title: &str, spec: &FormSpec, checked: &Checked, client_ip
             out.push_str(&format!("{label}: {value}\n"));
         }
     }
-    out.push_str(&format!(
-        "\n--\nSent from {client_ip}. Reply to this mail to answer the visitor.\n"
+    out.push_str("\n--\n");
+    out.push_str(&i18n::text_with(
+        lang,
+        "form-mail-footer",
+        &[("ip", client_ip.into())],
     ));
+    out.push('\n');
     out
 }
 

@@ -134,6 +134,8 @@ struct Head<'a> {
     kind: &'static str,
     /// Path of the first uploaded image, for `og:image`.
     image: Option<String>,
+    /// The page's own language, when it is not the site's.
+    lang: Option<i18n::Lang>,
 }
 
 impl<'a> Head<'a> {
@@ -148,6 +150,7 @@ impl<'a> Head<'a> {
                 PageKind::Page => "website",
             },
             image: excerpt::first_media_image(&page.body_md),
+            lang: page.lang.as_deref().and_then(i18n::Lang::parse),
         }
     }
 }
@@ -183,7 +186,7 @@ impl Theme {
     ) -> Result<String, minijinja::Error> {
         let absolute = |path: &str| url::absolute(chrome.host, path);
         let base = context! {
-            lang => chrome.lang.code(),
+            lang => head.lang.unwrap_or(chrome.lang).code(),
             site => Value::from(Serde(chrome.site)),
             menu => Value::from(Serde(chrome.menu)),
             year => chrome.year,
@@ -223,7 +226,7 @@ impl Theme {
         let ctx = context! {
             page => Value::from(Serde(page)),
             body => Value::from_safe_string(markdown::to_safe_html(&page.body_md)),
-            date => chrome.date(t),
+            date => i18n::format::date(Head::of(page).lang.unwrap_or(chrome.lang), chrome.tz, t),
             date_iso => chrome.date_iso(t),
         };
         self.render("post.html", chrome, "/news", &Head::of(page), ctx)
@@ -253,6 +256,7 @@ impl Theme {
                 description: String::new(),
                 kind: "website",
                 image: None,
+                lang: None,
             },
         };
         self.render("news.html", chrome, "/news", &head, ctx)
@@ -284,6 +288,7 @@ impl Theme {
                 description: excerpt::description(&form.intro, ""),
                 kind: "website",
                 image: None,
+                lang: None,
             },
         };
         self.render("form.html", chrome, &form.action, &head, ctx)
@@ -297,6 +302,7 @@ impl Theme {
             description: String::new(),
             kind: "website",
             image: None,
+            lang: None,
         };
         self.render("not_found.html", chrome, "", &head, context! {})
     }
@@ -341,6 +347,7 @@ mod tests {
             body_md: "<script>alert(2)</script>ok".into(),
             published_at: None,
             updated_at: 0,
+            lang: None,
         };
         let html = theme.page(&chrome, &page, &[]).unwrap();
         assert!(!html.contains("<script"), "{html}");
@@ -371,6 +378,7 @@ mod tests {
             body_md: format!("![x](/media/p\".png)\n\n{evil} first paragraph\n\nSecond."),
             published_at: None,
             updated_at: 0,
+            lang: None,
         };
         let html = theme.post(&chrome, &post).unwrap();
         assert!(!html.contains("<script"), "{html}");

@@ -348,7 +348,7 @@ async fn submit(State(state): State<FormsState>, req: Request) -> Result<Respons
             .clone()
             .map(|a| (checked.reply_name.clone(), a)),
         subject: header_safe(&format!("{} · {}", spec.subject, site.title)),
-        body: cms::form::mail_body(&site.title, spec, &checked, &ip),
+        body: cms::form::mail_body(&site.title, spec, &checked, &ip, site.lang),
     };
     // The values passed the checks above, so this only fails on a site title that cannot be a
     // header; the submission is then kept without a mail rather than lost.

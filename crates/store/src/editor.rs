@@ -314,10 +314,33 @@ impl Editor {
         }
     }
 
+    /// Sets the language of one page of the site (`None`: the site's). Counts as a content
+    /// change, so the page is written again in it.
+    pub async fn set_page_lang(&self, site_id: i64, id: i64, lang: Option<&str>) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        let changed = sqlx::query(
+            "UPDATE pages SET lang = ? WHERE id = ? AND site_id = ? \
+             AND ((lang IS NULL) <> (? IS NULL) OR lang <> ?)",
+        )
+        .bind(lang)
+        .bind(id)
+        .bind(site_id)
+        .bind(lang)
+        .bind(lang)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if changed > 0 {
+            bump(&mut tx).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// One page with everything the editor shows, drafts and trashed pages included.
     pub async fn page_source(&self, site_id: i64, id: i64) -> Result<Option<PageSource>> {
         let row = sqlx::query(
-            "SELECT id, kind, slug, title, summary, body_md, published, published_at, updated_at, deleted_at \
+            "SELECT id, kind, slug, title, summary, body_md, published, published_at, updated_at, deleted_at, lang \
              FROM pages WHERE id = ? AND site_id = ?",
         )
         .bind(id)
@@ -336,6 +359,7 @@ impl Editor {
                 published_at: r.try_get(7)?,
                 updated_at: r.try_get(8)?,
                 deleted_at: r.try_get(9)?,
+                lang: r.try_get(10)?,
             })
         })
         .transpose()

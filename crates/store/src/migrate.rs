@@ -114,6 +114,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0017_user_lang.sql"),
         mysql: include_str!("../migrations/mysql/0017_user_lang.sql"),
     },
+    Migration {
+        version: 18,
+        name: "0018_page_lang",
+        sqlite: include_str!("../migrations/sqlite/0018_page_lang.sql"),
+        mysql: include_str!("../migrations/mysql/0018_page_lang.sql"),
+    },
 ];
 
 /// The schema version this binary expects.

@@ -61,6 +61,8 @@ pub struct Page {
     pub published_at: Option<i64>,
     /// Last change, Unix seconds.
     pub updated_at: i64,
+    /// The page's language when it is not the site's (`nl`, `en`).
+    pub lang: Option<String>,
 }
 
 /// A page as listed in the news index or the admin list.
@@ -107,6 +109,8 @@ pub struct PageSource {
     pub updated_at: i64,
     /// When it went to the trash.
     pub deleted_at: Option<i64>,
+    /// The page's language when it is not the site's (`nl`, `en`).
+    pub lang: Option<String>,
 }
 
 /// One saved version of a page.

@@ -72,7 +72,7 @@ impl Reader {
     /// scheduled for later is not there yet.
     pub async fn page(&self, site_id: i64, slug: &str, now: i64) -> Result<Option<Page>> {
         let row = sqlx::query(
-            "SELECT id, kind, slug, title, summary, body_md, published_at, updated_at \
+            "SELECT id, kind, slug, title, summary, body_md, published_at, updated_at, lang \
              FROM published_pages WHERE site_id = ? AND slug = ? \
              AND (published_at IS NULL OR published_at <= ?)",
         )
@@ -145,7 +145,7 @@ impl Reader {
     /// shows (a post without a summary is described by its first paragraph).
     pub async fn feed_posts(&self, site_id: i64, now: i64, limit: i64) -> Result<Vec<Page>> {
         let rows = sqlx::query(
-            "SELECT id, kind, slug, title, summary, body_md, published_at, updated_at \
+            "SELECT id, kind, slug, title, summary, body_md, published_at, updated_at, lang \
              FROM published_pages WHERE site_id = ? AND kind = 'post' \
              AND (published_at IS NULL OR published_at <= ?) \
              ORDER BY published_at DESC, id DESC LIMIT ?",
@@ -178,7 +178,7 @@ impl Reader {
     }
 }
 
-/// A row of `id, kind, slug, title, summary, body_md, published_at, updated_at`.
+/// A row of `id, kind, slug, title, summary, body_md, published_at, updated_at, lang`.
 fn page_from_row(r: &AnyRow) -> Result<Page> {
     Ok(Page {
         id: r.try_get(0)?,
@@ -189,6 +189,7 @@ fn page_from_row(r: &AnyRow) -> Result<Page> {
         body_md: r.try_get(5)?,
         published_at: r.try_get(6)?,
         updated_at: r.try_get(7)?,
+        lang: r.try_get(8)?,
     })
 }
 

@@ -32,3 +32,5 @@ form-one-line = must be one line
 form-control-characters = contains control characters
 form-bad-address = is not an e-mail address we can answer (like name@example.nl)
 form-bad-name = contains "=?" (an encoded-word) or is too long
+form-mail-intro = A visitor sent the form "{ $form }" on { $site }.
+form-mail-footer = Sent from { $ip }. Reply to this mail to answer the visitor.

@@ -32,3 +32,5 @@ form-one-line = moet op één regel
 form-control-characters = bevat stuurtekens
 form-bad-address = is geen e-mailadres waarop we kunnen antwoorden (zoals naam@voorbeeld.nl)
 form-bad-name = bevat "=?" (een encoded-word) of is te lang
+form-mail-intro = Een bezoeker heeft het formulier "{ $form }" op { $site } verstuurd.
+form-mail-footer = Verstuurd vanaf { $ip }. Beantwoord deze mail om de bezoeker te antwoorden.

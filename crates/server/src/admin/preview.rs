@@ -77,6 +77,7 @@ pub(super) async fn show(
         body_md: source.body_md,
         published_at: source.published_at,
         updated_at: source.updated_at,
+        lang: source.lang,
     };
     match state.inner.cms.draft(site_id, &host, &page).await {
         Ok(Some(html)) => {

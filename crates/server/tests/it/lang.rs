@@ -104,3 +104,56 @@ async fn an_english_site_stays_english() {
 async fn text(s: &TestServer, path: &str) -> String {
     s.get(path).await.text().await.expect("body")
 }
+
+#[tokio::test]
+async fn a_page_in_another_language_says_so_and_speaks_it() {
+    let s = dutch_site().await;
+    let store = s.open_store().await;
+    let site = store
+        .editor
+        .site_by_name("demo")
+        .await
+        .expect("store")
+        .expect("demo site");
+    let about = store
+        .editor
+        .pages(site.id)
+        .await
+        .expect("pages")
+        .into_iter()
+        .find(|p| p.slug == "/about")
+        .expect("the demo's about page");
+    store
+        .editor
+        .set_page_lang(site.id, about.id, Some("en"))
+        .await
+        .expect("set");
+    // The content poll brings the change within moments.
+    let mut html = String::new();
+    for _ in 0..100 {
+        html = text(&s, "/about").await;
+        if html.contains("<html lang=\"en\">") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(html.contains("<html lang=\"en\">"), "{html}");
+    assert!(html.contains(">Skip to content<"), "{html}");
+    // The rest of the site stays Dutch.
+    let home = text(&s, "/").await;
+    assert!(home.contains("<html lang=\"nl\">"), "{home}");
+    // Back to the site's language.
+    store
+        .editor
+        .set_page_lang(site.id, about.id, None)
+        .await
+        .expect("unset");
+    for _ in 0..100 {
+        html = text(&s, "/about").await;
+        if html.contains("<html lang=\"nl\">") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(html.contains("<html lang=\"nl\">"), "{html}");
+}

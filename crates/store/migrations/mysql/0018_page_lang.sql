@@ -1,0 +1,7 @@
+-- The language of one page when it is not the site's ('nl' or 'en'; NULL: the site's), so
+-- screen readers read an English page on a Dutch site as English.
+ALTER TABLE pages ADD COLUMN IF NOT EXISTS lang VARCHAR(8) NULL;
+DROP VIEW IF EXISTS published_pages;
+CREATE VIEW published_pages AS
+    SELECT id, site_id, kind, slug, title, summary, body_md, published_at, updated_at, lang
+    FROM pages WHERE published = 1 AND deleted_at IS NULL;
