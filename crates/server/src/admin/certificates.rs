@@ -8,8 +8,10 @@ use minijinja::context;
 use serde::Deserialize;
 
 use super::pages::{PageError, session_of};
+use super::views::{tr, tr_with};
 use super::{AdminState, Visitor};
 use crate::acme;
+use i18n::Arg;
 
 type PageResult = Result<Response, PageError>;
 
@@ -90,7 +92,7 @@ fn render(
             };
             context! {
                 site => c.site.clone(),
-                source => if c.acme.is_some() { "ACME" } else { "files" },
+                source => if c.acme.is_some() { "ACME".to_string() } else { tr("cert-source-files") },
                 file => c.cert_file.display().to_string(),
                 issuer, names, expires, days_left, problem,
                 soon => info.is_ok() && days_left < 14,
@@ -129,33 +131,19 @@ pub(super) async fn renew(
         .find(|c| c.site == f.site)
         .and_then(|c| c.acme.clone())
     else {
-        return render(
-            &state,
-            &visitor,
-            None,
-            Some("Only a site with an ACME certificate can be renewed here.".into()),
-        );
+        return render(&state, &visitor, None, Some(tr("cert-only-acme")));
     };
     if let Err(e) = crate::files::create_dir(&site.dir)
         .and_then(|()| crate::files::write(&site.renew_request(), b""))
     {
-        return render(
-            &state,
-            &visitor,
-            None,
-            Some(format!("Could not ask for the renewal: {e}")),
-        );
+        let args = [("error", Arg::from(e.to_string()))];
+        let error = tr_with("cert-ask-failed", &args);
+        return render(&state, &visitor, None, Some(error));
     }
     state
         .audit(&visitor, "certificate_renew", &site.name)
         .await?;
-    render(
-        &state,
-        &visitor,
-        Some(format!(
-            "Renewal of {} asked for; it happens within a few seconds. Reload this page for the result.",
-            site.name
-        )),
-        None,
-    )
+    let args = [("site", Arg::from(&site.name))];
+    let notice = tr_with("cert-renewal-requested", &args);
+    render(&state, &visitor, Some(notice), None)
 }

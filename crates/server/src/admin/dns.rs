@@ -7,6 +7,7 @@ use axum::response::Response;
 use minijinja::context;
 
 use super::pages::{PageError, session_of};
+use super::views::tr;
 use super::{AdminState, Visitor};
 
 type PageResult = Result<Response, PageError>;
@@ -31,11 +32,7 @@ pub(super) async fn sync(
     let runner = dns.clone();
     let _ = tokio::spawn(async move { runner.sync(runner.auto()).await }).await;
     state.audit(&visitor, "dns_sync", "").await?;
-    render(
-        &state,
-        &visitor,
-        Some("The zones were looked at just now.".into()),
-    )
+    render(&state, &visitor, Some(tr("dns-synced")))
 }
 
 /// Walks every DNSSEC chain now.
@@ -49,7 +46,7 @@ pub(super) async fn check(
     let runner = dns.clone();
     let _ = tokio::spawn(async move { runner.check().await }).await;
     state.audit(&visitor, "dnssec_check", "").await?;
-    render(&state, &visitor, Some("DNSSEC checked just now.".into()))
+    render(&state, &visitor, Some(tr("dns-checked")))
 }
 
 fn render(state: &AdminState, visitor: &Visitor, notice: Option<String>) -> PageResult {
@@ -63,10 +60,10 @@ fn render(state: &AdminState, visitor: &Visitor, notice: Option<String>) -> Page
         .iter()
         .map(|r| {
             let status = match r.status {
-                dns::chain::Status::Secure => "secure",
-                dns::chain::Status::Insecure => "not signed",
-                dns::chain::Status::Bogus => "broken",
-                dns::chain::Status::Unknown => "unknown",
+                dns::chain::Status::Secure => tr("dns-status-secure"),
+                dns::chain::Status::Insecure => tr("dns-status-insecure"),
+                dns::chain::Status::Bogus => tr("dns-status-bogus"),
+                dns::chain::Status::Unknown => tr("dns-status-unknown"),
             };
             context! {
                 domain => r.domain.clone(),

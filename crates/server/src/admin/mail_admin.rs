@@ -10,7 +10,9 @@ use minijinja::context;
 use serde::Deserialize;
 
 use super::pages::{PageError, session_of};
+use super::views::{tr, tr_with};
 use super::{AdminState, Visitor};
+use i18n::Arg;
 
 type PageResult = Result<Response, PageError>;
 
@@ -136,6 +138,7 @@ async fn render(
                 kind => q.kind,
                 to => q.recipients.join(", "),
                 subject => q.subject,
+                state_label => state_label(&q.state),
                 state => q.state,
                 attempts => q.attempts,
                 detail => q.detail,
@@ -188,14 +191,7 @@ pub(super) async fn requeue(
     let s = session_of(&visitor)?;
     let who = s.user.name.clone();
     if !state.inner.editor.requeue_mail(f.id, &who).await? {
-        return render(
-            &state,
-            &visitor,
-            false,
-            None,
-            Some("Only a message that was given up can be sent again.".into()),
-        )
-        .await;
+        return render(&state, &visitor, false, None, Some(tr("mail-only-dead"))).await;
     }
     state
         .audit(&visitor, "mail.requeue", &f.id.to_string())
@@ -207,7 +203,7 @@ pub(super) async fn requeue(
         &state,
         &visitor,
         false,
-        Some(format!("Message {} is being sent again.", f.id)),
+        Some(tr_with("mail-requeued", &[("id", f.id.to_string().into())])),
         None,
     )
     .await
@@ -232,14 +228,7 @@ fn known_domain<'a>(state: &'a AdminState, domain: &str) -> Option<&'a MailAdmin
 
 /// The page for a key action on a domain Bolwerk does not send for.
 async fn unknown_domain(state: &AdminState, visitor: &Visitor) -> PageResult {
-    render(
-        state,
-        visitor,
-        false,
-        None,
-        Some("Unknown mail domain.".into()),
-    )
-    .await
+    render(state, visitor, false, None, Some(tr("mail-unknown-domain"))).await
 }
 
 /// Makes a new key set that waits until its records are published.
@@ -266,10 +255,7 @@ pub(super) async fn keygen(
                 &state,
                 &visitor,
                 false,
-                Some(format!(
-                    "New keys {set} made for {}. Publish their two DKIM records, then press \"Switch to the new keys\".",
-                    f.domain
-                )),
+                Some(keys_made(&set.to_string(), &f.domain)),
                 None,
             )
             .await
@@ -290,14 +276,7 @@ pub(super) async fn activate(
     let host = m.host_of(&f.domain).unwrap_or_default().to_string();
     let next = m.keys.state(&f.domain).ok().and_then(|s| s.next);
     if next.as_deref() != Some(f.selector.as_str()) {
-        return render(
-            &state,
-            &visitor,
-            false,
-            None,
-            Some("Those keys are not waiting to take over.".into()),
-        )
-        .await;
+        return render(&state, &visitor, false, None, Some(tr("mail-not-waiting"))).await;
     }
     if let Some(why) = not_published(m, &f.domain, &host, &f.selector).await {
         return render(
@@ -305,18 +284,37 @@ pub(super) async fn activate(
             &visitor,
             true,
             None,
-            Some(format!(
-                "The new keys are not switched on yet: {why}. Publish the records marked \"next\" and try again (DNS changes can take a while to show)."
-            )),
+            Some(tr_with("mail-not-switched", &[("why", why.into())])),
         )
         .await;
     }
     let result = m.keys.activate(&f.domain, &f.selector).map(|_| ());
-    let notice = format!(
-        "Mail for {} is now signed with {}. The old keys are retired: keep their records published for a week, then remove them here.",
-        f.domain, f.selector
-    );
+    let args = [
+        ("domain", Arg::from(&f.domain)),
+        ("selector", Arg::from(&f.selector)),
+    ];
+    let notice = tr_with("mail-activated", &args);
     key_change(&state, &visitor, result, "dkim.activate", &f, notice).await
+}
+
+/// The notice after making a key set.
+fn keys_made(set: &str, domain: &str) -> String {
+    let args = [("set", Arg::from(set)), ("domain", Arg::from(domain))];
+    tr_with("mail-keys-made", &args)
+}
+
+/// A queued message's state in words (the state itself stays for the CSS class).
+fn state_label(state: &str) -> String {
+    match state {
+        "queued" => tr("mail-state-queued"),
+        "sending" => tr("mail-state-sending"),
+        "sent" => tr("mail-state-sent"),
+        "delivered" => tr("mail-state-delivered"),
+        "failed" => tr("mail-state-failed"),
+        "dead" => tr("mail-state-dead"),
+        "requeued" => tr("mail-state-requeued"),
+        other => other.to_string(),
+    }
 }
 
 /// Audits a key change that worked and says what happened, or shows why it did not.
@@ -376,10 +374,11 @@ pub(super) async fn remove_key(
         return unknown_domain(&state, &visitor).await;
     };
     let result = m.keys.remove_retired(&f.domain, &f.selector);
-    let notice = format!(
-        "Keys {} of {} removed. Remove their DKIM records from the DNS too.",
-        f.selector, f.domain
-    );
+    let args = [
+        ("selector", Arg::from(&f.selector)),
+        ("domain", Arg::from(&f.domain)),
+    ];
+    let notice = tr_with("mail-keys-removed", &args);
     key_change(&state, &visitor, result, "dkim.remove", &f, notice).await
 }
 
@@ -474,11 +473,7 @@ pub(super) async fn dmarc_upload(
             Ok(Some(f)) => f,
             Ok(None) => break,
             Err(_) => {
-                results.push((
-                    String::new(),
-                    false,
-                    "the upload was cut off or too large".to_string(),
-                ));
+                results.push((String::new(), false, tr("dmarc-cut-off")));
                 any_bad = true;
                 break;
             }
@@ -514,14 +509,8 @@ pub(super) async fn dmarc_upload(
         }
         if too_big {
             any_bad = true;
-            results.push((
-                name,
-                false,
-                format!(
-                    "not imported: larger than {} MB or cut off",
-                    mail::dmarc::MAX_FILE >> 20
-                ),
-            ));
+            let args = [("mb", Arg::from(mail::dmarc::MAX_FILE >> 20))];
+            results.push((name, false, tr_with("dmarc-too-large", &args)));
             continue;
         }
         if bytes.is_empty() {
@@ -550,26 +539,27 @@ pub(super) async fn dmarc_upload(
                         &format!("{name}: {}", r.report_id),
                     )
                     .await?;
-                results.push((
-                    name,
-                    true,
-                    format!("imported {}", crate::dmarc::describe(&r)),
-                ));
+                let args = [("what", Arg::from(crate::dmarc::describe(&r)))];
+                results.push((name, true, tr_with("dmarc-imported", &args)));
             }
-            Ok(crate::dmarc::Imported::Duplicate(r)) => results.push((
-                name,
-                true,
-                format!("already imported (report {} from {})", r.report_id, r.org),
-            )),
+            Ok(crate::dmarc::Imported::Duplicate(r)) => {
+                let args = [("id", Arg::from(&r.report_id)), ("org", Arg::from(&r.org))];
+                results.push((name, true, tr_with("dmarc-duplicate", &args)));
+            }
             Err(e) => {
                 any_bad = true;
-                results.push((name, false, format!("not imported: {e}")));
+                let error = e.to_string();
+                results.push((
+                    name,
+                    false,
+                    tr_with("dmarc-refused", &[("error", error.into())]),
+                ));
             }
         }
     }
     if results.is_empty() {
         any_bad = true;
-        results.push((String::new(), false, "no file was chosen".into()));
+        results.push((String::new(), false, tr("dmarc-no-file")));
     }
     tracing::info!(target: "mail", imported, "DMARC reports uploaded");
     let status = if any_bad {

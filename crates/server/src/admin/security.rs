@@ -16,7 +16,9 @@ use shield::net::Cidr;
 
 use super::charts;
 use super::pages::{PageError, session_of};
+use super::views::{tr, tr_with};
 use super::{AdminState, Visitor};
+use i18n::Arg;
 
 type PageResult = Result<Response, PageError>;
 
@@ -93,11 +95,10 @@ fn hit(e: &store::SecurityEvent) -> Hit {
         at: super::views::when(e.at),
         ip: e.client_ip.clone().unwrap_or_default(),
         kind: if e.kind == "waf_block" {
-            "blocked"
+            tr("sec-kind-blocked")
         } else {
-            "detected"
-        }
-        .into(),
+            tr("sec-kind-detected")
+        },
         score: get("score"),
         rules: get("rules").replace(',', ", "),
         location: get("at"),
@@ -120,10 +121,10 @@ pub(super) struct HitFilter {
 /// How a ban's source reads on the page.
 fn source_label(source: &str) -> String {
     match source {
-        store::BY_WEB => "web (shield)".into(),
-        store::BY_CLI => "by hand (CLI)".into(),
-        store::BY_ADMIN => "by hand (admin)".into(),
-        service => format!("{service} (guard)"),
+        store::BY_WEB => tr("sec-source-web"),
+        store::BY_CLI => tr("sec-source-cli"),
+        store::BY_ADMIN => tr("sec-source-admin"),
+        service => tr_with("sec-source-guard", &[("service", service.into())]),
     }
 }
 
@@ -244,7 +245,7 @@ async fn render(
                 source => source_label(&b.source),
                 evidence => b.evidence,
                 since => super::views::when(b.created_at),
-                until => b.until.map(super::views::when).unwrap_or_else(|| "permanent".into()),
+                until => b.until.map(super::views::when).unwrap_or_else(|| tr("sec-dur-permanent")),
             }
         })
         .collect();
@@ -274,6 +275,12 @@ async fn render(
         .page(status, "security.html", Some(s), "security", ctx))
 }
 
+/// The refusal for text that is no address or network (quoted as typed).
+fn not_an_address(typed: &str) -> String {
+    let subject = format!("{:?}", typed.trim());
+    tr_with("sec-not-an-address", &[("subject", subject.into())])
+}
+
 /// A refused change is a 400, so scripts and tests can tell.
 pub(super) fn status_for(error: &Option<String>) -> StatusCode {
     if error.is_some() {
@@ -300,11 +307,12 @@ pub(super) async fn ban(
 ) -> PageResult {
     let none = HitFilter::default();
     let Some(subject) = Subject::parse(&f.subject) else {
-        let e = format!("{:?} is not an IP address or network.", f.subject.trim());
+        let e = not_an_address(&f.subject);
         return render(&state, &visitor, &none, None, Some(e)).await;
     };
     if subject.contains(visitor.ip) {
-        let e = format!("{subject} includes your own address; that would lock you out.");
+        let args = [("subject", Arg::from(subject.to_string()))];
+        let e = tr_with("sec-own-address", &args);
         return render(&state, &visitor, &none, None, Some(e)).await;
     }
     let duration = match parse_duration(f.duration.trim()) {
@@ -328,7 +336,7 @@ pub(super) async fn ban(
         )
         .await?;
     state.inner.shield.resync(recorder).await;
-    let notice = format!("Banned {subject}.");
+    let notice = tr_with("sec-banned", &[("subject", subject.to_string().into())]);
     render(&state, &visitor, &none, Some(notice), None).await
 }
 
@@ -345,7 +353,7 @@ pub(super) async fn unban(
 ) -> PageResult {
     let none = HitFilter::default();
     let Some(subject) = Subject::parse(&f.subject) else {
-        let e = format!("{:?} is not an IP address or network.", f.subject.trim());
+        let e = not_an_address(&f.subject);
         return render(&state, &visitor, &none, None, Some(e)).await;
     };
     // The shield first: a ban being written now is in the database before the lift is.
@@ -355,10 +363,11 @@ pub(super) async fn unban(
         .audit(&visitor, "ban.remove", &subject.to_string())
         .await?;
     state.inner.shield.resync(&state.inner.recorder).await;
+    let subject = subject.to_string();
     let notice = if n == 0 {
-        format!("{subject} was not banned.")
+        tr_with("sec-not-banned", &[("subject", (&subject).into())])
     } else {
-        format!("Lifted the ban on {subject}.")
+        tr_with("sec-lifted", &[("subject", (&subject).into())])
     };
     render(&state, &visitor, &none, Some(notice), None).await
 }
@@ -378,20 +387,20 @@ pub(super) async fn allow(
 ) -> PageResult {
     let none = HitFilter::default();
     let Some(cidr) = Cidr::parse(&f.cidr) else {
-        let e = format!("{:?} is not an IP address or network.", f.cidr.trim());
+        let e = not_an_address(&f.cidr);
         return render(&state, &visitor, &none, None, Some(e)).await;
     };
     let entry = cidr.to_string();
     let added = state.inner.editor.allow(&entry, f.note.trim()).await?;
     if !added {
-        let e = format!("{entry} is already on the allowlist.");
+        let e = tr_with("sec-already-allowed", &[("entry", (&entry).into())]);
         return render(&state, &visitor, &none, None, Some(e)).await;
     }
     state
         .audit(&visitor, "allow.add", &format!("{entry} {}", f.note.trim()))
         .await?;
     state.inner.shield.resync(&state.inner.recorder).await;
-    let notice = format!("{entry} is on the allowlist: never inspected, counted or banned.");
+    let notice = tr_with("sec-allowed", &[("entry", (&entry).into())]);
     render(&state, &visitor, &none, Some(notice), None).await
 }
 
@@ -403,12 +412,13 @@ pub(super) async fn disallow(
     let none = HitFilter::default();
     let removed = state.inner.editor.disallow(f.cidr.trim()).await?;
     if !removed {
-        let e = format!("{:?} is not on the allowlist.", f.cidr.trim());
+        let entry = format!("{:?}", f.cidr.trim());
+        let e = tr_with("sec-not-allowed", &[("entry", entry.into())]);
         return render(&state, &visitor, &none, None, Some(e)).await;
     }
     state.audit(&visitor, "allow.remove", f.cidr.trim()).await?;
     state.inner.shield.resync(&state.inner.recorder).await;
-    let notice = format!("{} is off the allowlist.", f.cidr.trim());
+    let notice = tr_with("sec-disallowed", &[("entry", f.cidr.trim().into())]);
     render(&state, &visitor, &none, Some(notice), None).await
 }
 
@@ -455,7 +465,7 @@ async fn render_rules(
                 hits => hits.get(&r.id).copied().unwrap_or(0),
                 enabled => !locked && switch.is_none_or(|s| s.enabled),
                 locked,
-                changed => switch.map(|s| format!("{} by {}", super::views::when(s.changed_at), s.changed_by)),
+                changed => switch.map(changed_by),
             }
         })
         .collect();
@@ -467,6 +477,16 @@ async fn render_rules(
         "security",
         context! { rows, notice, error },
     ))
+}
+
+/// When a rule was last switched, and by whom.
+fn changed_by(s: &store::RuleSwitch) -> String {
+    let when = super::views::when(s.changed_at);
+    let args = [
+        ("when", Arg::from(when)),
+        ("name", Arg::from(&s.changed_by)),
+    ];
+    tr_with("rules-changed", &args)
 }
 
 #[derive(Deserialize)]
@@ -487,7 +507,7 @@ pub(super) async fn switch_rule(
             &state,
             &visitor,
             None,
-            Some(format!("There is no rule {}.", f.rule)),
+            Some(tr_with("rules-no-such", &[("rule", Arg::from(f.rule))])),
         )
         .await;
     }
@@ -507,13 +527,118 @@ pub(super) async fn switch_rule(
         .audit(&visitor, "rule.switch", &format!("{} {what}", f.rule))
         .await?;
     state.inner.shield.resync(&state.inner.recorder).await;
-    let notice = format!("Rule {} is {what}.", f.rule);
+    let rule = f.rule.to_string();
+    let notice = if enabled {
+        tr_with("rules-now-on", &[("rule", (&rule).into())])
+    } else {
+        tr_with("rules-now-off", &[("rule", (&rule).into())])
+    };
     render_rules(&state, &visitor, Some(notice), None).await
 }
 
 #[cfg(test)]
 mod tests {
     use super::parse_detail;
+    use crate::admin::views::{Locale, Views, with_locale};
+    use axum::http::StatusCode;
+    use i18n::Lang;
+    use minijinja::context;
+    use minijinja::value::{Serde, Value};
+
+    /// The operator's pages rendered in `lang`, one after the other.
+    fn render_all(lang: Lang) -> String {
+        let views = Views::new("/_admin").expect("templates");
+        let chart = super::charts::bars(&[("00:00".into(), 3)], 720, 180, 8);
+        let chart = Value::from(Serde(&chart));
+        let pages = [
+            (
+                "security.html",
+                context! {
+                    blocked_chart => chart.clone(), bans_chart => chart,
+                    bans => vec![context! { subject => "192.0.2.1", source => "x", until => "y" }],
+                    blocklist_ranges => 1, f => context! { ip => "", rule => "1" },
+                },
+            ),
+            (
+                "rules.html",
+                context! { rows => vec![context! { id => 1001, enabled => true, locked => false }] },
+            ),
+            (
+                "dns.html",
+                context! {
+                    auto => false, synced => "1 jan 2025 10:00",
+                    zones => vec![context! { zone => "a.test", server => "ns", in_sync => vec!["r"], foreign => 2, sent => 1, drift => true }],
+                },
+            ),
+            ("check.html", context! { reports => Vec::<()>::new() }),
+            (
+                "certificates.html",
+                context! { rows => vec![context! { site => "s", acme => true, days_left => 1 }] },
+            ),
+            (
+                "mail.html",
+                context! {
+                    queue => vec![context! { id => 7, state => "dead", state_label => "x", attempts => 1 }],
+                    domains => Vec::<()>::new(),
+                },
+            ),
+            (
+                "dmarc.html",
+                context! { summary => vec![context! { domain => "d", reports => 1, messages => 57, failed => 43 }] },
+            ),
+        ];
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("runtime");
+        let mut all = String::new();
+        for (template, ctx) in pages {
+            let locale = Locale {
+                lang,
+                tz: i18n::TimeZone::UTC,
+            };
+            let page = rt.block_on(with_locale(locale, async {
+                views.page(StatusCode::OK, template, None, "", ctx)
+            }));
+            assert_eq!(page.status(), StatusCode::OK, "{template}");
+            let body = rt
+                .block_on(axum::body::to_bytes(page.into_body(), 1 << 20))
+                .expect("body");
+            all.push_str(&String::from_utf8_lossy(&body));
+        }
+        all
+    }
+
+    #[test]
+    fn the_operator_pages_speak_dutch_and_english() {
+        let nl = render_all(Lang::Nl);
+        for words in [
+            "aria-label=\"Geblokkeerde aanvallen per uur: 3 in totaal, hoogstens 3\"",
+            "1 blokkade actief · 1 netwerk op de blokkeerlijst",
+            "Geen treffers voor dit filter.",
+            "Uitzetten",
+            "Op orde: 1 record van Bolwerk, zoals het hoort.",
+            "2 records op deze namen zijn van de beheerder",
+            "laatst bekeken 1 jan 2025 10:00 UTC",
+            "Er is nog geen controle gedaan.",
+            "nog 1 dag",
+            "Opnieuw versturen",
+            "1 rapport, 57 berichten, 43 niet door DMARC.",
+        ] {
+            assert!(nl.contains(words), "{words}");
+        }
+        let en = render_all(Lang::En);
+        for words in [
+            "aria-label=\"Blocked attacks per hour: 3 in all, at most 3\"",
+            "1 ban in force · 1 blocklisted range",
+            "No hits for this filter.",
+            "In sync: 1 record of Bolwerk's, as it should be.",
+            "1 day left",
+            "Send again",
+            "1 report, 57 messages, 43 failing DMARC.",
+        ] {
+            assert!(en.contains(&words.replace('\'', "&#x27;")), "{words}");
+        }
+    }
 
     #[test]
     fn event_details_are_taken_apart() {

@@ -7,6 +7,7 @@ use axum::response::Response;
 use minijinja::context;
 
 use super::pages::{PageError, session_of};
+use super::views::tr;
 use super::{AdminState, Visitor};
 
 type PageResult = Result<Response, PageError>;
@@ -31,10 +32,21 @@ pub(super) async fn run(
     state.audit(&visitor, "selfcheck_run", "").await?;
     // Most checks take seconds; a slow one goes on after the page is shown.
     let notice = match tokio::time::timeout(std::time::Duration::from_secs(60), run).await {
-        Ok(_) => "Checked just now.",
-        Err(_) => "The check is still running; reload this page in a few minutes.",
+        Ok(_) => tr("check-ran"),
+        Err(_) => tr("check-still-running"),
     };
-    render(&state, &visitor, Some(notice.into()))
+    render(&state, &visitor, Some(notice))
+}
+
+/// A subtest's verdict in words, for screen readers (the mark alone is a symbol).
+fn status_label(status: check::Status) -> String {
+    match status {
+        check::Status::Pass => tr("check-status-pass"),
+        check::Status::Fail => tr("check-status-fail"),
+        check::Status::Warning => tr("check-status-warning"),
+        check::Status::Info => tr("check-status-info"),
+        check::Status::NotTested => tr("check-status-not-tested"),
+    }
 }
 
 fn render(state: &AdminState, visitor: &Visitor, notice: Option<String>) -> PageResult {
@@ -61,6 +73,7 @@ fn render(state: &AdminState, visitor: &Visitor, notice: Option<String>) -> Page
                         code => t.code,
                         title => t.title,
                         status => format!("{:?}", t.status).to_lowercase(),
+                        status_label => status_label(t.status),
                         mark => t.status.mark(),
                         found => t.found.clone(),
                         fix => t.fix.clone(),
