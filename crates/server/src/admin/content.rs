@@ -10,7 +10,7 @@ use minijinja::value::{Serde, Value};
 use serde::{Deserialize, Serialize};
 use store::{NewPage, PageKind, Session, Site};
 
-use super::views::{SCRIPT, tr_with};
+use super::views::{SCRIPT, tr, tr_with};
 use super::{AdminState, Visitor};
 
 /// A failure while editing: bad input goes back to the form, the rest is logged once.
@@ -31,20 +31,20 @@ pub(super) fn error_page(state: &AdminState, e: EditError) -> Response {
     match e {
         EditError::NoSite => v.error(
             StatusCode::NOT_FOUND,
-            "No such site",
-            "That site does not exist, or it is not open to you. An administrator gives access to sites on the Users page.",
+            &tr("content-no-site-title"),
+            &tr("content-no-site"),
         ),
         EditError::NotFound => v.error(
             StatusCode::NOT_FOUND,
-            "Not found",
-            "That page or version does not exist.",
+            &tr("content-not-found-title"),
+            &tr("content-not-found"),
         ),
         EditError::Store(e) => {
             tracing::error!(error = %e, "content edit failed");
             v.error(
                 StatusCode::INTERNAL_SERVER_ERROR,
-                "Something went wrong",
-                "Please try again.",
+                &tr("error-generic-title"),
+                &tr("error-generic"),
             )
         }
     }
@@ -104,17 +104,17 @@ pub(super) struct SiteQuery {
 
 /// The confirmation shown after an action, by the key its redirect carries. Only these fixed
 /// sentences are ever shown: the key is never echoed.
-pub(super) fn done_notice(key: Option<&str>) -> Option<&'static str> {
+pub(super) fn done_notice(key: Option<&str>) -> Option<String> {
     Some(match key? {
-        "trashed" => "Moved to the trash. You can restore it from the Trash.",
-        "restored" => "Restored from the trash.",
-        "reverted" => "The older version is back; the text it replaced is kept in the history.",
-        "menu" => "Menu saved.",
-        "uploaded" => "Uploaded.",
-        "deleted" => "Removed.",
-        "released" => "Released: the file is served again.",
-        "rescan" => "Every stored file will be scanned again in the background.",
-        "alt" => "Description saved.",
+        "trashed" => tr("content-done-trashed"),
+        "restored" => tr("content-done-restored"),
+        "reverted" => tr("content-done-reverted"),
+        "menu" => tr("content-done-menu"),
+        "uploaded" => tr("content-done-uploaded"),
+        "deleted" => tr("content-done-deleted"),
+        "released" => tr("content-done-released"),
+        "rescan" => tr("content-done-rescan"),
+        "alt" => tr("content-done-alt"),
         _ => return None,
     })
 }
@@ -216,8 +216,15 @@ fn render_editor(
     error: Option<&str>,
     notice: Option<&str>,
 ) -> Response {
+    // Publication times are typed on the site's clock: the form names its zone.
+    let site_tz = state
+        .site_zone(&site.name)
+        .iana_name()
+        .unwrap_or("UTC")
+        .to_string();
     let ctx = context! {
         site => Value::from(Serde(site)),
+        site_tz,
         page => Value::from(Serde(draft)),
         preview => Value::from_safe_string(cms::markdown::to_safe_html(&draft.body_md)),
         error,
@@ -317,7 +324,7 @@ pub(super) async fn edit(
             });
         let notice = q
             .saved
-            .map(|_| scheduled.as_deref().unwrap_or("Saved."))
+            .map(|_| scheduled.unwrap_or_else(|| tr("content-saved")))
             .or(done_notice(q.done.as_deref()));
         Ok(render_editor(
             &state,
@@ -326,7 +333,7 @@ pub(super) async fn edit(
             &draft,
             StatusCode::OK,
             None,
-            notice,
+            notice.as_deref(),
         ))
     }
     .await;
@@ -390,7 +397,7 @@ pub(super) async fn save(
                 &draft,
                 StatusCode::OK,
                 None,
-                Some("Preview only: not saved yet."),
+                Some(&tr("content-preview-only")),
             ));
         }
         // The date and time it goes live, on the site's clock; empty: when it is first published. A time in
@@ -416,7 +423,7 @@ pub(super) async fn save(
                     &site,
                     &draft,
                     StatusCode::BAD_REQUEST,
-                    Some("Not saved: the date is not a date (YYYY-MM-DD)."),
+                    Some(&tr("content-bad-date")),
                     None,
                 ));
             }
@@ -453,7 +460,7 @@ pub(super) async fn save(
                 &site,
                 &draft,
                 StatusCode::BAD_REQUEST,
-                Some(&format!("Not saved: {reason}.")),
+                Some(&tr_with("content-not-saved", &[("reason", reason.into())])),
                 None,
             )),
             Err(e) => Err(e.into()),
@@ -587,4 +594,114 @@ pub(super) async fn script() -> Response {
         HeaderValue::from_static("text/javascript; charset=utf-8"),
     );
     res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::views::{Locale, Views, with_locale};
+    use axum::http::StatusCode;
+    use minijinja::context;
+
+    async fn render(
+        views: &Views,
+        lang: i18n::Lang,
+        template: &str,
+        ctx: minijinja::Value,
+    ) -> String {
+        let locale = Locale {
+            lang,
+            tz: i18n::TimeZone::UTC,
+        };
+        let res = with_locale(locale, async {
+            views.page(StatusCode::OK, template, None, "pages", ctx)
+        })
+        .await;
+        let bytes = axum::body::to_bytes(res.into_body(), 1 << 20)
+            .await
+            .expect("body");
+        String::from_utf8_lossy(&bytes).into_owned()
+    }
+
+    /// The editor's pages in Dutch, with the keys made from a page's kind found.
+    #[tokio::test]
+    async fn the_editor_speaks_dutch() {
+        let views = Views::new("/_admin").expect("templates");
+        let site = context! { name => "demo", title => "Demo" };
+        for (kind, words) in [
+            ("page", "Pagina bewerken"),
+            ("post", "Nieuwsbericht bewerken"),
+        ] {
+            let page = context! { id => 7, kind, title => "Open dag", slug => "/open-dag", published => true };
+            let ctx = context! { site => site.clone(), site_tz => "Europe/Amsterdam", page, preview => "" };
+            let html = render(&views, i18n::Lang::Nl, "edit.html", ctx).await;
+            assert!(html.contains(words), "{html}");
+            assert!(
+                html.contains("Publiceren op <small>(Europe&#x2f;Amsterdam;"),
+                "{html}"
+            );
+            assert!(!html.contains("content-"), "a key shown as it is: {html}");
+        }
+        let row = context! { id => 1, slug => "/", title => "Home", kind => "post", published => false, updated => "1 jan." };
+        let ctx = context! { site => site.clone(), sites => vec![site.clone()], pages => vec![row], trash_count => 2 };
+        let html = render(&views, i18n::Lang::Nl, "pages.html", ctx).await;
+        for words in [
+            "Prullenbak (2)",
+            "<td>nieuwsbericht</td>",
+            "concept",
+            "Bijgewerkt (UTC)",
+        ] {
+            assert!(html.contains(words), "{words}: {html}");
+        }
+        let ctx = context! { site => site.clone(), pages => Vec::<i32>::new() };
+        let html = render(&views, i18n::Lang::En, "trash.html", ctx).await;
+        assert!(html.contains("The trash is empty."), "{html}");
+    }
+
+    /// Every page of the content area in Dutch, with no key left showing as it is.
+    #[tokio::test]
+    async fn no_key_of_the_content_area_shows_as_it_is() {
+        let views = Views::new("/_admin").expect("templates");
+        let site = context! { name => "demo", title => "Demo" };
+        let me = context! { name => "anneke", role => "admin" };
+        let card = context! { id => 1, title => "Open dag", slug => "/open-dag", when => "1 jan. 2027 09:30" };
+        let attempt = context! { when => "1 jan. 2027 09:30", user_name => "x", ip => "127.0.0.1", user_agent => "Firefox", result => "wrong_password", result_label => "verkeerd wachtwoord" };
+        let file = context! { id => 3, stored_name => "a.png", original_name => "tuin.png", is_image => true, size_kb => 12, when => "gisteren", uploaded_by => "anneke", snippet => "![Tuin](/media/a.png)", metadata_removed => "de gps-positie", alt => "Tuin" };
+        let bad = context! { id => 4, original_name => "x.pdf", size_kb => 1, when => "gisteren", uploaded_by => "anneke", quarantined => "Eicar" };
+        let scanner = context! { on => true, up => true, signatures => "1.4.6/27480", signatures_date => "Mon Jan 4", rescan => context! { done => 3, total => 9, quarantined => 1 } };
+        let message = context! { id => 5, at => "gisteren", ip => "127.0.0.1", site => "demo", form => "contact", fields => vec![context! { label => "Naam", value => "Zoë" }], reply => "mailto:z@example.org", state => "read", state_label => "gelezen", mail => "sent", mail_label => "verstuurd" };
+        let rev = context! { id => 9, when => "gisteren", by => "anneke", title => "Open dag", slug => "/open-dag", published => true };
+        let old = context! { id => 8, when => "eergisteren", by => "anneke", title => "Open dag", slug => "/open-dag", published => false };
+        let pages = [
+            (
+                "dashboard.html",
+                context! { me => me.clone(), av_down_since => "gisteren", antivirus => context! { on => true, up => false, error => "refused" }, quarantined => 2, overview => vec![context! { name => "demo", title => "Demo", recent => vec![card.clone()], drafts => vec![card.clone()], scheduled => vec![card.clone()], messages_week => 1 }], mine => vec![attempt.clone()], failed => vec![attempt.clone()], new_ips => vec![attempt], failed_24h => 1, sessions => 2 },
+            ),
+            (
+                "media.html",
+                context! { me => me.clone(), site => site.clone(), files => vec![file], quarantined => vec![bad], scanner, max_mb => 8 },
+            ),
+            (
+                "inbox.html",
+                context! { me => me.clone(), rows => vec![message], q => "", show => "open", new => 2, total => 3 },
+            ),
+            (
+                "history.html",
+                context! { me => me.clone(), site => site.clone(), page => context! { id => 7, title => "Open dag" }, revisions => vec![rev, old], diff => vec![context! { tag => "ins", sign => "+", text => "Titel: Open dag" }], shown => context! { when => "gisteren", by => "anneke" }, shown_id => 9 },
+            ),
+            (
+                "menu.html",
+                context! { me => me.clone(), site => site.clone(), items => "Home | /", pages => vec![("Home", "/")] },
+            ),
+            (
+                "trash.html",
+                context! { me, site, pages => vec![context! { id => 1, slug => "/oud", title => "Oud" }] },
+            ),
+        ];
+        for (template, ctx) in pages {
+            let html = render(&views, i18n::Lang::Nl, template, ctx).await;
+            for prefix in ["content-", "dash-", "media-", "menu-", "inbox-", "hist-"] {
+                assert!(!html.contains(prefix), "{template}: {prefix}: {html}");
+            }
+        }
+    }
 }

@@ -9,6 +9,7 @@ use minijinja::value::{Serde, Value};
 use serde::{Deserialize, Serialize};
 
 use super::content::{EditError, SiteQuery, error_page, session, site};
+use super::views::tr;
 use super::{AdminState, Visitor};
 
 #[derive(Serialize)]
@@ -30,9 +31,14 @@ struct DiffLine {
 
 /// A line diff of two versions (title, path and text), for people.
 fn diff(old: &store::Revision, new: &store::Revision) -> Vec<DiffLine> {
+    let (title, path, summary) = (
+        tr("content-title"),
+        tr("content-path"),
+        tr("content-summary"),
+    );
     let render = |r: &store::Revision| {
         format!(
-            "Title: {}\nPath: {}\nSummary: {}\n\n{}\n",
+            "{title}: {}\n{path}: {}\n{summary}: {}\n\n{}\n",
             r.title, r.slug, r.summary, r.body_md
         )
     };

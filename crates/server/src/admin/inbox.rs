@@ -8,6 +8,7 @@ use minijinja::context;
 use serde::Deserialize;
 
 use super::pages::{PageResult, session_of};
+use super::views::tr;
 use super::{AdminState, Visitor};
 
 /// At most this many messages are looked at per site.
@@ -60,6 +61,31 @@ fn reply_link(m: &store::Submission) -> Option<String> {
     Some(format!("mailto:{address}?subject={subject}"))
 }
 
+/// A message's state (`new`, `read`, `done`) in the reader's words.
+fn state_label(state: &str) -> String {
+    match state {
+        "new" => tr("inbox-state-new"),
+        "read" => tr("inbox-state-read"),
+        "done" => tr("inbox-state-done"),
+        other => other.to_string(),
+    }
+}
+
+/// How the notification mail of a message fared (the outbox's last event) in the reader's
+/// words; an unknown state as it is.
+fn mail_label(state: &str) -> String {
+    match state {
+        "queued" => tr("inbox-mail-queued"),
+        "sending" => tr("inbox-mail-sending"),
+        "sent" => tr("inbox-mail-sent"),
+        "delivered" => tr("inbox-mail-delivered"),
+        "failed" => tr("inbox-mail-failed"),
+        "dead" => tr("inbox-mail-dead"),
+        "requeued" => tr("inbox-mail-requeued"),
+        other => other.to_string(),
+    }
+}
+
 pub(super) async fn inbox(
     State(state): State<AdminState>,
     Extension(visitor): Extension<Visitor>,
@@ -104,6 +130,8 @@ pub(super) async fn inbox(
             at => super::views::when(m.at),
             reply => reply_link(&m),
             state => st,
+            state_label => state_label(st),
+            mail_label => m.mail_state.as_deref().map(mail_label),
             site => m.site,
             form => m.form,
             ip => m.client_ip.unwrap_or_default(),
@@ -146,8 +174,8 @@ pub(super) async fn set_state(
     if !messages(&state, s).await?.iter().any(|m| m.id == f.id) {
         return Ok(state.inner.views.error(
             StatusCode::NOT_FOUND,
-            "Not found",
-            "That message does not exist.",
+            &tr("content-not-found-title"),
+            &tr("inbox-no-message"),
         ));
     }
     state

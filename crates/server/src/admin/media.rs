@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use store::NewMedia;
 
 use super::content::{EditError, error_page, session, site};
+use super::views::{tr, tr_with};
 use super::{AdminState, Visitor};
 
 #[derive(Deserialize)]
@@ -112,7 +113,7 @@ pub(super) async fn list(
         q.site.as_deref(),
         StatusCode::OK,
         None,
-        notice,
+        notice.as_deref(),
     )
     .await
     .unwrap_or_else(|e| error_page(&state, e))
@@ -128,32 +129,83 @@ pub(super) async fn upload(
     let result = async {
         let s = session(&visitor)?;
         let (site, _) = site(&state, &visitor, q.site.as_deref()).await?;
-        let Upload { original, bytes, alt } = match read_file(multipart, state.inner.config.max_upload_bytes).await {
+        let Upload {
+            original,
+            bytes,
+            alt,
+        } = match read_file(multipart, state.inner.config.max_upload_bytes).await {
             Ok(f) => f,
-            Err(msg) => return render(&state, &visitor, Some(&site.name), StatusCode::BAD_REQUEST, Some(&msg), None).await,
+            Err(msg) => {
+                return render(
+                    &state,
+                    &visitor,
+                    Some(&site.name),
+                    StatusCode::BAD_REQUEST,
+                    Some(&msg),
+                    None,
+                )
+                .await;
+            }
         };
         let Some((content_type, ext)) = crate::media::sniff(&bytes) else {
-            return render(&state, &visitor, Some(&site.name), StatusCode::BAD_REQUEST, Some("Not uploaded: only PNG, JPEG, GIF, WebP images and PDF documents are accepted (SVG is not, as it can contain scripts)."), None).await;
+            return render(
+                &state,
+                &visitor,
+                Some(&site.name),
+                StatusCode::BAD_REQUEST,
+                Some(&tr("media-err-type")),
+                None,
+            )
+            .await;
         };
         if content_type == "application/pdf" {
             let active = av::pdf::active_content(&bytes);
             if !active.is_empty() {
                 let what: Vec<String> = active.iter().map(|(n, w)| format!("{w} (/{n})")).collect();
-                let msg = format!(
-                    "Not uploaded: this PDF contains {}. Visitors' PDF readers would act on it. Save or print it again as a plain PDF (PDF/A) and upload that.",
-                    what.join(", ")
-                );
-                let _ = state.audit(&visitor, "media.pdf_refused", &format!("{}: {original:?}: {}", site.name, what.join(", "))).await;
-                return render(&state, &visitor, Some(&site.name), StatusCode::BAD_REQUEST, Some(&msg), None).await;
+                let msg = tr_with("media-err-pdf-active", &[("what", what.join(", ").into())]);
+                let _ = state
+                    .audit(
+                        &visitor,
+                        "media.pdf_refused",
+                        &format!("{}: {original:?}: {}", site.name, what.join(", ")),
+                    )
+                    .await;
+                return render(
+                    &state,
+                    &visitor,
+                    Some(&site.name),
+                    StatusCode::BAD_REQUEST,
+                    Some(&msg),
+                    None,
+                )
+                .await;
             }
         }
         let scanned_with = match scan(&state, &visitor, &site.name, &original, &bytes).await {
             Ok(v) => v,
-            Err(msg) => return render(&state, &visitor, Some(&site.name), StatusCode::BAD_REQUEST, Some(&msg), None).await,
+            Err(msg) => {
+                return render(
+                    &state,
+                    &visitor,
+                    Some(&site.name),
+                    StatusCode::BAD_REQUEST,
+                    Some(&msg),
+                    None,
+                )
+                .await;
+            }
         };
         // Asked after the scan: a virus is refused (and recorded) whatever else is missing.
         if content_type.starts_with("image/") && alt.is_empty() {
-            return render(&state, &visitor, Some(&site.name), StatusCode::BAD_REQUEST, Some("Not uploaded: describe in a few words what the image shows, for people who cannot see it (screen readers read it out)."), None).await;
+            return render(
+                &state,
+                &visitor,
+                Some(&site.name),
+                StatusCode::BAD_REQUEST,
+                Some(&tr("media-err-no-alt")),
+                None,
+            )
+            .await;
         }
         // Photos tell where they were taken and with which camera: that goes before the file is
         // published (the pixels stay as they are). Off the async threads: it is CPU work.
@@ -164,11 +216,27 @@ pub(super) async fn upload(
         let (stored, removed) = match stripped {
             Ok(Ok(s)) => (s.bytes, s.removed),
             Ok(Err(e)) => {
-                let msg = format!("Not uploaded: {e}. Save it again from an image editor and upload that.");
-                return render(&state, &visitor, Some(&site.name), StatusCode::BAD_REQUEST, Some(&msg), None).await;
+                let msg = tr_with("media-err-image", &[("error", e.to_string().into())]);
+                return render(
+                    &state,
+                    &visitor,
+                    Some(&site.name),
+                    StatusCode::BAD_REQUEST,
+                    Some(&msg),
+                    None,
+                )
+                .await;
             }
             Err(_) => {
-                return render(&state, &visitor, Some(&site.name), StatusCode::BAD_REQUEST, Some("Not uploaded: the image could not be read."), None).await;
+                return render(
+                    &state,
+                    &visitor,
+                    Some(&site.name),
+                    StatusCode::BAD_REQUEST,
+                    Some(&tr("media-err-unreadable")),
+                    None,
+                )
+                .await;
             }
         };
         // What is stored is scanned too: cutting segments out joins the bytes around them.
@@ -177,16 +245,39 @@ pub(super) async fn upload(
         } else {
             match scan(&state, &visitor, &site.name, &original, &stored).await {
                 Ok(v) => v,
-                Err(msg) => return render(&state, &visitor, Some(&site.name), StatusCode::BAD_REQUEST, Some(&msg), None).await,
+                Err(msg) => {
+                    return render(
+                        &state,
+                        &visitor,
+                        Some(&site.name),
+                        StatusCode::BAD_REQUEST,
+                        Some(&msg),
+                        None,
+                    )
+                    .await;
+                }
             }
         };
         let bytes = stored;
-        let metadata_removed = (!removed.is_empty())
-            .then(|| removed.iter().map(|r| r.words()).collect::<Vec<_>>().join(", "));
+        let metadata_removed = (!removed.is_empty()).then(|| {
+            removed
+                .iter()
+                .map(|r| r.words())
+                .collect::<Vec<_>>()
+                .join(", ")
+        });
         let name = crate::media::random_name(ext);
         if let Err(e) = crate::media::store(&state.inner.media_dir, &name, &bytes).await {
             tracing::error!(error = %e, "storing an upload failed");
-            return render(&state, &visitor, Some(&site.name), StatusCode::BAD_REQUEST, Some("Not uploaded: the server could not store the file."), None).await;
+            return render(
+                &state,
+                &visitor,
+                Some(&site.name),
+                StatusCode::BAD_REQUEST,
+                Some(&tr("media-err-store")),
+                None,
+            )
+            .await;
         }
         let m = NewMedia {
             stored_name: &name,
@@ -199,10 +290,22 @@ pub(super) async fn upload(
             alt: &alt,
         };
         state.inner.editor.add_media(site.id, &m).await?;
-        let stripped = metadata_removed.as_deref().map(|w| format!("; removed {w}")).unwrap_or_default();
-        let detail = format!("{}: {original:?} as {name} ({content_type}, {} bytes{stripped})", site.name, bytes.len());
+        let stripped = metadata_removed
+            .as_deref()
+            .map(|w| format!("; removed {w}"))
+            .unwrap_or_default();
+        let detail = format!(
+            "{}: {original:?} as {name} ({content_type}, {} bytes{stripped})",
+            site.name,
+            bytes.len()
+        );
         state.audit(&visitor, "media.upload", &detail).await?;
-        Ok(Redirect::to(&format!("{}/media?site={}&done=uploaded", state.base(), site.name)).into_response())
+        Ok(Redirect::to(&format!(
+            "{}/media?site={}&done=uploaded",
+            state.base(),
+            site.name
+        ))
+        .into_response())
     }
     .await;
     result.unwrap_or_else(|e| error_page(&state, e))
@@ -253,20 +356,26 @@ async fn scan(
                     ),
                 )
                 .await;
-            Err(format!(
-                "Not uploaded: the virus scanner found {found} in this file. It was not stored; the administrator has been told."
+            Err(tr_with(
+                "media-err-virus",
+                &[("found", found.to_string().into())],
             ))
         }
-        Ok(av::Verdict::Unscannable(why)) => Err(format!(
-            "Not uploaded: the file could not be scanned whole ({why}): it is too large, too deeply packed or encrypted."
+        Ok(av::Verdict::Unscannable(why)) => Err(tr_with(
+            "media-err-unscannable",
+            &[("why", why.to_string().into())],
         )),
-        Err(e @ av::Error::TooLarge { .. }) => Err(format!("Not uploaded: {e}.")),
+        Err(e @ av::Error::TooLarge { .. }) => Err(tr_with(
+            "media-err-plain",
+            &[("error", e.to_string().into())],
+        )),
         // Slow, confused or refusing is not "down": `accept` never lets a file through a
         // scanner that was reached (a flood of uploads must not open the door).
         Err(e @ (av::Error::Timeout { .. } | av::Error::Protocol(_) | av::Error::Clamd(_))) => {
             tracing::warn!(target: "antivirus", "{e}");
-            Err(format!(
-                "Not uploaded: {e}. Try again in a few minutes; if it lasts, tell the administrator."
+            Err(tr_with(
+                "media-err-scanner",
+                &[("error", e.to_string().into())],
             ))
         }
         Err(e) => {
@@ -277,8 +386,9 @@ async fn scan(
             }
             match a.on_unavailable {
                 av::config::OnUnavailable::Accept => Ok(None),
-                av::config::OnUnavailable::Refuse => Err(format!(
-                    "Not uploaded: {e}. Try again in a few minutes; if it lasts, tell the administrator."
+                av::config::OnUnavailable::Refuse => Err(tr_with(
+                    "media-err-scanner",
+                    &[("error", e.to_string().into())],
                 )),
             }
         }
@@ -312,7 +422,7 @@ fn clean_line(text: &str, max: usize) -> String {
 
 /// Reads the `file` field (at most `max` bytes) and the `alt` field, in any order.
 async fn read_file(mut multipart: Multipart, max: usize) -> Result<Upload, String> {
-    let cut = || "Not uploaded: the upload was cut off or too large.".to_string();
+    let cut = || tr("media-err-cut");
     let (mut file, mut alt) = (None, String::new());
     while let Some(mut field) = multipart.next_field().await.map_err(|_| cut())? {
         match field.name() {
@@ -322,7 +432,10 @@ async fn read_file(mut multipart: Multipart, max: usize) -> Result<Upload, Strin
                 let mut bytes = Vec::new();
                 while let Some(chunk) = field.chunk().await.map_err(|_| cut())? {
                     if bytes.len() + chunk.len() > max {
-                        return Err(format!("Not uploaded: larger than {} MB.", max / (1 << 20)));
+                        return Err(tr_with(
+                            "media-err-too-large",
+                            &[("mb", (max / (1 << 20)).into())],
+                        ));
                     }
                     bytes.extend_from_slice(&chunk);
                 }
@@ -332,7 +445,7 @@ async fn read_file(mut multipart: Multipart, max: usize) -> Result<Upload, Strin
                 let mut text = Vec::new();
                 while let Some(chunk) = field.chunk().await.map_err(|_| cut())? {
                     if text.len() + chunk.len() > MAX_ALT * 4 {
-                        return Err("Not uploaded: the description is too long.".into());
+                        return Err(tr("media-err-alt-too-long"));
                     }
                     text.extend_from_slice(&chunk);
                 }
@@ -342,10 +455,10 @@ async fn read_file(mut multipart: Multipart, max: usize) -> Result<Upload, Strin
         }
     }
     let Some((original, bytes)) = file else {
-        return Err("Not uploaded: choose a file first.".into());
+        return Err(tr("media-err-no-file"));
     };
     if bytes.is_empty() {
-        return Err("Not uploaded: the file is empty.".into());
+        return Err(tr("media-err-empty"));
     }
     Ok(Upload {
         original: if original.is_empty() {
@@ -499,7 +612,7 @@ pub(super) async fn set_alt(
                 &visitor,
                 Some(&site.name),
                 StatusCode::BAD_REQUEST,
-                Some("Not changed: describe in a few words what the image shows."),
+                Some(&tr("media-err-alt-empty")),
                 None,
             )
             .await;

@@ -9,6 +9,7 @@ use serde::Deserialize;
 use store::MenuItem;
 
 use super::content::{EditError, SiteQuery, done_notice, error_page, session, site};
+use super::views::{tr, tr_with};
 use super::{AdminState, Visitor};
 
 pub(super) async fn menu(
@@ -60,7 +61,7 @@ pub(super) fn parse_menu(text: &str) -> Result<Vec<MenuItem>, String> {
         .filter(|(_, l)| !l.trim().is_empty())
     {
         let Some((label, href)) = line.split_once('|') else {
-            return Err(format!("line {}: write it as Label | /path", n + 1));
+            return Err(tr_with("menu-err-format", &[("line", (n + 1).into())]));
         };
         let (label, href) = (label.trim(), href.trim());
         let href_ok =
@@ -71,10 +72,7 @@ pub(super) fn parse_menu(text: &str) -> Result<Vec<MenuItem>, String> {
             || href.len() > 500
             || href.contains(char::is_whitespace)
         {
-            return Err(format!(
-                "line {}: a label of at most 60 characters and a link to /path or https://…",
-                n + 1
-            ));
+            return Err(tr_with("menu-err-item", &[("line", (n + 1).into())]));
         }
         items.push(MenuItem {
             label: label.into(),
@@ -82,7 +80,7 @@ pub(super) fn parse_menu(text: &str) -> Result<Vec<MenuItem>, String> {
         });
     }
     if items.len() > 30 {
-        return Err("at most 30 menu items".into());
+        return Err(tr("menu-err-too-many"));
     }
     Ok(items)
 }
@@ -101,9 +99,9 @@ fn missing_pages(items: &[MenuItem], slugs: &[&str]) -> Result<(), String> {
             path
         };
         if !slugs.contains(&path) && !BUILT_IN.contains(&path) {
-            return Err(format!(
-                "“{}” links to {path}, where the site has no page; make the page first, or correct the path",
-                item.label
+            return Err(tr_with(
+                "menu-err-no-page",
+                &[("label", item.label.as_str().into()), ("path", path.into())],
             ));
         }
     }
@@ -118,7 +116,7 @@ fn page_links(pages: &[store::PageSummary]) -> Vec<(String, String)> {
         .map(|p| (p.title.clone(), p.slug.clone()))
         .collect();
     if !links.iter().any(|(_, slug)| slug == "/news") {
-        links.push(("News".into(), "/news".into()));
+        links.push((tr("menu-news"), "/news".into()));
     }
     links
 }
@@ -143,7 +141,7 @@ pub(super) async fn save_menu(
                     site => Value::from(Serde(&site)),
                     items => &f.items,
                     pages => Value::from(Serde(&page_links(&pages))),
-                    error => format!("Not saved: {msg}."),
+                    error => tr_with("content-not-saved", &[("reason", msg.into())]),
                 };
                 return Ok(state.inner.views.page(
                     StatusCode::BAD_REQUEST,
@@ -173,10 +171,20 @@ pub(super) async fn save_menu(
 
 #[cfg(test)]
 mod tests {
+    use super::super::views::{Locale, with_locale};
     use super::{missing_pages, parse_menu};
 
-    #[test]
-    fn menus() {
+    #[tokio::test]
+    async fn menus() {
+        // The messages in English, as the assertions below read them.
+        let en = Locale {
+            lang: i18n::Lang::En,
+            tz: i18n::TimeZone::UTC,
+        };
+        with_locale(en, async { english_menus() }).await;
+    }
+
+    fn english_menus() {
         let items =
             parse_menu("Home | /\n\n About us | /about \nShop | https://shop.example/").unwrap();
         assert_eq!(items.len(), 3);

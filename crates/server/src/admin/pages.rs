@@ -9,7 +9,7 @@ use minijinja::value::{Serde, Value};
 use serde::{Deserialize, Serialize};
 use store::{LoginAttempt, LoginFilter, LoginResult, Role, Session};
 
-use super::views::STYLESHEET;
+use super::views::{STYLESHEET, tr};
 use super::{AdminState, Visitor};
 
 /// Rows per page of the login history; the CSV export has no such limit below this cap.
@@ -28,7 +28,8 @@ impl From<store::Error> for PageError {
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
         tracing::error!(error = %self.0, "admin page failed");
-        let mut res = (StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong").into_response();
+        let mut res =
+            (StatusCode::INTERNAL_SERVER_ERROR, tr("error-generic-title")).into_response();
         res.headers_mut()
             .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
         res
@@ -61,17 +62,18 @@ pub(super) async fn stylesheet() -> Response {
     res
 }
 
-fn result_label(r: LoginResult) -> &'static str {
+/// What came of a sign-in attempt, in the reader's words.
+fn result_label(r: LoginResult) -> String {
     match r {
-        LoginResult::Success => "signed in",
-        LoginResult::AwaitingSecondFactor => "password right, code asked",
-        LoginResult::WrongPassword => "wrong password",
-        LoginResult::UnknownUser => "unknown user",
-        LoginResult::SecondFactorFailed => "second factor failed",
-        LoginResult::Locked => "locked out",
-        LoginResult::Disabled => "account disabled",
-        LoginResult::SessionHijack => "stolen session refused",
-        LoginResult::RecheckFailed => "password re-check failed",
+        LoginResult::Success => tr("dash-result-success"),
+        LoginResult::AwaitingSecondFactor => tr("dash-result-awaiting-second-factor"),
+        LoginResult::WrongPassword => tr("dash-result-wrong-password"),
+        LoginResult::UnknownUser => tr("dash-result-unknown-user"),
+        LoginResult::SecondFactorFailed => tr("dash-result-second-factor-failed"),
+        LoginResult::Locked => tr("dash-result-locked"),
+        LoginResult::Disabled => tr("dash-result-disabled"),
+        LoginResult::SessionHijack => tr("dash-result-session-hijack"),
+        LoginResult::RecheckFailed => tr("dash-result-recheck-failed"),
     }
 }
 
@@ -82,7 +84,7 @@ struct AttemptRow<'a> {
     ip: &'a str,
     user_agent: &'a str,
     result: &'static str,
-    result_label: &'static str,
+    result_label: String,
 }
 
 fn rows(attempts: &[LoginAttempt]) -> Vec<AttemptRow<'_>> {

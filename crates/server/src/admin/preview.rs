@@ -9,6 +9,7 @@ use axum::response::{Html, IntoResponse, Response};
 use cms::preview::PreviewKey;
 
 use super::AdminState;
+use super::views::tr;
 
 /// Setting under which the preview key is kept.
 const KEY_SETTING: &str = "preview_key";
@@ -45,8 +46,8 @@ pub(super) async fn show(
     let not_found = || {
         state.inner.views.error(
             StatusCode::NOT_FOUND,
-            "Not found",
-            "This preview link does not work (any more): preview links work for half an hour. Ask for a new one.",
+            &tr("content-not-found-title"),
+            &tr("content-preview-expired"),
         )
     };
     // Malformed or expired links are answered before the database is asked.
@@ -100,8 +101,8 @@ pub(super) async fn show(
             tracing::error!(error = %e, "a preview could not be rendered");
             state.inner.views.error(
                 StatusCode::INTERNAL_SERVER_ERROR,
-                "Something went wrong",
-                "Please try again.",
+                &tr("error-generic-title"),
+                &tr("error-generic"),
             )
         }
     }
