@@ -325,6 +325,7 @@ impl TestServer {
             origin: self.https_url.clone(),
             user_agent: user_agent.to_string(),
             cookie: std::sync::Mutex::new(None),
+            accept_language: std::sync::Mutex::new(None),
         }
     }
 }
@@ -339,6 +340,7 @@ pub struct Browser {
     /// The `User-Agent` it sends.
     pub user_agent: String,
     cookie: std::sync::Mutex<Option<String>>,
+    accept_language: std::sync::Mutex<Option<String>>,
 }
 
 impl Browser {
@@ -350,6 +352,11 @@ impl Browser {
     /// Replaces the cookie it holds (to replay one elsewhere).
     pub fn set_cookie(&self, value: Option<String>) {
         *self.cookie.lock().expect("lock") = value;
+    }
+
+    /// Sends `Accept-Language: value` from now on (`None`: no such header, the default).
+    pub fn set_accept_language(&self, value: Option<&str>) {
+        *self.accept_language.lock().expect("lock") = value.map(str::to_string);
     }
 
     fn remember(&self, res: &reqwest::Response) {
@@ -370,6 +377,9 @@ impl Browser {
             .header("user-agent", &self.user_agent);
         if let Some(c) = self.cookie() {
             b = b.header("cookie", format!("{}={c}", server::admin::COOKIE));
+        }
+        if let Some(l) = self.accept_language.lock().expect("lock").clone() {
+            b = b.header("accept-language", l);
         }
         b
     }

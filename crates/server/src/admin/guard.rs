@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use store::{Role, SessionStage};
 
 use super::session::{self, clear_cookie};
-use super::views::{Locale, locale, with_locale};
+use super::views::{Locale, locale, tr, with_locale};
 use super::{AdminState, Visitor, is_unsafe};
 use crate::error::plain_page;
 use crate::listen::{ClientAddr, Tls};
@@ -95,8 +95,8 @@ async fn guarded(state: AdminState, access: Access, req: Request, next: Next) ->
             }
             None => state.inner.views.error(
                 StatusCode::FORBIDDEN,
-                "HTTPS required",
-                "The admin interface is only available over HTTPS.",
+                &tr("err-https-title"),
+                &tr("err-https"),
             ),
         };
     }
@@ -115,8 +115,8 @@ async fn guarded(state: AdminState, access: Access, req: Request, next: Next) ->
                 tracing::error!(error = %e, "session lookup failed");
                 return state.inner.views.error(
                     StatusCode::INTERNAL_SERVER_ERROR,
-                    "Something went wrong",
-                    "Please try again.",
+                    &tr("error-generic-title"),
+                    &tr("error-generic"),
                 );
             }
         };
@@ -163,8 +163,8 @@ async fn admit(
                     tracing::error!(error = %e, "reading settings failed");
                     return state.inner.views.error(
                         StatusCode::INTERNAL_SERVER_ERROR,
-                        "Something went wrong",
-                        "Please try again.",
+                        &tr("error-generic-title"),
+                        &tr("error-generic"),
                     );
                 }
             }
@@ -178,8 +178,8 @@ async fn admit(
             if unsafe_method {
                 Some(state.inner.views.error(
                     StatusCode::FORBIDDEN,
-                    "Signed out",
-                    "Your session has ended. Sign in again.",
+                    &tr("err-signed-out-title"),
+                    &tr("err-signed-out"),
                 ))
             } else {
                 go("/login")
@@ -191,8 +191,8 @@ async fn admit(
         (Some(s), _) if s.stage == SessionStage::ChangePassword => go("/password"),
         (Some(s), Access::Admin) if s.user.role != Role::Admin => Some(state.inner.views.error(
             StatusCode::FORBIDDEN,
-            "Not allowed",
-            "This page is for administrators.",
+            &tr("err-not-allowed-title"),
+            &tr("err-admins-only"),
         )),
         (Some(_), _) if must_enroll => go("/2fa"),
         (Some(_), _) => None,
@@ -217,8 +217,8 @@ async fn admit(
         if !same_origin {
             return state.inner.views.error(
                 StatusCode::FORBIDDEN,
-                "Refused",
-                "This form was not sent from this site.",
+                &tr("err-refused-title"),
+                &tr("err-cross-origin"),
             );
         }
         // Forms are read here to find the CSRF field; uploads (multipart) carry it in the
@@ -248,8 +248,8 @@ async fn admit(
             if !auth::token::constant_time_eq(&sent, &s.csrf_token) {
                 return state.inner.views.error(
                     StatusCode::FORBIDDEN,
-                    "Refused",
-                    "The form was out of date. Go back, reload and try again.",
+                    &tr("err-refused-title"),
+                    &tr("err-csrf"),
                 );
             }
         }

@@ -293,6 +293,7 @@ admin_routes! {
     post "/settings" Admin => second_factor::save_settings;
     get "/password" SignedIn => session::password_form;
     post "/password" SignedIn => session::change_password;
+    post "/language" SignedIn => session::set_language;
     get "/" Editor => pages::dashboard;
     get "/pages" Editor => content::list;
     get "/pages/new" Editor => content::new_page;

@@ -306,8 +306,8 @@ pub(super) async fn revoke_session(
     if target.user.id != s.user.id && s.user.role != Role::Admin {
         return Ok(state.inner.views.error(
             StatusCode::FORBIDDEN,
-            "Not allowed",
-            "You can only end your own sessions.",
+            &super::views::tr("err-not-allowed-title"),
+            &super::views::tr("sess-own-only"),
         ));
     }
     ed.delete_session(&target.token_hash).await?;

@@ -13,7 +13,8 @@ use axum::response::Response;
 use minijinja::context;
 use serde::Deserialize;
 
-use super::session::{LOCKED, Recheck, recheck_password};
+use super::session::{Recheck, locked, policy_refusal, recheck_password};
+use super::views::{tr, tr_with};
 use super::{AdminState, Visitor};
 
 /// Minutes a link stays valid.
@@ -48,11 +49,13 @@ pub(super) async fn forgot(
     let name = store::clip(f.user.trim(), 64);
     let task_state = state.clone();
     let ip = visitor.ip.to_string();
-    tokio::spawn(async move {
+    // The mail is written in the language of the request, which the task carries along.
+    let locale = super::views::locale();
+    tokio::spawn(super::views::with_locale(locale, async move {
         if let Err(e) = send_link(&task_state, &name, host.as_deref(), &ip).await {
             tracing::warn!(target: "admin", "password reset link not sent: {e}");
         }
-    });
+    }));
     state.inner.views.page(
         StatusCode::OK,
         "forgot.html",
@@ -143,17 +146,25 @@ async fn send_link(
         Some(p) => format!(":{p}"),
     };
     let link = format!("https://{host}{port}{}/reset?token={token}", state.base());
+    let subject = tr_with("reset-mail-subject", &[("user", user.name.as_str().into())]);
+    let intro = tr_with(
+        "reset-mail-intro",
+        &[
+            ("ip", ip.into()),
+            ("user", user.name.as_str().into()),
+            ("host", host.into()),
+        ],
+    );
+    let open = tr_with("reset-mail-open", &[("minutes", LINK_MINUTES.into())]);
+    let ignore = tr("reset-mail-ignore");
     let built = mail::Outgoing {
         domain: domain.clone(),
         from_local: "noreply".into(),
         from_name: "Bolwerk".into(),
         to: vec![to.clone()],
         reply_to: None,
-        subject: format!("Choose a new password for {}", user.name),
-        body: format!(
-            "Someone (from {ip}) asked to choose a new password for the account {} on {host}.\n\nTo do so, open this link within {LINK_MINUTES} minutes; it works once:\n\n{link}\n\nIf it was not you, ignore this mail: your password stays as it is. Two-step sign-in, if you use it, is still asked for afterwards.\n",
-            user.name
-        ),
+        subject: subject.clone(),
+        body: format!("{intro}\n\n{open}\n\n{link}\n\n{ignore}\n"),
     }
     .build()
     .map_err(|e| e.to_string())?;
@@ -166,7 +177,7 @@ async fn send_link(
             kind: "reset".into(),
             envelope_from: built.envelope_from,
             recipients: built.recipients,
-            subject: format!("Choose a new password for {}", user.name),
+            subject,
             message_id: built.message_id,
             body,
         })
@@ -264,10 +275,10 @@ pub(super) async fn reset(
         )
     };
     if f.new != f.confirm {
-        return Ok(refuse("The new passwords differ.".into()));
+        return Ok(refuse(tr("pw-differ")));
     }
     if let Err(e) = auth::password::check_policy(&f.new, &user.name) {
-        return Ok(refuse(format!("New password refused: {e}.")));
+        return Ok(refuse(policy_refusal(&e)));
     }
     let Ok(slot) = super::argon2_slot().await else {
         return Ok(state.busy());
@@ -315,28 +326,38 @@ pub(super) async fn set_email(
 ) -> Result<Response, super::pages::PageError> {
     let session = super::pages::session_of(&visitor)?;
     let email = f.email.trim();
-    let page = |status: StatusCode, notice: Option<&str>, error: Option<String>| {
+    let page = |status: StatusCode, notice: Option<String>, error: Option<String>| {
         state.inner.views.page(
             status,
             "password.html",
             Some(session),
             "",
-            context! { forced => false, email => email, email_notice => notice, email_error => error },
+            context! {
+                forced => false,
+                email => email,
+                email_notice => notice,
+                email_error => error,
+                ..super::session::lang_choice(&session.user)
+            },
         )
     };
     let refused = match recheck_password(&state, &visitor, &session.user, &f.current).await? {
         Recheck::Right => None,
-        Recheck::Wrong => Some((StatusCode::BAD_REQUEST, "The current password is wrong.")),
-        Recheck::Locked => Some((StatusCode::TOO_MANY_REQUESTS, LOCKED)),
+        Recheck::Wrong => Some((StatusCode::BAD_REQUEST, tr("pw-wrong-current"))),
+        Recheck::Locked => Some((StatusCode::TOO_MANY_REQUESTS, locked())),
         Recheck::Busy => return Ok(state.busy()),
     };
     if let Some((status, error)) = refused {
-        return Ok(page(status, None, Some(error.into())));
+        return Ok(page(status, None, Some(error)));
     }
     if !email.is_empty()
         && let Err(e) = mail::message::check_address("the address", email)
     {
-        return Ok(page(StatusCode::BAD_REQUEST, None, Some(e.to_string())));
+        return Ok(page(
+            StatusCode::BAD_REQUEST,
+            None,
+            Some(address_refusal(&e)),
+        ));
     }
     let value = (!email.is_empty()).then_some(email);
     state
@@ -350,10 +371,31 @@ pub(super) async fn set_email(
     Ok(page(
         StatusCode::OK,
         Some(if value.is_some() {
-            "Saved: reset links go to this address."
+            tr("account-email-saved")
         } else {
-            "Removed: no reset links can be sent for this account."
+            tr("account-email-removed")
         }),
         None,
     ))
+}
+
+/// Why an address was refused, in the reader's language (the mail crate says it in English).
+fn address_refusal(e: &mail::Error) -> String {
+    let said = e.to_string();
+    let ends = |end: &str| said.ends_with(end);
+    if ends("is too long") {
+        tr("account-email-too-long")
+    } else if ends("(no @)") {
+        tr("account-email-no-at")
+    } else if ends("part before the @") {
+        tr("account-email-local")
+    } else if ends("not allowed before the @") {
+        tr("account-email-local-chars")
+    } else if ends("(an encoded-word)") {
+        tr("account-email-encoded")
+    } else if ends("invalid domain after the @") {
+        tr("account-email-domain")
+    } else {
+        tr("account-email-invalid")
+    }
 }

@@ -10,9 +10,10 @@ use serde::Deserialize;
 use store::{LoginResult, SessionStage};
 
 use super::session::{
-    Gate, LOCKED, Recheck, landing, recheck_password, record_attempt, record_failure, set_cookie,
+    Gate, Recheck, landing, locked, recheck_password, record_attempt, record_failure, set_cookie,
     start_session,
 };
+use super::views::tr;
 use super::{AdminState, REQUIRE_2FA, Visitor};
 use crate::routes::request_host;
 
@@ -20,8 +21,8 @@ fn failed(state: &AdminState, e: store::Error) -> Response {
     tracing::error!(error = %e, "two-factor step failed");
     state.inner.views.error(
         StatusCode::INTERNAL_SERVER_ERROR,
-        "Something went wrong",
-        "Please try again.",
+        &tr("error-generic-title"),
+        &tr("error-generic"),
     )
 }
 
@@ -86,7 +87,7 @@ async fn check_code_inner(
             "login.html",
             None,
             "",
-            context! { user => &user.name, error => LOCKED },
+            context! { user => &user.name, error => locked() },
         );
         super::session::clear_cookie(&mut res);
         return Ok(res);
@@ -121,7 +122,7 @@ async fn check_code_inner(
             "second_factor.html",
             Some(session),
             "",
-            context! { error => "That code is not right, or was already used." },
+            context! { error => tr("tfa-wrong-code") },
         ));
     }
     record_attempt(state, visitor, user, LoginResult::Success).await?;
@@ -221,13 +222,13 @@ pub(super) async fn enable(
         };
         let Some(step) = auth::totp::verify(secret, &form.code, state.now().max(0) as u64, 0)
         else {
-            let msg = "That code is not right. Check the time on your phone and try again.";
+            let msg = tr("tfa-wrong-setup-code");
             return render_setup(
                 &state,
                 session,
                 &headers,
                 StatusCode::BAD_REQUEST,
-                Some(msg),
+                Some(&msg),
             )
             .await;
         };
@@ -269,8 +270,8 @@ pub(super) async fn disable(
         let user = &session.user;
         let refused = match recheck_password(&state, &visitor, user, &form.password).await? {
             Recheck::Right => None,
-            Recheck::Wrong => Some((StatusCode::BAD_REQUEST, "The password is wrong.")),
-            Recheck::Locked => Some((StatusCode::TOO_MANY_REQUESTS, LOCKED)),
+            Recheck::Wrong => Some((StatusCode::BAD_REQUEST, tr("tfa-wrong-password"))),
+            Recheck::Locked => Some((StatusCode::TOO_MANY_REQUESTS, locked())),
             Recheck::Busy => return Ok(state.busy()),
         };
         if let Some((status, error)) = refused {

@@ -3,13 +3,14 @@
 use std::net::IpAddr;
 use std::time::Duration;
 
-use axum::extract::{Extension, Form, State};
+use axum::extract::{Extension, Form, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::context;
 use serde::Deserialize;
 use store::{LoginAttempt, LoginResult, NewSession, SessionStage};
 
+use super::views::{tr, tr_with};
 use super::{AdminState, Visitor};
 
 /// `__Host-`: the browser only accepts it over HTTPS, for this exact host, with `Path=/`, so
@@ -190,11 +191,47 @@ pub(super) async fn record_attempt(
 }
 
 /// One message for every failure, so it does not tell which names exist.
-const LOGIN_FAILED: &str = "Wrong user name or password.";
+fn login_failed() -> String {
+    tr("login-failed")
+}
 /// The answer while locked out.
-pub(super) const LOCKED: &str = "Too many failed attempts. Wait 15 minutes and try again.";
+pub(super) fn locked() -> String {
+    tr("login-locked")
+}
 /// The answer when every Argon2 slot is taken.
-const BUSY: &str = "The server is busy checking passwords. Try again in a few seconds.";
+fn busy() -> String {
+    tr("busy")
+}
+
+/// Why a new password is refused, in the reader's language.
+pub(super) fn policy_refusal(e: &auth::password::PolicyError) -> String {
+    use auth::password::{MAX_LEN, MIN_LEN, PolicyError};
+    let reason = match e {
+        PolicyError::TooShort => tr_with("pw-policy-too-short", &[("min", MIN_LEN.into())]),
+        PolicyError::TooLong => tr_with("pw-policy-too-long", &[("max", MAX_LEN.into())]),
+        PolicyError::ContainsName => tr("pw-policy-contains-name"),
+        PolicyError::TooCommon => tr("pw-policy-too-common"),
+    };
+    tr_with("pw-refused", &[("reason", reason.into())])
+}
+
+/// The language choice on the account page: what the account chose ("" for the browser's)
+/// and the languages on offer.
+pub(super) fn lang_choice(user: &store::User) -> minijinja::Value {
+    lang_choice_for(user.lang.as_deref())
+}
+
+/// The same for a stored choice (`None`: the browser's).
+fn lang_choice_for(chosen: Option<&str>) -> minijinja::Value {
+    let chosen_lang = chosen
+        .and_then(i18n::Lang::parse)
+        .map_or("", i18n::Lang::code);
+    let langs: Vec<_> = i18n::Lang::ALL
+        .iter()
+        .map(|l| context! { code => l.code(), name => l.native_name() })
+        .collect();
+    context! { chosen_lang, langs }
+}
 
 /// Whether the lockout lets an attempt through.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -341,8 +378,8 @@ pub(super) async fn login(
             tracing::error!(error = %e, "sign-in failed");
             state.inner.views.error(
                 StatusCode::INTERNAL_SERVER_ERROR,
-                "Something went wrong",
-                "Please try again.",
+                &tr("error-generic-title"),
+                &tr("error-generic"),
             )
         }
     }
@@ -368,7 +405,7 @@ async fn login_inner(
 
     // Lockout: counted per name (existing or not, so locking reveals nothing) and address.
     if gate(state, visitor, &name, None).await? == Gate::Locked {
-        return Ok(again(StatusCode::TOO_MANY_REQUESTS, LOCKED));
+        return Ok(again(StatusCode::TOO_MANY_REQUESTS, &locked()));
     }
     let user = inner.editor.user_by_name(&name).await?;
     // Unknown names wait for a slot too, so a busy answer tells nothing either.
@@ -376,7 +413,7 @@ async fn login_inner(
         tracing::debug!(client.ip = %visitor.ip, "sign-in refused: every Argon2 slot is taken");
         return Ok(super::retry_later(again(
             StatusCode::SERVICE_UNAVAILABLE,
-            BUSY,
+            &busy(),
         )));
     };
     let password = form.password;
@@ -399,7 +436,7 @@ async fn login_inner(
     let user_id = user.as_ref().map(|u| u.id);
     let Some(user) = user.filter(|_| result == LoginResult::Success) else {
         record_failure(state, visitor, &name, user_id, result, "admin_login_failed").await?;
-        return Ok(again(StatusCode::UNAUTHORIZED, LOGIN_FAILED));
+        return Ok(again(StatusCode::UNAUTHORIZED, &login_failed()));
     };
     // With a second factor to come the sign-in is not complete yet, and restarts no count
     // (or re-entering the password would reset the count of wrong codes).
@@ -450,9 +487,16 @@ pub(super) async fn logout(
     res
 }
 
+#[derive(Deserialize)]
+pub(super) struct AccountQuery {
+    #[serde(default)]
+    done: String,
+}
+
 pub(super) async fn password_form(
     State(state): State<AdminState>,
     Extension(visitor): Extension<Visitor>,
+    Query(q): Query<AccountQuery>,
 ) -> Response {
     let forced = visitor
         .session
@@ -469,12 +513,15 @@ pub(super) async fn password_form(
             .unwrap_or_default(),
         None => String::new(),
     };
+    let choice = visitor.session.as_ref().map(|s| lang_choice(&s.user));
+    // After a new language: said in that language (this request already speaks it).
+    let notice = (q.done == "lang").then(|| tr("account-lang-saved"));
     state.inner.views.page(
         StatusCode::OK,
         "password.html",
         visitor.session.as_ref(),
         "",
-        context! { forced, email },
+        context! { forced, email, notice, ..choice.unwrap_or_else(|| context! {}) },
     )
 }
 
@@ -504,7 +551,7 @@ pub(super) async fn change_password(
             "password.html",
             Some(&session),
             "",
-            context! { forced, error => msg },
+            context! { forced, error => msg, ..lang_choice(&session.user) },
         )
     };
     let refuse = |msg: &str| refuse_with(StatusCode::BAD_REQUEST, msg);
@@ -512,30 +559,30 @@ pub(super) async fn change_password(
         tracing::error!(error = %e, "password change failed");
         views.error(
             StatusCode::INTERNAL_SERVER_ERROR,
-            "Something went wrong",
-            "Please try again.",
+            &tr("error-generic-title"),
+            &tr("error-generic"),
         )
     };
     match recheck_password(&state, &visitor, &session.user, &form.current).await {
         Ok(Recheck::Right) => {}
-        Ok(Recheck::Wrong) => return refuse("The current password is wrong."),
-        Ok(Recheck::Locked) => return refuse_with(StatusCode::TOO_MANY_REQUESTS, LOCKED),
+        Ok(Recheck::Wrong) => return refuse(&tr("pw-wrong-current")),
+        Ok(Recheck::Locked) => return refuse_with(StatusCode::TOO_MANY_REQUESTS, &locked()),
         Ok(Recheck::Busy) => {
-            return super::retry_later(refuse_with(StatusCode::SERVICE_UNAVAILABLE, BUSY));
+            return super::retry_later(refuse_with(StatusCode::SERVICE_UNAVAILABLE, &busy()));
         }
         Err(e) => return failed(e),
     }
     if form.new != form.confirm {
-        return refuse("The new passwords differ.");
+        return refuse(&tr("pw-differ"));
     }
     if form.new == form.current {
-        return refuse("Choose a password different from the current one.");
+        return refuse(&tr("pw-same"));
     }
     if let Err(e) = auth::password::check_policy(&form.new, &session.user.name) {
-        return refuse(&format!("New password refused: {e}."));
+        return refuse(&policy_refusal(&e));
     }
     let Ok(slot) = super::argon2_slot().await else {
-        return super::retry_later(refuse_with(StatusCode::SERVICE_UNAVAILABLE, BUSY));
+        return super::retry_later(refuse_with(StatusCode::SERVICE_UNAVAILABLE, &busy()));
     };
     let result = async {
         let hash = super::hash_password(slot, &form.new).await?;
@@ -562,5 +609,117 @@ pub(super) async fn change_password(
             res
         }
         Err(e) => failed(e),
+    }
+}
+
+#[derive(Deserialize)]
+pub(super) struct LanguageForm {
+    #[serde(default)]
+    lang: String,
+}
+
+/// The account's own language for the admin (empty: the browser's), then the account page
+/// again, in the language just chosen.
+pub(super) async fn set_language(
+    State(state): State<AdminState>,
+    Extension(visitor): Extension<Visitor>,
+    Form(form): Form<LanguageForm>,
+) -> Response {
+    let Some(session) = &visitor.session else {
+        return Redirect::to(&format!("{}/login", state.base())).into_response();
+    };
+    let wanted = form.lang.trim();
+    let lang = if wanted.is_empty() {
+        None
+    } else {
+        match i18n::Lang::parse(wanted) {
+            Some(lang) => Some(lang),
+            None => {
+                return state.inner.views.page(
+                    StatusCode::BAD_REQUEST,
+                    "password.html",
+                    Some(session),
+                    "",
+                    context! {
+                        forced => false,
+                        error => tr("account-lang-unknown"),
+                        ..lang_choice(&session.user)
+                    },
+                );
+            }
+        }
+    };
+    let code = lang.map(i18n::Lang::code);
+    let result = async {
+        state
+            .inner
+            .editor
+            .set_user_lang(session.user.id, code)
+            .await?;
+        state
+            .audit(&visitor, "user.lang", code.unwrap_or("(browser)"))
+            .await
+    }
+    .await;
+    match result {
+        Ok(()) => Redirect::to(&format!("{}/password?done=lang", state.base())).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "saving the language failed");
+            state.inner.views.error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                &tr("error-generic-title"),
+                &tr("error-generic"),
+            )
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::views::{Locale, Views, with_locale};
+    use axum::http::StatusCode;
+    use i18n::{Lang, TimeZone};
+    use minijinja::context;
+
+    async fn render(lang: Lang, template: &str, ctx: minijinja::Value) -> String {
+        let views = Views::new("/_admin").expect("templates");
+        let locale = Locale {
+            lang,
+            tz: TimeZone::UTC,
+        };
+        let res = with_locale(locale, async {
+            views.page(StatusCode::OK, template, None, "", ctx)
+        })
+        .await;
+        let bytes = axum::body::to_bytes(res.into_body(), 1 << 20)
+            .await
+            .expect("body");
+        String::from_utf8_lossy(&bytes).into_owned()
+    }
+
+    #[tokio::test]
+    async fn the_account_pages_speak_dutch() {
+        let ctx = context! { idle_min => 30, lifetime_h => 1, sessions => Vec::<String>::new() };
+        let html = render(Lang::Nl, "sessions.html", ctx.clone()).await;
+        assert!(html.contains("Actieve sessies"), "{html}");
+        assert!(
+            html.contains("stopt na 30 minuten zonder activiteit of na 1 uur in totaal."),
+            "{html}"
+        );
+        let html = render(Lang::En, "sessions.html", ctx).await;
+        assert!(
+            html.contains("ends after 30 minutes without activity or 1 hour in all."),
+            "{html}"
+        );
+        let ctx = context! { enabled => true, codes_left => 1 };
+        let html = render(Lang::Nl, "totp.html", ctx).await;
+        assert!(
+            html.contains(
+                "Tweestapsverificatie staat <strong>aan</strong>. Nog 1 herstelcode over."
+            ),
+            "{html}"
+        );
+        let html = render(Lang::Nl, "password.html", super::lang_choice_for(None)).await;
+        assert!(html.contains("Taal van de browser"), "{html}");
     }
 }

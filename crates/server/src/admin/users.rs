@@ -4,13 +4,13 @@
 use axum::extract::{Extension, Form, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
-use cms::date;
 use minijinja::context;
 use minijinja::value::{Serde, Value};
 use serde::{Deserialize, Serialize};
 use store::{Role, Session};
 
 use super::pages::{PageResult, session_of};
+use super::views::{tr, tr_with};
 use super::{AdminState, Visitor};
 
 #[derive(Serialize)]
@@ -41,6 +41,7 @@ async fn render_users(
     let ed = &state.inner.editor;
     let sites = ed.sites().await?;
     let mut list = Vec::new();
+    let locale = super::views::locale();
     for u in ed.users().await? {
         let granted = if u.role == Role::Admin {
             sites.iter().map(|s| s.id).collect()
@@ -60,7 +61,7 @@ async fn render_users(
             role: u.role.as_str(),
             tfa: if u.totp_secret.is_some() { "on" } else { "off" },
             state: if u.disabled { "disabled" } else { "active" },
-            created: date::iso(u.created_at),
+            created: i18n::format::date(locale.lang, &locale.tz, u.created_at),
         });
     }
     let all_sites: Vec<SiteTick> = sites
@@ -160,7 +161,7 @@ pub(super) async fn add_user(
             s,
             StatusCode::BAD_REQUEST,
             None,
-            Some("Use 1-64 letters, digits, '.', '-', '_' or '@' for the name."),
+            Some(&tr("users-bad-name")),
         )
         .await;
     };
@@ -183,14 +184,12 @@ pub(super) async fn add_user(
             }
         }
         Err(store::Error::Invalid { reason, .. }) => {
-            return render_users(
-                &state,
-                s,
-                StatusCode::BAD_REQUEST,
-                None,
-                Some(&format!("Not added: {reason}.")),
-            )
-            .await;
+            let msg = if reason.ends_with("already exists") {
+                tr_with("users-exists", &[("name", name.into())])
+            } else {
+                tr_with("users-not-added", &[("reason", reason.into())])
+            };
+            return render_users(&state, s, StatusCode::BAD_REQUEST, None, Some(&msg)).await;
         }
         Err(e) => return Err(e.into()),
     }
@@ -231,7 +230,7 @@ async fn change_user(
             s,
             StatusCode::BAD_REQUEST,
             None,
-            Some("Choose another user's account."),
+            Some(&tr("users-choose-other")),
         )
         .await;
     };
@@ -263,7 +262,7 @@ async fn change_user(
                     s,
                     StatusCode::BAD_REQUEST,
                     None,
-                    Some("Unknown role."),
+                    Some(&tr("users-unknown-role")),
                 )
                 .await;
             };
@@ -331,7 +330,7 @@ pub(super) async fn set_sites(
             s,
             StatusCode::BAD_REQUEST,
             None,
-            Some("Choose an editor: administrators edit every site."),
+            Some(&tr("users-choose-editor")),
         )
         .await;
     };

@@ -7,6 +7,7 @@ mod csrf;
 mod dashboard;
 mod history;
 mod inbox;
+mod lang;
 mod login;
 mod mail;
 mod media;

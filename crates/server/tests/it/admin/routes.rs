@@ -32,6 +32,8 @@ const EXPECTED: &[(&str, &str, Access, u16, u16, u16)] = &[
     ("post", "/settings", Access::Admin, 403, 403, 303),
     ("get", "/password", Access::SignedIn, 303, 200, 200),
     ("post", "/password", Access::SignedIn, 403, 400, 400),
+    // No language sent: back to the browser's.
+    ("post", "/language", Access::SignedIn, 403, 303, 303),
     ("get", "/", Access::Editor, 303, 200, 200),
     ("get", "/pages", Access::Editor, 303, 200, 200),
     ("get", "/pages/new", Access::Editor, 303, 200, 200),
