@@ -237,3 +237,7 @@ inbox-mail-failed = failed
 inbox-mail-dead = dead
 inbox-mail-requeued = requeued
 inbox-no-message = That message does not exist.
+content-lang = Language of this page
+content-lang-help = (screen readers and search engines go by it)
+content-lang-site = The site's language
+content-bad-lang = Not saved: choose Dutch, English or the site's language.

@@ -237,3 +237,7 @@ inbox-mail-failed = mislukt
 inbox-mail-dead = opgegeven
 inbox-mail-requeued = opnieuw in de wachtrij
 inbox-no-message = Dat bericht bestaat niet.
+content-lang = Taal van deze pagina
+content-lang-help = (schermlezers en zoekmachines gaan hiervan uit)
+content-lang-site = De taal van de site
+content-bad-lang = Niet opgeslagen: kies Nederlands, Engels of de taal van de site.

@@ -194,6 +194,8 @@ struct Draft {
     time: String,
     /// A link that shows the saved page on the site for half an hour, draft or not.
     preview_link: Option<String>,
+    /// The page's language when it is not the site's (`nl`, `en`); empty: the site's.
+    lang: String,
 }
 
 /// A moment as the site's clock shows it, with the zone named: "7 Dec 2026 10:00
@@ -312,6 +314,7 @@ pub(super) async fn edit(
             summary: p.summary,
             body_md: p.body_md,
             published: p.published,
+            lang: p.lang.unwrap_or_default(),
         };
         let scheduled = p
             .published_at
@@ -364,6 +367,9 @@ pub(super) struct SaveForm {
     time: String,
     #[serde(default)]
     action: String,
+    /// `nl`, `en`, or empty for the site's language.
+    #[serde(default)]
+    lang: String,
 }
 
 pub(super) async fn save(
@@ -388,6 +394,25 @@ pub(super) async fn save(
             date: f.date.clone(),
             time: f.time.clone(),
             preview_link: None,
+            lang: f.lang.trim().to_string(),
+        };
+        // A page in another language than its site's: only the languages spoken here.
+        let lang = match draft.lang.as_str() {
+            "" => None,
+            other => match i18n::Lang::parse(other) {
+                Some(l) if l.code() == other => Some(l.code()),
+                _ => {
+                    return Ok(render_editor(
+                        &state,
+                        s,
+                        &site,
+                        &draft,
+                        StatusCode::BAD_REQUEST,
+                        Some(&tr("content-bad-lang")),
+                        None,
+                    ));
+                }
+            },
         };
         if f.action == "preview" {
             return Ok(render_editor(
@@ -444,6 +469,7 @@ pub(super) async fn save(
             .await
         {
             Ok(id) => {
+                state.inner.editor.set_page_lang(site.id, id, lang).await?;
                 let detail = format!("{}:{} {:?}", site.name, draft.slug, draft.title);
                 state.audit(&visitor, "page.save", &detail).await?;
                 state.content_changed().await;

@@ -100,3 +100,60 @@ async fn an_account_chooses_its_language() {
         .collect();
     assert_eq!(langs, ["(browser)", "nl"], "newest first");
 }
+
+#[tokio::test]
+async fn an_editor_sets_the_language_of_one_page() {
+    let s = TestServer::start().await;
+    let b = signed_in(&s, "anneke", Role::Editor).await;
+    let csrf = b.csrf().await;
+    let save = |lang: &'static str, id: String| {
+        let csrf = csrf.clone();
+        let b = &b;
+        async move {
+            let mut fields = vec![
+                ("csrf", csrf.as_str()),
+                ("site", "demo"),
+                ("action", "save"),
+                ("kind", "page"),
+                ("slug", "/over-ons"),
+                ("title", "Over ons"),
+                ("body", "Wie we zijn."),
+                ("published", "on"),
+                ("lang", lang),
+            ];
+            if !id.is_empty() {
+                fields.push(("id", id.as_str()));
+            }
+            b.post("/pages/save", &fields).await
+        }
+    };
+    // A language not spoken here is refused, and nothing is saved.
+    let res = save("de", String::new()).await;
+    assert_eq!(res.status(), 400);
+    assert_eq!(s.get("/over-ons").await.status(), 404);
+
+    // Dutch on the (English) demo site: the page says so to screen readers.
+    let res = save("nl", String::new()).await;
+    assert_eq!(res.status(), 303);
+    let edit = location(&res);
+    let html = s.get("/over-ons").await.text().await.unwrap();
+    assert!(html.contains("<html lang=\"nl\">"), "{html}");
+    assert!(html.contains(">Naar de inhoud<"), "{html}");
+    // The editor shows the choice.
+    let (_, form) = b.get_text(&edit.replace("/_admin", "")).await;
+    assert!(
+        form.contains("<option value=\"nl\" lang=\"nl\" selected>"),
+        "{form}"
+    );
+    // Back to the site's language.
+    let id = edit
+        .split("id=")
+        .nth(1)
+        .and_then(|r| r.split('&').next())
+        .unwrap()
+        .to_string();
+    let res = save("", id).await;
+    assert_eq!(res.status(), 303);
+    let html = s.get("/over-ons").await.text().await.unwrap();
+    assert!(html.contains("<html lang=\"en\">"), "{html}");
+}
