@@ -258,6 +258,7 @@ impl Cms {
         let menu = self.reader.menu(site_id).await?;
         let page = self.reader.page(site_id, &form.action, self.now()).await?;
         let locale = self.locale(&site.name);
+        let media_sizes = self.reader.media_dimensions(site_id).await?;
         let chrome = Chrome {
             site: &site,
             menu: &menu,
@@ -265,6 +266,7 @@ impl Cms {
             year: crate::date::year(self.now()),
             lang: locale.lang,
             tz: &locale.tz,
+            media_sizes: &media_sizes,
         };
         Ok(Some(self.theme.form(&chrome, form, page.as_ref())?))
     }
@@ -282,6 +284,7 @@ impl Cms {
         };
         let menu = self.reader.menu(site_id).await?;
         let locale = self.locale(&site.name);
+        let media_sizes = self.reader.media_dimensions(site_id).await?;
         let chrome = Chrome {
             site: &site,
             menu: &menu,
@@ -289,6 +292,7 @@ impl Cms {
             year: crate::date::year(self.now()),
             lang: locale.lang,
             tz: &locale.tz,
+            media_sizes: &media_sizes,
         };
         Ok(Some(match page.kind {
             PageKind::Post => self.theme.post(&chrome, page)?,
@@ -312,6 +316,7 @@ impl Cms {
         };
         let menu = self.reader.menu(site_id).await?;
         let locale = self.locale(&site.name);
+        let media_sizes = self.reader.media_dimensions(site_id).await?;
         let chrome = Chrome {
             site: &site,
             menu: &menu,
@@ -319,6 +324,7 @@ impl Cms {
             year: crate::date::year(self.now()),
             lang: locale.lang,
             tz: &locale.tz,
+            media_sizes: &media_sizes,
         };
         let page = Arc::new(Rendered::new(404, self.theme.not_found(&chrome)?));
         self.cache.put(token, host, NOT_FOUND_KEY, page.clone());
@@ -337,6 +343,7 @@ impl Cms {
         }
         let menu = self.reader.menu(site_id).await?;
         let locale = self.locale(&site.name);
+        let media_sizes = self.reader.media_dimensions(site_id).await?;
         let chrome = Chrome {
             site: &site,
             menu: &menu,
@@ -344,6 +351,7 @@ impl Cms {
             year: crate::date::year(self.now()),
             lang: locale.lang,
             tz: &locale.tz,
+            media_sizes: &media_sizes,
         };
         let html = match page {
             _ if is_news => {

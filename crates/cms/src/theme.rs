@@ -107,6 +107,8 @@ pub struct Chrome<'a> {
     pub lang: i18n::Lang,
     /// The site's time zone: a post is dated by the site's calendar.
     pub tz: &'a i18n::TimeZone,
+    /// The size of the site's uploaded images, for `<img width height>`.
+    pub media_sizes: &'a markdown::ImageSizes,
 }
 
 impl Chrome<'_> {
@@ -214,7 +216,7 @@ impl Theme {
         let recent: Vec<PostCard> = recent.iter().map(|p| PostCard::of(p, chrome)).collect();
         let ctx = context! {
             page => Value::from(Serde(page)),
-            body => Value::from_safe_string(markdown::to_safe_html(&page.body_md)),
+            body => Value::from_safe_string(markdown::to_safe_html_sized(&page.body_md, chrome.media_sizes)),
             recent => Value::from(Serde(&recent)),
         };
         self.render("page.html", chrome, &page.slug, &Head::of(page), ctx)
@@ -225,7 +227,7 @@ impl Theme {
         let t = page.published_at.unwrap_or(page.updated_at);
         let ctx = context! {
             page => Value::from(Serde(page)),
-            body => Value::from_safe_string(markdown::to_safe_html(&page.body_md)),
+            body => Value::from_safe_string(markdown::to_safe_html_sized(&page.body_md, chrome.media_sizes)),
             date => i18n::format::date(Head::of(page).lang.unwrap_or(chrome.lang), chrome.tz, t),
             date_iso => chrome.date_iso(t),
         };
@@ -240,7 +242,9 @@ impl Theme {
         posts: &[PageSummary],
     ) -> Result<String, minijinja::Error> {
         let posts: Vec<PostCard> = posts.iter().map(|p| PostCard::of(p, chrome)).collect();
-        let body = intro.map(|p| Value::from_safe_string(markdown::to_safe_html(&p.body_md)));
+        let body = intro.map(|p| {
+            Value::from_safe_string(markdown::to_safe_html_sized(&p.body_md, chrome.media_sizes))
+        });
         let news = i18n::text(chrome.lang, "public-news");
         let title = intro.map(|p| p.title.as_str()).unwrap_or(&news);
         let ctx = context! {
@@ -274,7 +278,7 @@ impl Theme {
         let ctx = context! {
             form => Value::from(Serde(form)),
             title => title,
-            body => page.map(|p| Value::from_safe_string(markdown::to_safe_html(&p.body_md))),
+            body => page.map(|p| Value::from_safe_string(markdown::to_safe_html_sized(&p.body_md, chrome.media_sizes))),
         };
         let head = match page {
             Some(p) => Head {
@@ -337,6 +341,7 @@ mod tests {
             year: 2026,
             lang: i18n::Lang::En,
             tz: &i18n::TimeZone::UTC,
+            media_sizes: &markdown::ImageSizes::new(),
         };
         let page = Page {
             id: 1,
@@ -367,6 +372,7 @@ mod tests {
             year: 2026,
             lang: i18n::Lang::En,
             tz: &i18n::TimeZone::UTC,
+            media_sizes: &markdown::ImageSizes::new(),
         };
         let evil = "\"><script>alert('x')</script>";
         let post = Page {
@@ -434,6 +440,7 @@ mod tests {
             year: 2026,
             lang: i18n::Lang::En,
             tz: &i18n::TimeZone::UTC,
+            media_sizes: &markdown::ImageSizes::new(),
         };
         let evil = "\"><script>alert(1)</script>";
         let form = FormView {
@@ -483,6 +490,7 @@ mod tests {
             year: 2026,
             lang: i18n::Lang::En,
             tz: &i18n::TimeZone::UTC,
+            media_sizes: &markdown::ImageSizes::new(),
         };
         let html = theme.not_found(&chrome).unwrap();
         for bad in ["<script", "<style", " style=", "http://", "https://"] {

@@ -62,6 +62,19 @@ fn segments_before_scan(bytes: &[u8]) -> usize {
     count
 }
 
+/// The EXIF orientation (1 to 8) of a JPEG, from its first EXIF segment before the picture.
+pub(crate) fn orientation(bytes: &[u8]) -> Option<u16> {
+    if segments_before_scan(bytes) > MAX_SEGMENTS {
+        return None;
+    }
+    let jpeg = Jpeg::from_bytes(Bytes::copy_from_slice(bytes)).ok()?;
+    let exif = jpeg
+        .segments()
+        .iter()
+        .find(|s| s.marker() == markers::APP1 && s.contents().starts_with(b"Exif\0\0"))?;
+    exif::summarise(&exif.contents()[6..]).orientation
+}
+
 pub(crate) fn strip(bytes: &[u8]) -> Result<Edited, Error> {
     if segments_before_scan(bytes) > MAX_SEGMENTS {
         return Err(Error::Damaged {

@@ -158,6 +158,26 @@ pub fn strip(content_type: &str, bytes: &[u8]) -> Result<Stripped, Error> {
     Ok(edited.finish(bytes))
 }
 
+/// The width and height an image shows at, in pixels: from its header (nothing is decoded),
+/// swapped for a JPEG whose EXIF orientation turns it a quarter (5 to 8), as browsers show it.
+/// `None` when the header cannot be read.
+pub fn display_size(content_type: &str, bytes: &[u8]) -> Option<(u32, u32)> {
+    let size = imagesize::blob_size(bytes).ok()?;
+    let (w, h) = (
+        u32::try_from(size.width).ok()?,
+        u32::try_from(size.height).ok()?,
+    );
+    if w == 0 || h == 0 {
+        return None;
+    }
+    let jpeg = matches!(
+        content_type.split(';').next().unwrap_or_default().trim(),
+        "image/jpeg" | "image/jpg" | "image/pjpeg"
+    );
+    let turned = jpeg && jpeg::orientation(bytes).is_some_and(|o| (5..=8).contains(&o));
+    Some(if turned { (h, w) } else { (w, h) })
+}
+
 /// What a format's strip function did: the new file, if anything changed, and what it removed.
 #[derive(Debug, Default)]
 struct Edited {

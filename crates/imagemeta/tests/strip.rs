@@ -300,3 +300,20 @@ fn damaged_bytes_are_an_answer_not_a_panic() {
         }
     }
 }
+
+#[test]
+fn display_size_reads_headers_and_turns_with_the_orientation() {
+    // The photo says "turn 90°" (orientation 6): it shows taller than it is stored.
+    let photo = strip("image/jpeg", &fixture("photo.jpg")).unwrap().bytes;
+    let stored = imagesize::blob_size(&photo).expect("a readable header");
+    let (w, h) = imagemeta::display_size("image/jpeg", &photo).expect("a size");
+    assert_eq!((w as usize, h as usize), (stored.height, stored.width));
+    // PNG has no orientation: as stored.
+    let png = fixture("photo.png");
+    let stored = imagesize::blob_size(&png).expect("a readable header");
+    let (w, h) = imagemeta::display_size("image/png", &png).expect("a size");
+    assert_eq!((w as usize, h as usize), (stored.width, stored.height));
+    // A file that is not an image, or a cut-off header, has no size.
+    assert_eq!(imagemeta::display_size("image/png", b"%PDF-1.7"), None);
+    assert_eq!(imagemeta::display_size("image/png", &png[..12]), None);
+}

@@ -49,6 +49,8 @@ pub struct NewMedia<'a> {
     pub metadata_removed: Option<&'a str>,
     /// What the image shows (empty for documents).
     pub alt: &'a str,
+    /// Width and height in pixels, for images whose size could be read.
+    pub dimensions: Option<(u32, u32)>,
 }
 
 /// The daily signature number in a version key (`1.4.6/27480` → 27480).
@@ -135,8 +137,8 @@ impl Editor {
     /// Indexes an uploaded file (written to disk before).
     pub async fn add_media(&self, site_id: i64, m: &NewMedia<'_>) -> Result<()> {
         sqlx::query(
-            "INSERT INTO media (site_id, stored_name, original_name, content_type, size, uploaded_at, uploaded_by, scanned_with, scanned_daily, metadata_removed, alt) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO media (site_id, stored_name, original_name, content_type, size, uploaded_at, uploaded_by, scanned_with, scanned_daily, metadata_removed, alt, width, height) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(site_id)
         .bind(m.stored_name)
@@ -149,6 +151,8 @@ impl Editor {
         .bind(m.scanned_with.and_then(daily_of))
         .bind(m.metadata_removed)
         .bind(m.alt)
+        .bind(m.dimensions.map(|d| i64::from(d.0)))
+        .bind(m.dimensions.map(|d| i64::from(d.1)))
         .execute(self.pool())
         .await?;
         Ok(())
@@ -341,6 +345,29 @@ impl Editor {
 }
 
 impl Reader {
+    /// Width and height of every public image of `site_id` whose size is known, by stored
+    /// name: pages give each of them its size.
+    pub async fn media_dimensions(
+        &self,
+        site_id: i64,
+    ) -> Result<std::collections::HashMap<String, (u32, u32)>> {
+        let rows = sqlx::query(
+            "SELECT stored_name, width, height FROM public_media \
+             WHERE site_id = ? AND width IS NOT NULL AND height IS NOT NULL",
+        )
+        .bind(site_id)
+        .fetch_all(self.pool())
+        .await?;
+        let mut out = std::collections::HashMap::with_capacity(rows.len());
+        for r in rows {
+            let (w, h): (i64, i64) = (r.try_get(1)?, r.try_get(2)?);
+            if let (Ok(w), Ok(h)) = (u32::try_from(w), u32::try_from(h)) {
+                out.insert(r.try_get(0)?, (w, h));
+            }
+        }
+        Ok(out)
+    }
+
     /// The content type of a public file of `site_id`, if it exists and is served (not
     /// deleted, not quarantined).
     pub async fn media_type(&self, site_id: i64, stored_name: &str) -> Result<Option<String>> {

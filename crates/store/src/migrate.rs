@@ -120,6 +120,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0018_page_lang.sql"),
         mysql: include_str!("../migrations/mysql/0018_page_lang.sql"),
     },
+    Migration {
+        version: 19,
+        name: "0019_media_size",
+        sqlite: include_str!("../migrations/sqlite/0019_media_size.sql"),
+        mysql: include_str!("../migrations/mysql/0019_media_size.sql"),
+    },
 ];
 
 /// The schema version this binary expects.

@@ -69,6 +69,7 @@ fn status_and_rescan_as_the_operator_sees_them() {
                     scanned_with: None,
                     metadata_removed: None,
                     alt: "",
+                    dimensions: None,
                 },
             )
             .await

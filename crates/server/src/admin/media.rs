@@ -288,6 +288,11 @@ pub(super) async fn upload(
             scanned_with: scanned_with.as_deref(),
             metadata_removed: metadata_removed.as_deref(),
             alt: &alt,
+            // Read from the header of what is stored, as a browser would show it.
+            dimensions: content_type
+                .starts_with("image/")
+                .then(|| imagemeta::display_size(content_type, &bytes))
+                .flatten(),
         };
         state.inner.editor.add_media(site.id, &m).await?;
         let stripped = metadata_removed

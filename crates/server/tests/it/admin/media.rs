@@ -336,3 +336,47 @@ async fn images_are_described_for_people_who_cannot_see_them() {
     assert!(page.contains("![Bomen planten in de tuin]"), "{page}");
     assert!(page.contains("Description saved."), "{page}");
 }
+
+#[tokio::test]
+async fn images_on_pages_have_their_size_and_load_lazily() {
+    let s = TestServer::start().await;
+    let b = signed_in(&s, "anneke", Role::Editor).await;
+    let csrf = b.csrf().await;
+    let res = b
+        .upload(
+            &format!("/media/upload?csrf={csrf}&site=demo"),
+            "hek.jpg",
+            PHOTO.to_vec(),
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let store = s.open_store().await;
+    let name = store.editor.media(1).await.unwrap()[0].stored_name.clone();
+    // The fixture is stored sideways with "turn 90°": it shows taller than it is stored.
+    let stored = imagemeta::display_size("image/jpeg", PHOTO).expect("a size");
+    let csrf = b.csrf().await;
+    let body = format!("Het nieuwe hek:\n\n![Het nieuwe hek](/media/{name})");
+    let res = b
+        .post(
+            "/pages/save",
+            &[
+                ("csrf", csrf.as_str()),
+                ("site", "demo"),
+                ("action", "save"),
+                ("kind", "page"),
+                ("slug", "/hek"),
+                ("title", "Hek"),
+                ("body", body.as_str()),
+                ("published", "on"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let html = s.get("/hek").await.text().await.unwrap();
+    let want = format!(
+        "<img src=\"/media/{name}\" alt=\"Het nieuwe hek\" width=\"{}\" height=\"{}\" loading=\"lazy\" decoding=\"async\">",
+        stored.0, stored.1
+    );
+    assert!(html.contains(&want), "{want}\n{html}");
+    assert!(stored.1 > stored.0, "portrait: {stored:?}");
+}

@@ -83,6 +83,7 @@ async fn an_editor_of_one_site_gets_404_for_everything_of_another() {
                 scanned_with: None,
                 metadata_removed: None,
                 alt: "taart",
+                dimensions: None,
             },
         )
         .await
