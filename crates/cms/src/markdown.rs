@@ -7,16 +7,20 @@ use std::collections::HashMap;
 
 use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, TagEnd, html};
 
-/// Width and height of a site's images by stored name (the part after `/media/`).
-pub type ImageSizes = HashMap<String, (u32, u32)>;
+/// A site's uploaded images by stored name (the part after `/media/`): size and copies.
+pub type ImageSizes = HashMap<String, store::ImageInfo>;
+
+/// How wide an image shows on a page: the whole screen up to the text column (46rem).
+const SIZES: &str = "(max-width: 46rem) 100vw, 46rem";
 
 /// Renders Markdown and sanitises the result; what comes out is safe to insert unescaped.
 pub fn to_safe_html(markdown: &str) -> String {
     to_safe_html_sized(markdown, &ImageSizes::new())
 }
 
-/// The same, and every image gets `loading="lazy"`, and an uploaded one (`/media/…`) whose
-/// size is known its `width` and `height`, so the page keeps its place while images load.
+/// The same, and every image gets `loading="lazy"`; an uploaded one (`/media/…`) its `width`
+/// and `height` when known, so the page keeps its place while images load, and its resized
+/// copies as `srcset`, so a phone loads a phone-sized file.
 pub fn to_safe_html_sized(markdown: &str, sizes: &ImageSizes) -> String {
     let options = Options::ENABLE_TABLES
         | Options::ENABLE_STRIKETHROUGH
@@ -30,7 +34,7 @@ pub fn to_safe_html_sized(markdown: &str, sizes: &ImageSizes) -> String {
     ammonia::Builder::default()
         .link_rel(Some("noopener noreferrer"))
         .url_schemes(["http", "https", "mailto", "tel"].into())
-        .add_tag_attributes("img", ["loading", "decoding"])
+        .add_tag_attributes("img", ["loading", "decoding", "srcset", "sizes"])
         .clean(&unsafe_html)
         .to_string()
 }
@@ -58,8 +62,24 @@ fn with_sized_images<'a>(
                 if !title.is_empty() {
                     tag.push_str(&format!(" title=\"{}\"", attribute(title)));
                 }
-                if let Some((w, h)) = src.strip_prefix("/media/").and_then(|n| sizes.get(n)) {
+                let info = src.strip_prefix("/media/").and_then(|n| sizes.get(n));
+                if let Some((w, h)) = info.and_then(|i| i.size) {
                     tag.push_str(&format!(" width=\"{w}\" height=\"{h}\""));
+                }
+                if let Some(info) = info.filter(|i| !i.variants.is_empty()) {
+                    // Stored names are ours (hex and an extension): nothing to escape.
+                    let mut set: Vec<String> = info
+                        .variants
+                        .iter()
+                        .map(|(w, name)| format!("/media/{name} {w}w"))
+                        .collect();
+                    if let Some((w, _)) = info.size {
+                        set.push(format!("{} {w}w", attribute(src)));
+                    }
+                    tag.push_str(&format!(
+                        " srcset=\"{}\" sizes=\"{SIZES}\"",
+                        attribute(&set.join(", "))
+                    ));
                 }
                 tag.push_str(" loading=\"lazy\" decoding=\"async\">");
                 out.push(Event::InlineHtml(CowStr::from(tag)));
@@ -95,7 +115,13 @@ mod tests {
 
     #[test]
     fn uploaded_images_get_their_size_and_every_image_loads_lazily() {
-        let sizes = ImageSizes::from([("a1b2.jpg".to_string(), (1200, 800))]);
+        let sizes = ImageSizes::from([(
+            "a1b2.jpg".to_string(),
+            store::ImageInfo {
+                size: Some((1200, 800)),
+                variants: Vec::new(),
+            },
+        )]);
         let html = to_safe_html_sized(
             "![Het *nieuwe* hek](/media/a1b2.jpg \"Hek\")\n\n![x](/media/other.png) ![y](https://example.org/y.png)",
             &sizes,
@@ -115,6 +141,26 @@ mod tests {
             "{html}"
         );
         assert!(!html.contains("height=\"\""), "{html}");
+        assert!(!html.contains("srcset"), "no copies, no srcset: {html}");
+    }
+
+    #[test]
+    fn resized_copies_are_offered_by_width() {
+        let sizes = ImageSizes::from([(
+            "a1b2.jpg".to_string(),
+            store::ImageInfo {
+                size: Some((2400, 1600)),
+                variants: vec![
+                    (480, "a1b2-w480.webp".into()),
+                    (960, "a1b2-w960.jpg".into()),
+                ],
+            },
+        )]);
+        let html = to_safe_html_sized("![Hek](/media/a1b2.jpg)", &sizes);
+        assert!(
+            html.contains(r#"srcset="/media/a1b2-w480.webp 480w, /media/a1b2-w960.jpg 960w, /media/a1b2.jpg 2400w" sizes="(max-width: 46rem) 100vw, 46rem""#),
+            "{html}"
+        );
     }
 
     #[test]

@@ -258,7 +258,7 @@ impl Cms {
         let menu = self.reader.menu(site_id).await?;
         let page = self.reader.page(site_id, &form.action, self.now()).await?;
         let locale = self.locale(&site.name);
-        let media_sizes = self.reader.media_dimensions(site_id).await?;
+        let media_sizes = self.reader.media_images(site_id).await?;
         let chrome = Chrome {
             site: &site,
             menu: &menu,
@@ -284,7 +284,7 @@ impl Cms {
         };
         let menu = self.reader.menu(site_id).await?;
         let locale = self.locale(&site.name);
-        let media_sizes = self.reader.media_dimensions(site_id).await?;
+        let media_sizes = self.reader.media_images(site_id).await?;
         let chrome = Chrome {
             site: &site,
             menu: &menu,
@@ -316,7 +316,7 @@ impl Cms {
         };
         let menu = self.reader.menu(site_id).await?;
         let locale = self.locale(&site.name);
-        let media_sizes = self.reader.media_dimensions(site_id).await?;
+        let media_sizes = self.reader.media_images(site_id).await?;
         let chrome = Chrome {
             site: &site,
             menu: &menu,
@@ -343,7 +343,7 @@ impl Cms {
         }
         let menu = self.reader.menu(site_id).await?;
         let locale = self.locale(&site.name);
-        let media_sizes = self.reader.media_dimensions(site_id).await?;
+        let media_sizes = self.reader.media_images(site_id).await?;
         let chrome = Chrome {
             site: &site,
             menu: &menu,

@@ -24,17 +24,29 @@ pub fn sniff(bytes: &[u8]) -> Option<(&'static str, &'static str)> {
     }
 }
 
-/// Whether `name` is one of ours: 32 lower-case hex characters and a known extension. Anything
-/// else never reaches the database or the file system.
+/// Whether `name` is one of ours: 32 lower-case hex characters (with `-w480`, `-w960` or
+/// `-w1920` for a resized copy) and a known extension. Anything else never reaches the
+/// database or the file system.
 pub fn is_stored_name(name: &str) -> bool {
     match name.split_once('.') {
         Some((stem, ext)) => {
-            stem.len() == 32
-                && stem.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+            let (hex, width) = stem.split_at(stem.len().min(32));
+            hex.len() == 32
+                && hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+                && (width.is_empty()
+                    || variants::WIDTHS
+                        .iter()
+                        .any(|w| width.strip_prefix("-w") == Some(&w.to_string())))
                 && matches!(ext, "png" | "jpg" | "gif" | "webp" | "pdf")
         }
         None => false,
     }
+}
+
+/// The file name of the copy of `original` (a stored name) at `width` in the format `ext`.
+pub fn variant_name(original: &str, width: u32, ext: &str) -> String {
+    let stem = original.split_once('.').map_or(original, |(s, _)| s);
+    format!("{stem}-w{width}.{ext}")
 }
 
 /// A fresh random file name (128 bits) with `ext`.
@@ -90,8 +102,15 @@ mod tests {
             &format!("{}.svg", "a".repeat(32)),
             &format!("{}.png", "A".repeat(32)),
             &"a".repeat(32),
+            &format!("{}-w481.jpg", "a".repeat(32)),
+            &format!("{}-w.jpg", "a".repeat(32)),
+            &format!("{}-w480-w480.jpg", "a".repeat(32)),
+            &format!("{}-x480.jpg", "a".repeat(32)),
         ] {
             assert!(!is_stored_name(bad), "{bad}");
         }
+        let copy = variant_name(&format!("{}.jpg", "a".repeat(32)), 960, "webp");
+        assert_eq!(copy, format!("{}-w960.webp", "a".repeat(32)));
+        assert!(is_stored_name(&copy));
     }
 }

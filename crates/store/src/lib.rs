@@ -47,7 +47,10 @@ pub use error::{Error, Result};
 pub use mail::{
     MailEvent, NewMail, NewSubmission, QueuedMail, Recorded, SENDING_LEASE_S, Submission,
 };
-pub use media::{Media, NewMedia, RescanPass, ScanCounts, Signatures, StoredFile, daily_of};
+pub use media::{
+    ImageInfo, Media, NewMedia, NewVariant, RescanPass, ScanCounts, Signatures, StoredFile,
+    daily_of,
+};
 pub use model::{
     MenuItem, NewPage, Page, PageKind, PageSource, PageSummary, Revision, Site, validate_slug,
 };

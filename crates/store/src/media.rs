@@ -53,6 +53,31 @@ pub struct NewMedia<'a> {
     pub dimensions: Option<(u32, u32)>,
 }
 
+/// A resized copy of an uploaded image, to index.
+#[derive(Clone, Debug)]
+pub struct NewVariant<'a> {
+    /// Its file name in the media directory.
+    pub stored_name: &'a str,
+    /// `image/jpeg`, `image/png` or `image/webp`.
+    pub content_type: &'a str,
+    /// Pixels.
+    pub width: u32,
+    /// Pixels.
+    pub height: u32,
+    /// Bytes.
+    pub size: i64,
+}
+
+/// What a page needs to show an uploaded image: its size, and the smallest file for each
+/// width it was copied at.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ImageInfo {
+    /// Width and height as it shows, when known.
+    pub size: Option<(u32, u32)>,
+    /// `(width, stored name)`, narrowest first.
+    pub variants: Vec<(u32, String)>,
+}
+
 /// The daily signature number in a version key (`1.4.6/27480` → 27480).
 pub fn daily_of(key: &str) -> Option<i64> {
     key.split_once('/')?.1.parse().ok()
@@ -153,6 +178,29 @@ impl Editor {
         .bind(m.alt)
         .bind(m.dimensions.map(|d| i64::from(d.0)))
         .bind(m.dimensions.map(|d| i64::from(d.1)))
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// Indexes a resized copy of the site's file `original` (written to disk before).
+    pub async fn add_media_variant(
+        &self,
+        site_id: i64,
+        original: &str,
+        v: &NewVariant<'_>,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO media_variants (media_id, stored_name, content_type, width, height, size) \
+             SELECT id, ?, ?, ?, ?, ? FROM media WHERE site_id = ? AND stored_name = ?",
+        )
+        .bind(v.stored_name)
+        .bind(v.content_type)
+        .bind(i64::from(v.width))
+        .bind(i64::from(v.height))
+        .bind(v.size)
+        .bind(site_id)
+        .bind(original)
         .execute(self.pool())
         .await?;
         Ok(())
@@ -345,12 +393,14 @@ impl Editor {
 }
 
 impl Reader {
-    /// Width and height of every public image of `site_id` whose size is known, by stored
-    /// name: pages give each of them its size.
-    pub async fn media_dimensions(
+    /// Every public image of `site_id` with a known size or resized copies, by stored name:
+    /// pages give each its size and a choice of widths.
+    pub async fn media_images(
         &self,
         site_id: i64,
-    ) -> Result<std::collections::HashMap<String, (u32, u32)>> {
+    ) -> Result<std::collections::HashMap<String, ImageInfo>> {
+        let mut out: std::collections::HashMap<String, ImageInfo> =
+            std::collections::HashMap::new();
         let rows = sqlx::query(
             "SELECT stored_name, width, height FROM public_media \
              WHERE site_id = ? AND width IS NOT NULL AND height IS NOT NULL",
@@ -358,11 +408,28 @@ impl Reader {
         .bind(site_id)
         .fetch_all(self.pool())
         .await?;
-        let mut out = std::collections::HashMap::with_capacity(rows.len());
         for r in rows {
             let (w, h): (i64, i64) = (r.try_get(1)?, r.try_get(2)?);
             if let (Ok(w), Ok(h)) = (u32::try_from(w), u32::try_from(h)) {
-                out.insert(r.try_get(0)?, (w, h));
+                out.entry(r.try_get(0)?).or_default().size = Some((w, h));
+            }
+        }
+        // The smallest file of each width: WebP where it won, else the upload's format.
+        let rows = sqlx::query(
+            "SELECT original, stored_name, width FROM public_media_variants \
+             WHERE site_id = ? ORDER BY original, width, size",
+        )
+        .bind(site_id)
+        .fetch_all(self.pool())
+        .await?;
+        for r in rows {
+            let width: i64 = r.try_get(2)?;
+            let Ok(width) = u32::try_from(width) else {
+                continue;
+            };
+            let info = out.entry(r.try_get(0)?).or_default();
+            if info.variants.last().is_none_or(|(w, _)| *w != width) {
+                info.variants.push((width, r.try_get(1)?));
             }
         }
         Ok(out)
@@ -372,8 +439,12 @@ impl Reader {
     /// deleted, not quarantined).
     pub async fn media_type(&self, site_id: i64, stored_name: &str) -> Result<Option<String>> {
         let row = sqlx::query(
-            "SELECT content_type FROM public_media WHERE site_id = ? AND stored_name = ?",
+            "SELECT content_type FROM public_media WHERE site_id = ? AND stored_name = ? \
+             UNION ALL \
+             SELECT content_type FROM public_media_variants WHERE site_id = ? AND stored_name = ?",
         )
+        .bind(site_id)
+        .bind(stored_name)
         .bind(site_id)
         .bind(stored_name)
         .fetch_optional(self.pool())

@@ -126,6 +126,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0019_media_size.sql"),
         mysql: include_str!("../migrations/mysql/0019_media_size.sql"),
     },
+    Migration {
+        version: 20,
+        name: "0020_media_variants",
+        sqlite: include_str!("../migrations/sqlite/0020_media_variants.sql"),
+        mysql: include_str!("../migrations/mysql/0020_media_variants.sql"),
+    },
 ];
 
 /// The schema version this binary expects.

@@ -18,6 +18,7 @@ use crate::{Backend, Error, Result, migrate};
 const READER_TABLES: &[&str] = &[
     "published_pages",
     "public_media",
+    "public_media_variants",
     "sites",
     "site_hosts",
     "menu_items",
@@ -54,6 +55,7 @@ const EDITOR_TABLES: &[&str] = &[
     "recovery_codes",
     "settings",
     "media",
+    "media_variants",
     "bans",
     "allowlist",
     "rule_switches",

@@ -295,6 +295,9 @@ pub(super) async fn upload(
                 .flatten(),
         };
         state.inner.editor.add_media(site.id, &m).await?;
+        if content_type.starts_with("image/") {
+            add_variants(&state, site.id, &name, content_type, bytes.clone()).await;
+        }
         let stripped = metadata_removed
             .as_deref()
             .map(|w| format!("; removed {w}"))
@@ -314,6 +317,60 @@ pub(super) async fn upload(
     }
     .await;
     result.unwrap_or_else(|e| error_page(&state, e))
+}
+
+/// Resizing runs one at a time: decoding a large photo takes up to 200 MB.
+static RESIZING: std::sync::LazyLock<tokio::sync::Semaphore> =
+    std::sync::LazyLock::new(|| tokio::sync::Semaphore::new(1));
+
+/// Makes and stores the resized copies of an upload. A failure leaves the original served at
+/// its one size, so it is logged, not shown: the upload itself worked.
+async fn add_variants(
+    state: &AdminState,
+    site_id: i64,
+    original: &str,
+    content_type: &str,
+    bytes: Vec<u8>,
+) {
+    let Ok(_turn) = RESIZING.acquire().await else {
+        return;
+    };
+    let kind = content_type.to_string();
+    let made = tokio::task::spawn_blocking(move || variants::make(&kind, &bytes)).await;
+    let copies = match made {
+        Ok(Ok(copies)) => copies,
+        Ok(Err(e)) => {
+            tracing::warn!(file = original, error = %e, "no resized copies");
+            return;
+        }
+        Err(e) => {
+            tracing::error!(file = original, error = %e, "resizing stopped");
+            return;
+        }
+    };
+    for copy in copies {
+        let name = crate::media::variant_name(original, copy.width, copy.extension);
+        if let Err(e) = crate::media::store(&state.inner.media_dir, &name, &copy.bytes).await {
+            tracing::error!(file = %name, error = %e, "storing a resized copy failed");
+            return;
+        }
+        let v = store::NewVariant {
+            stored_name: &name,
+            content_type: copy.content_type,
+            width: copy.width,
+            height: copy.height,
+            size: copy.bytes.len() as i64,
+        };
+        if let Err(e) = state
+            .inner
+            .editor
+            .add_media_variant(site_id, original, &v)
+            .await
+        {
+            tracing::error!(file = %name, error = %e, "indexing a resized copy failed");
+            return;
+        }
+    }
 }
 
 /// Scans an upload before it is stored: `Ok(Some(signatures))` clean, `Ok(None)` stored

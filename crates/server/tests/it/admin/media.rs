@@ -380,3 +380,105 @@ async fn images_on_pages_have_their_size_and_load_lazily() {
     assert!(html.contains(&want), "{want}\n{html}");
     assert!(stored.1 > stored.0, "portrait: {stored:?}");
 }
+
+/// A real 2000 × 1000 JPEG with some structure.
+fn wide_photo() -> Vec<u8> {
+    let picture = image::RgbImage::from_fn(2000, 1000, |x, y| {
+        image::Rgb([(x % 256) as u8, (y % 256) as u8, ((x + y) % 256) as u8])
+    });
+    let mut out = Vec::new();
+    image::DynamicImage::ImageRgb8(picture)
+        .write_to(
+            &mut std::io::Cursor::new(&mut out),
+            image::ImageFormat::Jpeg,
+        )
+        .unwrap();
+    out
+}
+
+#[tokio::test]
+async fn a_large_photo_is_offered_in_phone_tablet_and_screen_widths() {
+    let s = TestServer::start().await;
+    let b = signed_in(&s, "anneke", Role::Editor).await;
+    let csrf = b.csrf().await;
+    let res = b
+        .upload(
+            &format!("/media/upload?csrf={csrf}&site=demo"),
+            "tuin.jpg",
+            wide_photo(),
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let store = s.open_store().await;
+    let m = store.editor.media(1).await.unwrap()[0].clone();
+    let name = m.stored_name.clone();
+    let csrf = b.csrf().await;
+    let body = format!("![De tuin](/media/{name})");
+    let res = b
+        .post(
+            "/pages/save",
+            &[
+                ("csrf", csrf.as_str()),
+                ("site", "demo"),
+                ("action", "save"),
+                ("kind", "page"),
+                ("slug", "/tuin"),
+                ("title", "Tuin"),
+                ("body", body.as_str()),
+                ("published", "on"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let html = s.get("/tuin").await.text().await.unwrap();
+    let srcset = html
+        .split("srcset=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .unwrap_or_else(|| panic!("a srcset: {html}"))
+        .to_string();
+    // One file per width, narrowest first, then the original at its own width.
+    let entries: Vec<(String, String)> = srcset
+        .split(", ")
+        .map(|e| {
+            let (url, w) = e.split_once(' ').unwrap();
+            (url.to_string(), w.to_string())
+        })
+        .collect();
+    let widths: Vec<&str> = entries.iter().map(|(_, w)| w.as_str()).collect();
+    assert_eq!(widths, ["480w", "960w", "1920w", "2000w"], "{srcset}");
+    assert_eq!(entries[3].0, format!("/media/{name}"));
+    assert!(
+        html.contains("sizes=\"(max-width: 46rem) 100vw, 46rem\""),
+        "{html}"
+    );
+    assert!(html.contains("width=\"2000\" height=\"1000\""), "{html}");
+    // Every copy is served, cookie-free, as the picture its name says.
+    for (url, w) in &entries[..3] {
+        let res = s.get(url).await;
+        assert_eq!(res.status(), 200, "{url}");
+        assert!(res.headers().get("set-cookie").is_none());
+        let kind = res.headers()["content-type"].to_str().unwrap().to_string();
+        let bytes = res.bytes().await.unwrap();
+        let picture = image::load_from_memory(&bytes).expect("a picture");
+        assert_eq!(format!("{}w", picture.width()), *w, "{url}");
+        assert!(
+            (kind == "image/jpeg" && url.ends_with(".jpg"))
+                || (kind == "image/webp" && url.ends_with(".webp")),
+            "{url}: {kind}"
+        );
+    }
+    // Removing the photo removes its copies from the site too.
+    let csrf = b.csrf().await;
+    let id = m.id.to_string();
+    let res = b
+        .post(
+            "/media/delete",
+            &[("csrf", &csrf), ("site", "demo"), ("id", &id)],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    for (url, _) in &entries {
+        assert_eq!(s.get(url).await.status(), 404, "{url}");
+    }
+}
