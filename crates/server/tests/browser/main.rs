@@ -3,10 +3,15 @@
 //! them these tests fail with a message saying so.
 //!
 //! Set BOLWERK_SCREENSHOTS=docs/screenshots to refresh the README's screenshots.
+//!
+//! `axe.min.js` is axe-core 4.14.1 (MPL-2.0, Deque Systems; its licence header is kept), the
+//! `package/axe.min.js` of the npm package. To update: `npm pack axe-core@4`, extract that
+//! file over this one and change the version here.
 
 #![allow(clippy::unwrap_used)] // tests fail loudly on the first surprise
 
 mod antivirus;
+mod dutch;
 mod editor;
 mod journey;
 mod xss;
@@ -19,6 +24,12 @@ use std::time::Duration;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
 
+/// The user agent of a phone browser (Chrome on Android).
+const PHONE_UA: &str = "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Mobile Safari/537.36";
+
+/// axe-core, the accessibility checker (see the top of this file).
+const AXE: &str = include_str!("axe.min.js");
+
 /// A chromedriver process and a browser session on it.
 pub struct Chrome {
     pub client: Client,
@@ -27,7 +38,18 @@ pub struct Chrome {
 }
 
 impl Chrome {
+    /// An English-speaking desktop browser, 1280×900.
     pub async fn start() -> Chrome {
+        Chrome::start_with("en", 1280, 900).await
+    }
+
+    /// A browser whose language (`Accept-Language`, `navigator.language`) is `lang` (`nl`,
+    /// `en`), with a window of `width`×`height`. A width of 480 or less is a phone: touch,
+    /// a device pixel ratio of 2 and a phone's user agent, the same for the whole session.
+    /// In headless Chromium the `intl.accept_languages` pref is what sets `Accept-Language`
+    /// (`--lang` alone leaves it English); Debian's chromium without chromium-l10n keeps its
+    /// own controls (date pickers) in US English whatever the language.
+    pub async fn start_with(lang: &str, width: u32, height: u32) -> Chrome {
         let port = TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
@@ -41,18 +63,33 @@ impl Chrome {
             .spawn()
             .unwrap_or_else(|e| panic!("cannot run {driver_bin} ({e}): install chromium and chromium-driver (scripts/test.sh does)"));
         let profile = tempfile::tempdir().unwrap();
+        let accept = match lang {
+            "nl" => "nl-NL,nl".to_string(),
+            "en" => "en-GB,en".to_string(),
+            other => other.to_string(),
+        };
+        let mut options = json!({
+            "binary": std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()),
+            "args": [
+                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-quic", "--no-first-run", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync",
+                format!("--window-size={width},{height}"),
+                format!("--lang={lang}"),
+                format!("--user-data-dir={}", profile.path().display()),
+            ],
+            "prefs": { "intl.accept_languages": accept },
+        });
+        if width <= 480 {
+            options["mobileEmulation"] = json!({
+                "deviceMetrics": { "width": width, "height": height, "pixelRatio": 2.0, "touch": true },
+                "userAgent": PHONE_UA,
+            });
+        }
         let caps = json!({
             "browserName": "chrome",
             "acceptInsecureCerts": true,
-            "goog:chromeOptions": {
-                "binary": std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()),
-                "args": [
-                    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                    "--disable-quic", "--no-first-run", "--disable-background-networking",
-                    "--disable-component-update", "--disable-sync", "--window-size=1280,900",
-                    format!("--user-data-dir={}", profile.path().display()),
-                ]
-            }
+            "goog:chromeOptions": options,
         });
         let caps = match caps {
             serde_json::Value::Object(m) => m,
@@ -150,6 +187,37 @@ impl Chrome {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         false
+    }
+
+    /// The page's serious and critical accessibility problems by axe-core, one line each
+    /// (rule, impact, help, the first three elements); empty when there are none. The script
+    /// goes in over WebDriver, which the page's Content-Security-Policy does not govern.
+    pub async fn axe(&self) -> Vec<String> {
+        let run = r#"
+const done = arguments[arguments.length - 1];
+if (typeof window.axe !== 'object' || typeof window.axe.run !== 'function') {
+  done({error: 'axe-core did not load'});
+} else {
+  window.axe.run(document, {resultTypes: ['violations']}).then(r => done({
+    ran: r.testEngine.name + ' ' + r.testEngine.version,
+    problems: r.violations
+      .filter(v => v.impact === 'serious' || v.impact === 'critical')
+      .map(v => `${v.id} (${v.impact}): ${v.help} — ` + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(' | ')),
+  }), e => done({error: String(e)}));
+}
+"#;
+        let script = format!("{AXE}\n{run}");
+        let out = self.client.execute_async(&script, vec![]).await.unwrap();
+        assert!(
+            out["error"].is_null() && out["ran"].as_str().is_some_and(|r| r.starts_with("axe")),
+            "axe-core did not run: {out}"
+        );
+        out["problems"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p.as_str().unwrap().to_string())
+            .collect()
     }
 
     /// Saves a screenshot to $BOLWERK_SCREENSHOTS (or a temp dir) and checks it is a PNG.
