@@ -53,9 +53,7 @@ pub enum Error {
 /// picture; none for a picture at most 480 wide, or for a GIF.
 pub fn make(content_type: &str, bytes: &[u8]) -> Result<Vec<Variant>, Error> {
     let (format, content_type, extension) = match essence(content_type).as_str() {
-        "image/jpeg" | "image/jpg" | "image/pjpeg" => {
-            (ImageFormat::Jpeg, "image/jpeg", "jpg")
-        }
+        "image/jpeg" | "image/jpg" | "image/pjpeg" => (ImageFormat::Jpeg, "image/jpeg", "jpg"),
         "image/png" => (ImageFormat::Png, "image/png", "png"),
         "image/webp" => (ImageFormat::WebP, "image/webp", "webp"),
         _ => return Ok(Vec::new()),

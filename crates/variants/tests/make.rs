@@ -4,7 +4,11 @@ use image::{DynamicImage, ImageFormat, Rgb, RgbImage, Rgba, RgbaImage};
 
 fn photo(w: u32, h: u32) -> RgbImage {
     RgbImage::from_fn(w, h, |x, y| {
-        Rgb([(x * 7 % 256) as u8, (y * 5 % 256) as u8, ((x ^ y) % 256) as u8])
+        Rgb([
+            (x * 7 % 256) as u8,
+            (y * 5 % 256) as u8,
+            ((x ^ y) % 256) as u8,
+        ])
     })
 }
 
@@ -23,23 +27,35 @@ fn size_of(bytes: &[u8]) -> (usize, usize) {
 
 #[test]
 fn a_large_photo_gets_each_width_in_proportion() {
-    let jpeg = encoded(DynamicImage::ImageRgb8(photo(2400, 1200)), ImageFormat::Jpeg);
+    let jpeg = encoded(
+        DynamicImage::ImageRgb8(photo(2400, 1200)),
+        ImageFormat::Jpeg,
+    );
     let copies = variants::make("image/jpeg", &jpeg).expect("copies");
     let jpegs: Vec<_> = copies
         .iter()
         .filter(|v| v.content_type == "image/jpeg")
         .collect();
     assert_eq!(
-        jpegs.iter().map(|v| (v.width, v.height)).collect::<Vec<_>>(),
+        jpegs
+            .iter()
+            .map(|v| (v.width, v.height))
+            .collect::<Vec<_>>(),
         [(480, 240), (960, 480), (1920, 960)]
     );
     for v in &copies {
         assert_eq!(size_of(&v.bytes), (v.width as usize, v.height as usize));
-        assert!(v.bytes.len() < jpeg.len(), "a copy is smaller than the original");
+        assert!(
+            v.bytes.len() < jpeg.len(),
+            "a copy is smaller than the original"
+        );
     }
     // WebP only where it is smaller than the JPEG of the same width.
     for w in copies.iter().filter(|v| v.content_type == "image/webp") {
-        let same = jpegs.iter().find(|j| j.width == w.width).expect("a JPEG too");
+        let same = jpegs
+            .iter()
+            .find(|j| j.width == w.width)
+            .expect("a JPEG too");
         assert!(w.bytes.len() < same.bytes.len());
     }
 }
@@ -47,10 +63,21 @@ fn a_large_photo_gets_each_width_in_proportion() {
 #[test]
 fn narrow_pictures_and_gifs_get_no_copies() {
     let small = encoded(DynamicImage::ImageRgb8(photo(400, 300)), ImageFormat::Png);
-    assert!(variants::make("image/png", &small).expect("fine").is_empty());
-    let gif = encoded(DynamicImage::ImageRgba8(RgbaImage::new(2000, 10)), ImageFormat::Gif);
+    assert!(
+        variants::make("image/png", &small)
+            .expect("fine")
+            .is_empty()
+    );
+    let gif = encoded(
+        DynamicImage::ImageRgba8(RgbaImage::new(2000, 10)),
+        ImageFormat::Gif,
+    );
     assert!(variants::make("image/gif", &gif).expect("fine").is_empty());
-    assert!(variants::make("application/pdf", b"%PDF").expect("fine").is_empty());
+    assert!(
+        variants::make("application/pdf", b"%PDF")
+            .expect("fine")
+            .is_empty()
+    );
 }
 
 #[test]
@@ -64,10 +91,18 @@ fn a_flat_graphic_keeps_its_transparency_and_often_wins_as_webp() {
     });
     let png = encoded(DynamicImage::ImageRgba8(logo), ImageFormat::Png);
     let copies = variants::make("image/png", &png).expect("copies");
-    assert!(copies.iter().any(|v| v.content_type == "image/png" && v.width == 960));
+    assert!(
+        copies
+            .iter()
+            .any(|v| v.content_type == "image/png" && v.width == 960)
+    );
     for v in &copies {
         let back = image::load_from_memory(&v.bytes).expect("decodable");
-        assert!(back.color().has_alpha(), "{} lost its transparency", v.content_type);
+        assert!(
+            back.color().has_alpha(),
+            "{} lost its transparency",
+            v.content_type
+        );
     }
 }
 
@@ -124,7 +159,11 @@ fn crc32(bytes: &[u8]) -> u32 {
     for b in bytes {
         crc ^= u32::from(*b);
         for _ in 0..8 {
-            crc = if crc & 1 == 1 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
         }
     }
     !crc
