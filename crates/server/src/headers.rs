@@ -9,6 +9,15 @@ use axum::response::Response;
 /// or style, no plugins, no framing, forms and `<base>` only to ourselves.
 pub const CSP: &str = "default-src 'self'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'; object-src 'none'";
 
+/// The same, for the one page the admin shows inside itself: a draft's preview at phone width.
+/// Framed by its own origin only.
+const CSP_FRAMED_BY_SELF: &str = "default-src 'self'; base-uri 'self'; form-action 'self'; frame-ancestors 'self'; object-src 'none'";
+
+/// Marks a response that the site's own pages may show in a frame (the editor's phone-width
+/// preview). Every other response forbids framing.
+#[derive(Clone, Copy, Debug)]
+pub struct FramedBySelf;
+
 const PERMISSIONS: &str = "accelerometer=(), autoplay=(), camera=(), display-capture=(), geolocation=(), \
 gyroscope=(), magnetometer=(), microphone=(), midi=(), payment=(), usb=(), xr-spatial-tracking=()";
 
@@ -25,12 +34,13 @@ pub async fn no_cookies(req: Request, next: Next) -> Response {
 /// Adds the security headers to every response and removes `Server`.
 pub async fn security_headers(req: Request, next: Next) -> Response {
     let mut res = next.run(req).await;
+    let framed = res.extensions().get::<FramedBySelf>().is_some();
     let h = res.headers_mut();
     h.remove(header::SERVER);
     h.remove(HeaderName::from_static("x-powered-by"));
     h.insert(
         header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(CSP),
+        HeaderValue::from_static(if framed { CSP_FRAMED_BY_SELF } else { CSP }),
     );
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,
@@ -44,7 +54,10 @@ pub async fn security_headers(req: Request, next: Next) -> Response {
         HeaderName::from_static("permissions-policy"),
         HeaderValue::from_static(PERMISSIONS),
     );
-    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(
+        header::X_FRAME_OPTIONS,
+        HeaderValue::from_static(if framed { "SAMEORIGIN" } else { "DENY" }),
+    );
     h.insert(
         HeaderName::from_static("cross-origin-opener-policy"),
         HeaderValue::from_static("same-origin"),

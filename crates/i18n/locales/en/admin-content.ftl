@@ -241,3 +241,5 @@ content-lang = Language of this page
 content-lang-help = (screen readers and search engines go by it)
 content-lang-site = The site's language
 content-bad-lang = Not saved: choose Dutch, English or the site's language.
+content-phone-preview = Preview at phone width
+content-phone-preview-help = The saved version on the site's own design, 390 pixels wide. Save first to see your latest changes.

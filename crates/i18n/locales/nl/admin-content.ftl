@@ -241,3 +241,5 @@ content-lang = Taal van deze pagina
 content-lang-help = (schermlezers en zoekmachines gaan hiervan uit)
 content-lang-site = De taal van de site
 content-bad-lang = Niet opgeslagen: kies Nederlands, Engels of de taal van de site.
+content-phone-preview = Voorbeeld op telefoonbreedte
+content-phone-preview-help = De opgeslagen versie in de vormgeving van de site, 390 pixels breed. Sla eerst op om je laatste wijzigingen te zien.

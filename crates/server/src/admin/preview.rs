@@ -83,6 +83,8 @@ pub(super) async fn show(
     match state.inner.cms.draft(site_id, &host, &page).await {
         Ok(Some(html)) => {
             let mut res = Html(html).into_response();
+            // The editor shows it at phone width in a frame of its own origin.
+            res.extensions_mut().insert(crate::headers::FramedBySelf);
             let h = res.headers_mut();
             h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
             // The link is the key: the page's own requests (stylesheet, images) do not pass it on.

@@ -174,6 +174,25 @@ async fn a_preview_link_shows_the_draft_for_half_an_hour() {
     assert!(res.headers().get("set-cookie").is_none());
     assert_eq!(res.headers()["cache-control"], "no-store");
     assert_eq!(res.headers()["x-robots-tag"], "noindex, nofollow");
+    // The editor shows it at phone width in a frame: framed by its own origin only, where
+    // every other page may not be framed at all.
+    let csp = res.headers()["content-security-policy"].to_str().unwrap();
+    assert!(csp.contains("frame-ancestors 'self'"), "{csp}");
+    assert_eq!(res.headers()["x-frame-options"], "SAMEORIGIN");
+    let page = s.get("/").await;
+    let csp = page.headers()["content-security-policy"].to_str().unwrap();
+    assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+    assert_eq!(page.headers()["x-frame-options"], "DENY");
+    let frame = edit
+        .split("<iframe ")
+        .nth(1)
+        .and_then(|f| f.split('>').next())
+        .expect("a phone-width frame in the editor")
+        .replace("&#x2f;", "/");
+    assert!(frame.contains(&format!("src=\"{link}\"")), "{frame}");
+    assert!(frame.contains("width=\"390\""), "{frame}");
+    // No scripts, forms or navigation of the editor from inside the frame.
+    assert!(frame.contains("sandbox=\"allow-same-origin\""), "{frame}");
     let html = res.text().await.unwrap();
     assert!(html.contains("Plannen voor 2027"), "{html}");
     assert!(html.contains("<strong>nieuwe</strong>"), "rendered: {html}");
