@@ -69,3 +69,73 @@
     });
   }
 })();
+
+// The editor's images: one click puts an uploaded image where the cursor is; a file dropped
+// on the text (or chosen) is uploaded (its description asked first) and put there. Errors
+// are the server's own words, read from its answer.
+(function () {
+  "use strict";
+  var panel = document.querySelector(".insert-media");
+  var body = document.getElementById("body");
+  if (!panel || !body) return;
+  function insert(text) {
+    var start = body.selectionStart, end = body.selectionEnd;
+    var before = body.value.slice(0, start), after = body.value.slice(end);
+    var pad = before === "" || /\n\n$/.test(before) ? "" : (/\n$/.test(before) ? "\n" : "\n\n");
+    var tail = /^\n\n/.test(after) ? "" : (after === "" || /^\n/.test(after) ? "\n" : "\n\n");
+    body.value = before + pad + text + tail + after;
+    var pos = (before + pad + text).length;
+    body.focus();
+    body.setSelectionRange(pos, pos);
+    body.dispatchEvent(new Event("input", { bubbles: true }));
+  }
+  panel.addEventListener("click", function (e) {
+    var button = e.target.closest("button.pick");
+    if (button) insert(button.dataset.insert);
+  });
+  function upload(file) {
+    var alt = "";
+    if (file.type !== "application/pdf") {
+      alt = window.prompt(panel.dataset.altPrompt, "");
+      if (alt === null || alt.trim() === "") return;
+    }
+    var data = new FormData();
+    data.append("alt", alt.trim());
+    data.append("file", file, file.name);
+    fetch(panel.dataset.upload, {
+      method: "POST", body: data, credentials: "same-origin",
+      headers: { "Accept": "application/json" }
+    }).then(function (res) {
+      return res.text().then(function (text) {
+        return { ok: res.ok, type: res.headers.get("content-type") || "", text: text };
+      });
+    }).then(function (r) {
+      if (r.ok && r.type.indexOf("application/json") === 0) {
+        insert(JSON.parse(r.text).snippet);
+        return;
+      }
+      var error = new DOMParser().parseFromString(r.text, "text/html").querySelector("p.error");
+      window.alert(error ? error.textContent : panel.dataset.failed);
+    }).catch(function () { window.alert(panel.dataset.failed); });
+  }
+  var chooser = panel.querySelector("input.upload-here");
+  if (chooser) chooser.addEventListener("change", function () {
+    if (chooser.files.length) upload(chooser.files[0]);
+    chooser.value = "";
+  });
+  function hasFiles(e) {
+    return e.dataTransfer && Array.prototype.indexOf.call(e.dataTransfer.types, "Files") >= 0;
+  }
+  body.addEventListener("dragover", function (e) {
+    if (!hasFiles(e)) return;
+    e.preventDefault();
+    body.classList.add("drop");
+  });
+  body.addEventListener("dragleave", function () { body.classList.remove("drop"); });
+  body.addEventListener("drop", function (e) {
+    if (!hasFiles(e) || !e.dataTransfer.files.length) return;
+    e.preventDefault();
+    body.classList.remove("drop");
+    upload(e.dataTransfer.files[0]);
+  });
+})();

@@ -502,6 +502,19 @@ impl Browser {
         bytes: Vec<u8>,
         fields: &[(&str, &str)],
     ) -> reqwest::Response {
+        self.upload_accepting(path_and_query, file_name, bytes, fields, "text/html")
+            .await
+    }
+
+    /// The same, asking for `accept` (the editor's drag-and-drop asks for JSON).
+    pub async fn upload_accepting(
+        &self,
+        path_and_query: &str,
+        file_name: &str,
+        bytes: Vec<u8>,
+        fields: &[(&str, &str)],
+        accept: &str,
+    ) -> reqwest::Response {
         let part = reqwest::multipart::Part::bytes(bytes).file_name(file_name.to_string());
         let mut form = reqwest::multipart::Form::new();
         for (name, value) in fields {
@@ -515,6 +528,7 @@ impl Browser {
             )
             .header("origin", &self.origin)
             .header("sec-fetch-site", "same-origin")
+            .header("accept", accept)
             .multipart(form)
             .send()
             .await

@@ -196,6 +196,9 @@ struct Draft {
     preview_link: Option<String>,
     /// The page's language when it is not the site's (`nl`, `en`); empty: the site's.
     lang: String,
+    /// The site's images, for the picker.
+    #[serde(skip)]
+    images: Vec<Pickable>,
 }
 
 /// A moment as the site's clock shows it, with the zone named: "7 Dec 2026 10:00
@@ -207,6 +210,37 @@ fn on_site_clock(state: &AdminState, site: &str, at: i64) -> String {
         "{} ({name})",
         i18n::format::date_time(super::views::locale().lang, &zone, at)
     )
+}
+
+/// An image the editor can put in the page with one click.
+#[derive(Serialize, Default)]
+struct Pickable {
+    name: String,
+    alt: String,
+    snippet: String,
+}
+
+/// The site's images for the editor's picker, newest first (quarantined ones left out).
+async fn pickable_images(state: &AdminState, site: &Site) -> Result<Vec<Pickable>, EditError> {
+    Ok(state
+        .inner
+        .editor
+        .media(site.id)
+        .await?
+        .into_iter()
+        .filter(|m| m.quarantined.is_none() && m.content_type.starts_with("image/"))
+        .take(60)
+        .map(|m| Pickable {
+            snippet: super::media::snippet(
+                &m.content_type,
+                &m.alt,
+                &m.original_name,
+                &m.stored_name,
+            ),
+            name: m.stored_name,
+            alt: m.alt,
+        })
+        .collect())
 }
 
 fn render_editor(
@@ -228,6 +262,7 @@ fn render_editor(
         site => Value::from(Serde(site)),
         site_tz,
         page => Value::from(Serde(draft)),
+        images => Value::from(Serde(&draft.images)),
         preview => Value::from_safe_string(cms::markdown::to_safe_html(&draft.body_md)),
         error,
         notice,
@@ -246,9 +281,11 @@ pub(super) async fn new_page(
     let result = async {
         let s = session(&visitor)?;
         let (site, _) = site(&state, &visitor, q.site.as_deref()).await?;
+        let mut images = pickable_images(&state, &site).await?;
         let post = q.kind.as_deref() == Some("post");
         let now_local = i18n::format::input_date_time(&state.site_zone(&site.name), state.now());
         let draft = Draft {
+            images: std::mem::take(&mut images),
             kind: if post { "post" } else { "page" },
             // Empty: made from the title (the editor's script shows it as it is typed).
             slug: if post { "/news/".into() } else { String::new() },
@@ -283,6 +320,7 @@ pub(super) async fn edit(
     let result = async {
         let s = session(&visitor)?;
         let (site, _) = site(&state, &visitor, q.site.as_deref()).await?;
+        let mut images = pickable_images(&state, &site).await?;
         let id = q.id.ok_or(EditError::NotFound)?;
         let p = state
             .inner
@@ -304,6 +342,7 @@ pub(super) async fn edit(
             .map(|at| i18n::format::input_date_time(&zone, at))
             .unwrap_or_default();
         let draft = Draft {
+            images: std::mem::take(&mut images),
             id: Some(p.id),
             preview_link: Some(format!("{}/preview/{token}", state.base())),
             kind: p.kind.as_str(),
@@ -380,10 +419,12 @@ pub(super) async fn save(
     let result = async {
         let s = session(&visitor)?;
         let (site, _) = site(&state, &visitor, Some(&f.site)).await?;
+        let mut images = pickable_images(&state, &site).await?;
         let kind = PageKind::parse(&f.kind);
         // Textareas send CRLF; store LF so revisions diff cleanly.
         let body = f.body.replace("\r\n", "\n");
         let draft = Draft {
+            images: std::mem::take(&mut images),
             id: f.id,
             kind: kind.as_str(),
             slug: slug_for(f.slug.trim(), f.title.trim()),

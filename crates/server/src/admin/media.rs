@@ -37,6 +37,23 @@ struct FileRow {
     alt: String,
 }
 
+/// The Markdown that shows a stored file in a page: an image with its description, or a link
+/// to a document named as it was uploaded. Brackets and backslashes are left out, so the text
+/// cannot end the snippet early.
+pub(super) fn snippet(content_type: &str, alt: &str, original: &str, stored: &str) -> String {
+    if content_type.starts_with("image/") {
+        format!(
+            "![{}](/media/{stored})",
+            alt.replace(['[', ']', '\\', '\n'], "")
+        )
+    } else {
+        format!(
+            "[{}](/media/{stored})",
+            original.replace(['[', ']', '\\', '\n'], "")
+        )
+    }
+}
+
 async fn render(
     state: &AdminState,
     visitor: &Visitor,
@@ -55,19 +72,7 @@ async fn render(
         .into_iter()
         .map(|m| {
             let is_image = m.content_type.starts_with("image/");
-            let snippet = if is_image {
-                format!(
-                    "![{}](/media/{})",
-                    m.alt.replace(['[', ']', '\\', '\n'], ""),
-                    m.stored_name
-                )
-            } else {
-                format!(
-                    "[{}](/media/{})",
-                    m.original_name.replace(['[', ']'], ""),
-                    m.stored_name
-                )
-            };
+            let snippet = snippet(&m.content_type, &m.alt, &m.original_name, &m.stored_name);
             FileRow {
                 id: m.id,
                 is_image,
@@ -124,8 +129,14 @@ pub(super) async fn upload(
     State(state): State<AdminState>,
     Extension(visitor): Extension<Visitor>,
     Query(q): Query<SiteOnly>,
+    headers: axum::http::HeaderMap,
     multipart: Multipart,
 ) -> Response {
+    // The editor's drag-and-drop asks for the snippet to insert instead of the Media page.
+    let wants_json = headers
+        .get(axum::http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("application/json"));
     let result = async {
         let s = session(&visitor)?;
         let (site, _) = site(&state, &visitor, q.site.as_deref()).await?;
@@ -308,6 +319,16 @@ pub(super) async fn upload(
             bytes.len()
         );
         state.audit(&visitor, "media.upload", &detail).await?;
+        if wants_json {
+            let snippet = snippet(content_type, &alt, &original, &name);
+            let json = serde_json::json!({ "snippet": snippet }).to_string();
+            let mut res = json.into_response();
+            res.headers_mut().insert(
+                axum::http::header::CONTENT_TYPE,
+                axum::http::HeaderValue::from_static("application/json"),
+            );
+            return Ok(res);
+        }
         Ok(Redirect::to(&format!(
             "{}/media?site={}&done=uploaded",
             state.base(),

@@ -482,3 +482,59 @@ async fn a_large_photo_is_offered_in_phone_tablet_and_screen_widths() {
         assert_eq!(s.get(url).await.status(), 404, "{url}");
     }
 }
+
+#[tokio::test]
+async fn the_editor_picks_images_and_uploads_from_the_page() {
+    let s = TestServer::start().await;
+    let b = signed_in(&s, "anneke", Role::Editor).await;
+    let csrf = b.csrf().await;
+    // Dropped on the editor's text: the answer is the snippet to insert.
+    let res = b
+        .upload_accepting(
+            &format!("/media/upload?csrf={csrf}&site=demo"),
+            "hek.png",
+            PNG.to_vec(),
+            &[("alt", "Het [nieuwe] hek")],
+            "application/json",
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-type"], "application/json");
+    let answer: serde_json::Value = serde_json::from_str(&res.text().await.unwrap()).unwrap();
+    let snippet = answer["snippet"].as_str().unwrap().to_string();
+    let store = s.open_store().await;
+    let name = store.editor.media(1).await.unwrap()[0].stored_name.clone();
+    // Brackets cannot end the description early.
+    assert_eq!(snippet, format!("![Het nieuwe hek](/media/{name})"));
+    // A refusal is the same page as without the script, with its reason.
+    let csrf = b.csrf().await;
+    let res = b
+        .upload_accepting(
+            &format!("/media/upload?csrf={csrf}&site=demo"),
+            "notes.txt",
+            b"just text".to_vec(),
+            &[("alt", "x")],
+            "application/json",
+        )
+        .await;
+    assert_eq!(res.status(), 400);
+    assert!(res.text().await.unwrap().contains("class=\"error\""));
+    // The editor offers the uploaded image with one click.
+    let (_, editor) = b.get_text("/pages/new?site=demo").await;
+    let picker = editor
+        .split("class=\"insert-media\"")
+        .nth(1)
+        .expect("the image picker");
+    assert!(
+        picker.contains(&format!("src=\"/media/{name}\"")),
+        "{picker}"
+    );
+    assert!(
+        picker.contains(&format!(
+            "data-insert=\"![Het nieuwe hek](&#x2f;media&#x2f;{name})\""
+        )) || picker.contains(&format!("data-insert=\"![Het nieuwe hek](/media/{name})\"")),
+        "{picker}"
+    );
+    // The upload address carries the session's CSRF token and the site.
+    assert!(picker.contains("media&#x2f;upload?csrf=") || picker.contains("media/upload?csrf="));
+}
