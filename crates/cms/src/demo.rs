@@ -90,6 +90,7 @@ pub async fn seed(editor: &Editor, site_id: i64) -> Result<bool, store::Error> {
         .map(|(label, href)| MenuItem {
             label: (*label).into(),
             href: (*href).into(),
+            child: false,
         })
         .collect();
     editor.set_menu(site_id, &menu).await?;

@@ -123,6 +123,30 @@ impl Chrome<'_> {
     }
 }
 
+/// A top-level menu item with the items shown under it.
+#[derive(Serialize)]
+struct MenuEntry<'a> {
+    label: &'a str,
+    href: &'a str,
+    children: Vec<&'a MenuItem>,
+}
+
+/// The flat menu (each item marked "under the one above") as one level of nesting.
+fn nest(menu: &[MenuItem]) -> Vec<MenuEntry<'_>> {
+    let mut out: Vec<MenuEntry> = Vec::new();
+    for item in menu {
+        match out.last_mut() {
+            Some(parent) if item.child => parent.children.push(item),
+            _ => out.push(MenuEntry {
+                label: &item.label,
+                href: &item.href,
+                children: Vec::new(),
+            }),
+        }
+    }
+    out
+}
+
 /// How a page presents itself in its `<head>`: to search engines (canonical link,
 /// description) and to link previews (Open Graph).
 struct Head<'a> {
@@ -190,7 +214,7 @@ impl Theme {
         let base = context! {
             lang => head.lang.unwrap_or(chrome.lang).code(),
             site => Value::from(Serde(chrome.site)),
-            menu => Value::from(Serde(chrome.menu)),
+            menu => Value::from(Serde(&nest(chrome.menu))),
             year => chrome.year,
             css_version => &self.css_version,
             current => current,
@@ -333,6 +357,7 @@ mod tests {
         let menu = vec![MenuItem {
             label: "<b>x</b>".into(),
             href: "\" onmouseover=\"alert(1)".into(),
+            child: false,
         }];
         let chrome = Chrome {
             site: &site,

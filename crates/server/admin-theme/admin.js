@@ -139,3 +139,42 @@
     upload(e.dataTransfer.files[0]);
   });
 })();
+
+// The menu builder: buttons move a row up or down (the order numbers follow), so nobody has
+// to renumber by hand. Without this script the numbers decide.
+(function () {
+  "use strict";
+  var form = document.querySelector("form.navbuilder");
+  if (!form) return;
+  var tbody = form.querySelector("tbody");
+  var save = form.querySelector("button[type=submit]");
+  function renumber() {
+    var orders = tbody.querySelectorAll("input.order");
+    for (var i = 0; i < orders.length; i++) orders[i].value = String(i + 1);
+  }
+  function button(text, cls) {
+    var b = document.createElement("button");
+    b.type = "button";
+    b.className = "small secondary " + cls;
+    b.textContent = text;
+    return b;
+  }
+  var rows = tbody.querySelectorAll("tr.navrow");
+  for (var i = 0; i < rows.length; i++) {
+    var cell = rows[i].querySelector("td");
+    cell.appendChild(button("\u2191", "up")).setAttribute("aria-label", save.dataset.up);
+    cell.appendChild(button("\u2193", "down")).setAttribute("aria-label", save.dataset.down);
+  }
+  tbody.addEventListener("click", function (e) {
+    var b = e.target.closest("button");
+    if (!b) return;
+    var row = b.closest("tr");
+    if (b.classList.contains("up") && row.previousElementSibling) {
+      tbody.insertBefore(row, row.previousElementSibling);
+    } else if (b.classList.contains("down") && row.nextElementSibling) {
+      tbody.insertBefore(row.nextElementSibling, row);
+    }
+    renumber();
+    b.focus();
+  });
+})();

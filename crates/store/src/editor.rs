@@ -444,12 +444,14 @@ impl Editor {
             .await?;
         for (pos, item) in items.iter().enumerate() {
             sqlx::query(
-                "INSERT INTO menu_items (site_id, position, label, href) VALUES (?, ?, ?, ?)",
+                "INSERT INTO menu_items (site_id, position, label, href, child) VALUES (?, ?, ?, ?, ?)",
             )
             .bind(site_id)
             .bind(pos as i64)
             .bind(&item.label)
             .bind(&item.href)
+            // The first item has nothing above it to be under.
+            .bind(i64::from(item.child && pos > 0))
             .execute(&mut *tx)
             .await?;
         }

@@ -132,6 +132,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0020_media_variants.sql"),
         mysql: include_str!("../migrations/mysql/0020_media_variants.sql"),
     },
+    Migration {
+        version: 22,
+        name: "0022_menu_nesting",
+        sqlite: include_str!("../migrations/sqlite/0022_menu_nesting.sql"),
+        mysql: include_str!("../migrations/mysql/0022_menu_nesting.sql"),
+    },
 ];
 
 /// The schema version this binary expects.

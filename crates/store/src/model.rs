@@ -147,6 +147,8 @@ pub struct MenuItem {
     pub label: String,
     /// Target: a path on the site (`/about`) or an absolute `https://` URL.
     pub href: String,
+    /// Shown under the item above it (the menu has one level of nesting).
+    pub child: bool,
 }
 
 /// Content to create or replace (matched on site and slug).

@@ -204,16 +204,18 @@ pub(crate) fn site_from_row(r: &AnyRow) -> Result<Site> {
 
 /// A site's menu in order; shared by the reader (public pages) and the editor (menu editor).
 pub(crate) async fn load_menu(pool: &AnyPool, site_id: i64) -> Result<Vec<MenuItem>> {
-    let rows =
-        sqlx::query("SELECT label, href FROM menu_items WHERE site_id = ? ORDER BY position, id")
-            .bind(site_id)
-            .fetch_all(pool)
-            .await?;
+    let rows = sqlx::query(
+        "SELECT label, href, child FROM menu_items WHERE site_id = ? ORDER BY position, id",
+    )
+    .bind(site_id)
+    .fetch_all(pool)
+    .await?;
     rows.iter()
         .map(|r| {
             Ok(MenuItem {
                 label: r.try_get(0)?,
                 href: r.try_get(1)?,
+                child: r.try_get::<i64, _>(2)? != 0,
             })
         })
         .collect()

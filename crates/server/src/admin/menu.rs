@@ -1,16 +1,76 @@
-//! The site menu: its items as `Label | /path` lines, checked and saved in one go.
+//! The site menu, built by picking pages (or typing an address), putting items in order and
+//! under one another (one level); checked and saved in one go. Without a script the order is
+//! the numbers typed; with one, buttons move the rows.
 
 use axum::extract::{Extension, Form, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::context;
 use minijinja::value::{Serde, Value};
-use serde::Deserialize;
+use serde::Serialize;
 use store::MenuItem;
 
 use super::content::{EditError, SiteQuery, done_notice, error_page, session, site};
 use super::views::{tr, tr_with};
 use super::{AdminState, Visitor};
+
+/// Empty rows offered below the menu's items, for adding.
+const BLANK_ROWS: usize = 3;
+
+/// Most items a menu may have.
+const MAX_ITEMS: usize = 30;
+
+/// One row of the menu builder as the template shows it.
+#[derive(Serialize, Default, Clone)]
+struct Row {
+    label: String,
+    /// A page's path chosen from the list, or `other` for the address field.
+    target: String,
+    address: String,
+    child: bool,
+}
+
+/// The builder's rows for a menu: each item as a picked page when it links to one, else as
+/// an address; then blank rows.
+fn rows_of(items: &[MenuItem], pages: &[(String, String)]) -> Vec<Row> {
+    let mut rows: Vec<Row> = items
+        .iter()
+        .map(|i| {
+            let page = pages.iter().any(|(_, path)| *path == i.href);
+            Row {
+                label: i.label.clone(),
+                target: if page { i.href.clone() } else { "other".into() },
+                address: if page { String::new() } else { i.href.clone() },
+                child: i.child,
+            }
+        })
+        .collect();
+    rows.extend(std::iter::repeat_n(Row::default(), BLANK_ROWS));
+    rows
+}
+
+/// Shows the builder with `rows`.
+fn show(
+    state: &AdminState,
+    s: &store::Session,
+    site: &store::Site,
+    rows: &[Row],
+    pages: &[(String, String)],
+    status: StatusCode,
+    (error, notice): (Option<String>, Option<String>),
+) -> Response {
+    let ctx = context! {
+        site => Value::from(Serde(site)),
+        rows => Value::from(Serde(rows)),
+        pages => Value::from(Serde(pages)),
+        error,
+        notice,
+    };
+    state
+        .inner
+        .views
+        .page(status, "menu.html", Some(s), "pages", ctx)
+}
 
 pub(super) async fn menu(
     State(state): State<AdminState>,
@@ -21,53 +81,74 @@ pub(super) async fn menu(
         let s = session(&visitor)?;
         let (site, _) = site(&state, &visitor, q.site.as_deref()).await?;
         let items = state.inner.editor.menu(site.id).await?;
-        let text: Vec<String> = items
-            .iter()
-            .map(|i| format!("{} | {}", i.label, i.href))
-            .collect();
-        let pages = state.inner.editor.pages(site.id).await?;
-        let ctx = context! {
-            site => Value::from(Serde(&site)),
-            items => text.join("\n"),
-            pages => Value::from(Serde(&page_links(&pages))),
-            notice => done_notice(q.done.as_deref()),
-        };
-        Ok::<_, EditError>(state.inner.views.page(
+        let pages = page_links(&state.inner.editor.pages(site.id).await?);
+        Ok::<_, EditError>(show(
+            &state,
+            s,
+            &site,
+            &rows_of(&items, &pages),
+            &pages,
             StatusCode::OK,
-            "menu.html",
-            Some(s),
-            "pages",
-            ctx,
+            (None, done_notice(q.done.as_deref())),
         ))
     }
     .await;
     result.unwrap_or_else(|e| error_page(&state, e))
 }
 
-#[derive(Deserialize)]
-pub(super) struct MenuForm {
-    #[serde(default)]
-    site: String,
-    #[serde(default)]
-    items: String,
+/// The builder's rows from the posted fields `label_N`, `target_N`, `address_N`, `child_N`,
+/// `order_N` and `remove_N`, in the order asked for (then as sent). At most a few hundred
+/// rows are read; the menu itself may have [`MAX_ITEMS`].
+fn posted_rows(fields: &[(String, String)]) -> Vec<Row> {
+    let mut rows: std::collections::BTreeMap<usize, (Row, i64, bool)> = Default::default();
+    for (key, value) in fields.iter().take(2000) {
+        let Some((name, n)) = key.rsplit_once('_') else {
+            continue;
+        };
+        let Ok(n) = n.parse::<usize>() else { continue };
+        if n >= 300 {
+            continue;
+        }
+        let (row, order, removed) = rows.entry(n).or_insert_with(|| (Row::default(), 0, false));
+        match name {
+            "label" => row.label = value.trim().to_string(),
+            "target" => row.target = value.trim().to_string(),
+            "address" => row.address = value.trim().to_string(),
+            "child" => row.child = value == "on",
+            "order" => *order = value.trim().parse().unwrap_or(0),
+            "remove" => *removed = value == "on",
+            _ => {}
+        }
+    }
+    let mut kept: Vec<(i64, usize, Row)> = rows
+        .into_iter()
+        .filter(|(_, (row, _, removed))| {
+            !removed && !(row.label.is_empty() && row.address.is_empty())
+        })
+        .map(|(n, (row, order, _))| (order, n, row))
+        .collect();
+    kept.sort_by_key(|(order, n, _)| (*order, *n));
+    kept.into_iter().map(|(_, _, row)| row).collect()
 }
 
-/// Parses `Label | /path` lines; links go to a path on the site or an `https://` address.
-pub(super) fn parse_menu(text: &str) -> Result<Vec<MenuItem>, String> {
-    let mut items = Vec::new();
-    for (n, line) in text
-        .lines()
-        .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty())
-    {
-        let Some((label, href)) = line.split_once('|') else {
-            return Err(tr_with("menu-err-format", &[("line", (n + 1).into())]));
+/// The menu the rows make, checked: a label of at most 60 characters, and a link to a path on
+/// the site or an `https://` address, for every row.
+fn items_of(rows: &[Row]) -> Result<Vec<MenuItem>, String> {
+    if rows.len() > MAX_ITEMS {
+        return Err(tr("menu-err-too-many"));
+    }
+    let mut items = Vec::with_capacity(rows.len());
+    for (n, row) in rows.iter().enumerate() {
+        let href = if row.target.is_empty() || row.target == "other" {
+            row.address.as_str()
+        } else {
+            row.target.as_str()
         };
-        let (label, href) = (label.trim(), href.trim());
         let href_ok =
             (href.starts_with('/') && !href.starts_with("//")) || href.starts_with("https://");
-        if label.is_empty()
-            || label.chars().count() > 60
+        if row.label.is_empty()
+            || row.label.chars().count() > 60
+            || row.label.chars().any(char::is_control)
             || !href_ok
             || href.len() > 500
             || href.contains(char::is_whitespace)
@@ -75,12 +156,10 @@ pub(super) fn parse_menu(text: &str) -> Result<Vec<MenuItem>, String> {
             return Err(tr_with("menu-err-item", &[("line", (n + 1).into())]));
         }
         items.push(MenuItem {
-            label: label.into(),
-            href: href.into(),
+            label: row.label.clone(),
+            href: href.to_string(),
+            child: row.child && n > 0,
         });
-    }
-    if items.len() > 30 {
-        return Err(tr("menu-err-too-many"));
     }
     Ok(items)
 }
@@ -124,31 +203,39 @@ fn page_links(pages: &[store::PageSummary]) -> Vec<(String, String)> {
 pub(super) async fn save_menu(
     State(state): State<AdminState>,
     Extension(visitor): Extension<Visitor>,
-    Form(f): Form<MenuForm>,
+    Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
     let result = async {
         let s = session(&visitor)?;
-        let (site, _) = site(&state, &visitor, Some(&f.site)).await?;
-        let pages = state.inner.editor.pages(site.id).await?;
-        let checked = parse_menu(&f.items).and_then(|items| {
-            let slugs: Vec<&str> = pages.iter().map(|p| p.slug.as_str()).collect();
+        let site_name = fields
+            .iter()
+            .find(|(k, _)| k == "site")
+            .map(|(_, v)| v.as_str());
+        let (site, _) = site(&state, &visitor, site_name).await?;
+        let summaries = state.inner.editor.pages(site.id).await?;
+        let pages = page_links(&summaries);
+        let rows = posted_rows(&fields);
+        let checked = items_of(&rows).and_then(|items| {
+            let slugs: Vec<&str> = summaries.iter().map(|p| p.slug.as_str()).collect();
             missing_pages(&items, &slugs).map(|()| items)
         });
         let items = match checked {
             Ok(items) => items,
             Err(msg) => {
-                let ctx = context! {
-                    site => Value::from(Serde(&site)),
-                    items => &f.items,
-                    pages => Value::from(Serde(&page_links(&pages))),
-                    error => tr_with("content-not-saved", &[("reason", msg.into())]),
-                };
-                return Ok(state.inner.views.page(
+                // The rows come back as sent, so nothing typed is lost.
+                let mut shown = rows;
+                shown.extend(std::iter::repeat_n(Row::default(), BLANK_ROWS));
+                return Ok(show(
+                    &state,
+                    s,
+                    &site,
+                    &shown,
+                    &pages,
                     StatusCode::BAD_REQUEST,
-                    "menu.html",
-                    Some(s),
-                    "pages",
-                    ctx,
+                    (
+                        Some(tr_with("content-not-saved", &[("reason", msg.into())])),
+                        None,
+                    ),
                 ));
             }
         };
@@ -172,7 +259,7 @@ pub(super) async fn save_menu(
 #[cfg(test)]
 mod tests {
     use super::super::views::{Locale, with_locale};
-    use super::{missing_pages, parse_menu};
+    use super::{Row, items_of, missing_pages, posted_rows};
 
     #[tokio::test]
     async fn menus() {
@@ -184,26 +271,85 @@ mod tests {
         with_locale(en, async { english_menus() }).await;
     }
 
-    fn english_menus() {
-        let items =
-            parse_menu("Home | /\n\n About us | /about \nShop | https://shop.example/").unwrap();
-        assert_eq!(items.len(), 3);
-        assert_eq!(
-            (items[1].label.as_str(), items[1].href.as_str()),
-            ("About us", "/about")
-        );
-        for bad in [
-            "Home /",
-            "Evil | javascript:alert(1)",
-            "X | //evil.example",
-            " | /",
-            "X | http://plain.example",
-        ] {
-            assert!(parse_menu(bad).is_err(), "{bad}");
+    fn fields(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    fn row(label: &str, href: &str) -> Row {
+        Row {
+            label: label.into(),
+            target: "other".into(),
+            address: href.into(),
+            child: false,
         }
-        let items =
-            parse_menu("Home | /\nAbout | /about/#team\nNews | /news\nShop | https://x.example/")
-                .unwrap();
+    }
+
+    fn english_menus() {
+        // Rows in the order asked for; removed and blank rows dropped; a page picked wins
+        // over the address field.
+        let rows = posted_rows(&fields(&[
+            ("site", "demo"),
+            ("label_0", "Home"),
+            ("target_0", "/"),
+            ("order_0", "2"),
+            ("label_1", " About us "),
+            ("target_1", "other"),
+            ("address_1", "/about"),
+            ("order_1", "1"),
+            ("label_2", "Board"),
+            ("target_2", "/board"),
+            ("child_2", "on"),
+            ("order_2", "3"),
+            ("label_3", "Old"),
+            ("target_3", "/old"),
+            ("remove_3", "on"),
+            ("label_4", ""),
+            ("order_4", "0"),
+            ("label_99999999999999999999", "x"),
+        ]));
+        let items = items_of(&rows).unwrap();
+        let got: Vec<(&str, &str, bool)> = items
+            .iter()
+            .map(|i| (i.label.as_str(), i.href.as_str(), i.child))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("About us", "/about", false),
+                ("Home", "/", false),
+                ("Board", "/board", true)
+            ]
+        );
+        // The first item cannot be under anything.
+        let mut first = row("Home", "/");
+        first.child = true;
+        assert!(!items_of(&[first]).unwrap()[0].child);
+        for bad in [
+            row("Evil", "javascript:alert(1)"),
+            row("X", "//evil.example"),
+            row("", "/"),
+            row("X", "http://plain.example"),
+            row("X", "/a b"),
+            row(&"x".repeat(61), "/"),
+            row("a\u{0}b", "/"),
+        ] {
+            assert!(
+                items_of(std::slice::from_ref(&bad)).is_err(),
+                "{}",
+                bad.address
+            );
+        }
+        assert!(items_of(&vec![row("x", "/"); 31]).is_err(), "at most 30");
+        let items = items_of(&[
+            row("Home", "/"),
+            row("About", "/about/#team"),
+            row("News", "/news"),
+            row("Shop", "https://x.example/"),
+        ])
+        .unwrap();
         assert!(missing_pages(&items, &["/", "/about"]).is_ok());
         let e = missing_pages(&items, &["/"]).unwrap_err();
         assert!(e.contains("“About” links to /about"), "{e}");

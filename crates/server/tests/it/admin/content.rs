@@ -272,51 +272,76 @@ async fn menu_editing() {
     let s = TestServer::start().await;
     let b = signed_in(&s, "anneke", Role::Editor).await;
     let (_, html) = b.get_text("/menu?site=demo").await;
-    assert!(html.contains("About | &#x2f;about"), "{html}");
+    // The demo's items as rows: a page picked from the list, in order.
+    assert!(html.contains("name=\"label_1\" value=\"About\""), "{html}");
+    assert!(
+        html.contains("<option value=\"&#x2f;about\" selected>")
+            || html.contains("<option value=\"/about\" selected>"),
+        "{html}"
+    );
     let csrf = b.csrf().await;
-    let res = b
-        .post(
-            "/menu",
-            &[
-                ("csrf", &csrf),
-                ("site", "demo"),
-                ("items", "Evil | javascript:alert(1)"),
-            ],
-        )
-        .await;
+    let post = |rows: Vec<(&'static str, &'static str)>| {
+        let csrf = csrf.clone();
+        let b = &b;
+        async move {
+            let mut form = vec![("csrf", csrf.as_str()), ("site", "demo")];
+            form.extend(rows);
+            b.post("/menu", &form).await
+        }
+    };
+    let res = post(vec![
+        ("label_0", "Evil"),
+        ("target_0", "other"),
+        ("address_0", "javascript:alert(1)"),
+    ])
+    .await;
     assert_eq!(res.status(), 400);
-    // A link to a path where the site has no page is refused, saying which.
-    let res = b
-        .post(
-            "/menu",
-            &[
-                ("csrf", &csrf),
-                ("site", "demo"),
-                ("items", "Home | /\nVacatures | /vacatures"),
-            ],
-        )
-        .await;
+    // A link to a path where the site has no page is refused, saying which, and the rows come
+    // back as typed.
+    let res = post(vec![
+        ("label_0", "Home"),
+        ("target_0", "/"),
+        ("label_1", "Vacatures"),
+        ("target_1", "other"),
+        ("address_1", "/vacatures"),
+    ])
+    .await;
     assert_eq!(res.status(), 400);
     let page = res.text().await.unwrap();
     assert!(
         page.contains("“Vacatures” links to &#x2f;vacatures, where the site has no page"),
         "{page}"
     );
-    assert!(
-        page.contains("About us | &#x2f;about"),
-        "the pages to pick from: {page}"
+    assert!(page.contains("value=\"Vacatures\""), "kept: {page}");
+    // The pages to pick from: the site's pages and the news, once.
+    assert!(page.contains(">About us (&#x2f;about)</option>"), "{page}");
+    let first_list = page
+        .split("<select")
+        .nth(1)
+        .and_then(|l| l.split("</select>").next())
+        .unwrap_or_default();
+    assert_eq!(
+        first_list.matches(">News (&#x2f;news)</option>").count(),
+        1,
+        "{first_list}"
     );
-    assert_eq!(page.matches("News | &#x2f;news").count(), 1, "{page}");
-    let res = b
-        .post(
-            "/menu",
-            &[
-                ("csrf", &csrf),
-                ("site", "demo"),
-                ("items", "Home | /\nVisit us | /contact"),
-            ],
-        )
-        .await;
+    // Order by the numbers, one item under another.
+    let res = post(vec![
+        ("label_0", "Visit us"),
+        ("target_0", "/contact"),
+        ("order_0", "3"),
+        ("label_1", "Home"),
+        ("target_1", "/"),
+        ("order_1", "1"),
+        ("label_2", "About"),
+        ("target_2", "/about"),
+        ("order_2", "2"),
+        ("label_3", "Write to us"),
+        ("target_3", "/contact"),
+        ("child_3", "on"),
+        ("order_3", "4"),
+    ])
+    .await;
     assert_eq!(res.status(), 303);
     assert!(
         eventually(|| async {
@@ -329,14 +354,14 @@ async fn menu_editing() {
         })
         .await
     );
-    assert!(
-        !s.get("/")
-            .await
-            .text()
-            .await
-            .unwrap()
-            .contains(">About</a>")
-    );
+    let home = s.get("/").await.text().await.unwrap();
+    let at = |t: &str| home.find(t).unwrap_or_else(|| panic!("{t}: {home}"));
+    assert!(at(">Home</a>") < at(">About</a>") && at(">About</a>") < at(">Visit us</a>"));
+    // "Write to us" is in a submenu under "Visit us".
+    let visit = &home[at(">Visit us</a>")..];
+    let sub = visit.split("</li>\n").next().unwrap_or("");
+    assert!(sub.contains("<ul class=\"sub\">"), "{visit}");
+    assert!(sub.contains(">Write to us</a>"), "{visit}");
 }
 
 /// A path left empty (or only a folder) is made from the title, Dutch-aware; revisions carry

@@ -80,7 +80,12 @@ async fn an_editor_sees_their_own_sites_work_and_every_action_is_confirmed() {
     let res = b
         .post(
             "/menu",
-            &[("csrf", &csrf), ("site", "demo"), ("items", "Home | /")],
+            &[
+                ("csrf", &csrf),
+                ("site", "demo"),
+                ("label_0", "Home"),
+                ("target_0", "/"),
+            ],
         )
         .await;
     let (_, menu) = b

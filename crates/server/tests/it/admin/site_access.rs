@@ -141,7 +141,10 @@ async fn an_editor_of_one_site_gets_404_for_everything_of_another() {
             "/media/delete",
             vec![("site", "demo"), ("id", &bakery_media)],
         ),
-        ("/menu", vec![("site", "bakery"), ("items", "Weg | /")]),
+        (
+            "/menu",
+            vec![("site", "bakery"), ("label_0", "Weg"), ("target_0", "/")],
+        ),
     ];
     for (path, fields) in posts {
         let mut form = vec![("csrf", csrf.as_str())];
