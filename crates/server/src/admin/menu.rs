@@ -123,7 +123,9 @@ fn posted_rows(fields: &[(String, String)]) -> Vec<Row> {
     let mut kept: Vec<(i64, usize, Row)> = rows
         .into_iter()
         .filter(|(_, (row, _, removed))| {
-            !removed && !(row.label.is_empty() && row.address.is_empty())
+            let picked = !row.target.is_empty() && row.target != "other";
+            let blank = row.label.is_empty() && row.address.is_empty() && !picked;
+            !(*removed || blank)
         })
         .map(|(n, (row, order, _))| (order, n, row))
         .collect();
@@ -214,7 +216,13 @@ pub(super) async fn save_menu(
         let (site, _) = site(&state, &visitor, site_name).await?;
         let summaries = state.inner.editor.pages(site.id).await?;
         let pages = page_links(&summaries);
-        let rows = posted_rows(&fields);
+        let mut rows = posted_rows(&fields);
+        // A page picked without a label is named by its title.
+        for row in rows.iter_mut().filter(|r| r.label.is_empty()) {
+            if let Some((title, _)) = pages.iter().find(|(_, path)| *path == row.target) {
+                row.label = title.chars().take(60).collect();
+            }
+        }
         let checked = items_of(&rows).and_then(|items| {
             let slugs: Vec<&str> = summaries.iter().map(|p| p.slug.as_str()).collect();
             missing_pages(&items, &slugs).map(|()| items)
