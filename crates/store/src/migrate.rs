@@ -132,6 +132,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0020_media_variants.sql"),
         mysql: include_str!("../migrations/mysql/0020_media_variants.sql"),
     },
+    Migration {
+        version: 21,
+        name: "0021_search",
+        sqlite: include_str!("../migrations/sqlite/0021_search.sql"),
+        mysql: include_str!("../migrations/mysql/0021_search.sql"),
+    },
 ];
 
 /// The schema version this binary expects.
