@@ -28,7 +28,7 @@ pub mod mysql;
 mod reader;
 mod recorder;
 mod reset;
-mod search;
+pub mod search;
 mod second_factor;
 mod shield_admin;
 mod site_access;
