@@ -16,6 +16,7 @@ pub mod form;
 pub mod markdown;
 pub mod preview;
 pub mod robots;
+pub mod search;
 pub mod security_txt;
 mod site;
 pub mod sitemap;

@@ -4,6 +4,7 @@ use std::sync::{Arc, RwLock};
 use store::{Page, PageKind, Reader};
 
 use crate::cache::{PageCache, Rendered};
+use crate::markdown;
 use crate::theme::{Chrome, Theme};
 
 /// Why a page could not be produced. Never the visitor's fault: a missing page is a 404
@@ -298,6 +299,42 @@ impl Cms {
             PageKind::Post => self.theme.post(&chrome, page)?,
             PageKind::Page => self.theme.page(&chrome, page, &[])?,
         }))
+    }
+
+    /// The search page of the site for what a visitor typed: the published pages and posts
+    /// visitors can see now that hold every word, best first. Rendered afresh for every
+    /// search (each differs), never cached. `None` when the site is gone.
+    pub async fn search(
+        &self,
+        site_id: i64,
+        host: &str,
+        query: &str,
+    ) -> Result<Option<String>, Error> {
+        let Some(site) = self.reader.site(site_id).await? else {
+            return Ok(None);
+        };
+        let query: String = query.chars().take(store::search::MAX_QUERY_CHARS).collect();
+        let terms = store::Terms::parse(&query);
+        let hits = self
+            .reader
+            .search(site_id, &terms, self.now(), crate::search::MAX_RESULTS)
+            .await?;
+        let menu = self.reader.menu(site_id).await?;
+        let locale = self.locale(&site.name);
+        let media_sizes = markdown::ImageSizes::new();
+        let chrome = Chrome {
+            site: &site,
+            menu: &menu,
+            host,
+            year: crate::date::year(self.now()),
+            lang: locale.lang,
+            tz: &locale.tz,
+            media_sizes: &media_sizes,
+        };
+        let html = self
+            .theme
+            .search(&chrome, query.trim(), terms.words(), &hits)?;
+        Ok(Some(html))
     }
 
     /// The site's title and name, for mails about it.

@@ -6,7 +6,7 @@
 use minijinja::value::{Serde, Value};
 use minijinja::{Environment, context};
 use serde::Serialize;
-use store::{MenuItem, Page, PageKind, PageSummary, Site};
+use store::{MenuItem, Page, PageKind, PageSummary, SearchHit, Site};
 
 use crate::{excerpt, markdown, url};
 
@@ -21,6 +21,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("news.html", include_str!("../theme/news.html")),
     ("not_found.html", include_str!("../theme/not_found.html")),
     ("form.html", include_str!("../theme/form.html")),
+    ("search.html", include_str!("../theme/search.html")),
 ];
 
 /// A short hash of the stylesheet, used as `?v=` so browsers may cache it for long.
@@ -320,6 +321,50 @@ impl Theme {
             },
         };
         self.render("form.html", chrome, &form.action, &head, ctx)
+    }
+
+    /// The search page: the form with what was searched, and the `hits` for its `words`
+    /// (none searched: the form alone). Titles and snippets are escaped here, with the
+    /// searched words marked; never indexed by search engines.
+    pub fn search(
+        &self,
+        chrome: &Chrome,
+        query: &str,
+        words: &[String],
+        hits: &[SearchHit],
+    ) -> Result<String, minijinja::Error> {
+        let marks = crate::search::marks(words);
+        let results: Vec<Value> = hits
+            .iter()
+            .map(|h| {
+                let t = h.published_at.unwrap_or(h.updated_at);
+                let dated = h.kind == PageKind::Post;
+                context! {
+                    slug => &h.slug,
+                    title => Value::from_safe_string(crate::search::highlight(&h.title, &marks)),
+                    snippet => Value::from_safe_string(crate::search::snippet(&h.summary, &h.body_md, &marks)),
+                    date => dated.then(|| chrome.date(t)),
+                    date_iso => dated.then(|| chrome.date_iso(t)),
+                }
+            })
+            .collect();
+        let title = i18n::text(chrome.lang, "search-title");
+        let ctx = context! {
+            title => &title,
+            query => query,
+            searched => !words.is_empty(),
+            results => results,
+            noindex => true,
+        };
+        let head = Head {
+            path: None,
+            title: &title,
+            description: String::new(),
+            kind: "website",
+            image: None,
+            lang: None,
+        };
+        self.render("search.html", chrome, crate::search::PATH, &head, ctx)
     }
 
     /// The site's own not-found page.

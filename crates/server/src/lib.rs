@@ -30,6 +30,7 @@ pub mod outbox;
 mod request_body;
 pub mod route_table;
 pub mod routes;
+pub mod search;
 mod shield_state;
 pub mod shield_tasks;
 pub mod site_files;

@@ -35,6 +35,8 @@ pub const ROBOTS: &str = cms::robots::PATH;
 pub const SITEMAP: &str = cms::sitemap::PATH;
 /// The Atom feed: like the sitemap, a page.
 pub const FEED: &str = cms::feed::PATH;
+/// Site search: each answer costs a database query, so it counts as a page.
+pub const SEARCH: &str = cms::search::PATH;
 /// ACME HTTP-01 challenge tokens, on the plain-HTTP listener.
 pub const ACME_CHALLENGE: &str = "/.well-known/acme-challenge/{token}";
 
@@ -62,6 +64,7 @@ impl RouteTable {
         add(ROBOTS.into(), false, RouteClass::Static, &[]);
         add(SITEMAP.into(), false, RouteClass::Page, &[]);
         add(FEED.into(), false, RouteClass::Page, &[]);
+        add(SEARCH.into(), false, RouteClass::Page, &[]);
         add(ACME_CHALLENGE.into(), false, RouteClass::Acme, &[]);
         for (path, free) in forms {
             add(path.clone(), false, RouteClass::Page, &[]);
@@ -186,7 +189,7 @@ mod tests {
             t.classify(&Method::GET, "/robots.txt").0,
             RouteClass::Static
         );
-        for p in ["/sitemap.xml", "/feed.xml"] {
+        for p in ["/sitemap.xml", "/feed.xml", "/search"] {
             assert_eq!(t.classify(&Method::GET, p).0, RouteClass::Page, "{p}");
         }
         // Nobody posts to them: a post is judged and budgeted as a visitor's write.

@@ -37,7 +37,7 @@ pub struct PublicState {
 
 /// The router with its middleware, outermost first: access log, security headers, the shield,
 /// request timeout, the `mta-sts.` hosts (which serve their policy and nothing else), body
-/// limits. Public routes (pages, robots.txt, the sitemap and feed, security.txt, and the
+/// limits. Public routes (pages, robots.txt, the sitemap and feed, search, security.txt, and the
 /// contact forms, which may only append through the recorder) additionally pass `no_cookies`;
 /// the admin routes (the only ones that may set the session cookie) have their own guard.
 #[allow(clippy::too_many_arguments)] // each is one part of the app, built once in `app`
@@ -59,6 +59,7 @@ pub fn router(
         .route(crate::route_table::ROBOTS, get(crate::site_files::robots))
         .route(crate::route_table::SITEMAP, get(crate::site_files::sitemap))
         .route(crate::route_table::FEED, get(crate::site_files::feed))
+        .route(crate::route_table::SEARCH, get(crate::search::search))
         .fallback(public_page)
         .with_state(state)
         .merge(crate::well_known::router(well_known.clone()))

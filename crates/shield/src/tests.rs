@@ -929,6 +929,27 @@ const HONEST: &[&str] = &[
     // Pasted code: a whole SQL statement with a comment, a spreadsheet formula.
     "SELECT name FROM members WHERE city = 'Utrecht' -- from the course",
     "In Excel I use =IF(B2>10;\"ok\";\"no\") -- is that right?",
+    // What visitors type into site search (`/search?q=`), Dutch included.
+    "select a course",
+    "drop off point",
+    "union of volunteers",
+    "delete my account",
+    "insert coin",
+    "update on the roadworks",
+    "café",
+    "zo'n",
+    "België",
+    "één",
+    "'s-Hertogenbosch",
+    "zo'n mooie dag in 's-Gravenhage",
+    "script",
+    "or",
+    "and or not",
+    "opening hours sunday",
+    "jaarverslag 2024",
+    "NEAR(a b)",
+    "title:x",
+    "-foo bar*",
 ];
 
 #[test]

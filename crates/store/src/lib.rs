@@ -28,6 +28,7 @@ pub mod mysql;
 mod reader;
 mod recorder;
 mod reset;
+pub mod search;
 mod second_factor;
 mod shield_admin;
 mod site_access;
@@ -56,6 +57,7 @@ pub use model::{
 };
 pub use reader::Reader;
 pub use recorder::{AuditEntry, Recorder};
+pub use search::{SearchHit, Terms};
 pub use shield_admin::{AllowEntry, RuleSwitch, SecurityEvent};
 pub use users::{
     FailureCounts, LoginAttempt, LoginFilter, LoginResult, NewSession, Role, Session, SessionStage,

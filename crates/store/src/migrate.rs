@@ -133,6 +133,12 @@ const MIGRATIONS: &[Migration] = &[
         mysql: include_str!("../migrations/mysql/0020_media_variants.sql"),
     },
     Migration {
+        version: 21,
+        name: "0021_search",
+        sqlite: include_str!("../migrations/sqlite/0021_search.sql"),
+        mysql: include_str!("../migrations/mysql/0021_search.sql"),
+    },
+    Migration {
         version: 22,
         name: "0022_menu_nesting",
         sqlite: include_str!("../migrations/sqlite/0022_menu_nesting.sql"),

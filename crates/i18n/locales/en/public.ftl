@@ -9,6 +9,15 @@ public-not-found-title = Page not found
 public-not-found = The page you were looking for does not exist or has moved.
 public-home-link = Go to the home page
 
+search-title = Search
+search-label = Search this site
+search-button = Search
+search-results = { $count ->
+    [one] 1 result for “{ $query }”
+   *[other] { $count } results for “{ $query }”
+}
+search-nothing = Nothing found for “{ $query }”. Try other or fewer words.
+
 form-not-sent = Your message was not sent yet:
 form-honeypot-label = Leave this field empty
 form-send = Send

@@ -9,6 +9,15 @@ public-not-found-title = Pagina niet gevonden
 public-not-found = De pagina die je zocht bestaat niet of is verplaatst.
 public-home-link = Naar de homepage
 
+search-title = Zoeken
+search-label = Zoek op deze site
+search-button = Zoeken
+search-results = { $count ->
+    [one] 1 resultaat voor ‘{ $query }’
+   *[other] { $count } resultaten voor ‘{ $query }’
+}
+search-nothing = Niets gevonden voor ‘{ $query }’. Probeer andere of minder woorden.
+
 form-not-sent = Je bericht is nog niet verstuurd:
 form-honeypot-label = Laat dit veld leeg
 form-send = Versturen

@@ -23,6 +23,7 @@ mod mariadb;
 mod pages;
 mod raw;
 mod robots;
+mod search;
 mod selfcheck;
 mod shield;
 mod sitemap;

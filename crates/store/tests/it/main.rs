@@ -6,6 +6,7 @@ mod bans;
 mod mail;
 mod mysql;
 mod revisions;
+mod search;
 mod sqlite;
 mod users;
 

@@ -200,3 +200,16 @@ async fn forms_and_the_mail_queue_work_through_the_role_users() {
     store.close().await;
     drop_all(&admin_url(), &opts).await.unwrap();
 }
+
+#[tokio::test]
+async fn search_finds_only_what_visitors_see() {
+    let opts = unique_opts();
+    let creds = init(&admin_url(), &opts)
+        .await
+        .unwrap_or_else(|e| panic!("MariaDB must answer at {}: {e}", admin_url()));
+    let dir = tempfile::tempdir().unwrap();
+    let store = store_for(dir.path(), &creds).await;
+    crate::search::only_what_visitors_see_is_found(&store).await;
+    store.close().await;
+    drop_all(&admin_url(), &opts).await.unwrap();
+}

@@ -260,3 +260,10 @@ async fn concurrent_writers_wait_for_each_other_rather_than_fail() {
         750
     );
 }
+
+#[tokio::test]
+async fn search_finds_only_what_visitors_see() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path()).await;
+    crate::search::only_what_visitors_see_is_found(&store).await;
+}
