@@ -392,6 +392,7 @@ mod tests {
             name: "t".into(),
             title: "Bakkerij <Jansen> & Zn".into(),
             tagline: "\"Vers\" brood".into(),
+            icon: None,
         }
     }
 

@@ -42,7 +42,7 @@ impl Editor {
 
     /// All sites, by name.
     pub async fn sites(&self) -> Result<Vec<Site>> {
-        let rows = sqlx::query("SELECT id, name, title, tagline FROM sites ORDER BY name")
+        let rows = sqlx::query("SELECT id, name, title, tagline, icon FROM sites ORDER BY name")
             .fetch_all(&self.pool)
             .await?;
         rows.iter().map(site_from_row).collect()
@@ -50,7 +50,7 @@ impl Editor {
 
     /// A site by its short name.
     pub async fn site_by_name(&self, name: &str) -> Result<Option<Site>> {
-        let row = sqlx::query("SELECT id, name, title, tagline FROM sites WHERE name = ?")
+        let row = sqlx::query("SELECT id, name, title, tagline, icon FROM sites WHERE name = ?")
             .bind(name)
             .fetch_optional(&self.pool)
             .await?;
@@ -335,6 +335,36 @@ impl Editor {
         }
         tx.commit().await?;
         Ok(())
+    }
+
+    /// Makes the site's image `stored_name` its icon (`None`: no icon). Only an image of the
+    /// site that is served (not deleted or quarantined) can be chosen; `false` otherwise.
+    pub async fn set_site_icon(&self, site_id: i64, stored_name: Option<&str>) -> Result<bool> {
+        let mut tx = self.pool.begin().await?;
+        let changed = match stored_name {
+            Some(name) => sqlx::query(
+                "UPDATE sites SET icon = ? WHERE id = ? AND EXISTS (SELECT 1 FROM media \
+                 WHERE site_id = ? AND stored_name = ? AND content_type LIKE 'image/%' \
+                 AND deleted_at IS NULL AND quarantined_at IS NULL)",
+            )
+            .bind(name)
+            .bind(site_id)
+            .bind(site_id)
+            .bind(name)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected(),
+            None => sqlx::query("UPDATE sites SET icon = NULL WHERE id = ?")
+                .bind(site_id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected(),
+        };
+        if changed > 0 {
+            bump(&mut tx).await?;
+        }
+        tx.commit().await?;
+        Ok(changed > 0)
     }
 
     /// One page with everything the editor shows, drafts and trashed pages included.

@@ -379,15 +379,33 @@ impl Editor {
 
     /// Hides a file from visitors; the file stays on disk. False if there is no such file.
     pub async fn delete_media(&self, site_id: i64, id: i64) -> Result<bool> {
+        let mut tx = self.pool().begin().await?;
         let n = sqlx::query(
             "UPDATE media SET deleted_at = ? WHERE id = ? AND site_id = ? AND deleted_at IS NULL",
         )
         .bind(crate::now())
         .bind(id)
         .bind(site_id)
-        .execute(self.pool())
+        .execute(&mut *tx)
         .await?
         .rows_affected();
+        // A removed image stops being the site's icon.
+        let icon = sqlx::query(
+            "UPDATE sites SET icon = NULL WHERE id = ? \
+             AND icon IN (SELECT stored_name FROM media WHERE id = ? AND site_id = ?)",
+        )
+        .bind(site_id)
+        .bind(id)
+        .bind(site_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if icon > 0 {
+            sqlx::query("UPDATE content_version SET version = version + 1 WHERE id = 1")
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
         Ok(n == 1)
     }
 }

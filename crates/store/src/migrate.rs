@@ -144,6 +144,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0022_menu_nesting.sql"),
         mysql: include_str!("../migrations/mysql/0022_menu_nesting.sql"),
     },
+    Migration {
+        version: 23,
+        name: "0023_site_icon",
+        sqlite: include_str!("../migrations/sqlite/0023_site_icon.sql"),
+        mysql: include_str!("../migrations/mysql/0023_site_icon.sql"),
+    },
 ];
 
 /// The schema version this binary expects.

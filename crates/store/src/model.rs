@@ -11,6 +11,8 @@ pub struct Site {
     pub title: String,
     /// One line under the title.
     pub tagline: String,
+    /// Stored name of the uploaded image that is the site's icon (favicon).
+    pub icon: Option<String>,
 }
 
 /// Whether content is a standalone page or a dated post in the news list.

@@ -51,7 +51,7 @@ impl Reader {
 
     /// A site by id.
     pub async fn site(&self, id: i64) -> Result<Option<Site>> {
-        let row = sqlx::query("SELECT id, name, title, tagline FROM sites WHERE id = ?")
+        let row = sqlx::query("SELECT id, name, title, tagline, icon FROM sites WHERE id = ?")
             .bind(id)
             .fetch_optional(&self.pool)
             .await?;
@@ -199,6 +199,7 @@ pub(crate) fn site_from_row(r: &AnyRow) -> Result<Site> {
         name: r.try_get(1)?,
         title: r.try_get(2)?,
         tagline: r.try_get(3)?,
+        icon: r.try_get(4)?,
     })
 }
 

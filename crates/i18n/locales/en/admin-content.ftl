@@ -255,3 +255,7 @@ menu-address = Address
 menu-more-rows = Need more rows? Save, and three empty ones appear again.
 menu-up = Move up
 menu-down = Move down
+content-done-icon = Site icon saved. Browsers may show the old one for a while.
+media-make-icon = Use as the site's icon
+media-is-icon = The site's icon (shown in browser tabs and bookmarks).
+media-no-icon = No icon

@@ -255,3 +255,7 @@ menu-address = Adres
 menu-more-rows = Meer regels nodig? Sla op, dan verschijnen er weer drie lege.
 menu-up = Omhoog
 menu-down = Omlaag
+content-done-icon = Site-icoon opgeslagen. Browsers tonen soms nog even het oude.
+media-make-icon = Gebruik als icoon van de site
+media-is-icon = Het icoon van de site (te zien in browsertabbladen en bladwijzers).
+media-no-icon = Geen icoon

@@ -115,6 +115,7 @@ pub(super) fn done_notice(key: Option<&str>) -> Option<String> {
         "released" => tr("content-done-released"),
         "rescan" => tr("content-done-rescan"),
         "alt" => tr("content-done-alt"),
+        "icon" => tr("content-done-icon"),
         _ => return None,
     })
 }

@@ -679,6 +679,56 @@ pub(super) struct AltForm {
     alt: String,
 }
 
+#[derive(Deserialize)]
+pub(super) struct IconForm {
+    #[serde(default)]
+    site: String,
+    /// The stored name of one of the site's images; empty: no icon.
+    #[serde(default)]
+    name: String,
+}
+
+/// Makes one of the site's images its icon (the favicon browsers show in tabs and
+/// bookmarks), or takes the icon away.
+pub(super) async fn set_icon(
+    State(state): State<AdminState>,
+    Extension(visitor): Extension<Visitor>,
+    Form(f): Form<IconForm>,
+) -> Response {
+    let result = async {
+        session(&visitor)?;
+        let (site, _) = site(&state, &visitor, Some(&f.site)).await?;
+        let name = f.name.trim();
+        let chosen = if name.is_empty() {
+            None
+        } else if crate::media::is_stored_name(name) {
+            Some(name)
+        } else {
+            return Err(EditError::NotFound);
+        };
+        if !state.inner.editor.set_site_icon(site.id, chosen).await? && chosen.is_some() {
+            // Not an image of this site that is served.
+            return Err(EditError::NotFound);
+        }
+        state
+            .audit(
+                &visitor,
+                "site.icon",
+                &format!("{}: {}", site.name, chosen.unwrap_or("none")),
+            )
+            .await?;
+        state.content_changed().await;
+        Ok(Redirect::to(&format!(
+            "{}/media?site={}&done=icon",
+            state.base(),
+            site.name
+        ))
+        .into_response())
+    }
+    .await;
+    result.unwrap_or_else(|e| error_page(&state, e))
+}
+
 /// Changes what an image shows, in words (for people who cannot see it).
 pub(super) async fn set_alt(
     State(state): State<AdminState>,

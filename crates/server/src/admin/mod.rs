@@ -310,6 +310,7 @@ admin_routes! {
     post "/media/upload" Editor => media::upload;
     post "/media/delete" Editor => media::delete;
     post "/media/alt" Editor => media::set_alt;
+    post "/media/icon" Editor => media::set_icon;
     post "/media/release" Admin => media::release;
     post "/media/rescan" Admin => media::rescan;
     get "/menu" Editor => menu::menu;

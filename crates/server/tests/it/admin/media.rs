@@ -538,3 +538,105 @@ async fn the_editor_picks_images_and_uploads_from_the_page() {
     // The upload address carries the session's CSRF token and the site.
     assert!(picker.contains("media&#x2f;upload?csrf=") || picker.contains("media/upload?csrf="));
 }
+
+#[tokio::test]
+async fn an_editor_gives_the_site_its_icon() {
+    let s = TestServer::start().await;
+    let b = signed_in(&s, "anneke", Role::Editor).await;
+    let home = s.get("/").await.text().await.unwrap();
+    assert!(!home.contains("rel=\"icon\""), "none yet: {home}");
+    let csrf = b.csrf().await;
+    let res = b
+        .upload(
+            &format!("/media/upload?csrf={csrf}&site=demo"),
+            "logo.png",
+            PNG.to_vec(),
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let store = s.open_store().await;
+    let name = store.editor.media(1).await.unwrap()[0].stored_name.clone();
+    let csrf = b.csrf().await;
+    // Only a stored name of the site's own images is taken.
+    for bad in ["../../etc/passwd", "0123456789abcdef0123456789abcdef.png"] {
+        let res = b
+            .post(
+                "/media/icon",
+                &[("csrf", &csrf), ("site", "demo"), ("name", bad)],
+            )
+            .await;
+        assert_eq!(res.status(), 404, "{bad}");
+    }
+    let res = b
+        .post(
+            "/media/icon",
+            &[("csrf", &csrf), ("site", "demo"), ("name", &name)],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let (_, media) = b
+        .get_text(&super::location(&res).replace("/_admin", ""))
+        .await;
+    assert!(
+        media.contains("role=\"status\">Site icon saved."),
+        "{media}"
+    );
+    let mut home = String::new();
+    for _ in 0..100 {
+        home = s.get("/").await.text().await.unwrap();
+        if home.contains("rel=\"icon\"") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(
+        home.contains(&format!("<link rel=\"icon\" href=\"/media/{name}\">")),
+        "{home}"
+    );
+    // Recorded, and taken away again.
+    assert_eq!(
+        store.recorder.recent_audit(1).await.unwrap()[0].action,
+        "site.icon"
+    );
+    let res = b
+        .post(
+            "/media/icon",
+            &[("csrf", &csrf), ("site", "demo"), ("name", "")],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let mut gone = false;
+    for _ in 0..100 {
+        if !s
+            .get("/")
+            .await
+            .text()
+            .await
+            .unwrap()
+            .contains("rel=\"icon\"")
+        {
+            gone = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(gone, "no icon after choosing none");
+    // An image removed from the library stops being the icon.
+    let res = b
+        .post(
+            "/media/icon",
+            &[("csrf", &csrf), ("site", "demo"), ("name", &name)],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let id = store.editor.media(1).await.unwrap()[0].id.to_string();
+    let res = b
+        .post(
+            "/media/delete",
+            &[("csrf", &csrf), ("site", "demo"), ("id", &id)],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let site = store.editor.site_by_name("demo").await.unwrap().unwrap();
+    assert_eq!(site.icon, None);
+}

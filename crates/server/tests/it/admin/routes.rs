@@ -58,6 +58,8 @@ const EXPECTED: &[(&str, &str, Access, u16, u16, u16)] = &[
     ("post", "/media/upload", Access::Editor, 403, 400, 400),
     ("post", "/media/delete", Access::Editor, 403, 404, 404),
     ("post", "/media/alt", Access::Editor, 403, 400, 400),
+    // No image named: the site has no icon.
+    ("post", "/media/icon", Access::Editor, 403, 303, 303),
     ("post", "/media/release", Access::Admin, 403, 403, 404),
     ("post", "/media/rescan", Access::Admin, 403, 403, 303),
     ("get", "/menu", Access::Editor, 303, 200, 200),

@@ -137,6 +137,14 @@ async fn an_editor_of_one_site_gets_404_for_everything_of_another() {
             "/media/delete",
             vec![("site", "bakery"), ("id", &bakery_media)],
         ),
+        // Their own site's icon cannot be another site's image.
+        (
+            "/media/icon",
+            vec![
+                ("site", "demo"),
+                ("name", "0123456789abcdef0123456789abcdef.png"),
+            ],
+        ),
         (
             "/media/delete",
             vec![("site", "demo"), ("id", &bakery_media)],
