@@ -35,6 +35,15 @@ pub fn to_safe_html_sized(markdown: &str, sizes: &ImageSizes) -> String {
         .link_rel(Some("noopener noreferrer"))
         .url_schemes(["http", "https", "mailto", "tel"].into())
         .add_tag_attributes("img", ["loading", "decoding", "srcset", "sizes"])
+        // Copies are ours: a srcset written by hand in raw HTML may not point elsewhere.
+        .attribute_filter(|element, attribute, value| {
+            let ours = |v: &str| v.split(',').all(|e| e.trim().starts_with("/media/"));
+            if element == "img" && attribute == "srcset" && !ours(value) {
+                None
+            } else {
+                Some(value.into())
+            }
+        })
         .clean(&unsafe_html)
         .to_string()
 }
@@ -171,6 +180,7 @@ mod tests {
             "![x](/media/a.png \"\\\" onerror=alert(1) x=\\\"\")",
             "![<script>alert(1)</script>](javascript:alert(1))",
             "![a](</media/a.png\" onload=\"alert(1)>)",
+            "<img src=\"/media/a.png\" srcset=\"javascript:alert(1) 1x, https://evil.example/x.png 2x\">",
         ] {
             // Text may mention anything; it must not become an attribute or a tag.
             let html = to_safe_html_sized(evil, &sizes).to_lowercase();

@@ -34,6 +34,9 @@ pub fn marks(terms: &[String]) -> Vec<Vec<char>> {
     out
 }
 
+/// Characters of a page's Markdown read for its snippet.
+const SCAN_CHARS: usize = 16_000;
+
 /// `text` escaped for HTML with every word of `marks` that starts a word in it wrapped in
 /// `<mark>`.
 pub fn highlight(text: &str, marks: &[Vec<char>]) -> String {
@@ -45,7 +48,9 @@ pub fn highlight(text: &str, marks: &[Vec<char>]) -> String {
 /// A piece of the page's text (summary, then body, as plain text) around the first match,
 /// escaped, with the matches marked and `…` where it was cut. Empty for a page without text.
 pub fn snippet(summary: &str, body_md: &str, marks: &[Vec<char>]) -> String {
-    let text = format!("{} {}", summary.trim(), plain_text(body_md));
+    // The start of a long page is enough for a snippet, and bounds the work per result.
+    let body: String = body_md.chars().take(SCAN_CHARS).collect();
+    let text = format!("{} {}", summary.trim(), plain_text(&body));
     let chars: Vec<char> = text.trim().chars().collect();
     let found = matches(&chars, marks);
     let first = found.first().map_or(0, |m| m.0);

@@ -29,7 +29,8 @@ pub fn sniff(bytes: &[u8]) -> Option<(&'static str, &'static str)> {
 /// database or the file system.
 pub fn is_stored_name(name: &str) -> bool {
     match name.split_once('.') {
-        Some((stem, ext)) => {
+        // ASCII only: the split below is by bytes, and a name is ours only if it is hex.
+        Some((stem, ext)) if stem.is_ascii() => {
             let (hex, width) = stem.split_at(stem.len().min(32));
             hex.len() == 32
                 && hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
@@ -39,7 +40,7 @@ pub fn is_stored_name(name: &str) -> bool {
                         .any(|w| width.strip_prefix("-w") == Some(&w.to_string())))
                 && matches!(ext, "png" | "jpg" | "gif" | "webp" | "pdf")
         }
-        None => false,
+        _ => false,
     }
 }
 
@@ -106,6 +107,9 @@ mod tests {
             &format!("{}-w.jpg", "a".repeat(32)),
             &format!("{}-w480-w480.jpg", "a".repeat(32)),
             &format!("{}-x480.jpg", "a".repeat(32)),
+            // A multi-byte letter where the hex ends (it once split inside the letter).
+            &format!("{}é.png", "a".repeat(31)),
+            &format!("{}é-w480.png", "a".repeat(32)),
         ] {
             assert!(!is_stored_name(bad), "{bad}");
         }

@@ -40,6 +40,17 @@ pub const SEARCH: &str = cms::search::PATH;
 /// ACME HTTP-01 challenge tokens, on the plain-HTTP listener.
 pub const ACME_CHALLENGE: &str = "/.well-known/acme-challenge/{token}";
 
+/// Whether `path` is, or lies under, one Bolwerk serves on every site itself (the search,
+/// feed, sitemap, robots.txt, media, assets, well-known files): a form or the admin there
+/// would take it away, or fail to start.
+pub fn is_built_in(path: &str) -> bool {
+    let path = path.trim_end_matches('/');
+    [SEARCH, FEED, SITEMAP, ROBOTS, "/favicon.ico"].contains(&path)
+        || ["/media", "/assets", "/.well-known"]
+            .iter()
+            .any(|p| path == *p || path.starts_with(&format!("{p}/")))
+}
+
 impl RouteTable {
     /// The table for an admin below `admin_base` and contact forms at `forms` (path → its
     /// free-text fields).
@@ -121,6 +132,27 @@ mod tests {
     fn table() -> RouteTable {
         let forms = HashMap::from([("/contact".to_string(), vec!["message".to_string()])]);
         RouteTable::new("/admin", &forms)
+    }
+
+    #[test]
+    fn built_in_paths_are_known_for_the_config_check() {
+        for p in [
+            "/search",
+            "/search/",
+            "/feed.xml",
+            "/media",
+            "/media/x",
+            "/assets/a.css",
+            "/.well-known/x",
+            "/favicon.ico",
+            "/robots.txt",
+            "/sitemap.xml",
+        ] {
+            assert!(is_built_in(p), "{p}");
+        }
+        for p in ["/contact", "/searching", "/mediatheek", "/_admin", "/"] {
+            assert!(!is_built_in(p), "{p}");
+        }
     }
 
     #[test]

@@ -11,6 +11,15 @@ use axum::response::{IntoResponse, Response};
 use crate::error::{AppError, plain_page};
 use crate::routes::{PublicState, site_of};
 
+/// Searches answered at once, across all sites: each costs database work the page cache does
+/// not save, and the per-address rate limits do not stop many addresses together.
+const SEARCHES_AT_ONCE: usize = 8;
+static SEARCHES: std::sync::LazyLock<tokio::sync::Semaphore> =
+    std::sync::LazyLock::new(|| tokio::sync::Semaphore::new(SEARCHES_AT_ONCE));
+
+/// How long a search waits for its turn before it is asked to come back.
+const SEARCH_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// `GET /search`: the form, and the results when `q` holds a word.
 pub async fn search(State(state): State<PublicState>, req: Request) -> Result<Response, AppError> {
     let (site, host) = match site_of(&state.cms, &req) {
@@ -18,6 +27,12 @@ pub async fn search(State(state): State<PublicState>, req: Request) -> Result<Re
         Err(no_site) => return Ok(no_site.into_response()),
     };
     let query = query_of(req.uri().query());
+    let Ok(Ok(_turn)) = tokio::time::timeout(SEARCH_WAIT, SEARCHES.acquire()).await else {
+        let mut res = plain_page(StatusCode::SERVICE_UNAVAILABLE, "Busy; try again shortly");
+        res.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+        return Ok(res);
+    };
     let Some(html) = state.cms.search(site, &host, &query).await? else {
         return Ok(plain_page(StatusCode::NOT_FOUND, "Not found"));
     };

@@ -183,13 +183,15 @@ impl Editor {
         Ok(())
     }
 
-    /// Indexes a resized copy of the site's file `original` (written to disk before).
+    /// Indexes a resized copy of the site's file `original` (written to disk before); a content
+    /// change, so cached pages pick it up.
     pub async fn add_media_variant(
         &self,
         site_id: i64,
         original: &str,
         v: &NewVariant<'_>,
     ) -> Result<()> {
+        let mut tx = self.pool().begin().await?;
         sqlx::query(
             "INSERT INTO media_variants (media_id, stored_name, content_type, width, height, size) \
              SELECT id, ?, ?, ?, ?, ? FROM media WHERE site_id = ? AND stored_name = ?",
@@ -201,8 +203,13 @@ impl Editor {
         .bind(v.size)
         .bind(site_id)
         .bind(original)
-        .execute(self.pool())
+        .execute(&mut *tx)
         .await?;
+        // Pages showing the original are written again, now offering the copy.
+        sqlx::query("UPDATE content_version SET version = version + 1 WHERE id = 1")
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
         Ok(())
     }
 

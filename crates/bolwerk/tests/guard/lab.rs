@@ -319,6 +319,7 @@ impl Lab {
         );
         let text = format!(
             "data_dir = \"{data}\"\n\n[server]\nhttp = \"0.0.0.0:8080\"\nhttps = \"0.0.0.0:8443\"\n\n\
+             [admin]\nlang = \"en\"\n\n\
              [shield]\nallowlist = [\"{ALLOWLISTED}\"]\n\n\
              [[site]]\nname = \"lab\"\nhosts = [\"localhost\"]\ntls_cert_file = \"{cert}\"\ntls_key_file = \"{key}\"\n\n\
              [guard]\nstate_dir = \"{state}\"\nmetrics = \"127.0.0.1:9899\"\npoll_ms = 50\n{extra}\n\n\

@@ -259,3 +259,4 @@ content-done-icon = Site icon saved. Browsers may show the old one for a while.
 media-make-icon = Use as the site's icon
 media-is-icon = The site's icon (shown in browser tabs and bookmarks).
 media-no-icon = No icon
+menu-draft = { $title } (draft)

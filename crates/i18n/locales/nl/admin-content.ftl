@@ -259,3 +259,4 @@ content-done-icon = Site-icoon opgeslagen. Browsers tonen soms nog even het oude
 media-make-icon = Gebruik als icoon van de site
 media-is-icon = Het icoon van de site (te zien in browsertabbladen en bladwijzers).
 media-no-icon = Geen icoon
+menu-draft = { $title } (concept)

@@ -306,9 +306,6 @@ pub(super) async fn upload(
                 .flatten(),
         };
         state.inner.editor.add_media(site.id, &m).await?;
-        if content_type.starts_with("image/") {
-            add_variants(&state, site.id, &name, content_type, bytes.clone()).await;
-        }
         let stripped = metadata_removed
             .as_deref()
             .map(|w| format!("; removed {w}"))
@@ -319,6 +316,9 @@ pub(super) async fn upload(
             bytes.len()
         );
         state.audit(&visitor, "media.upload", &detail).await?;
+        if content_type.starts_with("image/") {
+            spawn_variants(state.clone(), site.id, name.clone(), content_type, bytes);
+        }
         if wants_json {
             let snippet = snippet(content_type, &alt, &original, &name);
             let json = serde_json::json!({ "snippet": snippet }).to_string();
@@ -340,24 +340,74 @@ pub(super) async fn upload(
     result.unwrap_or_else(|e| error_page(&state, e))
 }
 
-/// Resizing runs one at a time: decoding a large photo takes up to 200 MB.
-static RESIZING: std::sync::LazyLock<tokio::sync::Semaphore> =
-    std::sync::LazyLock::new(|| tokio::sync::Semaphore::new(1));
+/// Resizing runs one at a time: decoding a large photo takes up to 200 MB. The permit goes
+/// into the blocking task, so a decode that outlives its request still holds it.
+static RESIZING: std::sync::LazyLock<std::sync::Arc<tokio::sync::Semaphore>> =
+    std::sync::LazyLock::new(|| std::sync::Arc::new(tokio::sync::Semaphore::new(1)));
 
-/// Makes and stores the resized copies of an upload. A failure leaves the original served at
-/// its one size, so it is logged, not shown: the upload itself worked.
+/// Uploads whose copies are being made or wait for their turn; past [`MAX_RESIZE_QUEUE`] an
+/// upload gets none (it is served at its one size) rather than a longer queue.
+static RESIZE_QUEUE: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+const MAX_RESIZE_QUEUE: usize = 8;
+
+/// Takes a place in the resize queue, given back when dropped.
+struct QueuePlace;
+
+impl QueuePlace {
+    fn take() -> Option<QueuePlace> {
+        use std::sync::atomic::Ordering;
+        let before = RESIZE_QUEUE.fetch_add(1, Ordering::AcqRel);
+        if before >= MAX_RESIZE_QUEUE {
+            RESIZE_QUEUE.fetch_sub(1, Ordering::AcqRel);
+            return None;
+        }
+        Some(QueuePlace)
+    }
+}
+
+impl Drop for QueuePlace {
+    fn drop(&mut self) {
+        RESIZE_QUEUE.fetch_sub(1, std::sync::atomic::Ordering::AcqRel);
+    }
+}
+
+/// Makes the resized copies of an upload in the background: the upload is answered at once
+/// and the pages offer the copies once they exist. A failure, or a full queue, leaves the
+/// original served at its one size; it is logged, not shown, because the upload worked.
+fn spawn_variants(
+    state: AdminState,
+    site_id: i64,
+    original: String,
+    content_type: &str,
+    bytes: Vec<u8>,
+) {
+    let Some(place) = QueuePlace::take() else {
+        tracing::warn!(file = %original, "too many uploads waiting to be resized; served at its one size");
+        return;
+    };
+    let kind = content_type.to_string();
+    tokio::spawn(async move {
+        let _place = place;
+        add_variants(&state, site_id, &original, kind, bytes).await;
+        state.content_changed().await;
+    });
+}
+
 async fn add_variants(
     state: &AdminState,
     site_id: i64,
     original: &str,
-    content_type: &str,
+    kind: String,
     bytes: Vec<u8>,
 ) {
-    let Ok(_turn) = RESIZING.acquire().await else {
+    let Ok(turn) = RESIZING.clone().acquire_owned().await else {
         return;
     };
-    let kind = content_type.to_string();
-    let made = tokio::task::spawn_blocking(move || variants::make(&kind, &bytes)).await;
+    let made = tokio::task::spawn_blocking(move || {
+        let _turn = turn;
+        variants::make(&kind, &bytes)
+    })
+    .await;
     let copies = match made {
         Ok(Ok(copies)) => copies,
         Ok(Err(e)) => {
@@ -774,4 +824,19 @@ pub(super) async fn set_alt(
     }
     .await;
     result.unwrap_or_else(|e| error_page(&state, e))
+}
+
+#[cfg(test)]
+mod resize_queue_tests {
+    use super::{MAX_RESIZE_QUEUE, QueuePlace};
+
+    #[test]
+    fn a_full_resize_queue_turns_uploads_away_until_a_place_is_free() {
+        let places: Vec<QueuePlace> = (0..MAX_RESIZE_QUEUE)
+            .map(|_| QueuePlace::take().expect("a free place"))
+            .collect();
+        assert!(QueuePlace::take().is_none(), "the queue is full");
+        drop(places);
+        assert!(QueuePlace::take().is_some(), "places are given back");
+    }
 }

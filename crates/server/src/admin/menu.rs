@@ -97,8 +97,8 @@ pub(super) async fn menu(
 }
 
 /// The builder's rows from the posted fields `label_N`, `target_N`, `address_N`, `child_N`,
-/// `order_N` and `remove_N`, in the order asked for (then as sent). At most a few hundred
-/// rows are read; the menu itself may have [`MAX_ITEMS`].
+/// `order_N` and `remove_N`, in the order asked for (then as sent). Rows numbered from
+/// `2 × MAX_ITEMS` on are not read; the menu itself may have [`MAX_ITEMS`].
 fn posted_rows(fields: &[(String, String)]) -> Vec<Row> {
     let mut rows: std::collections::BTreeMap<usize, (Row, i64, bool)> = Default::default();
     for (key, value) in fields.iter().take(2000) {
@@ -106,7 +106,9 @@ fn posted_rows(fields: &[(String, String)]) -> Vec<Row> {
             continue;
         };
         let Ok(n) = n.parse::<usize>() else { continue };
-        if n >= 300 {
+        // Twice the most a menu may have: enough to say "too many", never a page of
+        // hundreds of rows sent back.
+        if n >= 2 * MAX_ITEMS {
             continue;
         }
         let (row, order, removed) = rows.entry(n).or_insert_with(|| (Row::default(), 0, false));
@@ -194,7 +196,15 @@ fn page_links(pages: &[store::PageSummary]) -> Vec<(String, String)> {
     let mut links: Vec<(String, String)> = pages
         .iter()
         .filter(|p| p.kind == store::PageKind::Page)
-        .map(|p| (p.title.clone(), p.slug.clone()))
+        // A draft is marked: its title is not public yet.
+        .map(|p| {
+            let title = if p.published {
+                p.title.clone()
+            } else {
+                tr_with("menu-draft", &[("title", p.title.as_str().into())])
+            };
+            (title, p.slug.clone())
+        })
         .collect();
     if !links.iter().any(|(_, slug)| slug == "/news") {
         links.push((tr("menu-news"), "/news".into()));
@@ -217,10 +227,14 @@ pub(super) async fn save_menu(
         let summaries = state.inner.editor.pages(site.id).await?;
         let pages = page_links(&summaries);
         let mut rows = posted_rows(&fields);
-        // A page picked without a label is named by its title.
+        // A published page picked without a label is named by its title (a draft's title is
+        // not for the public menu before the draft is).
         for row in rows.iter_mut().filter(|r| r.label.is_empty()) {
-            if let Some((title, _)) = pages.iter().find(|(_, path)| *path == row.target) {
-                row.label = title.chars().take(60).collect();
+            if let Some(p) = summaries
+                .iter()
+                .find(|p| p.published && p.slug == row.target)
+            {
+                row.label = p.title.chars().take(60).collect();
             }
         }
         let checked = items_of(&rows).and_then(|items| {

@@ -139,6 +139,12 @@ impl Config {
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || "-_/".contains(c))
             && !admin.path.starts_with("/assets");
+        if crate::route_table::is_built_in(&admin.path) {
+            problems.push((
+                "admin.path".into(),
+                format!("{:?} is a path Bolwerk serves itself", admin.path),
+            ));
+        }
         if !path_ok {
             problems.push((
                 "admin.path".into(),
@@ -386,6 +392,12 @@ impl Config {
                     problems.push((
                         at(&format!("form[{j}].path")),
                         "is inside the admin path".into(),
+                    ));
+                }
+                if crate::route_table::is_built_in(&form.path) {
+                    problems.push((
+                        at(&format!("form[{j}].path")),
+                        format!("{:?} is a path Bolwerk serves itself", form.path),
                     ));
                 }
             }

@@ -83,7 +83,7 @@ async fn saved_script_payloads_never_run() {
     let checks = c
         .eval(
             "return { xss: window.__xss === undefined, \
-                      scripts: document.querySelectorAll('script, iframe, svg, math, form, details').length, \
+                      scripts: document.querySelectorAll('script, iframe, svg, math, main form, main details').length, \
                       handlers: [...document.querySelectorAll('*')].filter(e => [...e.attributes].some(a => a.name.startsWith('on'))).length, \
                       js_links: document.querySelectorAll('a[href^=\"javascript\"]').length }",
         )

@@ -179,6 +179,8 @@ async fn a_preview_link_shows_the_draft_for_half_an_hour() {
     let csp = res.headers()["content-security-policy"].to_str().unwrap();
     assert!(csp.contains("frame-ancestors 'self'"), "{csp}");
     assert_eq!(res.headers()["x-frame-options"], "SAMEORIGIN");
+    // The link is the key: the page's own requests do not carry it off in a Referer.
+    assert_eq!(res.headers()["referrer-policy"], "no-referrer");
     let page = s.get("/").await;
     let csp = page.headers()["content-security-policy"].to_str().unwrap();
     assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
