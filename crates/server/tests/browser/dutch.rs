@@ -102,7 +102,7 @@ async fn sign_in(c: &Chrome, admin: &str) {
         .await;
     c.click("form button[type=submit]").await;
     assert!(
-        c.wait_until("return document.body.innerText.includes('Welkom, femke')")
+        c.wait_until("return location.pathname === '/_admin/'")
             .await,
         "{}",
         c.source().await
@@ -128,6 +128,7 @@ async fn a_dutch_volunteer_at_a_desk_and_on_a_phone() {
     check_page(&c, "login", false).await;
     c.screenshot("nl-login").await;
     sign_in(&c, &admin).await;
+    assert!(c.source().await.contains("Welkom, femke"));
     check_page(&c, "dashboard", false).await;
     // The key check can fail: a key shown as such is found, a hyphenated Dutch word is not.
     c.eval("const p = document.createElement('p'); p.id = 'slip'; p.textContent = 'Zie nav-pages, (dash-welcome) en je e-mailadres.'; document.body.append(p); return 1").await;
@@ -289,4 +290,101 @@ async fn a_dutch_site_for_visitors_and_the_english_login() {
         "{problems:?}"
     );
     c.stop().await;
+}
+
+/// Every key of the catalogs, read from the files.
+fn all_keys() -> std::collections::HashSet<String> {
+    let dir = format!("{}/../i18n/locales/en", env!("CARGO_MANIFEST_DIR"));
+    let mut keys = std::collections::HashSet::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+        for line in text.lines() {
+            if let Some((key, _)) = line.split_once(" = ")
+                && key
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+            {
+                keys.insert(key.to_string());
+            }
+        }
+    }
+    keys
+}
+
+/// The administrator's own pages (the editor's are above), in Dutch and English, at desktop
+/// and phone width: the right `<html lang>`, no catalog key shown as it is, nothing wider
+/// than a phone, and no serious or critical axe finding.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_administrators_pages_in_both_languages() {
+    let s = dutch_site().await;
+    s.add_user("femke", Role::Admin, "moestuin op zaterdag 12", false)
+        .await;
+    let admin = format!("{}/_admin", s.https_url);
+    let keys = all_keys();
+    let pages = [
+        "/security",
+        "/security/rules",
+        "/certificates",
+        "/mail",
+        "/dns",
+        "/check",
+        "/dmarc",
+        "/users",
+        "/settings",
+        "/logins",
+        "/audit",
+        "/2fa",
+    ];
+    for (lang, size, phone) in [
+        ("nl", DESKTOP, false),
+        ("nl", PHONE, true),
+        ("en", DESKTOP, false),
+    ] {
+        let c = Chrome::start_with(lang, size.0, size.1).await;
+        sign_in(&c, &admin).await;
+        for path in pages {
+            let what = format!("{path} ({lang}, {}px)", size.0);
+            c.goto(&format!("{admin}{path}")).await;
+            assert_eq!(
+                c.eval("return document.documentElement.lang").await,
+                serde_json::json!(lang),
+                "{what}: <html lang>"
+            );
+            let words = c
+                // Whole words only: not part of an address, path or host name.
+                .eval(r"return (document.body.innerText.match(/(?<![\w\/.@-])[a-z0-9]+(?:-[a-z0-9]+)+(?![\w\/.@-])/g) || [])")
+                .await;
+            let raw: Vec<&str> = words
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter_map(|w| w.as_str())
+                .filter(|w| keys.contains(*w))
+                .collect();
+            assert!(
+                raw.is_empty(),
+                "{what}: catalog keys shown as they are: {raw:?}"
+            );
+            if phone {
+                assert!(
+                    c.wait_until(
+                        "return document.documentElement.scrollWidth <= window.innerWidth + 1"
+                    )
+                    .await,
+                    "{what} is wider than a phone screen"
+                );
+            }
+            let problems = c.axe().await;
+            assert!(
+                problems.is_empty(),
+                "{what}: axe-core finds serious or critical problems:\n{}",
+                problems.join("\n")
+            );
+        }
+        if lang == "nl" && !phone {
+            c.goto(&format!("{admin}/security")).await;
+            c.screenshot("nl-security").await;
+        }
+        c.stop().await;
+    }
 }
