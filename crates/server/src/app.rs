@@ -418,6 +418,8 @@ impl Prepared {
             )
         })
         .context("loading the admin templates")?;
+        // Images uploaded before sizes and copies were kept get them now, in the background.
+        tasks.push(tokio::spawn(crate::admin::backfill_images(admin.clone())));
         // With HTTPS on, plain HTTP only sends visitors there (through the shield too).
         let http_app = match https_port {
             Some(port) if config.server.redirect_http => Some(crate::routes::guarded(

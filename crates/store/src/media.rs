@@ -289,6 +289,44 @@ impl Editor {
             .collect()
     }
 
+    /// Served images whose size was never read (uploaded before sizes were kept), oldest
+    /// first: `(site id, stored name, content type)`.
+    pub async fn images_without_size(&self, limit: i64) -> Result<Vec<(i64, String, String)>> {
+        let rows = sqlx::query(
+            "SELECT site_id, stored_name, content_type FROM media \
+             WHERE width IS NULL AND content_type LIKE 'image/%' \
+             AND deleted_at IS NULL AND quarantined_at IS NULL ORDER BY id LIMIT ?",
+        )
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
+            .collect()
+    }
+
+    /// Records an image's size (`(0, 0)`: it could not be read; it is not asked again).
+    pub async fn set_media_size(
+        &self,
+        site_id: i64,
+        stored_name: &str,
+        size: (u32, u32),
+    ) -> Result<()> {
+        let mut tx = self.pool().begin().await?;
+        sqlx::query("UPDATE media SET width = ?, height = ? WHERE site_id = ? AND stored_name = ?")
+            .bind(i64::from(size.0))
+            .bind(i64::from(size.1))
+            .bind(site_id)
+            .bind(stored_name)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("UPDATE content_version SET version = version + 1 WHERE id = 1")
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// Changes what an image of `site_id` shows, in words. False if there is no such file.
     pub async fn set_media_alt(&self, site_id: i64, id: i64, alt: &str) -> Result<bool> {
         let n = sqlx::query(
@@ -428,7 +466,7 @@ impl Reader {
             std::collections::HashMap::new();
         let rows = sqlx::query(
             "SELECT stored_name, width, height FROM public_media \
-             WHERE site_id = ? AND width IS NOT NULL AND height IS NOT NULL",
+             WHERE site_id = ? AND width > 0 AND height > 0",
         )
         .bind(site_id)
         .fetch_all(self.pool())

@@ -393,6 +393,48 @@ fn spawn_variants(
     });
 }
 
+/// Gives images uploaded before sizes and copies were kept their size and copies, a few at a
+/// time, once at start. One node doing it twice is harmless: the copy names are the same and
+/// an index row that exists is refused by its unique name.
+pub async fn backfill_images(state: AdminState) {
+    let mut done = 0usize;
+    loop {
+        let batch = match state.inner.editor.images_without_size(20).await {
+            Ok(b) if b.is_empty() => break,
+            Ok(b) => b,
+            Err(e) => {
+                tracing::warn!(error = %e, "images uploaded earlier: not sized now");
+                return;
+            }
+        };
+        for (site_id, name, content_type) in batch {
+            let path = state.inner.media_dir.join(&name);
+            let bytes = tokio::fs::read(&path).await.unwrap_or_default();
+            let size = imagemeta::display_size(&content_type, &bytes).unwrap_or((0, 0));
+            if let Err(e) = state
+                .inner
+                .editor
+                .set_media_size(site_id, &name, size)
+                .await
+            {
+                tracing::warn!(file = %name, error = %e, "images uploaded earlier: not sized now");
+                return;
+            }
+            if size.0 > 0 {
+                add_variants(&state, site_id, &name, content_type, bytes).await;
+            }
+            done += 1;
+        }
+        state.content_changed().await;
+    }
+    if done > 0 {
+        tracing::info!(
+            images = done,
+            "images uploaded earlier now have their size and copies"
+        );
+    }
+}
+
 async fn add_variants(
     state: &AdminState,
     site_id: i64,

@@ -37,6 +37,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use crate::config::AdminConfig;
 
 pub use guard::Access;
+pub use media::backfill_images;
 pub use session::COOKIE;
 
 /// What admin handlers may use: the editor and recorder handles, never shared with the public

@@ -651,3 +651,63 @@ async fn an_editor_gives_the_site_its_icon() {
     let site = store.editor.site_by_name("demo").await.unwrap().unwrap();
     assert_eq!(site.icon, None);
 }
+
+#[tokio::test]
+async fn images_uploaded_before_sizes_were_kept_get_them_at_the_next_start() {
+    let s = TestServer::start().await;
+    // An upload from before: indexed without a size, no copies.
+    let name = format!("{}.jpg", "b".repeat(32));
+    std::fs::create_dir_all(s.data_dir().join("media")).unwrap();
+    std::fs::write(s.data_dir().join("media").join(&name), wide_photo()).unwrap();
+    let store = s.open_store().await;
+    store
+        .editor
+        .add_media(
+            1,
+            &store::NewMedia {
+                stored_name: &name,
+                original_name: "oud.jpg",
+                content_type: "image/jpeg",
+                size: 1,
+                uploaded_by: "anneke",
+                scanned_with: None,
+                metadata_removed: None,
+                alt: "Een oude foto",
+                dimensions: None,
+            },
+        )
+        .await
+        .unwrap();
+    store.close().await;
+    let s = s.restart().await;
+    let store = s.open_store().await;
+    let mut copies = 0;
+    for _ in 0..200 {
+        copies = std::fs::read_dir(s.data_dir().join("media"))
+            .unwrap()
+            .filter(|e| {
+                e.as_ref()
+                    .map(|e| e.file_name().to_string_lossy().starts_with(&"b".repeat(32)))
+                    .unwrap_or(false)
+            })
+            .count();
+        let sized = store
+            .editor
+            .images_without_size(10)
+            .await
+            .unwrap()
+            .is_empty();
+        if sized && copies >= 4 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(copies >= 4, "the original and its three copies: {copies}");
+    let images = store.reader.media_images(1).await.unwrap();
+    let info = images.get(&name).expect("sized");
+    assert_eq!(info.size, Some((2000, 1000)));
+    assert_eq!(
+        info.variants.iter().map(|(w, _)| *w).collect::<Vec<_>>(),
+        [480, 960, 1920]
+    );
+}
