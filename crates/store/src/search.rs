@@ -53,12 +53,17 @@ impl Terms {
         self.0.is_empty()
     }
 
-    /// FTS5: every word a quoted phrase, all of them required (`"caf" "belgie"`).
+    /// FTS5: every word a quoted phrase, all of them required; a word of three letters or
+    /// more also finds longer words it begins (`"fiets"*` finds "fietsenmaker": Dutch
+    /// writes compounds as one word).
     fn fts5(&self) -> String {
         let phrases: Vec<String> = self
             .0
             .iter()
-            .map(|w| format!("\"{}\"", w.replace('"', "\"\"")))
+            .map(|w| {
+                let star = if prefix_worthy(w) { "*" } else { "" };
+                format!("\"{}\"{star}", w.replace('"', "\"\""))
+            })
             .collect();
         phrases.join(" ")
     }
@@ -70,10 +75,24 @@ impl Terms {
             .0
             .iter()
             .filter(|w| w.chars().filter(|c| c.is_alphanumeric()).count() >= MYSQL_MIN_WORD)
-            .map(|w| format!("+\"{}\"", w.replace('"', " ")))
+            .map(|w| {
+                // Truncation works on bare words only: a word of letters and digits alone can
+                // go bare (no operator in it); anything else stays a quoted phrase.
+                if prefix_worthy(w) && w.chars().all(char::is_alphanumeric) {
+                    format!("+{w}*")
+                } else {
+                    format!("+\"{}\"", w.replace('"', " "))
+                }
+            })
             .collect();
         (!phrases.is_empty()).then(|| phrases.join(" "))
     }
+}
+
+/// Whether a word is long enough to find the longer words it begins (shorter ones would find
+/// nearly everything).
+fn prefix_worthy(word: &str) -> bool {
+    word.chars().filter(|c| c.is_alphanumeric()).count() >= 3
 }
 
 /// A page or post a search found, with its text for the caller to make a snippet of.
@@ -176,11 +195,12 @@ mod tests {
         );
         assert_eq!(
             t.fts5(),
-            "\"café\" \"zo'n\" \"title:x\" \"NEAR(\" \"-foo\" \"AND\" \"OR\" \"x\""
+            "\"café\"* \"zo'n\"* \"title:x\"* \"NEAR(\"* \"-foo\"* \"AND\"* \"OR\" \"x\""
         );
+        // Bare (with truncation) only where nothing but letters and digits.
         assert_eq!(
             t.boolean().as_deref(),
-            Some("+\"café\" +\"zo'n\" +\"title:x\" +\"NEAR(\" +\"-foo\" +\"AND\"")
+            Some("+café* +\"zo'n\" +\"title:x\" +\"NEAR(\" +\"-foo\" +AND*")
         );
     }
 

@@ -185,6 +185,13 @@ async fn finds_what_visitors_see_and_nothing_else() {
     assert!(html.contains("<mark>Belgie</mark>"), "{html}");
     let (_, html) = search(&s, "zo'n").await;
     assert_eq!(found(&html), ["/onderhoud"], "{html}");
+    // Dutch writes compounds as one word: the start of one finds it, and is marked.
+    let (_, html) = search(&s, "fiets").await;
+    assert_eq!(found(&html), ["/fietsroute", "/onderhoud"], "{html}");
+    assert!(
+        html.contains("<mark>Fiets</mark>route door België"),
+        "{html}"
+    );
 
     // The other site finds its own page only.
     let res = s
@@ -413,6 +420,8 @@ async fn mariadb_finds_the_same() {
     assert_eq!(status, StatusCode::OK, "{html}");
     assert_eq!(found(&html), ["/fietsroute", "/onderhoud"], "{html}");
     let (_, html) = search(&s, "BELGIË").await;
+    assert_eq!(found(&html), ["/fietsroute", "/onderhoud"], "{html}");
+    let (_, html) = search(&s, "fiets").await;
     assert_eq!(found(&html), ["/fietsroute", "/onderhoud"], "{html}");
     for q in ["title:x", "NEAR(", "\"", "*", "-foo", "AND OR", "ab"] {
         let (status, _) = search(&s, q).await;
