@@ -62,6 +62,8 @@ pub struct DnsState {
     pub reports: Vec<Report>,
     /// DKIM rotation steps taken, newest last (at most 50).
     pub rotation: Vec<(i64, String)>,
+    /// Next DKIM key sets held back at the last sync, with why.
+    pub rotation_waiting: Vec<String>,
     /// The last failure of the task itself.
     pub error: Option<String>,
 }
@@ -238,8 +240,10 @@ pub async fn sync_once(
 ) {
     let auto = apply;
     let mut steps = Vec::new();
+    let mut waiting = Vec::new();
     if auto && config.dns.dkim_rotate_days > 0 {
-        steps = rotate(config, keys, now).await;
+        let done = rotate(config, keys, now).await;
+        (steps, waiting) = (done.steps, done.waiting);
         for s in &steps {
             tracing::info!(target: "dns", "DKIM rotation: {s}");
         }
@@ -348,6 +352,7 @@ pub async fn sync_once(
         for step in steps {
             s.rotation.push((now, step));
         }
+        s.rotation_waiting = waiting;
         let extra = s.rotation.len().saturating_sub(50);
         s.rotation.drain(..extra);
     });

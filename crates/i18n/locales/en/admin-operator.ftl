@@ -296,3 +296,4 @@ dmarc-imported = imported { $what }
 dmarc-duplicate = already imported (report { $id } from { $org })
 dmarc-refused = not imported: { $error }
 dmarc-no-file = no file was chosen
+dns-rotation-waiting = DKIM keys waiting to take over

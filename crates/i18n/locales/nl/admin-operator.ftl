@@ -296,3 +296,4 @@ dmarc-imported = geïmporteerd: { $what }
 dmarc-duplicate = al geïmporteerd (rapport { $id } van { $org })
 dmarc-refused = niet geïmporteerd: { $error }
 dmarc-no-file = er is geen bestand gekozen
+dns-rotation-waiting = DKIM-sleutels die wachten om het over te nemen

@@ -92,6 +92,7 @@ fn render(state: &AdminState, visitor: &Visitor, notice: Option<String>) -> Page
             zones => minijinja::Value::from(minijinja::value::Serde(&st.zones)),
             unmanaged => st.unmanaged,
             reports,
+            rotation_waiting => &st.rotation_waiting,
             rotation => st.rotation.iter().rev().map(|(t, w)| context! { at => super::views::when(*t), what => w }).collect::<Vec<_>>(),
             error => st.error,
         },

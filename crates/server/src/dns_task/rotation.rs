@@ -4,10 +4,19 @@ use hickory_proto::rr::RecordType;
 
 use crate::config::Config;
 
-/// One DKIM rotation step for every domain whose keys live in a configured zone; returns what
-/// it did, in words.
-pub async fn rotate(config: &Config, keys: &mail::KeyStore, now: i64) -> Vec<String> {
+/// What one rotation pass did, and what waits, in words.
+#[derive(Debug, Default)]
+pub struct Rotation {
+    /// Steps taken (made, switched, deleted).
+    pub steps: Vec<String>,
+    /// Next key sets held back, each with why (a server that does not answer them yet).
+    pub waiting: Vec<String>,
+}
+
+/// One DKIM rotation step for every domain whose keys live in a configured zone.
+pub async fn rotate(config: &Config, keys: &mail::KeyStore, now: i64) -> Rotation {
     let mut out = Vec::new();
+    let mut waiting = Vec::new();
     let rotate_s = i64::from(config.dns.dkim_rotate_days) * 86_400;
     let retire_s = i64::from(config.dns.dkim_retire_days) * 86_400;
     let mut domains: Vec<String> = config.mail_sites().into_iter().map(|(_, d)| d).collect();
@@ -38,7 +47,10 @@ pub async fn rotate(config: &Config, keys: &mail::KeyStore, now: i64) -> Vec<Str
                     }
                     Err(e) => out.push(format!("{domain}: cannot activate {next}: {e}")),
                 },
-                Err(why) => tracing::info!(target: "dns", "{domain}: key set {next} waits: {why}"),
+                Err(why) => {
+                    tracing::info!(target: "dns", "{domain}: key set {next} waits: {why}");
+                    waiting.push(format!("{domain}: key set {next} waits: {why}"));
+                }
             }
         } else if keys
             .since(&domain, &active)
@@ -67,7 +79,10 @@ pub async fn rotate(config: &Config, keys: &mail::KeyStore, now: i64) -> Vec<Str
             }
         }
     }
-    out
+    Rotation {
+        steps: out,
+        waiting,
+    }
 }
 
 /// Whether every server answers every record of key set `set` exactly.

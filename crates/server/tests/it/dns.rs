@@ -137,6 +137,14 @@ async fn dkim_keys_rotate_end_to_end_with_the_clock_moved() {
         !txt(&lab, &next_rsa).await.is_empty(),
         "Knot answers the next key set"
     );
+    // Why it waits is kept for the DNS page, naming the server that does not answer yet.
+    let waiting = status.get().rotation_waiting;
+    assert!(
+        waiting.len() == 1
+            && waiting[0].contains(&format!("key set {next} waits"))
+            && waiting[0].contains(&second.addr.to_string()),
+        "{waiting:?}"
+    );
 
     // The second server catches up: the next sync sees the key set on every authoritative
     // server; it signs, k0 is retired but stays published for mail in transit.
