@@ -3,7 +3,6 @@
 //! use port 0) and runs until shut down.
 
 use std::net::SocketAddr;
-use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -16,7 +15,7 @@ use tokio::task::JoinHandle;
 use tokio_rustls::TlsAcceptor;
 
 use crate::admin::AdminState;
-use crate::config::{Config, ServerConfig, SiteConfig};
+use crate::config::Config;
 use crate::guard_layer::ShieldState;
 use crate::routes::{PublicState, router};
 use crate::tls;
@@ -64,51 +63,7 @@ fn bind_error(what: &str, addr: SocketAddr, e: std::io::Error) -> anyhow::Error 
     anyhow::Error::new(e).context(format!("cannot listen for {what} on {addr}"))
 }
 
-/// The demo's config: SQLite in `data_dir`, both listeners, and one site, `demo`, for
-/// `localhost` and `127.0.0.1` with a self-signed certificate made on first use. The binary's
-/// `demo` command and the test kit both start from it.
-pub fn demo_config(data_dir: &Path, http: SocketAddr, https: SocketAddr) -> Result<Config> {
-    let hosts = vec!["localhost".to_string(), "127.0.0.1".to_string()];
-    let (cert, key) = tls::ensure_self_signed(&data_dir.join("tls"), &hosts)?;
-    Ok(Config {
-        data_dir: data_dir.to_path_buf(),
-        server: ServerConfig {
-            http: Some(http),
-            https: Some(https),
-            ..ServerConfig::default()
-        },
-        sites: vec![SiteConfig {
-            name: cms::demo::SITE.into(),
-            title: Some("Stichting De Linde".into()),
-            hosts,
-            // The demo's text is English.
-            lang: "en".into(),
-            timezone: crate::config::DEFAULT_TIMEZONE.into(),
-            tls_cert_file: Some(cert),
-            tls_key_file: Some(key),
-            tls_acme: false,
-            tls_wildcard: false,
-            hsts_include_subdomains: false,
-            hsts_preload: false,
-            mail_domain: Some("delinde.example".into()),
-            mail_from: "noreply".into(),
-            forms: vec![demo_contact_form()],
-            security_txt: None,
-            mta_sts: None,
-            robots: None,
-        }],
-        ..Config::default()
-    })
-}
-
-/// The demo site's contact form. No relay is configured in the demo, so messages wait in
-/// the queue (visible in the admin) until one is.
-fn demo_contact_form() -> cms::form::FormSpec {
-    let mut form =
-        cms::form::FormSpec::new("contact", "/contact", vec!["info@delinde.example".into()]);
-    form.intro = "Questions about the garden or the volunteer days? Write to us.".into();
-    form
-}
+pub use crate::demo::demo_config;
 
 /// An open database whose sites match the config.
 pub struct Prepared {

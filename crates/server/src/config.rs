@@ -552,68 +552,9 @@ impl Config {
     }
 }
 
-impl SiteConfig {
-    /// The site's language (checked when the config is loaded).
-    pub fn lang(&self) -> i18n::Lang {
-        i18n::Lang::parse(&self.lang).unwrap_or_default()
-    }
-
-    /// The site's time zone (checked when the config is loaded; UTC if it somehow is not).
-    pub fn time_zone(&self) -> i18n::TimeZone {
-        i18n::format::zone(&self.timezone).unwrap_or(i18n::TimeZone::UTC)
-    }
-
-    /// The domain the site's mail is sent for: `mail_domain`, or the first host name that is
-    /// a domain, without `www.`.
-    pub fn mail_domain(&self) -> Option<String> {
-        if let Some(d) = &self.mail_domain {
-            return Some(d.to_ascii_lowercase());
-        }
-        self.hosts
-            .iter()
-            .map(|h| h.strip_prefix("www.").unwrap_or(h).to_ascii_lowercase())
-            .find(|h| mail::message::valid_domain(h) && h.parse::<std::net::IpAddr>().is_err())
-    }
-
-    /// `mta-sts.<mail domain>` when the site has an MTA-STS policy: the host it is served on.
-    pub fn mta_sts_host(&self) -> Option<String> {
-        self.mta_sts.as_ref()?;
-        Some(mail::mta_sts::policy_host(&self.mail_domain()?))
-    }
-
-    /// The names to ask the ACME CA for: [`SiteConfig::tls_names`], or with `tls_wildcard`
-    /// the domain and `*.<domain>` in place of the names one label under it.
-    pub fn acme_names(&self) -> Vec<String> {
-        let names = self.tls_names();
-        let Some(domain) = self.mail_domain().filter(|_| self.tls_wildcard) else {
-            return names;
-        };
-        let suffix = format!(".{domain}");
-        let mut out = vec![domain.clone(), format!("*.{domain}")];
-        for n in names {
-            let under_one = n
-                .strip_suffix(&suffix)
-                .is_some_and(|label| !label.is_empty() && !label.contains('.'));
-            if n != domain && !under_one && !out.contains(&n) {
-                out.push(n);
-            }
-        }
-        out
-    }
-
-    /// Every name the site's certificate must cover (SNI, ACME): its hosts, and the MTA-STS
-    /// host, which senders only fetch over HTTPS with a valid certificate (RFC 8461 §3.3).
-    pub fn tls_names(&self) -> Vec<String> {
-        let mut names = self.hosts.clone();
-        if let Some(h) = self.mta_sts_host().filter(|h| !names.contains(h)) {
-            names.push(h);
-        }
-        names
-    }
-}
-
 /// Reading and checking the file: `Config::load`, `Config::problems` and their helpers.
 mod load;
+mod site;
 pub use load::{ConfigError, normalize_host};
 
 /// Checks a log filter without installing it.

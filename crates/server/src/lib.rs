@@ -13,6 +13,7 @@ pub mod blocklists;
 pub mod check_task;
 pub mod config;
 pub mod crawlers;
+mod demo;
 pub mod dmarc;
 pub mod dmarc_imap;
 pub mod dns_sync;

@@ -1,6 +1,6 @@
 //! Uploading images and PDFs: checked by content, size-limited, stored under random names.
 
-use axum::extract::{Extension, Form, Multipart, Query, State};
+use axum::extract::{Extension, Multipart, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::context;
@@ -15,7 +15,7 @@ use super::{AdminState, Visitor};
 #[derive(Deserialize)]
 pub(super) struct SiteOnly {
     #[serde(default)]
-    site: Option<String>,
+    pub(super) site: Option<String>,
     /// What the last action did (see `content::done_notice`).
     #[serde(default)]
     done: Option<String>,
@@ -54,7 +54,7 @@ pub(super) fn snippet(content_type: &str, alt: &str, original: &str, stored: &st
     }
 }
 
-async fn render(
+pub(super) async fn render(
     state: &AdminState,
     visitor: &Visitor,
     site_name: Option<&str>,
@@ -317,7 +317,13 @@ pub(super) async fn upload(
         );
         state.audit(&visitor, "media.upload", &detail).await?;
         if content_type.starts_with("image/") {
-            spawn_variants(state.clone(), site.id, name.clone(), content_type, bytes);
+            super::media_copies::spawn_variants(
+                state.clone(),
+                site.id,
+                name.clone(),
+                content_type,
+                bytes,
+            );
         }
         if wants_json {
             let snippet = snippet(content_type, &alt, &original, &name);
@@ -338,152 +344,6 @@ pub(super) async fn upload(
     }
     .await;
     result.unwrap_or_else(|e| error_page(&state, e))
-}
-
-/// Resizing runs one at a time: decoding a large photo takes up to 200 MB. The permit goes
-/// into the blocking task, so a decode that outlives its request still holds it.
-static RESIZING: std::sync::LazyLock<std::sync::Arc<tokio::sync::Semaphore>> =
-    std::sync::LazyLock::new(|| std::sync::Arc::new(tokio::sync::Semaphore::new(1)));
-
-/// Uploads whose copies are being made or wait for their turn; past [`MAX_RESIZE_QUEUE`] an
-/// upload gets none (it is served at its one size) rather than a longer queue.
-static RESIZE_QUEUE: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-const MAX_RESIZE_QUEUE: usize = 8;
-
-/// Takes a place in the resize queue, given back when dropped.
-struct QueuePlace;
-
-impl QueuePlace {
-    fn take() -> Option<QueuePlace> {
-        use std::sync::atomic::Ordering;
-        let before = RESIZE_QUEUE.fetch_add(1, Ordering::AcqRel);
-        if before >= MAX_RESIZE_QUEUE {
-            RESIZE_QUEUE.fetch_sub(1, Ordering::AcqRel);
-            return None;
-        }
-        Some(QueuePlace)
-    }
-}
-
-impl Drop for QueuePlace {
-    fn drop(&mut self) {
-        RESIZE_QUEUE.fetch_sub(1, std::sync::atomic::Ordering::AcqRel);
-    }
-}
-
-/// Makes the resized copies of an upload in the background: the upload is answered at once
-/// and the pages offer the copies once they exist. A failure, or a full queue, leaves the
-/// original served at its one size; it is logged, not shown, because the upload worked.
-fn spawn_variants(
-    state: AdminState,
-    site_id: i64,
-    original: String,
-    content_type: &str,
-    bytes: Vec<u8>,
-) {
-    let Some(place) = QueuePlace::take() else {
-        tracing::warn!(file = %original, "too many uploads waiting to be resized; served at its one size");
-        return;
-    };
-    let kind = content_type.to_string();
-    tokio::spawn(async move {
-        let _place = place;
-        add_variants(&state, site_id, &original, kind, bytes).await;
-        state.content_changed().await;
-    });
-}
-
-/// Gives images uploaded before sizes and copies were kept their size and copies, a few at a
-/// time, once at start. One node doing it twice is harmless: the copy names are the same and
-/// an index row that exists is refused by its unique name.
-pub async fn backfill_images(state: AdminState) {
-    let mut done = 0usize;
-    loop {
-        let batch = match state.inner.editor.images_without_size(20).await {
-            Ok(b) if b.is_empty() => break,
-            Ok(b) => b,
-            Err(e) => {
-                tracing::warn!(error = %e, "images uploaded earlier: not sized now");
-                return;
-            }
-        };
-        for (site_id, name, content_type) in batch {
-            let path = state.inner.media_dir.join(&name);
-            let bytes = tokio::fs::read(&path).await.unwrap_or_default();
-            let size = imagemeta::display_size(&content_type, &bytes).unwrap_or((0, 0));
-            if let Err(e) = state
-                .inner
-                .editor
-                .set_media_size(site_id, &name, size)
-                .await
-            {
-                tracing::warn!(file = %name, error = %e, "images uploaded earlier: not sized now");
-                return;
-            }
-            if size.0 > 0 {
-                add_variants(&state, site_id, &name, content_type, bytes).await;
-            }
-            done += 1;
-        }
-        state.content_changed().await;
-    }
-    if done > 0 {
-        tracing::info!(
-            images = done,
-            "images uploaded earlier now have their size and copies"
-        );
-    }
-}
-
-async fn add_variants(
-    state: &AdminState,
-    site_id: i64,
-    original: &str,
-    kind: String,
-    bytes: Vec<u8>,
-) {
-    let Ok(turn) = RESIZING.clone().acquire_owned().await else {
-        return;
-    };
-    let made = tokio::task::spawn_blocking(move || {
-        let _turn = turn;
-        variants::make(&kind, &bytes)
-    })
-    .await;
-    let copies = match made {
-        Ok(Ok(copies)) => copies,
-        Ok(Err(e)) => {
-            tracing::warn!(file = original, error = %e, "no resized copies");
-            return;
-        }
-        Err(e) => {
-            tracing::error!(file = original, error = %e, "resizing stopped");
-            return;
-        }
-    };
-    for copy in copies {
-        let name = crate::media::variant_name(original, copy.width, copy.extension);
-        if let Err(e) = crate::media::store(&state.inner.media_dir, &name, &copy.bytes).await {
-            tracing::error!(file = %name, error = %e, "storing a resized copy failed");
-            return;
-        }
-        let v = store::NewVariant {
-            stored_name: &name,
-            content_type: copy.content_type,
-            width: copy.width,
-            height: copy.height,
-            size: copy.bytes.len() as i64,
-        };
-        if let Err(e) = state
-            .inner
-            .editor
-            .add_media_variant(site_id, original, &v)
-            .await
-        {
-            tracing::error!(file = %name, error = %e, "indexing a resized copy failed");
-            return;
-        }
-    }
 }
 
 /// Scans an upload before it is stored: `Ok(Some(signatures))` clean, `Ok(None)` stored
@@ -572,7 +432,7 @@ async fn scan(
 
 /// Reads the `file` field, at most `max` bytes; the name is kept for display only.
 /// Longest description of an image.
-const MAX_ALT: usize = 300;
+pub(super) const MAX_ALT: usize = 300;
 
 /// The posted upload: the file's name (for display only), its bytes, and what an image shows.
 struct Upload {
@@ -583,7 +443,7 @@ struct Upload {
 
 /// Cleans a short text from a form: control characters and the invisible ones that reorder or
 /// hide text (bidi overrides, zero-width) go, so it cannot pose as something else.
-fn clean_line(text: &str, max: usize) -> String {
+pub(super) fn clean_line(text: &str, max: usize) -> String {
     text.chars()
         .filter(|c| {
             !c.is_control()
@@ -644,241 +504,4 @@ async fn read_file(mut multipart: Multipart, max: usize) -> Result<Upload, Strin
         bytes,
         alt,
     })
-}
-
-#[derive(Deserialize)]
-pub(super) struct DeleteForm {
-    #[serde(default)]
-    site: String,
-    #[serde(default)]
-    id: i64,
-}
-
-pub(super) async fn delete(
-    State(state): State<AdminState>,
-    Extension(visitor): Extension<Visitor>,
-    Form(f): Form<DeleteForm>,
-) -> Response {
-    let result = async {
-        session(&visitor)?;
-        let (site, _) = site(&state, &visitor, Some(&f.site)).await?;
-        let file = state.inner.editor.media_file(site.id, f.id).await?;
-        let is_admin = visitor
-            .session
-            .as_ref()
-            .is_some_and(|s| s.user.role == store::Role::Admin);
-        let deleted = match (&file, &state.inner.av) {
-            // A quarantined file is evidence: only an administrator removes it, bytes and all.
-            (Some(m), _) if m.quarantined.is_some() && !is_admin => false,
-            (Some(m), Some(av)) if m.quarantined.is_some() => av.delete(site.id, f.id).await?,
-            (Some(_), _) => state.inner.editor.delete_media(site.id, f.id).await?,
-            (None, _) => false,
-        };
-        if !deleted {
-            return Err(EditError::NotFound);
-        }
-        let what = match file.and_then(|m| m.quarantined) {
-            Some(sig) => format!(" (quarantined: {sig})"),
-            None => String::new(),
-        };
-        let detail = format!("{}: media {}{what}", site.name, f.id);
-        state.audit(&visitor, "media.delete", &detail).await?;
-        Ok(Redirect::to(&format!(
-            "{}/media?site={}&done=deleted",
-            state.base(),
-            site.name
-        ))
-        .into_response())
-    }
-    .await;
-    result.unwrap_or_else(|e| error_page(&state, e))
-}
-
-/// Serves a quarantined file again (administrators only): the finding was a false alarm. A
-/// later rescan that finds the same signature leaves it served.
-pub(super) async fn release(
-    State(state): State<AdminState>,
-    Extension(visitor): Extension<Visitor>,
-    Form(f): Form<DeleteForm>,
-) -> Response {
-    let result = async {
-        session(&visitor)?;
-        let (site, _) = site(&state, &visitor, Some(&f.site)).await?;
-        let Some(av) = &state.inner.av else {
-            return Err(EditError::NotFound);
-        };
-        let signature = state
-            .inner
-            .editor
-            .media_file(site.id, f.id)
-            .await?
-            .and_then(|m| m.quarantined);
-        if signature.is_none() || !av.release(site.id, f.id).await? {
-            return Err(EditError::NotFound);
-        }
-        let detail = format!(
-            "{}: media {} released from quarantine ({} judged a false alarm)",
-            site.name,
-            f.id,
-            signature.unwrap_or_default()
-        );
-        state.audit(&visitor, "media.release", &detail).await?;
-        Ok(Redirect::to(&format!(
-            "{}/media?site={}&done=released",
-            state.base(),
-            site.name
-        ))
-        .into_response())
-    }
-    .await;
-    result.unwrap_or_else(|e| error_page(&state, e))
-}
-
-/// Scans every stored file again soon, in the background (administrators only; pressed many
-/// times, one rescan waits).
-pub(super) async fn rescan(
-    State(state): State<AdminState>,
-    Extension(visitor): Extension<Visitor>,
-    Query(q): Query<SiteOnly>,
-) -> Response {
-    let result = async {
-        session(&visitor)?;
-        let (site, _) = site(&state, &visitor, q.site.as_deref()).await?;
-        if let Some(av) = &state.inner.av {
-            av.rescan_all_soon();
-            state
-                .audit(&visitor, "media.rescan", "every stored file")
-                .await?;
-        }
-        Ok(Redirect::to(&format!(
-            "{}/media?site={}&done=rescan",
-            state.base(),
-            site.name
-        ))
-        .into_response())
-    }
-    .await;
-    result.unwrap_or_else(|e| error_page(&state, e))
-}
-
-#[derive(Deserialize)]
-pub(super) struct AltForm {
-    #[serde(default)]
-    site: String,
-    #[serde(default)]
-    id: i64,
-    #[serde(default)]
-    alt: String,
-}
-
-#[derive(Deserialize)]
-pub(super) struct IconForm {
-    #[serde(default)]
-    site: String,
-    /// The stored name of one of the site's images; empty: no icon.
-    #[serde(default)]
-    name: String,
-}
-
-/// Makes one of the site's images its icon (the favicon browsers show in tabs and
-/// bookmarks), or takes the icon away.
-pub(super) async fn set_icon(
-    State(state): State<AdminState>,
-    Extension(visitor): Extension<Visitor>,
-    Form(f): Form<IconForm>,
-) -> Response {
-    let result = async {
-        session(&visitor)?;
-        let (site, _) = site(&state, &visitor, Some(&f.site)).await?;
-        let name = f.name.trim();
-        let chosen = if name.is_empty() {
-            None
-        } else if crate::media::is_stored_name(name) {
-            Some(name)
-        } else {
-            return Err(EditError::NotFound);
-        };
-        if !state.inner.editor.set_site_icon(site.id, chosen).await? && chosen.is_some() {
-            // Not an image of this site that is served.
-            return Err(EditError::NotFound);
-        }
-        state
-            .audit(
-                &visitor,
-                "site.icon",
-                &format!("{}: {}", site.name, chosen.unwrap_or("none")),
-            )
-            .await?;
-        state.content_changed().await;
-        Ok(Redirect::to(&format!(
-            "{}/media?site={}&done=icon",
-            state.base(),
-            site.name
-        ))
-        .into_response())
-    }
-    .await;
-    result.unwrap_or_else(|e| error_page(&state, e))
-}
-
-/// Changes what an image shows, in words (for people who cannot see it).
-pub(super) async fn set_alt(
-    State(state): State<AdminState>,
-    Extension(visitor): Extension<Visitor>,
-    Form(f): Form<AltForm>,
-) -> Response {
-    let result = async {
-        session(&visitor)?;
-        let (site, _) = site(&state, &visitor, Some(&f.site)).await?;
-        let alt = clean_line(&f.alt, MAX_ALT);
-        if alt.is_empty() {
-            return render(
-                &state,
-                &visitor,
-                Some(&site.name),
-                StatusCode::BAD_REQUEST,
-                Some(&tr("media-err-alt-empty")),
-                None,
-            )
-            .await;
-        }
-        if !state
-            .inner
-            .editor
-            .set_media_alt(site.id, f.id, &alt)
-            .await?
-        {
-            return Err(EditError::NotFound);
-        }
-        state
-            .audit(
-                &visitor,
-                "media.alt",
-                &format!("{}: media {}: {alt:?}", site.name, f.id),
-            )
-            .await?;
-        Ok(Redirect::to(&format!(
-            "{}/media?site={}&done=alt",
-            state.base(),
-            site.name
-        ))
-        .into_response())
-    }
-    .await;
-    result.unwrap_or_else(|e| error_page(&state, e))
-}
-
-#[cfg(test)]
-mod resize_queue_tests {
-    use super::{MAX_RESIZE_QUEUE, QueuePlace};
-
-    #[test]
-    fn a_full_resize_queue_turns_uploads_away_until_a_place_is_free() {
-        let places: Vec<QueuePlace> = (0..MAX_RESIZE_QUEUE)
-            .map(|_| QueuePlace::take().expect("a free place"))
-            .collect();
-        assert!(QueuePlace::take().is_none(), "the queue is full");
-        drop(places);
-        assert!(QueuePlace::take().is_some(), "places are given back");
-    }
 }

@@ -2,6 +2,7 @@
 //! checks, the login history and the audit log. Everything here needs HTTPS, and every
 //! route is listed once in [`ROUTES`] with the access it requires.
 
+mod account;
 pub mod certificates;
 mod charts;
 mod content;
@@ -11,6 +12,8 @@ mod history;
 mod inbox;
 pub mod mail_admin;
 mod media;
+mod media_copies;
+mod media_edits;
 mod menu;
 mod pages;
 mod preview;
@@ -19,6 +22,7 @@ mod second_factor;
 mod security;
 pub mod selfcheck;
 mod session;
+mod trash;
 mod users;
 mod views;
 
@@ -37,7 +41,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use crate::config::AdminConfig;
 
 pub use guard::Access;
-pub use media::backfill_images;
+pub use media_copies::backfill_images;
 pub use session::COOKIE;
 
 /// What admin handlers may use: the editor and recorder handles, never shared with the public
@@ -292,9 +296,9 @@ admin_routes! {
     post "/2fa/disable" SignedIn => second_factor::disable;
     get "/settings" Admin => second_factor::settings;
     post "/settings" Admin => second_factor::save_settings;
-    get "/password" SignedIn => session::password_form;
-    post "/password" SignedIn => session::change_password;
-    post "/language" SignedIn => session::set_language;
+    get "/password" SignedIn => account::password_form;
+    post "/password" SignedIn => account::change_password;
+    post "/language" SignedIn => account::set_language;
     get "/" Editor => pages::dashboard;
     get "/pages" Editor => content::list;
     get "/pages/new" Editor => content::new_page;
@@ -302,18 +306,18 @@ admin_routes! {
     post "/pages/save" Editor => content::save;
     post "/pages/preview" Editor => content::preview;
     get "/preview/{token}" Anyone => preview::show;
-    post "/pages/trash" Editor => content::trash;
-    post "/pages/restore" Editor => content::restore;
+    post "/pages/trash" Editor => trash::trash;
+    post "/pages/restore" Editor => trash::restore;
     get "/pages/history" Editor => history::history;
     post "/pages/history/restore" Editor => history::restore_revision;
-    get "/trash" Editor => content::trash_list;
+    get "/trash" Editor => trash::trash_list;
     get "/media" Editor => media::list;
     post "/media/upload" Editor => media::upload;
-    post "/media/delete" Editor => media::delete;
-    post "/media/alt" Editor => media::set_alt;
-    post "/media/icon" Editor => media::set_icon;
-    post "/media/release" Admin => media::release;
-    post "/media/rescan" Admin => media::rescan;
+    post "/media/delete" Editor => media_edits::delete;
+    post "/media/alt" Editor => media_edits::set_alt;
+    post "/media/icon" Editor => media_edits::set_icon;
+    post "/media/release" Admin => media_edits::release;
+    post "/media/rescan" Admin => media_edits::rescan;
     get "/menu" Editor => menu::menu;
     post "/menu" Editor => menu::save_menu;
     get "/sessions" Editor => pages::sessions;

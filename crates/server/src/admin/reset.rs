@@ -337,7 +337,7 @@ pub(super) async fn set_email(
                 email => email,
                 email_notice => notice,
                 email_error => error,
-                ..super::session::lang_choice(&session.user)
+                ..super::account::lang_choice(&session.user)
             },
         )
     };

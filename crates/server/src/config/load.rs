@@ -160,15 +160,11 @@ impl Config {
                 "session timeouts must be greater than 0".into(),
             ));
         }
-        if i18n::Lang::parse(&admin.lang).is_none() {
-            problems.push((
-                "admin.lang".into(),
-                format!("{:?}: \"nl\" (Dutch) or \"en\" (English)", admin.lang),
-            ));
-        }
-        if let Err(e) = i18n::format::zone(&admin.timezone) {
-            problems.push(("admin.timezone".into(), e));
-        }
+        problems.extend(super::site::locale_problems(
+            "admin",
+            &admin.lang,
+            &admin.timezone,
+        ));
         if admin.session_network_v4_prefix > 32 {
             problems.push((
                 "admin.session_network_v4_prefix".into(),
@@ -304,15 +300,11 @@ impl Config {
                     format!("{:?}: use 1-64 letters, digits, - or _", site.name),
                 ));
             }
-            if i18n::Lang::parse(&site.lang).is_none() {
-                problems.push((
-                    at("lang"),
-                    format!("{:?}: \"nl\" (Dutch) or \"en\" (English)", site.lang),
-                ));
-            }
-            if let Err(e) = i18n::format::zone(&site.timezone) {
-                problems.push((at("timezone"), e));
-            }
+            problems.extend(super::site::locale_problems(
+                &format!("site[{i}]"),
+                &site.lang,
+                &site.timezone,
+            ));
             if !seen_names.insert(site.name.clone()) {
                 problems.push((at("name"), format!("{:?} is used by two sites", site.name)));
             }
