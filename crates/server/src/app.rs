@@ -102,6 +102,24 @@ pub async fn prepare(config: Config) -> Result<Prepared> {
                 .await?;
         }
     }
+    let configured: Vec<&str> = config.sites.iter().map(|s| s.name.as_str()).collect();
+    let revoked = store
+        .editor
+        .revoke_grants_outside(&configured)
+        .await
+        .context("taking grants to removed sites away")?;
+    for (user, site) in revoked {
+        tracing::warn!(%user, %site, "site is not in the config: its editor's grant was taken away");
+        store
+            .recorder
+            .audit(
+                "config",
+                None,
+                "user.sites.revoke",
+                &format!("{user}: {site}"),
+            )
+            .await?;
+    }
     Ok(Prepared {
         config,
         store,

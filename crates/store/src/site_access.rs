@@ -39,6 +39,47 @@ impl Editor {
 }
 
 impl Editor {
+    /// Takes away every grant to a site whose name is not in `configured`, returning the
+    /// `(user, site)` names it took. A site removed from the config keeps its pages (they come
+    /// back with it), but its editors lose their grant at the next start: if the name is
+    /// later given to another customer's site, the old volunteers do not walk into it. An
+    /// administrator grants again; failing closed is the safe side when nodes disagree.
+    pub async fn revoke_grants_outside(
+        &self,
+        configured: &[&str],
+    ) -> Result<Vec<(String, String)>> {
+        let rows = sqlx::query(
+            "SELECT us.user_id, us.site_id, u.name, s.name FROM user_sites us \
+             JOIN users u ON u.id = us.user_id JOIN sites s ON s.id = us.site_id",
+        )
+        .fetch_all(self.pool())
+        .await?;
+        let mut stale = Vec::new();
+        for r in &rows {
+            let site: String = r.try_get(3)?;
+            if !configured.contains(&site.as_str()) {
+                let user_id: i64 = r.try_get(0)?;
+                let site_id: i64 = r.try_get(1)?;
+                stale.push((user_id, site_id, r.try_get::<String, _>(2)?, site));
+            }
+        }
+        if stale.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut tx = crate::begin_write(self.pool()).await?;
+        for (user_id, site_id, _, _) in &stale {
+            sqlx::query("DELETE FROM user_sites WHERE user_id = ? AND site_id = ?")
+                .bind(user_id)
+                .bind(site_id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(stale.into_iter().map(|(_, _, u, s)| (u, s)).collect())
+    }
+}
+
+impl Editor {
     /// What editors did with each message that is not new (`read` or `done`), by message id.
     pub async fn submission_states(&self) -> Result<std::collections::HashMap<i64, String>> {
         let rows = sqlx::query("SELECT submission_id, state FROM submission_states")

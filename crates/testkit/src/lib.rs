@@ -158,6 +158,13 @@ impl TestServer {
         Self::start_in(self.dir.clone(), config).await
     }
 
+    /// Stops the server and starts a new one on the same data directory with the config
+    /// changed by `change` (as an operator edits it between two starts).
+    pub async fn restart_with(mut self, change: impl FnOnce(&mut Config)) -> TestServer {
+        change(&mut self.config);
+        self.restart().await
+    }
+
     /// Stops the server gracefully.
     pub async fn stop(mut self) {
         if let Some(r) = self.running.take() {

@@ -268,6 +268,46 @@ async fn a_new_editor_gets_the_sites_ticked_when_added() {
     let _ = PW;
 }
 
+/// A site taken out of the config takes its editors' grants with it: when the name comes back
+/// (perhaps for another customer), the old volunteers are not let in.
+#[tokio::test]
+async fn a_site_removed_from_the_config_takes_its_grants_along() {
+    let s = two_sites().await;
+    let _ed = signed_in(&s, "volunteer", Role::Editor).await;
+    s.set_sites_of("volunteer", &["demo", "bakery"]).await;
+    let bakery = s.config.sites[1].clone();
+    let s = s
+        .restart_with(|c| c.sites.retain(|site| site.name != "bakery"))
+        .await;
+    let store = s.open_store().await;
+    let user = store
+        .editor
+        .user_by_name("volunteer")
+        .await
+        .unwrap()
+        .unwrap();
+    let demo = store.editor.site_by_name("demo").await.unwrap().unwrap();
+    assert_eq!(store.editor.sites_of(user.id).await.unwrap(), vec![demo.id]);
+    let audit = store.recorder.recent_audit(20).await.unwrap();
+    assert!(
+        audit
+            .iter()
+            .any(|a| a.action == "user.sites.revoke" && a.detail.contains("volunteer: bakery")),
+        "{audit:?}"
+    );
+
+    // The name comes back: the site is there again, its editor is not.
+    let s = s.restart_with(|c| c.sites.push(bakery)).await;
+    let store = s.open_store().await;
+    assert!(store.editor.site_by_name("bakery").await.unwrap().is_some());
+    assert_eq!(store.editor.sites_of(user.id).await.unwrap(), vec![demo.id]);
+    // A configured site's grants survive a restart.
+    s.set_sites_of("volunteer", &["demo", "bakery"]).await;
+    let s = s.restart().await;
+    let store = s.open_store().await;
+    assert_eq!(store.editor.sites_of(user.id).await.unwrap().len(), 2);
+}
+
 /// Every editor route, asked about another site with that site's ids, answers exactly as it
 /// does for a site that does not exist; a route added later without the site check fails here
 /// (or must be listed as one that names no site).
