@@ -16,6 +16,18 @@ impl Editor {
         rows.iter().map(|r| Ok(r.try_get(0)?)).collect()
     }
 
+    /// Whether account `user_id` may edit site `site_id` now: an administrator or an editor
+    /// with the grant, and not disabled.
+    pub async fn may_edit_site(&self, user_id: i64, site_id: i64) -> Result<bool> {
+        let Some(user) = self.user_by_id(user_id).await? else {
+            return Ok(false);
+        };
+        if user.disabled {
+            return Ok(false);
+        }
+        Ok(user.role == crate::Role::Admin || self.sites_of(user_id).await?.contains(&site_id))
+    }
+
     /// Grants `user_id` exactly the sites `site_ids`, in one transaction.
     pub async fn set_sites_of(&self, user_id: i64, site_ids: &[i64]) -> Result<()> {
         let mut tx = crate::begin_write(self.pool()).await?;

@@ -339,6 +339,17 @@ impl Editor {
         row.map(|r| user_from_row(&r, 0)).transpose()
     }
 
+    /// An account by id.
+    pub async fn user_by_id(&self, id: i64) -> Result<Option<User>> {
+        let sql = "SELECT u.id, u.name, u.role, u.password_hash, u.must_change_password, u.totp_secret, \
+                   u.disabled, u.created_at, u.totp_pending, u.totp_last_step, u.lang FROM users u WHERE u.id = ?";
+        let row = sqlx::query(sql)
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?;
+        row.map(|r| user_from_row(&r, 0)).transpose()
+    }
+
     /// Sets the admin language of an account (`None`: follow the browser).
     pub async fn set_user_lang(&self, user_id: i64, lang: Option<&str>) -> Result<()> {
         sqlx::query("UPDATE users SET lang = ? WHERE id = ?")

@@ -334,9 +334,14 @@ pub(super) async fn edit(
                 Redirect::to(&format!("{}/trash?site={}", state.base(), site.name)).into_response(),
             );
         }
-        let token = super::preview::key(&state)
-            .await?
-            .sign(site.id, p.id, state.now());
+        let token = super::preview::key(&state).await?.sign(
+            cms::preview::Link {
+                site_id: site.id,
+                page_id: p.id,
+                user_id: s.user.id,
+            },
+            state.now(),
+        );
         let zone = state.site_zone(&site.name);
         let local = p
             .published_at

@@ -1,6 +1,6 @@
 //! Preview links: a page as it is saved, draft or scheduled, on the real theme, opened by a
-//! signed link that works for half an hour ([`cms::preview`]), without an account or a
-//! cookie. The link is made on the editor's page; the key is shared by all nodes through the
+//! signed link that works for half an hour ([`cms::preview`]) and only while the account that
+//! made it may still edit the site, without an account or a cookie. The link is made on the editor's page; the key is shared by all nodes through the
 //! database.
 
 use axum::extract::{Path, State};
@@ -57,9 +57,21 @@ pub(super) async fn show(
     let Ok(key) = key(&state).await else {
         return not_found();
     };
-    let Some((site_id, page_id)) = key.check(&token, state.now()) else {
+    let Some(cms::preview::Link {
+        site_id,
+        page_id,
+        user_id,
+    }) = key.check(&token, state.now())
+    else {
         return not_found();
     };
+    // A link lives no longer than its maker's access to the site.
+    if !matches!(
+        state.inner.editor.may_edit_site(user_id, site_id).await,
+        Ok(true)
+    ) {
+        return not_found();
+    }
     // Only on the site's own hosts: one customer's draft never shows on another's domain.
     let host = crate::routes::request_host(&uri, &headers).unwrap_or_default();
     if state.inner.cms.site_for_host(&host) != Some(site_id) {

@@ -124,7 +124,8 @@ async fn a_page_without_a_date_goes_live_at_once_and_a_bad_date_is_refused() {
 }
 
 /// A draft seen on the real theme through a signed link that works for half an hour, for
-/// anyone who has it, without a cookie; a changed, expired or trashed one shows nothing.
+/// anyone who has it, without a cookie, while its maker may edit the site; a changed, expired
+/// or trashed one shows nothing.
 #[tokio::test]
 async fn a_preview_link_shows_the_draft_for_half_an_hour() {
     let dir = std::sync::Arc::new(tempfile::tempdir().unwrap());
@@ -224,6 +225,22 @@ async fn a_preview_link_shows_the_draft_for_half_an_hour() {
     assert_eq!(stranger.get(&forged).await.status(), 404);
     let other_page = url.replacen("/preview/1.", "/preview/1.9", 1);
     assert_eq!(stranger.get(&other_page).await.status(), 404);
+    // The link lives no longer than its maker's access: the grant taken away, nothing; given
+    // back, the draft again.
+    s.set_sites_of("anneke", &["bakery"]).await;
+    assert_eq!(
+        stranger.get(&url).await.status(),
+        404,
+        "maker lost the site"
+    );
+    s.set_sites_of("anneke", &["demo"]).await;
+    assert_eq!(stranger.get(&url).await.status(), 200);
+    let store = s.open_store().await;
+    let anneke = store.editor.user_by_name("anneke").await.unwrap().unwrap();
+    store.editor.set_disabled(anneke.id, true).await.unwrap();
+    assert_eq!(stranger.get(&url).await.status(), 404, "maker disabled");
+    store.editor.set_disabled(anneke.id, false).await.unwrap();
+    assert_eq!(stranger.get(&url).await.status(), 200);
     // Half an hour later: nothing.
     s.clock.advance(31 * 60);
     let res = stranger.get(&url).await;
