@@ -50,9 +50,10 @@ pub(super) fn error_page(state: &AdminState, e: EditError) -> Response {
     }
 }
 
-/// The sites `s`'s user may edit: all for administrators, the granted ones for editors.
+/// The sites `s`'s user may edit: all for administrators, the granted ones for editors; only
+/// sites in the config (one taken out keeps its pages in the database, not its editors).
 pub(super) async fn open_sites(state: &AdminState, s: &Session) -> Result<Vec<Site>, store::Error> {
-    let sites = state.inner.editor.sites().await?;
+    let sites = state.configured_sites().await?;
     if s.user.role == store::Role::Admin {
         return Ok(sites);
     }

@@ -186,6 +186,14 @@ impl AdminState {
     }
 
     /// The time zone of the site called `name` (the admin's for one not in the config).
+    /// The sites in the config (every configured site has a zone). One taken out of the
+    /// config keeps its pages in the database, but nobody edits or is granted it.
+    async fn configured_sites(&self) -> Result<Vec<store::Site>, store::Error> {
+        let mut sites = self.inner.editor.sites().await?;
+        sites.retain(|site| self.inner.site_zones.contains_key(&site.name));
+        Ok(sites)
+    }
+
     fn site_zone(&self, name: &str) -> i18n::TimeZone {
         self.inner
             .site_zones

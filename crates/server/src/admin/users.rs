@@ -39,7 +39,7 @@ async fn render_users(
     error: Option<&str>,
 ) -> PageResult {
     let ed = &state.inner.editor;
-    let sites = ed.sites().await?;
+    let sites = state.configured_sites().await?;
     let mut list = Vec::new();
     let locale = super::views::locale();
     for u in ed.users().await? {
@@ -113,9 +113,7 @@ fn form_values(body: &[u8], key: &str) -> Vec<String> {
 async fn ticked_sites(state: &AdminState, body: &[u8]) -> Result<Vec<i64>, store::Error> {
     let names = form_values(body, "site");
     Ok(state
-        .inner
-        .editor
-        .sites()
+        .configured_sites()
         .await?
         .into_iter()
         .filter(|s| names.contains(&s.name))

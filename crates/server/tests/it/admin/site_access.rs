@@ -288,6 +288,10 @@ async fn a_site_removed_from_the_config_takes_its_grants_along() {
         .unwrap();
     let demo = store.editor.site_by_name("demo").await.unwrap().unwrap();
     assert_eq!(store.editor.sites_of(user.id).await.unwrap(), vec![demo.id]);
+    // Not even an administrator edits it while it is out of the config.
+    let ad = signed_in(&s, "root", Role::Admin).await;
+    assert_eq!(ad.get("/pages?site=bakery").await.status(), 404);
+    assert_eq!(ad.get("/pages?site=demo").await.status(), 200);
     let audit = store.recorder.recent_audit(20).await.unwrap();
     assert!(
         audit
