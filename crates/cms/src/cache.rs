@@ -130,6 +130,16 @@ impl PageCache {
         (inner.version, inner.generation)
     }
 
+    /// Forgets the pages of these hosts (one site's, whose scheduled page went live); pages
+    /// in flight anywhere are dropped too, as after a reset.
+    pub(crate) fn forget_hosts(&self, hosts: &[String]) {
+        let mut inner = self.inner.write().unwrap_or_else(|p| p.into_inner());
+        inner.generation = inner.generation.wrapping_add(1);
+        for host in hosts {
+            inner.hosts.remove(host.as_str());
+        }
+    }
+
     /// Forgets everything and accepts pages of `version` from now on.
     pub(crate) fn reset(&self, version: i64) {
         let mut inner = self.inner.write().unwrap_or_else(|p| p.into_inner());

@@ -27,6 +27,10 @@ const NOT_FOUND_KEY: &str = "\0not-found";
 const SITEMAP_KEY: &str = "\0sitemap";
 const FEED_KEY: &str = "\0feed";
 
+/// How long a site whose scheduled moment came is served from the cache when the database
+/// could not be asked, before a request tries again.
+const SCHEDULE_RETRY_S: i64 = 30;
+
 /// The public side of the CMS: finds the site for a host and the page for a path.
 pub struct Cms {
     reader: Reader,
@@ -35,7 +39,10 @@ pub struct Cms {
     hosts: RwLock<HashMap<String, i64>>,
     /// What "now" is for posts dated later and the footer's year; tests move it.
     clock: store::Clock,
-    /// When the next scheduled page goes live (Unix seconds; `i64::MAX`: none).
+    /// When each site's next scheduled page goes live (site id → Unix seconds). Per site, so
+    /// one site's schedule empties only that site's cached pages.
+    schedule: RwLock<HashMap<i64, i64>>,
+    /// The soonest of those (`i64::MAX`: none), so most requests decide without a lock.
     next_scheduled: std::sync::atomic::AtomicI64,
     /// Each site's language and time zone by site name (from the server's config).
     locales: RwLock<HashMap<String, SiteLocale>>,
@@ -68,6 +75,7 @@ impl Cms {
             cache: PageCache::default(),
             hosts: RwLock::default(),
             clock,
+            schedule: RwLock::default(),
             next_scheduled: std::sync::atomic::AtomicI64::new(i64::MAX),
             locales: RwLock::default(),
         };
@@ -79,12 +87,52 @@ impl Cms {
         self.clock.now()
     }
 
-    /// Whether a scheduled page's moment has come since the cache was last emptied.
-    fn scheduled_due(&self) -> bool {
-        self.now()
-            >= self
-                .next_scheduled
-                .load(std::sync::atomic::Ordering::Relaxed)
+    /// Whether a scheduled page of `site_id` has gone live since its cached pages were last
+    /// emptied.
+    fn scheduled_due(&self, site_id: i64) -> bool {
+        let now = self.now();
+        now >= self
+            .next_scheduled
+            .load(std::sync::atomic::Ordering::Relaxed)
+            && self
+                .schedule
+                .read()
+                .unwrap_or_else(|p| p.into_inner())
+                .get(&site_id)
+                .is_some_and(|at| now >= *at)
+    }
+
+    /// The sites whose scheduled moment has come.
+    fn sites_due(&self) -> Vec<i64> {
+        let now = self.now();
+        self.schedule
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .filter(|(_, at)| now >= **at)
+            .map(|(site, _)| *site)
+            .collect()
+    }
+
+    fn set_schedule(&self, next: Vec<(i64, i64)>) {
+        let soonest = next.iter().map(|(_, at)| *at).min().unwrap_or(i64::MAX);
+        *self.schedule.write().unwrap_or_else(|p| p.into_inner()) = next.into_iter().collect();
+        self.next_scheduled
+            .store(soonest, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Puts `site_id`'s scheduled moment off until `until` (the database could not be asked:
+    /// meanwhile its requests are served from the cache, not each sent to a database that is
+    /// down). The refresh loop sets the true moment when it can.
+    fn postpone_schedule(&self, site_id: i64, until: i64) {
+        let mut schedule = self.schedule.write().unwrap_or_else(|p| p.into_inner());
+        if let Some(at) = schedule.get_mut(&site_id) {
+            *at = (*at).max(until);
+        }
+        let soonest = schedule.values().copied().min().unwrap_or(i64::MAX);
+        drop(schedule);
+        self.next_scheduled
+            .store(soonest, std::sync::atomic::Ordering::Relaxed);
     }
 
     async fn reload(&self) -> Result<(), Error> {
@@ -92,10 +140,7 @@ impl Cms {
         let hosts: HashMap<String, i64> = self.reader.hosts().await?.into_iter().collect();
         let next = self.reader.next_scheduled(self.now()).await?;
         *self.hosts.write().unwrap_or_else(|p| p.into_inner()) = hosts;
-        self.next_scheduled.store(
-            next.unwrap_or(i64::MAX),
-            std::sync::atomic::Ordering::Relaxed,
-        );
+        self.set_schedule(next);
         self.cache.reset(version);
         Ok(())
     }
@@ -106,10 +151,26 @@ impl Cms {
     /// node) shows within that period, and so does a page scheduled for now.
     pub async fn refresh(&self) -> Result<bool, Error> {
         let version = self.reader.content_version().await?;
-        if version == self.cache.version() && !self.scheduled_due() {
+        if version != self.cache.version() {
+            self.reload().await?;
+            return Ok(true);
+        }
+        let due = self.sites_due();
+        if due.is_empty() {
             return Ok(false);
         }
-        self.reload().await?;
+        // Only the sites whose moment came lose their cached pages.
+        let next = self.reader.next_scheduled(self.now()).await?;
+        let hosts: Vec<String> = self
+            .hosts
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .filter(|(_, site)| due.contains(site))
+            .map(|(host, _)| host.clone())
+            .collect();
+        self.cache.forget_hosts(&hosts);
+        self.set_schedule(next);
         Ok(true)
     }
 
@@ -159,10 +220,15 @@ impl Cms {
     pub async fn page(&self, site_id: i64, host: &str, path: &str) -> Result<Arc<Rendered>, Error> {
         // A scheduled page's moment has come and the cache not yet emptied (the refresh loop
         // does that within its period): what is cached may lack it, so render afresh.
-        if self.scheduled_due() {
-            return match self.render(site_id, host, path).await? {
-                Some(html) => Ok(Arc::new(Rendered::once(200, html))),
-                None => self.not_found(site_id, host).await,
+        if self.scheduled_due(site_id) {
+            return match self.render(site_id, host, path).await {
+                Ok(Some(html)) => Ok(Arc::new(Rendered::once(200, html))),
+                Ok(None) => self.not_found(site_id, host).await,
+                // The database is down: what is cached is better than an error page.
+                Err(e) => {
+                    self.postpone_schedule(site_id, self.now().saturating_add(SCHEDULE_RETRY_S));
+                    self.cache.get(host, path).ok_or(e)
+                }
             };
         }
         if let Some(hit) = self.cache.get(host, path) {

@@ -58,14 +58,19 @@ impl Reader {
         row.map(|r| site_from_row(&r)).transpose()
     }
 
-    /// When the next page or post scheduled after `now` goes live (any site), if one is.
-    pub async fn next_scheduled(&self, now: i64) -> Result<Option<i64>> {
-        let row =
-            sqlx::query("SELECT MIN(published_at) FROM published_pages WHERE published_at > ?")
-                .bind(now)
-                .fetch_one(&self.pool)
-                .await?;
-        Ok(row.try_get::<Option<i64>, _>(0)?)
+    /// When each site's next page or post scheduled after `now` goes live: `(site id, Unix
+    /// seconds)` for the sites that have one.
+    pub async fn next_scheduled(&self, now: i64) -> Result<Vec<(i64, i64)>> {
+        let rows = sqlx::query(
+            "SELECT site_id, MIN(published_at) FROM published_pages WHERE published_at > ? \
+             GROUP BY site_id",
+        )
+        .bind(now)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+            .collect()
     }
 
     /// A published page or post by its path, as visitors see it at `now` (Unix seconds): one
