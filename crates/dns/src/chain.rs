@@ -174,7 +174,10 @@ struct Walk {
 
 impl Walk {
     fn add(&mut self, severity: Severity, code: &'static str, zone: &Name, text: String) {
-        debug_assert!(FINDING_CODES.contains(&code), "{code} is not in FINDING_CODES");
+        debug_assert!(
+            FINDING_CODES.contains(&code),
+            "{code} is not in FINDING_CODES"
+        );
         self.findings.push(Finding {
             severity,
             code,

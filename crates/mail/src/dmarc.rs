@@ -316,7 +316,9 @@ impl Standing {
             Standing::Forges => {
                 "forges your domain (or is a sender of yours missing from SPF and DKIM)"
             }
-            Standing::Partly => "partly failing: a forwarder, or a sender of yours not fully set up",
+            Standing::Partly => {
+                "partly failing: a forwarder, or a sender of yours not fully set up"
+            }
         }
     }
 }
