@@ -54,14 +54,33 @@ pub enum Severity {
     Error,
 }
 
+/// Every [`Finding::code`] the walk gives, so a reader (the admin's words per code) can cover
+/// them all; the walk asserts (in debug builds, so in every test) that it gives no other.
+pub const FINDING_CODES: &[&str] = &[
+    "lookup",
+    "no-anchor",
+    "alias",
+    "expiring",
+    "unsigned",
+    "no-ds",
+    "no-dnskey",
+    "ds-mismatch",
+    "ksk-waiting",
+    "stale-ds",
+    "ds-unproven",
+    "no-signature",
+    "unknown-key",
+    "expired",
+    "not-yet-valid",
+    "bad-signature",
+];
+
 /// One thing found.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Finding {
     /// How bad.
     pub severity: Severity,
-    /// Stable code for alerts and tests: `no-ds`, `unsigned`, `ds-mismatch`, `no-dnskey`,
-    /// `no-signature`, `bad-signature`, `expired`, `not-yet-valid`, `unknown-key`,
-    /// `ds-unproven`, `expiring`, `ksk-waiting`, `stale-ds`, `no-anchor`, `lookup`.
+    /// Stable code for alerts, tests and the admin's words: one of [`FINDING_CODES`].
     pub code: &'static str,
     /// The zone it is about.
     pub zone: String,
@@ -155,6 +174,10 @@ struct Walk {
 
 impl Walk {
     fn add(&mut self, severity: Severity, code: &'static str, zone: &Name, text: String) {
+        debug_assert!(
+            FINDING_CODES.contains(&code),
+            "{code} is not in FINDING_CODES"
+        );
         self.findings.push(Finding {
             severity,
             code,

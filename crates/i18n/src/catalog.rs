@@ -26,6 +26,8 @@ catalogs!(
     "admin-content",
     "admin-account",
     "admin-operator",
+    "admin-rules",
+    "admin-checks",
 );
 
 struct Bundles {
@@ -212,6 +214,25 @@ pub fn missing_keys() -> Vec<String> {
     problems
 }
 
+/// Message ids defined in more than one file of a language (the first file's would win
+/// unseen: `check-web-…` subtests beside the Check page's own `check-…` words).
+pub fn defined_twice() -> Vec<String> {
+    let mut problems = Vec::new();
+    for files in [NL, EN] {
+        let (ids, _) = inventory(files);
+        let mut seen: BTreeMap<&str, &str> = BTreeMap::new();
+        for key in ids.keys() {
+            let Some((file, id)) = key.split_once(": ") else {
+                continue;
+            };
+            if let Some(first) = seen.insert(id, file) {
+                problems.push(format!("{id}: in {first} and {file}"));
+            }
+        }
+    }
+    problems
+}
+
 /// Messages whose Dutch and English use different variables (one would show a value the
 /// other leaves out, or name one that is never given).
 pub fn variables_differ() -> Vec<String> {
@@ -232,6 +253,12 @@ mod tests {
     #[test]
     fn every_key_exists_in_both_languages_and_the_files_parse() {
         let problems = missing_keys();
+        assert!(problems.is_empty(), "{}", problems.join("\n"));
+    }
+
+    #[test]
+    fn no_key_is_in_two_files() {
+        let problems = defined_twice();
         assert!(problems.is_empty(), "{}", problems.join("\n"));
     }
 

@@ -11,7 +11,7 @@ pub mod format;
 #[cfg(feature = "templates")]
 pub mod templates;
 
-pub use catalog::{Arg, exists, missing_keys, text, text_with, variables_differ};
+pub use catalog::{Arg, defined_twice, exists, missing_keys, text, text_with, variables_differ};
 pub use jiff::tz::TimeZone;
 
 /// A language Bolwerk speaks.

@@ -284,6 +284,45 @@ fn dmarc_word(r: DmarcResult) -> String {
     .into()
 }
 
+/// What a sending address looks like from its numbers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Standing {
+    /// Every message passes DMARC: one of the domain's own senders.
+    Passes,
+    /// Nothing passes DMARC or DKIM: a forger, or an own sender left out of SPF and DKIM.
+    Forges,
+    /// Some pass: a forwarder, or an own sender not fully set up.
+    Partly,
+}
+
+impl Standing {
+    /// Every standing, for readers that put them in words.
+    pub const ALL: [Standing; 3] = [Standing::Passes, Standing::Forges, Standing::Partly];
+
+    /// Stable code: `passes`, `forges`, `partly`.
+    pub fn code(self) -> &'static str {
+        match self {
+            Standing::Passes => "passes",
+            Standing::Forges => "forges",
+            Standing::Partly => "partly",
+        }
+    }
+
+    /// In words.
+    pub fn words(self) -> &'static str {
+        match self {
+            Standing::Passes => "sends for you: passes",
+            Standing::Forges => {
+                "forges your domain (or is a sender of yours missing from SPF and DKIM)"
+            }
+            Standing::Partly => {
+                "partly failing: a forwarder, or a sender of yours not fully set up"
+            }
+        }
+    }
+}
+
 /// What the reports say about one sending address.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Source {
@@ -301,7 +340,9 @@ pub struct Source {
     pub blocked: u64,
     /// Who reported it (`google.com, outlook.com`).
     pub reporters: String,
-    /// What it looks like, in words.
+    /// What it looks like.
+    pub standing: Standing,
+    /// The same in words.
     pub verdict: &'static str,
 }
 
@@ -320,6 +361,7 @@ pub fn by_source<'a>(rows: impl IntoIterator<Item = (&'a str, &'a Row)>) -> Vec<
                     spf_pass: 0,
                     blocked: 0,
                     reporters: String::new(),
+                    standing: Standing::Partly,
                     verdict: "",
                 },
                 Default::default(),
@@ -344,13 +386,14 @@ pub fn by_source<'a>(rows: impl IntoIterator<Item = (&'a str, &'a Row)>) -> Vec<
         .into_values()
         .map(|(mut s, orgs)| {
             s.reporters = orgs.into_iter().collect::<Vec<_>>().join(", ");
-            s.verdict = if s.dmarc_pass == s.messages {
-                "sends for you: passes"
+            s.standing = if s.dmarc_pass == s.messages {
+                Standing::Passes
             } else if s.dmarc_pass == 0 && s.dkim_pass == 0 {
-                "forges your domain (or is a sender of yours missing from SPF and DKIM)"
+                Standing::Forges
             } else {
-                "partly failing: a forwarder, or a sender of yours not fully set up"
+                Standing::Partly
             };
+            s.verdict = s.standing.words();
             s
         })
         .collect();

@@ -134,10 +134,16 @@ pub async fn import(
     }
 }
 
-/// One line about an import, for people.
-pub fn describe(r: &AggregateReport) -> String {
+/// The messages a report covers, and how many of them fail DMARC.
+pub fn counts(r: &AggregateReport) -> (u64, u64) {
     let messages: u64 = r.rows.iter().map(|x| x.count).sum();
     let failed: u64 = r.rows.iter().filter(|x| !x.passes()).map(|x| x.count).sum();
+    (messages, failed)
+}
+
+/// One line about an import, for the log and the CLI (the admin says it in its own words).
+pub fn describe(r: &AggregateReport) -> String {
+    let (messages, failed) = counts(r);
     format!(
         "report {} from {} about {} ({messages} messages, {failed} failing DMARC)",
         r.report_id, r.org, r.domain

@@ -292,7 +292,10 @@ dmarc-col-failing = Failing
 dmarc-col-came-in = Came in by
 dmarc-cut-off = the upload was cut off or too large
 dmarc-too-large = not imported: larger than { $mb } MB or cut off
-dmarc-imported = imported { $what }
+dmarc-imported = imported report { $id } from { $org } about { $domain } ({ $messages ->
+    [one] { $messages } message
+   *[other] { $messages } messages
+}, { $failed } failing DMARC)
 dmarc-duplicate = already imported (report { $id } from { $org })
 dmarc-refused = not imported: { $error }
 dmarc-no-file = no file was chosen

@@ -292,7 +292,10 @@ dmarc-col-failing = Afgekeurd
 dmarc-col-came-in = Binnengekomen via
 dmarc-cut-off = de upload is afgebroken of te groot
 dmarc-too-large = niet geïmporteerd: groter dan { $mb } MB of afgebroken
-dmarc-imported = geïmporteerd: { $what }
+dmarc-imported = rapport { $id } van { $org } over { $domain } geïmporteerd ({ $messages ->
+    [one] { $messages } bericht
+   *[other] { $messages } berichten
+}, { $failed } niet door DMARC)
 dmarc-duplicate = al geïmporteerd (rapport { $id } van { $org })
 dmarc-refused = niet geïmporteerd: { $error }
 dmarc-no-file = er is geen bestand gekozen

@@ -73,7 +73,8 @@ fn render(state: &AdminState, visitor: &Visitor, notice: Option<String>) -> Page
                 expires => r.earliest_expiry.map(dns::chain::utc),
                 findings => r.findings.iter().map(|f| context! {
                     code => f.code,
-                    severity => format!("{:?}", f.severity).to_lowercase(),
+                    title => super::codes::dnssec_finding(f.code),
+                    severity => super::codes::dnssec_severity(f.severity),
                     text => f.text.clone(),
                 }).collect::<Vec<_>>(),
             }

@@ -156,7 +156,7 @@ async fn render(
         let keys = m.keys.state(domain).unwrap_or_default();
         domains.push(match recs {
             Ok(r) => context! {
-                site, domain, records => minijinja::Value::from(minijinja::value::Serde(&r.records)), problem => None::<String>,
+                site, domain, records => record_rows(&r.records), problem => None::<String>,
                 next => keys.next, retired => keys.retired, active => keys.active,
             },
             Err(e) => context! { site, domain, records => Vec::<()>::new(), problem => e },
@@ -337,6 +337,20 @@ async fn key_change(
     }
 }
 
+/// The records for the page, a DKIM key's role in the reader's words.
+fn record_rows(records: &[mail::records::RecordCheck]) -> Vec<minijinja::Value> {
+    use minijinja::value::Serde;
+    let rows = records.iter().map(|r| {
+        context! {
+            wanted => minijinja::Value::from(Serde(&r.wanted)),
+            role => super::codes::mail_role(&r.role),
+            verdict => minijinja::Value::from(Serde(&r.verdict)),
+            lookup_error => &r.lookup_error,
+        }
+    });
+    rows.collect()
+}
+
 /// Why the key set's records are not (correctly) in the DNS yet; `None` when they are.
 pub async fn not_published(m: &MailAdmin, domain: &str, host: &str, set: &str) -> Option<String> {
     let recs = match m.check(domain, host).await {
@@ -418,7 +432,11 @@ async fn render_dmarc(
                 reports => of.len(),
                 messages => of.iter().map(|r| r.messages).sum::<i64>(),
                 failed => of.iter().map(|r| r.failed).sum::<i64>(),
-                sources => minijinja::Value::from(minijinja::value::Serde(&sources)),
+                sources => sources.iter().map(|s| context! {
+                    source_ip => &s.source_ip, messages => s.messages, dmarc_pass => s.dmarc_pass,
+                    dkim_pass => s.dkim_pass, spf_pass => s.spf_pass, blocked => s.blocked,
+                    reporters => &s.reporters, verdict => super::codes::dmarc_standing(s.standing),
+                }).collect::<Vec<_>>(),
             }
         })
         .collect();
@@ -539,7 +557,14 @@ pub(super) async fn dmarc_upload(
                         &format!("{name}: {}", r.report_id),
                     )
                     .await?;
-                let args = [("what", Arg::from(crate::dmarc::describe(&r)))];
+                let (messages, failed) = crate::dmarc::counts(&r);
+                let args = [
+                    ("id", Arg::from(&r.report_id)),
+                    ("org", Arg::from(&r.org)),
+                    ("domain", Arg::from(&r.domain)),
+                    ("messages", Arg::from(messages)),
+                    ("failed", Arg::from(failed)),
+                ];
                 results.push((name, true, tr_with("dmarc-imported", &args)));
             }
             Ok(crate::dmarc::Imported::Duplicate(r)) => {

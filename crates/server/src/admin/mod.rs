@@ -5,6 +5,7 @@
 mod account;
 pub mod certificates;
 mod charts;
+mod codes;
 mod content;
 pub mod dns;
 mod guard;

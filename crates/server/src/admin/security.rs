@@ -202,8 +202,8 @@ async fn render(
             let info = catalogue.iter().find(|r| r.id == id);
             context! {
                 id, n,
-                description => info.map(|r| r.description).unwrap_or("?"),
-                category => info.map(|r| r.category.as_str()).unwrap_or("?"),
+                description => info.map(super::codes::rule_description).unwrap_or_else(|| "?".into()),
+                category => info.map(|r| super::codes::rule_category(r.category)).unwrap_or_else(|| "?".into()),
             }
         })
         .collect();
@@ -239,6 +239,8 @@ async fn render(
         .filter(|b| source_filter.is_empty() || b.source == source_filter)
         .map(|b| {
             context! {
+                // The shield and the guard give their reasons in English; an admin's are theirs.
+                reason_lang => (b.source != store::BY_ADMIN).then_some("en"),
                 subject => b.subject,
                 reason => b.reason,
                 count => b.count,
@@ -459,9 +461,9 @@ async fn render_rules(
             let locked = in_config.contains(&r.id);
             context! {
                 id => r.id,
-                category => r.category.as_str(),
-                severity => format!("{:?}", r.severity).to_lowercase(),
-                description => r.description,
+                category => super::codes::rule_category(r.category),
+                severity => super::codes::rule_severity(r.severity),
+                description => super::codes::rule_description(&r),
                 hits => hits.get(&r.id).copied().unwrap_or(0),
                 enabled => !locked && switch.is_none_or(|s| s.enabled),
                 locked,

@@ -107,6 +107,17 @@ pub(super) fn tr_with(key: &str, args: &[(&str, Arg<'_>)]) -> String {
     i18n::text_with(locale().lang, key, args)
 }
 
+/// The message `key`, or `fallback` (another crate's English) when the catalogs lack it: for
+/// keys made from a stable code (`rule-1002`), which tests in `admin::codes` hold complete, so
+/// a slip shows English rather than a raw key.
+pub(super) fn tr_or(key: &str, fallback: &str) -> String {
+    if i18n::exists(key) {
+        tr(key)
+    } else {
+        fallback.to_string()
+    }
+}
+
 /// A moment, to the minute, in the reader's language and the admin's time zone.
 pub(super) fn when(unix: i64) -> String {
     let l = locale();
