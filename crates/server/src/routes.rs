@@ -163,6 +163,22 @@ impl IntoResponse for NoSite {
     }
 }
 
+/// Whether the request's `If-None-Match` names `etag` (or is `*`): the client holds this
+/// version and gets a 304. Compared weakly, as RFC 9110 §13.1.2 asks for this header, so a
+/// `W/"…"` that a proxy or CDN made of our tag still matches; every `If-None-Match` line
+/// counts.
+pub(crate) fn none_match_fails(req: &HeaderMap, etag: &[u8]) -> bool {
+    fn opaque(t: &[u8]) -> &[u8] {
+        t.strip_prefix(b"W/").unwrap_or(t)
+    }
+    let ours = opaque(etag);
+    req.get_all(header::IF_NONE_MATCH)
+        .iter()
+        .flat_map(|v| v.as_bytes().split(|b| *b == b','))
+        .map(<[u8]>::trim_ascii)
+        .any(|t| t == b"*" || opaque(t) == ours)
+}
+
 /// A rendered page (or sitemap, or feed) as `content_type`, in the coding the request takes
 /// best, revalidated by that coding's `ETag`: a 304 when the client holds this version,
 /// `no-cache` so it always asks.
@@ -174,11 +190,8 @@ pub(crate) fn rendered_response(
     let coding = page.body.choose(accepted_codings(req));
     let etag = HeaderValue::from_str(page.etag(coding)).ok();
     let status = StatusCode::from_u16(page.status).unwrap_or(StatusCode::OK);
-    if let (StatusCode::OK, Some(etag), Some(inm)) = (status, &etag, req.get(header::IF_NONE_MATCH))
-        && inm
-            .as_bytes()
-            .split(|b| *b == b',')
-            .any(|t| t.trim_ascii() == etag.as_bytes() || t.trim_ascii() == b"*")
+    if let (StatusCode::OK, Some(etag)) = (status, &etag)
+        && none_match_fails(req, etag.as_bytes())
     {
         let mut res = StatusCode::NOT_MODIFIED.into_response();
         res.headers_mut().insert(header::ETAG, etag.clone());
@@ -254,14 +267,7 @@ async fn media(
             h.insert(header::ETAG, v);
         }
     };
-    let revalidating = req
-        .headers()
-        .get_all(header::IF_NONE_MATCH)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .any(|t| t.trim().trim_start_matches("W/") == etag);
-    if revalidating {
+    if none_match_fails(req.headers(), etag.as_bytes()) {
         let mut res = StatusCode::NOT_MODIFIED.into_response();
         cache(res.headers_mut());
         return Ok(res);

@@ -134,6 +134,32 @@ async fn etag_revalidation() {
         .unwrap();
     assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
     assert_eq!(again.headers()["etag"], etag);
+    let tag = etag.to_str().unwrap();
+    let ask = async |values: &[String]| {
+        let mut req = s.client.get(format!("{}/about", s.http_url));
+        for v in values {
+            req = req.header("if-none-match", v.as_str());
+        }
+        req.send().await.unwrap().status()
+    };
+    // Compared weakly (RFC 9110 §13.1.2): a proxy that made it `W/"…"` still gets a 304, in a
+    // list, on a second header line, or as `*`.
+    for values in [
+        vec![format!("W/{tag}")],
+        vec![format!("\"other\", W/{tag}")],
+        vec!["\"other\"".to_string(), tag.to_string()],
+        vec!["*".to_string()],
+    ] {
+        assert_eq!(ask(&values).await, StatusCode::NOT_MODIFIED, "{values:?}");
+    }
+    // Another version, or the tag cut short: the page.
+    for values in [
+        vec!["\"other\"".to_string()],
+        vec![tag[..tag.len() - 2].to_string() + "\""],
+        vec![format!("W/\"{tag}\"")],
+    ] {
+        assert_eq!(ask(&values).await, StatusCode::OK, "{values:?}");
+    }
 }
 
 #[tokio::test]
