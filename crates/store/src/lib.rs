@@ -19,6 +19,7 @@ mod config;
 mod dmarc;
 mod editor;
 mod error;
+mod inbox;
 mod login_history;
 mod mail;
 mod media;
@@ -45,6 +46,7 @@ pub use config::DatabaseConfig;
 pub use dmarc::DmarcReport;
 pub use editor::Editor;
 pub use error::{Error, Result};
+pub use inbox::{InboxMessage, MessageCounts};
 pub use mail::{
     MailEvent, NewMail, NewSubmission, QueuedMail, Recorded, SENDING_LEASE_S, Submission,
 };

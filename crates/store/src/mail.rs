@@ -226,36 +226,45 @@ async fn mail_events(pool: &AnyPool, id: i64) -> Result<Vec<MailEvent>> {
         .collect()
 }
 
+/// The columns [`submission_from_row`] reads, from `form_submissions s`.
+macro_rules! submission_columns {
+    () => {
+        "s.id, s.at, s.site, s.form, s.client_ip, s.fields, s.mail_id, \
+         (SELECT e.kind FROM mail_events e WHERE e.message_id = s.mail_id ORDER BY e.seq DESC LIMIT 1)"
+    };
+}
+pub(crate) use submission_columns;
+
+pub(crate) fn submission_from_row(r: &sqlx::any::AnyRow) -> Result<Submission> {
+    let fields: String = r.try_get(5)?;
+    let mail_id: Option<i64> = r.try_get(6)?;
+    let state: Option<String> = r.try_get(7)?;
+    Ok(Submission {
+        id: r.try_get(0)?,
+        at: r.try_get(1)?,
+        site: r.try_get(2)?,
+        form: r.try_get(3)?,
+        client_ip: r.try_get(4)?,
+        // Written by us as JSON; a row that does not parse shows as empty rather than
+        // hiding the others.
+        fields: serde_json::from_str(&fields).unwrap_or_default(),
+        mail_id,
+        mail_state: mail_id.map(|_| state.unwrap_or_else(|| "queued".into())),
+    })
+}
+
 async fn submissions(pool: &AnyPool, site: Option<&str>, limit: i64) -> Result<Vec<Submission>> {
-    let rows = sqlx::query(
-        "SELECT s.id, s.at, s.site, s.form, s.client_ip, s.fields, s.mail_id, \
-         (SELECT e.kind FROM mail_events e WHERE e.message_id = s.mail_id ORDER BY e.seq DESC LIMIT 1) \
-         FROM form_submissions s WHERE (? IS NULL OR s.site = ?) ORDER BY s.id DESC LIMIT ?",
-    )
+    let rows = sqlx::query(concat!(
+        "SELECT ",
+        submission_columns!(),
+        " FROM form_submissions s WHERE (? IS NULL OR s.site = ?) ORDER BY s.id DESC LIMIT ?"
+    ))
     .bind(site)
     .bind(site)
     .bind(limit.clamp(1, 10_000))
     .fetch_all(pool)
     .await?;
-    rows.iter()
-        .map(|r| {
-            let fields: String = r.try_get(5)?;
-            let mail_id: Option<i64> = r.try_get(6)?;
-            let state: Option<String> = r.try_get(7)?;
-            Ok(Submission {
-                id: r.try_get(0)?,
-                at: r.try_get(1)?,
-                site: r.try_get(2)?,
-                form: r.try_get(3)?,
-                client_ip: r.try_get(4)?,
-                // Written by us as JSON; a row that does not parse shows as empty rather than
-                // hiding the others.
-                fields: serde_json::from_str(&fields).unwrap_or_default(),
-                mail_id,
-                mail_state: mail_id.map(|_| state.unwrap_or_else(|| "queued".into())),
-            })
-        })
-        .collect()
+    rows.iter().map(submission_from_row).collect()
 }
 
 async fn append_event(

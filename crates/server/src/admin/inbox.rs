@@ -11,8 +11,13 @@ use super::pages::{PageResult, session_of};
 use super::views::tr;
 use super::{AdminState, Visitor};
 
-/// At most this many messages are looked at per site.
-const LIMIT: i64 = 300;
+/// Messages shown per page.
+const PAGE: usize = 50;
+/// Messages looked at per request while searching or filtering: a search over years of
+/// messages goes back a stretch at a time, with a link to look further.
+const SCAN: usize = 2_000;
+/// Messages read from the database at a time.
+const BATCH: i64 = 200;
 
 #[derive(Deserialize, Default)]
 pub(super) struct InboxQuery {
@@ -22,24 +27,68 @@ pub(super) struct InboxQuery {
     /// `open` (new and read, the default), `done`, or `all`.
     #[serde(default)]
     show: String,
+    /// Show messages older than this one (the "older messages" link).
+    #[serde(default)]
+    before: Option<i64>,
 }
 
-/// The messages of the sites open to the signed-in person, newest first.
-async fn messages(
+/// One page of what the Inbox lists, and where the next page starts.
+struct Listing {
+    shown: Vec<store::InboxMessage>,
+    /// The id to continue from ("older messages"), when there may be more.
+    older: Option<i64>,
+    /// Whether the page stopped at [`SCAN`] rather than at [`PAGE`] matches.
+    scan_ended: bool,
+}
+
+/// Walks back from `before` through the messages of `sites`, keeping those `keep` accepts,
+/// until a page is full, [`SCAN`] messages were looked at, or there are no more.
+async fn listing(
     state: &AdminState,
-    s: &store::Session,
-) -> Result<Vec<store::Submission>, store::Error> {
-    let editor = &state.inner.editor;
-    let mut all = Vec::new();
-    for site in super::content::open_sites(state, s).await? {
-        all.extend(editor.submissions(Some(&site.name), LIMIT).await?);
+    sites: &[String],
+    before: Option<i64>,
+    keep: impl Fn(&store::InboxMessage) -> bool,
+) -> Result<Listing, store::Error> {
+    let mut shown = Vec::new();
+    let mut cursor = before;
+    let mut scanned = 0usize;
+    loop {
+        let batch = state.inner.editor.inbox_page(sites, cursor, BATCH).await?;
+        let exhausted = (batch.len() as i64) < BATCH;
+        for m in batch {
+            scanned += 1;
+            cursor = Some(m.message.id);
+            if keep(&m) {
+                shown.push(m);
+                if shown.len() == PAGE {
+                    return Ok(Listing {
+                        shown,
+                        older: cursor,
+                        scan_ended: false,
+                    });
+                }
+            }
+        }
+        if exhausted {
+            return Ok(Listing {
+                shown,
+                older: None,
+                scan_ended: false,
+            });
+        }
+        if scanned >= SCAN {
+            return Ok(Listing {
+                shown,
+                older: cursor,
+                scan_ended: true,
+            });
+        }
     }
-    all.sort_by_key(|m| std::cmp::Reverse((m.at, m.id)));
-    Ok(all)
 }
 
-/// A `mailto:` link answering the message, when it carries a plain e-mail address.
-fn reply_link(m: &store::Submission) -> Option<String> {
+/// A `mailto:` link answering the message, when it carries a plain e-mail address. The
+/// subject is in the site's language (the visitor wrote in it) and names the site's title.
+fn reply_link(m: &store::Submission, subject: &str) -> Option<String> {
     let (_, _, address) = m
         .fields
         .iter()
@@ -54,10 +103,9 @@ fn reply_link(m: &store::Submission) -> Option<String> {
     if !plain {
         return None;
     }
-    let subject: String =
-        form_urlencoded::byte_serialize(format!("Re: your message to {}", m.site).as_bytes())
-            .collect::<String>()
-            .replace('+', "%20");
+    let subject: String = form_urlencoded::byte_serialize(subject.as_bytes())
+        .collect::<String>()
+        .replace('+', "%20");
     Some(format!("mailto:{address}?subject={subject}"))
 }
 
@@ -92,7 +140,7 @@ pub(super) async fn inbox(
     Query(q): Query<InboxQuery>,
 ) -> PageResult {
     let s = session_of(&visitor)?;
-    let states = state.inner.editor.submission_states().await?;
+    let sites = super::content::open_sites(&state, s).await?;
     let words: Vec<String> = cms::slug::fold(&q.q)
         .split_whitespace()
         .take(10)
@@ -102,35 +150,48 @@ pub(super) async fn inbox(
         "done" | "all" => q.show.as_str(),
         _ => "open",
     };
-    let (mut new, mut total) = (0usize, 0usize);
-    let mut rows = Vec::new();
-    for m in messages(&state, s).await? {
-        let st = states.get(&m.id).map(String::as_str).unwrap_or("new");
-        total += 1;
-        if st == "new" {
-            new += 1;
-        }
+    let (mut new, mut total) = (0i64, 0i64);
+    for site in &sites {
+        let c = state.inner.editor.message_counts(&site.name, 0).await?;
+        new += c.new;
+        total += c.total;
+    }
+    let names: Vec<String> = sites.iter().map(|site| site.name.clone()).collect();
+    let keep = |m: &store::InboxMessage| {
         let listed = match show {
-            "done" => st == "done",
+            "done" => m.state == "done",
             "all" => true,
-            _ => st != "done",
+            _ => m.state != "done",
         };
-        let text = cms::slug::fold(
-            &m.fields
-                .iter()
-                .map(|(_, _, v)| v.as_str())
-                .collect::<Vec<_>>()
-                .join("\n"),
-        );
-        if !listed || !words.iter().all(|w| text.contains(w.as_str())) {
-            continue;
+        listed && {
+            let text = cms::slug::fold(
+                &m.message
+                    .fields
+                    .iter()
+                    .map(|(_, _, v)| v.as_str())
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+            );
+            words.iter().all(|w| text.contains(w.as_str()))
         }
+    };
+    let page = listing(&state, &names, q.before, keep).await?;
+    let mut rows = Vec::new();
+    for store::InboxMessage {
+        message: m,
+        state: st,
+    } in page.shown
+    {
+        let site = sites.iter().find(|site| site.name == m.site);
+        let lang = state.inner.cms.locale(&m.site).lang;
+        let title = site.map_or(m.site.as_str(), |site| site.title.as_str());
+        let subject = i18n::text_with(lang, "inbox-reply-subject", &[("site", title.into())]);
         rows.push(context! {
             id => m.id,
             at => super::views::when(m.at),
-            reply => reply_link(&m),
+            reply => reply_link(&m, &subject),
+            state_label => state_label(&st),
             state => st,
-            state_label => state_label(st),
             mail_label => m.mail_state.as_deref().map(mail_label),
             site => m.site,
             form => m.form,
@@ -139,12 +200,22 @@ pub(super) async fn inbox(
             mail => m.mail_state,
         });
     }
+    let link = |before: Option<i64>| {
+        let mut query = form_urlencoded::Serializer::new(String::new());
+        query.append_pair("q", &q.q).append_pair("show", show);
+        if let Some(id) = before {
+            query.append_pair("before", &id.to_string());
+        }
+        format!("{}/inbox?{}", state.base(), query.finish())
+    };
+    let older = page.older.map(|id| link(Some(id)));
+    let newest = q.before.map(|_| link(None));
     Ok(state.inner.views.page(
         StatusCode::OK,
         "inbox.html",
         Some(s),
         "inbox",
-        context! { rows, q => q.q, show, new, total },
+        context! { rows, q => q.q, show, new, total, older, newest, scan_ended => page.scan_ended, scanned => SCAN },
     ))
 }
 
@@ -171,7 +242,9 @@ pub(super) async fn set_state(
         _ => return Ok(StatusCode::BAD_REQUEST.into_response()),
     };
     // Only a message this person can see: another site's is answered as a missing one.
-    if !messages(&state, s).await?.iter().any(|m| m.id == f.id) {
+    let site = state.inner.editor.message_site(f.id).await?;
+    let open = super::content::open_sites(&state, s).await?;
+    if !site.is_some_and(|name| open.iter().any(|o| o.name == name)) {
         return Ok(state.inner.views.error(
             StatusCode::NOT_FOUND,
             &tr("content-not-found-title"),

@@ -179,7 +179,7 @@ struct SiteCard {
     recent: Vec<CardPage>,
     drafts: Vec<CardPage>,
     scheduled: Vec<CardPage>,
-    messages_week: usize,
+    messages_week: i64,
 }
 
 #[derive(Serialize)]
@@ -211,11 +211,9 @@ async fn site_overview(
         let scheduled_at =
             |p: &store::PageSummary| p.published_at.filter(|at| p.published && *at > now);
         let messages_week = ed
-            .submissions(Some(&site.name), 500)
+            .message_counts(&site.name, now - 7 * 86_400)
             .await?
-            .iter()
-            .filter(|m| m.at > now - 7 * 86_400)
-            .count();
+            .recent;
         cards.push(SiteCard {
             recent: pages
                 .iter()

@@ -16,7 +16,9 @@ async fn messages_are_answered_marked_and_found() {
     bakery.name = "bakery".into();
     bakery.title = Some("Bakkerij Jansen".into());
     bakery.hosts = vec!["bakery.test".into()];
+    bakery.lang = "nl".into();
     config.sites.push(bakery);
+    let demo_title = config.sites[0].title.clone().unwrap_or_default();
     let s = TestServer::start_in(dir, config).await;
     let store = s.open_store().await;
     for (site, name, email, message) in [
@@ -62,11 +64,19 @@ async fn messages_are_answered_marked_and_found() {
     let (_, inbox) = ed.get_text("/inbox").await;
     assert!(inbox.contains("(3 new)"), "{inbox}");
     assert!(!inbox.contains("Taart"), "another site's message: {inbox}");
-    // A reply link for a plain address, none for one that smuggles headers.
+    // A reply link for a plain address, none for one that smuggles headers. The subject is in
+    // the site's language and names its title.
+    let subject: String = form_urlencoded::byte_serialize(
+        format!("Re: your message on the website of {demo_title}").as_bytes(),
+    )
+    .collect::<String>()
+    .replace('+', "%20");
     assert!(
-        inbox
-            .contains("href=\"mailto:zoe@example.org?subject=Re%3A%20your%20message%20to%20demo\""),
-        "{inbox}"
+        inbox.contains(&format!(
+            "href=\"mailto:zoe@example.org?subject={}\"",
+            subject.replace('/', "&#x2f;")
+        )),
+        "{subject} {inbox}"
     );
     assert_eq!(inbox.matches("Reply by e-mail").count(), 1, "{inbox}");
 
@@ -114,4 +124,107 @@ async fn messages_are_answered_marked_and_found() {
         )
         .await;
     assert_eq!(res.status(), 400);
+}
+
+/// The Dutch bakery's visitor gets a Dutch subject, whatever the editor's language.
+#[tokio::test]
+async fn a_reply_is_in_the_language_of_the_site() {
+    let dir = Arc::new(tempfile::tempdir().unwrap());
+    let mut config = testkit::test_config(dir.path());
+    config.sites[0].lang = "nl".into();
+    config.sites[0].title = Some("Bakkerij Jansen".into());
+    let s = TestServer::start_in(dir, config).await;
+    let store = s.open_store().await;
+    store
+        .recorder
+        .record_submission(
+            &NewSubmission {
+                site: "demo".into(),
+                form: "contact".into(),
+                token_nonce: "nonce".into(),
+                client_ip: None,
+                fields: vec![("email".into(), "E-mail".into(), "jan@example.org".into())],
+            },
+            None,
+        )
+        .await
+        .unwrap();
+    let ed = signed_in(&s, "anneke", Role::Editor).await;
+    let (_, inbox) = ed.get_text("/inbox").await;
+    assert!(
+        inbox.contains(
+            "subject=Re%3A%20uw%20bericht%20via%20de%20website%20van%20Bakkerij%20Jansen\""
+        ),
+        "{inbox}"
+    );
+}
+
+/// Years of messages: a page at a time from the newest back, the oldest one found by a search
+/// and marked like any other; the counts cover every message, not one page.
+#[tokio::test]
+async fn a_long_inbox_is_paged_and_searched_to_the_oldest() {
+    let s = TestServer::start().await;
+    let store = s.open_store().await;
+    for i in 0..130 {
+        let text = if i == 0 {
+            "Het allereerste bericht over de vogelkijkhut".to_string()
+        } else {
+            format!("Bericht nummer {i}")
+        };
+        store
+            .recorder
+            .record_submission(
+                &NewSubmission {
+                    site: "demo".into(),
+                    form: "contact".into(),
+                    token_nonce: format!("nonce-{i}"),
+                    client_ip: None,
+                    fields: vec![("message".into(), "Message".into(), text)],
+                },
+                None,
+            )
+            .await
+            .unwrap();
+    }
+    let ed = signed_in(&s, "anneke", Role::Editor).await;
+    let older = |html: &str| {
+        html.split("<a href=\"")
+            .filter_map(|h| h.split('"').next())
+            .map(|h| h.replace("&#x2f;", "/").replace("&amp;", "&"))
+            .find(|h| h.contains("before="))
+            .map(|h| h.replacen("/_admin", "", 1))
+    };
+    let (_, first) = ed.get_text("/inbox").await;
+    assert!(first.contains("(130 new)"), "{first}");
+    assert_eq!(first.matches("<tr class=\"msg-").count(), 50);
+    assert!(first.contains("Bericht nummer 129") && !first.contains("Bericht nummer 79<"));
+    let (_, second) = ed.get_text(&older(&first).expect("an older page")).await;
+    assert_eq!(second.matches("<tr class=\"msg-").count(), 50);
+    assert!(second.contains("Bericht nummer 79<") && second.contains("Newest messages"));
+    let (_, third) = ed.get_text(&older(&second).expect("an older page")).await;
+    assert_eq!(third.matches("<tr class=\"msg-").count(), 30);
+    assert!(third.contains("vogelkijkhut"));
+    assert!(older(&third).is_none(), "the end: {third}");
+
+    // The oldest found by a search from the first page, and marked done.
+    let (_, found) = ed.get_text("/inbox?q=vogelkijkhut").await;
+    assert_eq!(found.matches("<tr class=\"msg-").count(), 1, "{found}");
+    let oldest = store
+        .editor
+        .inbox_page(&["demo".into()], None, 1_000)
+        .await
+        .unwrap();
+    let oldest = oldest.last().unwrap().message.id.to_string();
+    let csrf = ed.csrf().await;
+    let res = ed
+        .post(
+            "/inbox/state",
+            &[("csrf", &csrf), ("id", &oldest), ("state", "done")],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let (_, first) = ed.get_text("/inbox").await;
+    assert!(first.contains("(129 new)"), "{first}");
+    let (_, done) = ed.get_text("/inbox?show=done").await;
+    assert!(done.contains("vogelkijkhut"), "{done}");
 }
