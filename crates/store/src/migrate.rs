@@ -150,6 +150,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0023_site_icon.sql"),
         mysql: include_str!("../migrations/mysql/0023_site_icon.sql"),
     },
+    Migration {
+        version: 24,
+        name: "0024_search_stopwords",
+        sqlite: include_str!("../migrations/sqlite/0024_search_stopwords.sql"),
+        mysql: include_str!("../migrations/mysql/0024_search_stopwords.sql"),
+    },
 ];
 
 /// The schema version this binary expects.

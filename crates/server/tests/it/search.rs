@@ -46,7 +46,7 @@ async fn seed(store: &Store, tomorrow: i64) {
             page(
                 "/fietsroute",
                 "Fietsroute door België",
-                "Een mooie tocht langs de Maas.",
+                "Een mooie tocht langs de Maas. Het was koud.",
                 true,
             ),
         ),
@@ -423,6 +423,9 @@ async fn mariadb_finds_the_same() {
     assert_eq!(found(&html), ["/fietsroute", "/onderhoud"], "{html}");
     let (_, html) = search(&s, "fiets").await;
     assert_eq!(found(&html), ["/fietsroute", "/onderhoud"], "{html}");
+    // InnoDB's English stopwords are off: "was" is a Dutch word too.
+    let (_, html) = search(&s, "was").await;
+    assert_eq!(found(&html), ["/fietsroute"], "{html}");
     for q in ["title:x", "NEAR(", "\"", "*", "-foo", "AND OR", "ab"] {
         let (status, _) = search(&s, q).await;
         assert_eq!(status, StatusCode::OK, "{q:?}");
