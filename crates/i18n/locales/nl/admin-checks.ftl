@@ -18,7 +18,7 @@ check-cat-mail-auth = DMARC, DKIM en SPF
 check-cat-mail-tls = STARTTLS
 check-cat-mail-cert = Certificaat (mail)
 check-cat-mail-dane = DANE (mail)
-check-cat-mail-extra = Naast internet.nl
+check-cat-mail-extra = Aanvullend (niet bij internet.nl)
 
 ## Subtests (de namen van internet.nl)
 
@@ -121,13 +121,13 @@ dnssec-sev-error = fout
 
 ## Mailrecords: de rol van een DKIM-sleutel
 
-mail-role-signing = tekent nu
+mail-role-signing = ondertekent nu
 mail-role-next = volgende
 mail-role-retired = uitgefaseerd
 
 ## DMARC: hoe een verzendend adres eruitziet
 
-dmarc-standing-passes = verstuurt voor jou: slaagt
+dmarc-standing-passes = verstuurt namens jou: slaagt
 dmarc-standing-forges = vervalst je domein (of is een eigen verzender die in SPF en DKIM ontbreekt)
 dmarc-standing-partly = faalt deels: een doorstuurder, of een eigen verzender die nog niet helemaal is ingesteld
 

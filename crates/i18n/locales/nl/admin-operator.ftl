@@ -275,7 +275,7 @@ dmarc-summary = { $reports ->
 }, { $messages ->
     [one] { $messages } bericht
    *[other] { $messages } berichten
-}, { $failed } niet door DMARC.
+}, { $failed } afgekeurd door DMARC.
 dmarc-col-source = Bronadres
 dmarc-col-messages = Berichten
 dmarc-col-pass = Door DMARC
@@ -295,7 +295,7 @@ dmarc-too-large = niet geïmporteerd: groter dan { $mb } MB of afgebroken
 dmarc-imported = rapport { $id } van { $org } over { $domain } geïmporteerd ({ $messages ->
     [one] { $messages } bericht
    *[other] { $messages } berichten
-}, { $failed } niet door DMARC)
+}, { $failed } afgekeurd door DMARC)
 dmarc-duplicate = al geïmporteerd (rapport { $id } van { $org })
 dmarc-refused = niet geïmporteerd: { $error }
 dmarc-no-file = er is geen bestand gekozen

@@ -186,7 +186,6 @@ impl AdminState {
         self.before_shared(|i| i.site_zones = zones)
     }
 
-    /// The time zone of the site called `name` (the admin's for one not in the config).
     /// The sites in the config (every configured site has a zone). One taken out of the
     /// config keeps its pages in the database, but nobody edits or is granted it.
     async fn configured_sites(&self) -> Result<Vec<store::Site>, store::Error> {
@@ -195,6 +194,7 @@ impl AdminState {
         Ok(sites)
     }
 
+    /// The time zone of the site called `name` (the admin's for one not in the config).
     fn site_zone(&self, name: &str) -> i18n::TimeZone {
         self.inner
             .site_zones

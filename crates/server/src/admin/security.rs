@@ -624,7 +624,7 @@ mod tests {
             "Er is nog geen controle gedaan.",
             "nog 1 dag",
             "Opnieuw versturen",
-            "1 rapport, 57 berichten, 43 niet door DMARC.",
+            "1 rapport, 57 berichten, 43 afgekeurd door DMARC.",
         ] {
             assert!(nl.contains(words), "{words}");
         }
