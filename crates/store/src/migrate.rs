@@ -156,6 +156,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0024_search_stopwords.sql"),
         mysql: include_str!("../migrations/mysql/0024_search_stopwords.sql"),
     },
+    Migration {
+        version: 25,
+        name: "0025_inbox_index",
+        sqlite: include_str!("../migrations/sqlite/0025_inbox_index.sql"),
+        mysql: include_str!("../migrations/mysql/0025_inbox_index.sql"),
+    },
 ];
 
 /// The schema version this binary expects.

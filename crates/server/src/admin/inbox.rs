@@ -215,7 +215,7 @@ pub(super) async fn inbox(
         "inbox.html",
         Some(s),
         "inbox",
-        context! { rows, q => q.q, show, new, total, older, newest, scan_ended => page.scan_ended, scanned => SCAN },
+        context! { rows, q => q.q, show, new, total, older, newest, before => q.before, scan_ended => page.scan_ended, scanned => SCAN },
     ))
 }
 
@@ -226,6 +226,13 @@ pub(super) struct StateForm {
     /// `new`, `read` or `done`.
     #[serde(default)]
     state: String,
+    /// Where the reader was (search, filter, page), to return there.
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    show: String,
+    #[serde(default)]
+    before: Option<i64>,
 }
 
 /// Marks a message of a site open to the signed-in person as new, read or done.
@@ -256,5 +263,11 @@ pub(super) async fn set_state(
         .editor
         .set_submission_state(f.id, to, &s.user.name)
         .await?;
-    Ok(Redirect::to(&format!("{}/inbox", state.base())).into_response())
+    // Back where the reader was: the same search, filter and page.
+    let mut back = form_urlencoded::Serializer::new(String::new());
+    back.append_pair("q", &f.q).append_pair("show", &f.show);
+    if let Some(id) = f.before {
+        back.append_pair("before", &id.to_string());
+    }
+    Ok(Redirect::to(&format!("{}/inbox?{}", state.base(), back.finish())).into_response())
 }

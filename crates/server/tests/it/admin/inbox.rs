@@ -219,10 +219,23 @@ async fn a_long_inbox_is_paged_and_searched_to_the_oldest() {
     let res = ed
         .post(
             "/inbox/state",
-            &[("csrf", &csrf), ("id", &oldest), ("state", "done")],
+            &[
+                ("csrf", &csrf),
+                ("id", &oldest),
+                ("state", "done"),
+                ("q", "vogelkijkhut"),
+                ("show", "open"),
+                ("before", "9999"),
+            ],
         )
         .await;
     assert_eq!(res.status(), 303);
+    // Back where the reader was: the same search and page.
+    let back = super::location(&res);
+    assert!(
+        back.ends_with("/inbox?q=vogelkijkhut&show=open&before=9999"),
+        "{back}"
+    );
     let (_, first) = ed.get_text("/inbox").await;
     assert!(first.contains("(129 new)"), "{first}");
     let (_, done) = ed.get_text("/inbox?show=done").await;
