@@ -31,6 +31,15 @@ const FEED_KEY: &str = "\0feed";
 /// could not be asked, before a request tries again.
 const SCHEDULE_RETRY_S: i64 = 30;
 
+/// Lets go of [`Cms::probing`] however the render ends (a visitor who hangs up cancels it).
+struct Probe<'a>(&'a std::sync::atomic::AtomicBool);
+
+impl Drop for Probe<'_> {
+    fn drop(&mut self) {
+        self.0.store(false, std::sync::atomic::Ordering::Release);
+    }
+}
+
 /// The public side of the CMS: finds the site for a host and the page for a path.
 pub struct Cms {
     reader: Reader,
@@ -44,6 +53,14 @@ pub struct Cms {
     schedule: RwLock<HashMap<i64, i64>>,
     /// The soonest of those (`i64::MAX`: none), so most requests decide without a lock.
     next_scheduled: std::sync::atomic::AtomicI64,
+    /// A request is rendering afresh for a site whose moment came (one at a time: the others
+    /// take the cache meanwhile, so a database that is down holds up one request, not all).
+    probing: std::sync::atomic::AtomicBool,
+    /// Until when such renders are not tried at all: the database failed the last one.
+    probe_after: std::sync::atomic::AtomicI64,
+    /// One refresh at a time (the timer's and an editor's save): a slow one must not write
+    /// an older schedule over a newer one.
+    refreshing: tokio::sync::Mutex<()>,
     /// Each site's language and time zone by site name (from the server's config).
     locales: RwLock<HashMap<String, SiteLocale>>,
 }
@@ -77,6 +94,9 @@ impl Cms {
             clock,
             schedule: RwLock::default(),
             next_scheduled: std::sync::atomic::AtomicI64::new(i64::MAX),
+            probing: std::sync::atomic::AtomicBool::new(false),
+            probe_after: std::sync::atomic::AtomicI64::new(i64::MIN),
+            refreshing: tokio::sync::Mutex::new(()),
             locales: RwLock::default(),
         };
         cms.reload().await?;
@@ -102,9 +122,8 @@ impl Cms {
                 .is_some_and(|at| now >= *at)
     }
 
-    /// The sites whose scheduled moment has come.
-    fn sites_due(&self) -> Vec<i64> {
-        let now = self.now();
+    /// The sites whose scheduled moment has come at `now`.
+    fn sites_due(&self, now: i64) -> Vec<i64> {
         self.schedule
             .read()
             .unwrap_or_else(|p| p.into_inner())
@@ -116,21 +135,9 @@ impl Cms {
 
     fn set_schedule(&self, next: Vec<(i64, i64)>) {
         let soonest = next.iter().map(|(_, at)| *at).min().unwrap_or(i64::MAX);
-        *self.schedule.write().unwrap_or_else(|p| p.into_inner()) = next.into_iter().collect();
-        self.next_scheduled
-            .store(soonest, std::sync::atomic::Ordering::Relaxed);
-    }
-
-    /// Puts `site_id`'s scheduled moment off until `until` (the database could not be asked:
-    /// meanwhile its requests are served from the cache, not each sent to a database that is
-    /// down). The refresh loop sets the true moment when it can.
-    fn postpone_schedule(&self, site_id: i64, until: i64) {
         let mut schedule = self.schedule.write().unwrap_or_else(|p| p.into_inner());
-        if let Some(at) = schedule.get_mut(&site_id) {
-            *at = (*at).max(until);
-        }
-        let soonest = schedule.values().copied().min().unwrap_or(i64::MAX);
-        drop(schedule);
+        *schedule = next.into_iter().collect();
+        // Under the lock: a request never pairs the new map with the old soonest moment.
         self.next_scheduled
             .store(soonest, std::sync::atomic::Ordering::Relaxed);
     }
@@ -150,17 +157,19 @@ impl Cms {
     /// on a short timer by the server, so an edit made by another process (the CLI, another
     /// node) shows within that period, and so does a page scheduled for now.
     pub async fn refresh(&self) -> Result<bool, Error> {
+        let _one_at_a_time = self.refreshing.lock().await;
         let version = self.reader.content_version().await?;
         if version != self.cache.version() {
             self.reload().await?;
             return Ok(true);
         }
-        let due = self.sites_due();
+        let now = self.now();
+        let due = self.sites_due(now);
         if due.is_empty() {
             return Ok(false);
         }
         // Only the sites whose moment came lose their cached pages.
-        let next = self.reader.next_scheduled(self.now()).await?;
+        let next = self.reader.next_scheduled(now).await?;
         let hosts: Vec<String> = self
             .hosts
             .read()
@@ -221,13 +230,32 @@ impl Cms {
         // A scheduled page's moment has come and the cache not yet emptied (the refresh loop
         // does that within its period): what is cached may lack it, so render afresh.
         if self.scheduled_due(site_id) {
-            return match self.render(site_id, host, path).await {
+            use std::sync::atomic::Ordering;
+            let cached = self.cache.get(host, path);
+            let now = self.now();
+            let probe = match &cached {
+                // Nothing to fall back on: render, as for any page not cached.
+                None => None,
+                Some(_)
+                    if now >= self.probe_after.load(Ordering::Relaxed)
+                        && !self.probing.swap(true, Ordering::Acquire) =>
+                {
+                    Some(Probe(&self.probing))
+                }
+                // Another request is rendering, or the database was down a moment ago.
+                Some(hit) => return Ok(hit.clone()),
+            };
+            let rendered = self.render(site_id, host, path).await;
+            drop(probe);
+            return match rendered {
                 Ok(Some(html)) => Ok(Arc::new(Rendered::once(200, html))),
                 Ok(None) => self.not_found(site_id, host).await,
-                // The database is down: what is cached is better than an error page.
+                // The database is down: what is cached is better than an error page, and
+                // for a while no request waits on the database for it.
                 Err(e) => {
-                    self.postpone_schedule(site_id, self.now().saturating_add(SCHEDULE_RETRY_S));
-                    self.cache.get(host, path).ok_or(e)
+                    self.probe_after
+                        .store(now.saturating_add(SCHEDULE_RETRY_S), Ordering::Relaxed);
+                    cached.ok_or(e)
                 }
             };
         }
