@@ -130,6 +130,25 @@ pub enum Command {
         #[command(subcommand)]
         command: PageCommand,
     },
+    /// Sites taken out of the config: list them, or bring one back.
+    Site {
+        #[command(flatten)]
+        data: DataArgs,
+        #[command(subcommand)]
+        command: SiteCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum SiteCommand {
+    /// The retired sites (taken out of the config; not served, their content kept).
+    Retired,
+    /// Bring a retired site back: at the next start it is served again, from the hosts the
+    /// config gives it, with its old pages, media and messages.
+    Restore {
+        /// Site name.
+        name: String,
+    },
 }
 
 #[derive(Args, Debug)]

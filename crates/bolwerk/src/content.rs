@@ -8,7 +8,7 @@ use anyhow::{Context, Result, anyhow};
 use server::config::Config;
 use store::{NewPage, PageKind, Store};
 
-use crate::cli::PageCommand;
+use crate::cli::{PageCommand, SiteCommand};
 
 pub async fn run(config: Config, command: PageCommand) -> Result<ExitCode> {
     let store = Store::open(&config.database, &config.data_dir)
@@ -85,4 +85,37 @@ pub async fn run(config: Config, command: PageCommand) -> Result<ExitCode> {
     }
     store.close().await;
     Ok(ExitCode::SUCCESS)
+}
+
+/// `bolwerk site ...`.
+pub async fn run_site(config: Config, command: SiteCommand) -> Result<ExitCode> {
+    let store = Store::open(&config.database, &config.data_dir)
+        .await
+        .context("opening the database")?;
+    let code = match command {
+        SiteCommand::Retired => {
+            for (name, at) in store.editor.retired_sites().await? {
+                let when = i18n::format::date(i18n::Lang::En, &i18n::TimeZone::UTC, at);
+                println!("{name:<30} retired {when}");
+            }
+            ExitCode::SUCCESS
+        }
+        SiteCommand::Restore { name } => {
+            if store.editor.restore_site(&name).await? {
+                store
+                    .recorder
+                    .audit("cli", None, "site.restore", &name)
+                    .await?;
+                println!(
+                    "{name} restored: it is served again from the next start, if the config names it"
+                );
+                ExitCode::SUCCESS
+            } else {
+                eprintln!("no retired site named {name:?}");
+                ExitCode::FAILURE
+            }
+        }
+    };
+    store.close().await;
+    Ok(code)
 }

@@ -136,6 +136,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let config = data_config(&data)?;
             runtime(1)?.block_on(content::run(config, command))
         }
+        Command::Site { data, command } => {
+            quiet_logging();
+            let config = data_config(&data)?;
+            runtime(1)?.block_on(content::run_site(config, command))
+        }
     }
 }
 

@@ -162,6 +162,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0025_inbox_index.sql"),
         mysql: include_str!("../migrations/mysql/0025_inbox_index.sql"),
     },
+    Migration {
+        version: 26,
+        name: "0026_retired_sites",
+        sqlite: include_str!("../migrations/sqlite/0026_retired_sites.sql"),
+        mysql: include_str!("../migrations/mysql/0026_retired_sites.sql"),
+    },
 ];
 
 /// The schema version this binary expects.

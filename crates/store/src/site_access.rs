@@ -129,3 +129,51 @@ impl Editor {
         Ok(())
     }
 }
+
+impl Editor {
+    /// The retired sites (taken out of the config) by name, with when.
+    pub async fn retired_sites(&self) -> Result<Vec<(String, i64)>> {
+        let rows = sqlx::query(
+            "SELECT name, retired_at FROM sites WHERE retired_at IS NOT NULL ORDER BY name",
+        )
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+            .collect()
+    }
+
+    /// Retires site `site_id`: no longer served (its hosts are let go, and every node's cache
+    /// reloads them), its content kept. False if it was retired already.
+    pub async fn retire_site(&self, site_id: i64) -> Result<bool> {
+        let mut tx = crate::begin_write(self.pool()).await?;
+        let n = sqlx::query("UPDATE sites SET retired_at = ? WHERE id = ? AND retired_at IS NULL")
+            .bind(crate::now())
+            .bind(site_id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        sqlx::query("DELETE FROM site_hosts WHERE site_id = ?")
+            .bind(site_id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("UPDATE content_version SET version = version + 1 WHERE id = 1")
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(n == 1)
+    }
+
+    /// Brings retired site `name` back (its hosts come from the config at the next start).
+    /// False if there is no retired site of that name.
+    pub async fn restore_site(&self, name: &str) -> Result<bool> {
+        let n = sqlx::query(
+            "UPDATE sites SET retired_at = NULL WHERE name = ? AND retired_at IS NOT NULL",
+        )
+        .bind(name)
+        .execute(self.pool())
+        .await?
+        .rows_affected();
+        Ok(n == 1)
+    }
+}

@@ -27,3 +27,4 @@ pub fn path(p: &Path) -> &str {
     p.to_str().unwrap()
 }
 mod shield;
+mod site;

@@ -268,18 +268,54 @@ async fn a_new_editor_gets_the_sites_ticked_when_added() {
     let _ = PW;
 }
 
-/// A site taken out of the config takes its editors' grants with it: when the name comes back
-/// (perhaps for another customer), the old volunteers are not let in.
+/// A site taken out of the config is retired: no longer served, its editors' grants taken
+/// away, its content kept; its name starts again only after `bolwerk site restore`, and then
+/// without the old volunteers.
 #[tokio::test]
 async fn a_site_removed_from_the_config_takes_its_grants_along() {
     let s = two_sites().await;
     let _ed = signed_in(&s, "volunteer", Role::Editor).await;
     s.set_sites_of("volunteer", &["demo", "bakery"]).await;
+    let store = s.open_store().await;
+    let site = store.editor.site_by_name("bakery").await.unwrap().unwrap();
+    store
+        .editor
+        .put_page(
+            site.id,
+            NewPage {
+                kind: PageKind::Page,
+                slug: "/recepten".into(),
+                title: "Recepten".into(),
+                summary: String::new(),
+                body_md: "Het deeg rust een nacht.".into(),
+                published: true,
+                published_at: None,
+            },
+            "root",
+        )
+        .await
+        .unwrap();
+    let on_bakery = async |s: &TestServer| {
+        let client = reqwest::Client::builder()
+            .danger_accept_invalid_certs(true)
+            .resolve("bakery.test", s.https_addr)
+            .build()
+            .unwrap();
+        let url = format!("https://bakery.test:{}/recepten", s.https_addr.port());
+        let res = client.get(url).send().await.unwrap();
+        (res.status(), res.text().await.unwrap())
+    };
+    assert_eq!(on_bakery(&s).await.0, 200);
     let bakery = s.config.sites[1].clone();
     let s = s
         .restart_with(|c| c.sites.retain(|site| site.name != "bakery"))
         .await;
+    // Out of the config: no longer served, on any node (its hosts are let go).
+    let (status, body) = on_bakery(&s).await;
+    assert_ne!(status, 200);
+    assert!(!body.contains("deeg"), "{body}");
     let store = s.open_store().await;
+    assert_eq!(store.editor.retired_sites().await.unwrap().len(), 1);
     let user = store
         .editor
         .user_by_name("volunteer")
@@ -299,11 +335,31 @@ async fn a_site_removed_from_the_config_takes_its_grants_along() {
             .any(|a| a.action == "user.sites.revoke" && a.detail.contains("volunteer: bakery")),
         "{audit:?}"
     );
+    assert!(
+        audit
+            .iter()
+            .any(|a| a.action == "site.retire" && a.detail == "bakery"),
+        "{audit:?}"
+    );
 
-    // The name comes back: the site is there again, its editor is not.
+    // The name in the config again: refused with what to do, since the old pages, media and
+    // messages would come back (perhaps for another customer).
+    let mut again = s.config.clone();
+    again.sites.push(bakery.clone());
+    let refused = server::prepare(again)
+        .await
+        .err()
+        .expect("a retired name is refused");
+    let why = format!("{refused:#}");
+    assert!(why.contains("bolwerk site restore bakery"), "{why}");
+    // Restored on purpose: served again with its pages, but its old editor is not back.
+    assert!(store.editor.restore_site("bakery").await.unwrap());
     let s = s.restart_with(|c| c.sites.push(bakery)).await;
+    let (status, body) = on_bakery(&s).await;
+    assert_eq!(status, 200);
+    assert!(body.contains("deeg"), "{body}");
     let store = s.open_store().await;
-    assert!(store.editor.site_by_name("bakery").await.unwrap().is_some());
+    assert!(store.editor.retired_sites().await.unwrap().is_empty());
     assert_eq!(store.editor.sites_of(user.id).await.unwrap(), vec![demo.id]);
     // A configured site's grants survive a restart.
     s.set_sites_of("volunteer", &["demo", "bakery"]).await;
