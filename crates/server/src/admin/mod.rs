@@ -257,6 +257,20 @@ pub struct RouteSpec {
     pub access: Access,
 }
 
+/// How large a body a route's handler reads (its `Form` or `Multipart`; axum's default is
+/// 2 MiB): a signed-in person's up to the upload limit, so a camera photo gets through; an
+/// anonymous request's (sign-in, password reset) the default. The guard runs first, so a
+/// stranger never gets the larger limit; `RequestBodyLimitLayer` bounds the whole request.
+fn body_limit(state: &AdminState, access: Access) -> axum::extract::DefaultBodyLimit {
+    const ANONYMOUS: usize = 2 << 20;
+    match access {
+        Access::Anyone => axum::extract::DefaultBodyLimit::max(ANONYMOUS),
+        _ => {
+            axum::extract::DefaultBodyLimit::max(state.inner.config.max_upload_bytes.max(ANONYMOUS))
+        }
+    }
+}
+
 macro_rules! admin_routes {
     ($( $method:ident $path:literal $access:ident => $handler:path ;)*) => {
         /// Every admin route. The router is built from this list, so a route cannot exist
@@ -273,10 +287,12 @@ macro_rules! admin_routes {
             $(
                 router = router.route(
                     &format!("{base}{}", $path),
-                    $method($handler).route_layer(middleware::from_fn_with_state(
-                        (state.clone(), Access::$access),
-                        guard::guard,
-                    )),
+                    $method($handler)
+                        .route_layer(body_limit(&state, Access::$access))
+                        .route_layer(middleware::from_fn_with_state(
+                            (state.clone(), Access::$access),
+                            guard::guard,
+                        )),
                 );
             )*
             router

@@ -151,6 +151,43 @@ async fn uploads_over_the_limit_are_refused() {
     assert!(store.editor.media(1).await.unwrap().is_empty());
 }
 
+/// A camera photo of a few megabytes (over axum's 2 MiB default, under the 10 MiB limit) is
+/// taken.
+#[tokio::test]
+async fn a_photo_of_several_megabytes_is_taken() {
+    let s = TestServer::start().await;
+    let b = signed_in(&s, "anneke", Role::Editor).await;
+    let csrf = b.csrf().await;
+    // Noise does not compress: a JPEG of about 3 MB, as a phone makes them.
+    let mut seed = 0x2545_f491_u32;
+    let photo = image::RgbImage::from_fn(1600, 1200, |_, _| {
+        seed ^= seed << 13;
+        seed ^= seed >> 17;
+        seed ^= seed << 5;
+        let [r, g, b, _] = seed.to_le_bytes();
+        image::Rgb([r, g, b])
+    });
+    let mut jpeg = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 95)
+        .encode_image(&photo)
+        .unwrap();
+    assert!(
+        jpeg.len() > 2 << 20 && jpeg.len() < 10 << 20,
+        "{}",
+        jpeg.len()
+    );
+    let res = b
+        .upload(
+            &format!("/media/upload?csrf={csrf}&site=demo"),
+            "strand.jpg",
+            jpeg,
+        )
+        .await;
+    assert_eq!(res.status(), 303, "{}", res.text().await.unwrap());
+    let store = s.open_store().await;
+    assert_eq!(store.editor.media(1).await.unwrap().len(), 1);
+}
+
 #[tokio::test]
 async fn media_urls_that_are_not_ours_are_404() {
     let s = TestServer::start().await;
