@@ -56,6 +56,8 @@ rate_pages_per_s = 10000000
 rate_pages_burst = 10000000
 ban_flood_threshold = 1000000000
 TOML
+# Both the server and wrk need a descriptor per connection of the overload run.
+if [ -n "$OVERLOAD_CONNS" ]; then ulimit -n $((OVERLOAD_CONNS + 1024)) 2>/dev/null || true; fi
 taskset -c 0 "$BIN" demo --data-dir "$RUN/data" --config "$RUN/bolwerk.toml" \
     --http "127.0.0.1:$PORT" --https 127.0.0.1:0 >"$RUN/bolwerk.out" 2>&1 &
 BPID=$!

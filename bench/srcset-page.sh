@@ -8,9 +8,11 @@
 # 1, no access logs, the same security headers). Before measuring, an admin account is added
 # (`bolwerk user add`), six PNG photos made here (2400×1600 gradients, python3 alone) are
 # uploaded through the admin's media upload over HTTPS as the editor does, the script waits
-# until the background resizing has made their copies (480/960/1920), and two pages are put
-# with `bolwerk page put`: /gallery (six paragraphs, an image after each) and /plain (the same
-# paragraphs, no images). Rounds alternate nginx and Bolwerk for each page; medians and
+# until the background resizing has made their copies (480/960/1920), and three pages are put
+# with `bolwerk page put`: /gallery (six paragraphs, an image after each), /plain (the same
+# paragraphs, no images) and /long (the same paragraphs and one more of plain text, as many
+# bytes as the images' markup, so /gallery vs /long shows the markup at an equal size). Each
+# round measures nginx then Bolwerk for each page, the pages in a turning order; medians and
 # ratios are reported.
 #
 # Usage: [BOLWERK=binary] bench/srcset-page.sh [rounds=3] [seconds=10] [connections=50]
@@ -123,10 +125,19 @@ done
 [ "$n" -ge "$IMAGES" ] || { echo "only $n of $IMAGES images got a srcset" >&2; exit 1; }
 curl -fs "http://127.0.0.1:$HTTP_PORT/plain" -H 'Host: localhost' -o /dev/null
 
+# /long: /plain with a last paragraph of filler as long as the difference between the pages.
+g=$(curl -s "http://127.0.0.1:$HTTP_PORT/gallery" -H 'Host: localhost' | wc -c)
+p=$(curl -s "http://127.0.0.1:$HTTP_PORT/plain" -H 'Host: localhost' | wc -c)
+cp "$RUN/plain.md" "$RUN/long.md"
+python3 -c 'import sys; n = int(sys.argv[1]); print(("The linden tree is older than every house on the square. " * 200)[:n].strip())' \
+    $((g - p - 8)) >> "$RUN/long.md"
+"$BIN" page put /long --title "The square in pictures" --file "$RUN/long.md" --data-dir "$RUN/data" >/dev/null
+for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$HTTP_PORT/long" -H 'Host: localhost' -o /dev/null && break; sleep 0.1; done
+
 # nginx: the very bytes of both pages from files, with the same headers.
 mkdir -p "$RUN/www" "$RUN/logs" "$RUN/tmp"
 chmod 755 "$RUN" "$RUN/www"
-for p in gallery plain; do
+for p in gallery plain long; do
     curl -fs "http://127.0.0.1:$HTTP_PORT/$p" -H 'Host: localhost' -o "$RUN/www/$p.html"
 done
 CSP="default-src 'self'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'; object-src 'none'"
@@ -168,7 +179,7 @@ NGINX
 taskset -c 0 nginx -p "$RUN/" -c "$RUN/nginx.conf"
 for _ in $(seq 1 50); do curl -fs "http://127.0.0.1:$NGINX_PORT/plain" -o /dev/null && break; sleep 0.1; done
 
-for p in gallery plain; do
+for p in gallery plain long; do
     b=$(curl -s "http://127.0.0.1:$HTTP_PORT/$p" -H 'Host: localhost' -H 'Accept-Encoding: identity' | wc -c)
     n=$(curl -s "http://127.0.0.1:$NGINX_PORT/$p" | wc -c)
     [ "$b" = "$n" ] || { echo "/$p differs: bolwerk $b bytes, nginx $n bytes" >&2; exit 1; }
@@ -185,16 +196,18 @@ median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 echo "wrk -t1 -c$CONNS -d${SECS}s on core 1; servers on core 0; $ROUNDS rounds"
 for r in $(seq 1 "$ROUNDS"); do
-    for p in plain gallery; do
+    # The order turns each round, so no page is always measured last.
+    case $((r % 3)) in 1) order="plain long gallery" ;; 2) order="long gallery plain" ;; *) order="gallery plain long" ;; esac
+    for p in $order; do
         n=$(measure "http://127.0.0.1:$NGINX_PORT/$p"); echo "$n" >> "$RUN/n-$p.txt"
         b=$(measure "http://127.0.0.1:$HTTP_PORT/$p"); echo "$b" >> "$RUN/b-$p.txt"
         printf 'round %d: /%-8s nginx %10.0f req/s   bolwerk %10.0f req/s\n' "$r" "$p" "$n" "$b"
     done
 done
-for p in plain gallery; do
+for p in plain long gallery; do
     N=$(median < "$RUN/n-$p.txt"); B=$(median < "$RUN/b-$p.txt")
     echo "$B" > "$RUN/median-$p"
     awk -v p="$p" -v n="$N" -v b="$B" 'BEGIN { printf "median /%-8s nginx %.0f req/s, bolwerk %.0f req/s, ratio bolwerk/nginx = %.2f\n", p, n, b, b / n }'
 done
-awk -v g="$(cat "$RUN/median-gallery")" -v p="$(cat "$RUN/median-plain")" \
-    'BEGIN { printf "bolwerk /gallery / /plain = %.2f\n", g / p }'
+awk -v g="$(cat "$RUN/median-gallery")" -v p="$(cat "$RUN/median-plain")" -v l="$(cat "$RUN/median-long")" \
+    'BEGIN { printf "bolwerk /gallery / /plain = %.2f, /gallery / /long = %.2f, /long / /plain = %.2f\n", g / p, g / l, l / p }'
