@@ -168,3 +168,40 @@ fn crc32(bytes: &[u8]) -> u32 {
     }
     !crc
 }
+
+/// Each copy is made from the next wider one (faster); it must look like a copy made from the
+/// whole picture: a smooth photo-like picture, the 480 copy compared pixel by pixel.
+#[test]
+fn a_copy_made_from_a_wider_copy_looks_like_one_from_the_whole_picture() {
+    let (w, h) = (2400, 1600);
+    let smooth = RgbImage::from_fn(w, h, |x, y| {
+        let fx = x as f32 / w as f32;
+        let fy = y as f32 / h as f32;
+        Rgb([
+            (255.0 * fx) as u8,
+            (255.0 * fy) as u8,
+            (127.0 + 127.0 * (fx * 12.0).sin() * (fy * 9.0).cos()) as u8,
+        ])
+    });
+    let png = encoded(DynamicImage::ImageRgb8(smooth.clone()), ImageFormat::Png);
+    let copies = variants::make("image/png", &png).expect("copies");
+    let small = copies
+        .iter()
+        .find(|v| v.width == 480 && v.content_type == "image/png")
+        .expect("a 480 copy");
+    let chained = image::load_from_memory(&small.bytes)
+        .expect("a readable copy")
+        .to_rgb8();
+    let direct = DynamicImage::ImageRgb8(smooth)
+        .resize_exact(480, small.height, image::imageops::FilterType::CatmullRom)
+        .to_rgb8();
+    assert_eq!(chained.dimensions(), direct.dimensions());
+    let diff: u64 = chained
+        .as_raw()
+        .iter()
+        .zip(direct.as_raw())
+        .map(|(a, b)| u64::from(a.abs_diff(*b)))
+        .sum();
+    let mean = diff as f64 / chained.as_raw().len() as f64;
+    assert!(mean < 1.5, "mean difference {mean}");
+}
