@@ -56,6 +56,8 @@ struct Inner {
     editor: Editor,
     recorder: Recorder,
     config: AdminConfig,
+    /// The preview links' key, read from the database once (it never changes once made).
+    preview_key: tokio::sync::OnceCell<cms::preview::PreviewKey>,
     /// `config.timezone`, looked up once.
     tz: i18n::TimeZone,
     /// Each site's time zone by site name: publication times are typed and shown in it.
@@ -110,6 +112,7 @@ impl AdminState {
             inner: Arc::new(Inner {
                 editor,
                 recorder,
+                preview_key: tokio::sync::OnceCell::new(),
                 views: views::Views::new(&config.path)?,
                 tz: config.time_zone(),
                 site_zones: std::collections::HashMap::new(),

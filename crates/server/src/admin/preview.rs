@@ -14,8 +14,13 @@ use super::views::tr;
 /// Setting under which the preview key is kept.
 const KEY_SETTING: &str = "preview_key";
 
-/// The preview key, made on first use.
-pub(super) async fn key(state: &AdminState) -> Result<PreviewKey, store::Error> {
+/// The preview key, made on first use and kept: a stranger's well-formed link costs no
+/// database read before its signature is checked.
+pub(super) async fn key(state: &AdminState) -> Result<&PreviewKey, store::Error> {
+    state.inner.preview_key.get_or_try_init(|| stored_key(state)).await
+}
+
+async fn stored_key(state: &AdminState) -> Result<PreviewKey, store::Error> {
     let editor = &state.inner.editor;
     if let Some(k) = editor
         .setting(KEY_SETTING)
