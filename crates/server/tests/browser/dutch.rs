@@ -209,6 +209,76 @@ async fn a_dutch_volunteer_at_a_desk_and_on_a_phone() {
     }
     p.goto(&format!("{}{history}", s.https_url)).await;
     check_page(&p, "history on a phone", true).await;
+
+    // On the phone, in Dutch: a menu item that links nowhere is refused in words, then one to
+    // the home page is saved and shows on the site.
+    p.goto(&format!("{admin}/menu?site=demo")).await;
+    let row = p
+        .eval("return [...document.querySelectorAll('input[name^=label_]')].find(i => !i.value).name.slice(6)")
+        .await;
+    let row = row.as_str().expect("an empty menu row").to_string();
+    p.fill(&format!("input[name=label_{row}]"), "Moestuin")
+        .await;
+    p.eval(&format!(
+        "document.querySelector('select[name=target_{row}]').value = 'other'; return 1"
+    ))
+    .await;
+    p.fill(&format!("input[name=address_{row}]"), "/bestaat-niet")
+        .await;
+    p.click("form.navbuilder button[type=submit]").await;
+    assert!(
+        p.wait_until(
+            "return document.body.innerText.includes('maar daar heeft de site geen pagina')"
+        )
+        .await,
+        "{}",
+        p.source().await
+    );
+    check_page(&p, "menu refused on a phone", true).await;
+    p.eval(&format!(
+        "document.querySelector('input[name=address_{row}]').value = '/'; return 1"
+    ))
+    .await;
+    p.click("form.navbuilder button[type=submit]").await;
+    assert!(
+        p.wait_until("return document.body.innerText.includes('Menu opgeslagen.')")
+            .await,
+        "{}",
+        p.source().await
+    );
+    let home = s.get("/").await.text().await.unwrap();
+    assert!(home.contains(">Moestuin<"), "{home}");
+
+    // A visitor's message, read and marked on the phone.
+    let store = s.open_store().await;
+    store
+        .recorder
+        .record_submission(
+            &store::NewSubmission {
+                site: "demo".into(),
+                form: "contact".into(),
+                token_nonce: "telefoon".into(),
+                client_ip: None,
+                fields: vec![(
+                    "message".into(),
+                    "Bericht".into(),
+                    "Mag ik zaterdag komen helpen?".into(),
+                )],
+            },
+            None,
+        )
+        .await
+        .unwrap();
+    p.goto(&format!("{admin}/inbox")).await;
+    assert!(p.source().await.contains("Mag ik zaterdag komen helpen?"));
+    p.click("form[action$='/inbox/state'] button").await;
+    assert!(
+        p.wait_until("return document.querySelector('.msg-read') !== null && document.body.innerText.includes('gelezen')")
+            .await,
+        "{}",
+        p.source().await
+    );
+    check_page(&p, "inbox after marking on a phone", true).await;
     p.stop().await;
 }
 
