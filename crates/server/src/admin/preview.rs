@@ -17,7 +17,11 @@ const KEY_SETTING: &str = "preview_key";
 /// The preview key, made on first use and kept: a stranger's well-formed link costs no
 /// database read before its signature is checked.
 pub(super) async fn key(state: &AdminState) -> Result<&PreviewKey, store::Error> {
-    state.inner.preview_key.get_or_try_init(|| stored_key(state)).await
+    state
+        .inner
+        .preview_key
+        .get_or_try_init(|| stored_key(state))
+        .await
 }
 
 async fn stored_key(state: &AdminState) -> Result<PreviewKey, store::Error> {
