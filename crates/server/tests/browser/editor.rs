@@ -1,18 +1,34 @@
-//! The page editor's help in a real browser: the path follows the title (Dutch-aware) until
-//! the editor types their own, and leaving with unsaved changes asks first.
+//! The page editor's help in a real browser, at a desk in English and on a phone in Dutch:
+//! the path follows the title (Dutch-aware) until the editor types their own, leaving with
+//! unsaved changes asks first, and images are uploaded and picked from the editor.
 
 use store::Role;
 use testkit::TestServer;
 
 use crate::Chrome;
 
+/// A browser of a language at a width: the flows below run at a desk in English and on a
+/// phone in Dutch.
+async fn browser(lang: &str, phone: bool) -> Chrome {
+    let (width, height) = if phone { (390, 844) } else { (1280, 900) };
+    Chrome::start_with(lang, width, height).await
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_path_follows_the_title_and_unsaved_work_is_not_lost_unasked() {
+    path_and_unsaved_work(browser("en", false).await, "editor-new-page").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_path_and_unsaved_work_on_a_phone_in_dutch() {
+    path_and_unsaved_work(browser("nl", true).await, "nl-phone-editor-new-page").await;
+}
+
+async fn path_and_unsaved_work(c: Chrome, screenshot: &str) {
     let s = TestServer::start().await;
     s.add_user("piet", Role::Editor, "a long enough password 7", false)
         .await;
     let admin = format!("{}/_admin", s.https_url);
-    let c = Chrome::start().await;
     c.goto(&format!("{admin}/login")).await;
     c.fill("input[name=user]", "piet").await;
     c.fill("input[name=password]", "a long enough password 7")
@@ -50,7 +66,7 @@ async fn the_path_follows_the_title_and_unsaved_work_is_not_lost_unasked() {
             .await,
         serde_json::json!("/feest")
     );
-    c.screenshot("editor-new-page").await;
+    c.screenshot(screenshot).await;
     // Saving is not leaving unsaved work.
     c.click("form.editor button[value=save]").await;
     assert!(
@@ -68,11 +84,19 @@ const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn images_are_uploaded_and_picked_from_the_editor() {
+    upload_and_pick(browser("en", false).await, "editor-images").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn images_are_uploaded_and_picked_on_a_phone_in_dutch() {
+    upload_and_pick(browser("nl", true).await, "nl-phone-editor-images").await;
+}
+
+async fn upload_and_pick(c: Chrome, screenshot: &str) {
     let s = TestServer::start().await;
     s.add_user("piet", Role::Editor, "a long enough password 7", false)
         .await;
     let admin = format!("{}/_admin", s.https_url);
-    let c = Chrome::start().await;
     c.goto(&format!("{admin}/login")).await;
     c.fill("input[name=user]", "piet").await;
     c.fill("input[name=password]", "a long enough password 7")
@@ -141,6 +165,6 @@ async fn images_are_uploaded_and_picked_from_the_editor() {
             "Begin.\n\n![Het nieuwe hek](/media/{name})\n\nEind."
         ))
     );
-    c.screenshot("editor-images").await;
+    c.screenshot(screenshot).await;
     c.stop().await;
 }
