@@ -61,8 +61,17 @@ pub struct Cms {
     /// One refresh at a time (the timer's and an editor's save): a slow one must not write
     /// an older schedule over a newer one.
     refreshing: tokio::sync::Mutex<()>,
+    /// Each site with its menu, as of a cache token: what a page made per request (a search)
+    /// needs around its content, without two database round trips each time.
+    frames: RwLock<HashMap<i64, (crate::cache::Token, Arc<Frame>)>>,
     /// Each site's language and time zone by site name (from the server's config).
     locales: RwLock<HashMap<String, SiteLocale>>,
+}
+
+/// A site and its menu, read together and kept while the cache's token holds.
+struct Frame {
+    site: store::Site,
+    menu: Vec<store::MenuItem>,
 }
 
 /// The language a site is written in and the clock its dates are read on.
@@ -97,6 +106,7 @@ impl Cms {
             probing: std::sync::atomic::AtomicBool::new(false),
             probe_after: std::sync::atomic::AtomicI64::new(i64::MIN),
             refreshing: tokio::sync::Mutex::new(()),
+            frames: RwLock::default(),
             locales: RwLock::default(),
         };
         cms.reload().await?;
@@ -404,21 +414,21 @@ impl Cms {
         host: &str,
         query: &str,
     ) -> Result<Option<String>, Error> {
-        let Some(site) = self.reader.site(site_id).await? else {
+        let Some(frame) = self.frame(site_id).await? else {
             return Ok(None);
         };
+        let Frame { site, menu } = &*frame;
         let query: String = query.chars().take(store::search::MAX_QUERY_CHARS).collect();
         let terms = store::Terms::parse(&query);
         let hits = self
             .reader
             .search(site_id, &terms, self.now(), crate::search::MAX_RESULTS)
             .await?;
-        let menu = self.reader.menu(site_id).await?;
         let locale = self.locale(&site.name);
         let media_sizes = markdown::ImageSizes::new();
         let chrome = Chrome {
-            site: &site,
-            menu: &menu,
+            site,
+            menu,
             host,
             year: crate::date::year(self.now()),
             lang: locale.lang,
@@ -429,6 +439,33 @@ impl Cms {
             .theme
             .search(&chrome, query.trim(), terms.words(), &hits)?;
         Ok(Some(html))
+    }
+
+    /// Site `site_id` and its menu: from memory while nothing changed since they were read
+    /// (the cache's token: every edit and every scheduled moment moves it), else from the
+    /// database. `None` when there is no such site.
+    async fn frame(&self, site_id: i64) -> Result<Option<Arc<Frame>>, Error> {
+        let token = self.cache.token();
+        if let Some((at, frame)) = self
+            .frames
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&site_id)
+            && *at == token
+        {
+            return Ok(Some(frame.clone()));
+        }
+        let Some(site) = self.reader.site(site_id).await? else {
+            return Ok(None);
+        };
+        let menu = self.reader.menu(site_id).await?;
+        let frame = Arc::new(Frame { site, menu });
+        // One entry per site that exists (the hosts decide which ids reach here): bounded.
+        self.frames
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(site_id, (token, frame.clone()));
+        Ok(Some(frame))
     }
 
     /// The site's title and name, for mails about it.

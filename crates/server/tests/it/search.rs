@@ -436,3 +436,31 @@ async fn mariadb_finds_the_same() {
     s.stop().await;
     drop_all(&admin_url, &opts).await.unwrap();
 }
+
+/// The search page keeps its site and menu in memory between edits; an edit to the menu shows
+/// on the next search page all the same.
+#[tokio::test]
+async fn a_search_page_shows_the_menu_as_edited() {
+    let s = two_sites(|_| {}).await;
+    let (_, before) = search(&s, "fiets").await;
+    assert!(!before.contains("Fietsverhuur"), "{before}");
+    let store = s.open_store().await;
+    let demo = store.editor.site_by_name("demo").await.unwrap().unwrap();
+    let mut menu = store.reader.menu(demo.id).await.unwrap();
+    menu.push(store::MenuItem {
+        label: "Fietsverhuur".into(),
+        href: "https://example.org/fietsen".into(),
+        child: false,
+    });
+    store.editor.set_menu(demo.id, &menu).await.unwrap();
+    store.close().await;
+    let mut shown = false;
+    for _ in 0..100 {
+        if search(&s, "fiets").await.1.contains(">Fietsverhuur<") {
+            shown = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(shown, "the edited menu never showed on the search page");
+}
