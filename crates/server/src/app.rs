@@ -82,84 +82,12 @@ pub async fn prepare(config: Config) -> Result<Prepared> {
     let store = Store::open(&config.database, &config.data_dir)
         .await
         .context("opening the database")?;
-    retire_removed_sites(&config, &store).await?;
-    for site in &config.sites {
-        let title = site.title.clone().unwrap_or_else(|| site.name.clone());
-        let (s, created) = store
-            .editor
-            .ensure_site(&site.name, &title, "")
-            .await
-            .with_context(|| format!("creating site {}", site.name))?;
-        store
-            .editor
-            .set_hosts(s.id, &site.hosts)
-            .await
-            .with_context(|| format!("setting the hosts of site {}", site.name))?;
-        if created {
-            tracing::info!(site = %site.name, "created site");
-            store
-                .recorder
-                .audit("config", None, "site.create", &site.name)
-                .await?;
-        }
-    }
-    let configured: Vec<&str> = config.sites.iter().map(|s| s.name.as_str()).collect();
-    let revoked = store
-        .editor
-        .revoke_grants_outside(&configured)
-        .await
-        .context("taking grants to removed sites away")?;
-    for (user, site) in revoked {
-        tracing::warn!(%user, %site, "site is not in the config: its editor's grant was taken away");
-        store
-            .recorder
-            .audit(
-                "config",
-                None,
-                "user.sites.revoke",
-                &format!("{user}: {site}"),
-            )
-            .await?;
-    }
+    crate::site_list::apply(&config, &store).await?;
     Ok(Prepared {
         config,
         store,
         clock: store::Clock::system(),
     })
-}
-
-/// Refuses a config that names a retired site (its old pages, media and messages would come
-/// back, perhaps for another customer), then retires every site the config no longer names:
-/// no longer served, content kept, audited. Done before the configured sites take their
-/// hosts, so a host can move from a removed site to a new one.
-async fn retire_removed_sites(config: &Config, store: &Store) -> Result<()> {
-    let retired = store.editor.retired_sites().await?;
-    for site in &config.sites {
-        if let Some((_, at)) = retired.iter().find(|(name, _)| *name == site.name) {
-            let when = i18n::format::date(i18n::Lang::En, &i18n::TimeZone::UTC, *at);
-            anyhow::bail!(
-                "site {name:?} was taken out of the config on {when}; its pages, media and messages \
-                 are still in the database. If this is that site again, run `bolwerk site restore \
-                 {name}` and start again; for another customer's site, give it another name",
-                name = site.name
-            );
-        }
-    }
-    for site in store.editor.sites().await? {
-        if config.sites.iter().any(|s| s.name == site.name)
-            || retired.iter().any(|(name, _)| *name == site.name)
-        {
-            continue;
-        }
-        if store.editor.retire_site(site.id).await? {
-            tracing::warn!(site = %site.name, "site is not in the config: retired (no longer served; its pages, media and messages are kept; `bolwerk site restore` brings it back)");
-            store
-                .recorder
-                .audit("config", None, "site.retire", &site.name)
-                .await?;
-        }
-    }
-    Ok(())
 }
 
 /// Creates the data directory (0700) if it is missing and takes group and other permissions

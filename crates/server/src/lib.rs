@@ -35,6 +35,7 @@ pub mod search;
 mod shield_state;
 pub mod shield_tasks;
 pub mod site_files;
+mod site_list;
 pub mod tls;
 pub mod well_known;
 
