@@ -332,8 +332,29 @@ pub(super) async fn set_sites(
         )
         .await;
     };
-    let sites = ticked_sites(&state, &body).await?;
-    state.inner.editor.set_sites_of(user.id, &sites).await?;
+    let mut sites = ticked_sites(&state, &body).await?;
+    // Grants to sites this node's config does not name (another node's newer config) were not
+    // on the form: they stay, rather than being dropped by a save here.
+    let configured: Vec<i64> = state
+        .configured_sites()
+        .await?
+        .iter()
+        .map(|s| s.id)
+        .collect();
+    let kept: Vec<i64> = state
+        .inner
+        .editor
+        .sites_of(user.id)
+        .await?
+        .into_iter()
+        .filter(|id| !configured.contains(id))
+        .collect();
+    state
+        .inner
+        .editor
+        .set_sites_of(user.id, &[sites.as_slice(), &kept].concat())
+        .await?;
+    sites.extend(kept);
     let names = site_names(&state, &sites).await?;
     let detail = format!(
         "{}: {}",

@@ -457,3 +457,42 @@ async fn every_editor_route_answers_for_another_site_as_for_none() {
     }
     assert!(checked >= 14, "{checked} routes checked");
 }
+
+/// Several nodes, one database: a site another node's (newer) config names is not on this
+/// node's form, and saving an editor's sites here keeps that grant rather than dropping it.
+#[tokio::test]
+async fn saving_sites_keeps_grants_to_sites_this_node_does_not_know() {
+    let s = two_sites().await;
+    let _ed = signed_in(&s, "volunteer", Role::Editor).await;
+    let store = s.open_store().await;
+    // As another node would have made it: in the database, not in this node's config.
+    let (market, _) = store
+        .editor
+        .ensure_site("market", "Markt", "")
+        .await
+        .unwrap();
+    s.set_sites_of("volunteer", &["demo", "bakery"]).await;
+    let user = store
+        .editor
+        .user_by_name("volunteer")
+        .await
+        .unwrap()
+        .unwrap();
+    let mut granted = store.editor.sites_of(user.id).await.unwrap();
+    granted.push(market.id);
+    store.editor.set_sites_of(user.id, &granted).await.unwrap();
+
+    let ad = signed_in(&s, "root", Role::Admin).await;
+    let csrf = ad.csrf().await;
+    let res = ad
+        .post(
+            "/users/sites",
+            &[("csrf", &csrf), ("name", "volunteer"), ("site", "demo")],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let demo = store.editor.site_by_name("demo").await.unwrap().unwrap();
+    let mut want = vec![demo.id, market.id];
+    want.sort_unstable();
+    assert_eq!(store.editor.sites_of(user.id).await.unwrap(), want);
+}
