@@ -18,6 +18,22 @@ async fn find(store: &Store, site: i64, q: &str, now: i64) -> Vec<String> {
     slugs(&hits).into_iter().map(String::from).collect()
 }
 
+/// What a search finds once an edit has reached the index: asked again for up to 2 s until it
+/// finds `want`, then as found. MariaDB's FULLTEXT index was seen (once in many runs, with the
+/// other MariaDB tests running beside it) to answer a search right after an update without the
+/// new words; SQLite's FTS5 answers the first time.
+async fn settled(store: &Store, site: i64, q: &str, now: i64, want: &[&str]) -> Vec<String> {
+    let mut found = find(store, site, q, now).await;
+    for _ in 0..20 {
+        if found == want {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        found = find(store, site, q, now).await;
+    }
+    found
+}
+
 /// The same story on either engine.
 pub async fn only_what_visitors_see_is_found(store: &Store) {
     let now = store::now();
@@ -85,9 +101,12 @@ pub async fn only_what_visitors_see_is_found(store: &Store) {
 
     // Unpublished, trashed, edited: the index follows.
     ed.set_published(site.id, "/reis", false).await.unwrap();
-    assert!(find(store, site.id, "tocht", now).await.is_empty());
+    assert!(settled(store, site.id, "tocht", now, &[]).await.is_empty());
     ed.set_published(site.id, "/reis", true).await.unwrap();
-    assert_eq!(find(store, site.id, "tocht", now).await, ["/reis"]);
+    assert_eq!(
+        settled(store, site.id, "tocht", now, &["/reis"]).await,
+        ["/reis"]
+    );
     let id = ed
         .put_page(
             site.id,
@@ -96,12 +115,22 @@ pub async fn only_what_visitors_see_is_found(store: &Store) {
         )
         .await
         .unwrap();
-    assert!(find(store, site.id, "tocht", now).await.is_empty());
-    assert_eq!(find(store, site.id, "wandeling", now).await, ["/reis"]);
+    assert!(settled(store, site.id, "tocht", now, &[]).await.is_empty());
+    assert_eq!(
+        settled(store, site.id, "wandeling", now, &["/reis"]).await,
+        ["/reis"]
+    );
     ed.set_trashed(site.id, id, true).await.unwrap();
-    assert!(find(store, site.id, "wandeling", now).await.is_empty());
+    assert!(
+        settled(store, site.id, "wandeling", now, &[])
+            .await
+            .is_empty()
+    );
     ed.set_trashed(site.id, id, false).await.unwrap();
-    assert_eq!(find(store, site.id, "wandeling", now).await, ["/reis"]);
+    assert_eq!(
+        settled(store, site.id, "wandeling", now, &["/reis"]).await,
+        ["/reis"]
+    );
     ed.put_page(
         site.id,
         body("/geheim", "Geheim", "Verrassing voor België.", true),
@@ -109,7 +138,10 @@ pub async fn only_what_visitors_see_is_found(store: &Store) {
     )
     .await
     .unwrap();
-    assert_eq!(find(store, site.id, "verrassing", now).await, ["/geheim"]);
+    assert_eq!(
+        settled(store, site.id, "verrassing", now, &["/geheim"]).await,
+        ["/geheim"]
+    );
 
     // Query syntax typed by a visitor is only ever words: an answer, never an error.
     for q in [
@@ -132,5 +164,5 @@ pub async fn only_what_visitors_see_is_found(store: &Store) {
     ] {
         find(store, site.id, q, now).await;
     }
-    assert!(find(store, site.id, "", now).await.is_empty());
+    assert!(settled(store, site.id, "", now, &[]).await.is_empty());
 }
